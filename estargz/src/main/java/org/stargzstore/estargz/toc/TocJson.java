@@ -1,0 +1,298 @@
+package org.stargzstore.estargz.toc;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.core.StreamReadConstraints;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.format.DateTimeFormatter;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import org.stargzstore.estargz.InvalidTocException;
+
+/**
+ * Reads and writes the TOC JSON shared by eStargz and zstd:chunked. A streaming parser: TOCs of
+ * images with 100k files are tens of megabytes, and a bad one must fail with a message that says
+ * which entry and field is wrong.
+ */
+public final class TocJson {
+  private static final JsonFactory FACTORY = JsonFactory.builder()
+      .streamReadConstraints(StreamReadConstraints.builder()
+          .maxStringLength(64 << 20)
+          .maxNestingDepth(16)
+          .build())
+      .build();
+
+  private TocJson() {}
+
+  /** Parses TOC JSON; unknown fields are ignored, wrong types are an {@link InvalidTocException}. */
+  public static Toc parse(byte[] json, String blob) throws InvalidTocException {
+    try (JsonParser p = FACTORY.createParser(json)) {
+      expect(p, p.nextToken(), JsonToken.START_OBJECT, "TOC", blob);
+      int version = 0;
+      List<TocEntry> entries = null;
+      while (p.nextToken() == JsonToken.FIELD_NAME) {
+        String field = p.currentName();
+        JsonToken t = p.nextToken();
+        switch (field) {
+          case "version" -> {
+            expect(p, t, JsonToken.VALUE_NUMBER_INT, "TOC version", blob);
+            version = p.getIntValue();
+          }
+          case "entries" -> {
+            if (t == JsonToken.VALUE_NULL) {
+              entries = new ArrayList<>();
+              continue;
+            }
+            expect(p, t, JsonToken.START_ARRAY, "TOC entries", blob);
+            entries = new ArrayList<>();
+            while ((t = p.nextToken()) != JsonToken.END_ARRAY) {
+              expect(p, t, JsonToken.START_OBJECT, "entry #" + entries.size(), blob);
+              entries.add(parseEntry(p, entries.size(), blob));
+            }
+          }
+          default -> p.skipChildren();
+        }
+      }
+      if (p.nextToken() != null) {
+        throw new InvalidTocException(blob, "trailing data after the TOC JSON object");
+      }
+      if (entries == null) {
+        throw new InvalidTocException(blob, "TOC JSON has no \"entries\" array");
+      }
+      if (version != 1) {
+        throw new InvalidTocException(blob, "unsupported TOC version " + version + " (want 1)");
+      }
+      return new Toc(version, entries);
+    } catch (InvalidTocException e) {
+      throw e;
+    } catch (com.fasterxml.jackson.core.JacksonException e) {
+      throw new InvalidTocException(blob, "TOC is not valid JSON: " + e.getOriginalMessage(), e);
+    } catch (IOException e) {
+      throw new InvalidTocException(blob, "TOC could not be read: " + e.getMessage(), e);
+    }
+  }
+
+  private static TocEntry parseEntry(JsonParser p, int index, String blob) throws IOException {
+    TocEntry.Builder b = TocEntry.builder();
+    String name = null;
+    String type = null;
+    while (p.nextToken() == JsonToken.FIELD_NAME) {
+      String field = p.currentName();
+      JsonToken t = p.nextToken();
+      String where = "entry #" + index + (name != null ? " (" + name + ")" : "") + " field " + field;
+      if (t == JsonToken.VALUE_NULL) {
+        continue;
+      }
+      switch (field) {
+        case "name" -> {
+          name = string(p, t, where, blob);
+          b.name(name);
+        }
+        case "type" -> {
+          type = string(p, t, where, blob);
+          b.type(type);
+        }
+        case "size" -> b.size(nonNegative(p, t, where, blob));
+        case "modtime" -> b.modTime(time(p, t, where, blob));
+        case "accesstime" -> b.accessTime(time(p, t, where, blob));
+        case "changetime" -> b.changeTime(time(p, t, where, blob));
+        case "linkName" -> b.linkName(string(p, t, where, blob));
+        case "mode" -> b.mode(nonNegative(p, t, where, blob));
+        case "uid" -> b.uid(id(p, t, where, blob));
+        case "gid" -> b.gid(id(p, t, where, blob));
+        case "userName" -> b.userName(string(p, t, where, blob));
+        case "groupName" -> b.groupName(string(p, t, where, blob));
+        case "devMajor" -> b.devMajor(id(p, t, where, blob));
+        case "devMinor" -> b.devMinor(id(p, t, where, blob));
+        case "xattrs" -> {
+          expect(p, t, JsonToken.START_OBJECT, where, blob);
+          while (p.nextToken() == JsonToken.FIELD_NAME) {
+            String key = p.currentName();
+            JsonToken vt = p.nextToken();
+            String value = vt == JsonToken.VALUE_NULL ? "" : string(p, vt, where + "." + key, blob);
+            try {
+              b.xattr(key, Base64.getDecoder().decode(value));
+            } catch (IllegalArgumentException e) {
+              throw new InvalidTocException(blob, where + "." + key + " is not base64");
+            }
+          }
+        }
+        case "digest" -> b.digest(string(p, t, where, blob));
+        case "offset" -> b.offset(nonNegative(p, t, where, blob));
+        case "endOffset" -> b.endOffset(nonNegative(p, t, where, blob));
+        case "chunkOffset" -> b.chunkOffset(nonNegative(p, t, where, blob));
+        case "chunkSize" -> b.chunkSize(nonNegative(p, t, where, blob));
+        case "chunkDigest" -> b.chunkDigest(string(p, t, where, blob));
+        case "innerOffset" -> b.innerOffset(nonNegative(p, t, where, blob));
+        case "chunkType" -> b.chunkType(string(p, t, where, blob));
+        default -> p.skipChildren();
+      }
+    }
+    if (name == null) {
+      throw new InvalidTocException(blob, "entry #" + index + " has no name");
+    }
+    if (type == null) {
+      throw new InvalidTocException(blob, "entry #" + index + " (" + name + ") has no type");
+    }
+    return b.build();
+  }
+
+  private static void expect(JsonParser p, JsonToken got, JsonToken want, String where, String blob)
+      throws InvalidTocException {
+    if (got != want) {
+      throw new InvalidTocException(blob, where + ": expected " + describe(want) + " but found "
+          + (got == null ? "end of input" : describe(got)));
+    }
+  }
+
+  private static String describe(JsonToken t) {
+    return switch (t) {
+      case START_OBJECT -> "an object";
+      case START_ARRAY -> "an array";
+      case VALUE_STRING -> "a string";
+      case VALUE_NUMBER_INT -> "an integer";
+      default -> t.asString() != null ? "'" + t.asString() + "'" : t.name().toLowerCase();
+    };
+  }
+
+  private static String string(JsonParser p, JsonToken t, String where, String blob)
+      throws IOException {
+    expect(p, t, JsonToken.VALUE_STRING, where, blob);
+    return p.getText();
+  }
+
+  private static long nonNegative(JsonParser p, JsonToken t, String where, String blob)
+      throws IOException {
+    expect(p, t, JsonToken.VALUE_NUMBER_INT, where, blob);
+    if (p.getNumberType() == JsonParser.NumberType.BIG_INTEGER) {
+      throw new InvalidTocException(blob, where + " is out of range: " + p.getText());
+    }
+    long v = p.getLongValue();
+    if (v < 0) {
+      throw new InvalidTocException(blob, where + " is negative: " + v);
+    }
+    return v;
+  }
+
+  private static int id(JsonParser p, JsonToken t, String where, String blob) throws IOException {
+    long v = nonNegative(p, t, where, blob);
+    if (v > Integer.MAX_VALUE) {
+      throw new InvalidTocException(blob, where + " is out of range: " + v);
+    }
+    return (int) v;
+  }
+
+  private static Instant time(JsonParser p, JsonToken t, String where, String blob)
+      throws IOException {
+    String s = string(p, t, where, blob);
+    if (s.isEmpty()) {
+      return null;
+    }
+    try {
+      return OffsetDateTime.parse(s, DateTimeFormatter.ISO_OFFSET_DATE_TIME).toInstant();
+    } catch (DateTimeParseException e) {
+      throw new InvalidTocException(blob, where + " is not an RFC 3339 time: " + s);
+    }
+  }
+
+  /**
+   * Writes a TOC in the eStargz field order, tab-indented as the reference implementation does;
+   * containers/storage-only fields are written only when set.
+   */
+  public static byte[] write(Toc toc) {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    try (JsonGenerator g = FACTORY.createGenerator(out)) {
+      g.setPrettyPrinter(new TabPrettyPrinter());
+      g.writeStartObject();
+      g.writeNumberField("version", toc.version());
+      g.writeArrayFieldStart("entries");
+      for (TocEntry e : toc.entries()) {
+        writeEntry(g, e);
+      }
+      g.writeEndArray();
+      g.writeEndObject();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    return out.toByteArray();
+  }
+
+  private static void writeEntry(JsonGenerator g, TocEntry e) throws IOException {
+    g.writeStartObject();
+    g.writeStringField("name", e.name());
+    g.writeStringField("type", e.type());
+    longField(g, "size", e.size());
+    timeField(g, "modtime", e.modTime());
+    timeField(g, "accesstime", e.accessTime());
+    timeField(g, "changetime", e.changeTime());
+    stringField(g, "linkName", e.linkName());
+    longField(g, "mode", e.mode());
+    longField(g, "uid", e.uid());
+    longField(g, "gid", e.gid());
+    stringField(g, "userName", e.userName());
+    stringField(g, "groupName", e.groupName());
+    longField(g, "offset", e.offset());
+    longField(g, "endOffset", e.endOffset());
+    longField(g, "devMajor", e.devMajor());
+    longField(g, "devMinor", e.devMinor());
+    if (!e.xattrNames().isEmpty()) {
+      g.writeObjectFieldStart("xattrs");
+      for (String k : e.xattrNames()) {
+        g.writeStringField(k, Base64.getEncoder().encodeToString(e.xattr(k)));
+      }
+      g.writeEndObject();
+    }
+    stringField(g, "digest", e.digest());
+    longField(g, "chunkOffset", e.chunkOffset());
+    longField(g, "chunkSize", e.chunkSize());
+    stringField(g, "chunkDigest", e.chunkDigest());
+    longField(g, "innerOffset", e.innerOffset());
+    stringField(g, "chunkType", e.chunkType());
+    g.writeEndObject();
+  }
+
+  private static void longField(JsonGenerator g, String name, long v) throws IOException {
+    if (v != 0) {
+      g.writeNumberField(name, v);
+    }
+  }
+
+  private static void stringField(JsonGenerator g, String name, String v) throws IOException {
+    if (!v.isEmpty()) {
+      g.writeStringField(name, v);
+    }
+  }
+
+  private static void timeField(JsonGenerator g, String name, Instant v) throws IOException {
+    if (v != null) {
+      g.writeStringField(name, DateTimeFormatter.ISO_INSTANT.format(v));
+    }
+  }
+
+  /** Go's {@code json.MarshalIndent(v, "", "\t")} layout. */
+  private static final class TabPrettyPrinter
+      extends com.fasterxml.jackson.core.util.DefaultPrettyPrinter {
+    private static final long serialVersionUID = 1L;
+
+    TabPrettyPrinter() {
+      super();
+      Indenter tabs = new com.fasterxml.jackson.core.util.DefaultIndenter("\t", "\n");
+      indentObjectsWith(tabs);
+      indentArraysWith(tabs);
+      _objectFieldValueSeparatorWithSpaces = ": ";
+    }
+
+    @Override
+    public TabPrettyPrinter createInstance() {
+      return new TabPrettyPrinter();
+    }
+  }
+}

@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Installs what building, testing and running stargz-registry-storage needs on Debian 12.
+# Idempotent: safe to run again; it only adds what is missing.
+set -euo pipefail
+here=$(cd "$(dirname "$0")/.." && pwd)
+shared=${SRS_SHARED:-$here/../shared}
+
+packages=(
+  openjdk-17-jdk-headless maven          # build
+  fuse3 libfuse2 attr                    # FUSE (fusermount, libfuse.so.2 for jnr-fuse), getfattr
+  docker-registry                        # the real registry, started by tests and the demo
+  podman runc containers-storage         # end-to-end tests and the demo
+  zstd gzip python3 curl                 # format tools, shared/tools scripts
+  golang-go golang-github-containerd-stargz-snapshotter-dev  # reference tools (refgen, peer)
+)
+sudo=""
+[ "$(id -u)" -eq 0 ] || sudo="sudo"
+
+echo ">> apt-get update"
+$sudo apt-get update -qq
+echo ">> apt-get install ${packages[*]}"
+DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${packages[@]}" >/dev/null
+
+# The reference tools from shared/tools (built from Debian's packaged Go sources).
+for tool in refgen peer-stargz-store; do
+  if ! command -v "$tool" >/dev/null 2>&1; then
+    if [ -x "$shared/tools/$tool/build.sh" ] || [ -f "$shared/tools/$tool/build.sh" ]; then
+      echo ">> building $tool"
+      $sudo bash "$shared/tools/$tool/build.sh" /usr/local/bin/$tool >/dev/null
+    else
+      echo "!! $shared/tools/$tool/build.sh not found: tests that compare with $tool will build it or fail" >&2
+    fi
+  fi
+done
+
+if [ ! -e /dev/fuse ]; then
+  echo "!! /dev/fuse is missing: the daemon cannot mount (load the fuse module or run with --device /dev/fuse)" >&2
+fi
+echo ">> system packages ready"

@@ -1,0 +1,94 @@
+package org.stargzstore.testkit;
+
+import java.io.File;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The reference tools in {@code shared/tools}, built on first use: {@code refgen} (reference
+ * eStargz / zstd:chunked producer and verifier) and {@code peer-stargz-store}, and a way to run
+ * any command with its output captured.
+ */
+public final class ExternalTools {
+  private ExternalTools() {}
+
+  /** Path to {@code refgen}: on PATH, else built once into {@code target/tools/}. */
+  public static synchronized Path refgen() {
+    return goTool("refgen");
+  }
+
+  /** Path to {@code peer-stargz-store}: on PATH, else built once into {@code target/tools/}. */
+  public static synchronized Path peerStargzStore() {
+    return goTool("peer-stargz-store");
+  }
+
+  private static Path goTool(String name) {
+    Path onPath = which(name);
+    if (onPath != null) {
+      return onPath;
+    }
+    Path out = Shared.projectRoot().resolve("target/tools").resolve(name);
+    if (Files.isExecutable(out)) {
+      return out;
+    }
+    try {
+      Files.createDirectories(out.getParent());
+      Result r = run(List.of("bash", Shared.tool(name + "/build.sh").toString(), out.toString()), 900);
+      if (r.exitCode() != 0 || !Files.isExecutable(out)) {
+        throw new IllegalStateException("building " + name + " failed: " + r.output());
+      }
+      return out;
+    } catch (IOException e) {
+      throw new IllegalStateException("building " + name + " failed", e);
+    }
+  }
+
+  /** The executable {@code name} on PATH, or null. */
+  public static Path which(String name) {
+    String path = System.getenv("PATH");
+    if (path == null) {
+      return null;
+    }
+    for (String d : path.split(File.pathSeparator)) {
+      Path p = Path.of(d, name);
+      if (Files.isExecutable(p)) {
+        return p;
+      }
+    }
+    return null;
+  }
+
+  /** Runs a command, merging stderr into stdout, and waits at most {@code timeoutSeconds}. */
+  public static Result run(List<String> command, long timeoutSeconds) throws IOException {
+    Process p = new ProcessBuilder(new ArrayList<>(command)).redirectErrorStream(true).start();
+    p.getOutputStream().close();
+    byte[] out;
+    try {
+      out = p.getInputStream().readAllBytes();
+      if (!p.waitFor(timeoutSeconds, TimeUnit.SECONDS)) {
+        p.destroyForcibly();
+        throw new IOException("timed out after " + timeoutSeconds + " s: " + command);
+      }
+    } catch (InterruptedException e) {
+      p.destroyForcibly();
+      Thread.currentThread().interrupt();
+      throw new IOException("interrupted: " + command, e);
+    }
+    return new Result(p.exitValue(), new String(out, StandardCharsets.UTF_8));
+  }
+
+  /** Exit code and combined output of a finished command. */
+  public record Result(int exitCode, String output) {
+    public Result requireSuccess() {
+      if (exitCode != 0) {
+        throw new IllegalStateException("command failed with exit code " + exitCode + ":\n" + output);
+      }
+      return this;
+    }
+  }
+}
