@@ -53,8 +53,7 @@ public final class ContentStore {
    *     without it a damaged file is still caught by the first-read check)
    */
   public static ContentStore open(StoreLayout layout, boolean fsync) throws IOException {
-    Files.createDirectories(layout.blobsDir());
-    Files.createDirectories(layout.tmpDir());
+    layout.createDirectories();
     int removed = 0;
     try (DirectoryStream<Path> s = Files.newDirectoryStream(layout.tmpDir())) {
       for (Path p : s) {

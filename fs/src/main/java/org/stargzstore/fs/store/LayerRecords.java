@@ -26,7 +26,7 @@ public final class LayerRecords {
 
   public LayerRecords(StoreLayout layout, long maxInMemory) throws IOException {
     this.layout = layout;
-    Files.createDirectories(layout.layersDir());
+    layout.createDirectories();
     this.memory = Caffeine.newBuilder().maximumSize(maxInMemory).build();
   }
 

@@ -46,7 +46,7 @@ public final class References {
   /** Loads every persisted reference file under the store. */
   public static References load(StoreLayout layout) throws IOException {
     References r = new References(layout);
-    Files.createDirectories(layout.layersDir());
+    layout.createDirectories();
     try (DirectoryStream<Path> s = Files.newDirectoryStream(layout.layersDir(), "*.refs.json")) {
       for (Path p : s) {
         String name = p.getFileName().toString();

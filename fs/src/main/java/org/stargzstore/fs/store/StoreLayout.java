@@ -54,4 +54,11 @@ public record StoreLayout(Path root) {
   public Path tmpDir() {
     return root.resolve("tmp");
   }
+
+  /** Creates the directories of the layout that do not exist yet. */
+  public void createDirectories() throws java.io.IOException {
+    for (Path p : new Path[] {blobsDir(), layersDir(), imagesDir(), tmpDir()}) {
+      java.nio.file.Files.createDirectories(p);
+    }
+  }
 }
