@@ -11,6 +11,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.logging.Logger;
 import org.stargzstore.daemon.config.ByteSize;
 import org.stargzstore.daemon.config.DaemonConfig;
@@ -19,6 +22,10 @@ import org.stargzstore.estargz.layer.LayerFormat;
 import org.stargzstore.fs.als.ImageSource;
 import org.stargzstore.fs.als.LayerOpener;
 import org.stargzstore.fs.als.LayerStore;
+import org.stargzstore.fs.als.StoredLayerContent;
+import org.stargzstore.fs.gc.GarbageCollector;
+import org.stargzstore.fs.gc.GcResult;
+import org.stargzstore.fs.store.StoreLock;
 import org.stargzstore.fs.fetch.ChunkCache;
 import org.stargzstore.fs.fetch.FetchContext;
 import org.stargzstore.fs.fuse.FuseMount;
@@ -42,6 +49,7 @@ public final class Daemon implements AutoCloseable {
   private LayerStore layerStore;
   private FuseMount mount;
   private ControlServer control;
+  private GarbageCollector gc;
 
   private Daemon() {}
 
@@ -71,11 +79,32 @@ public final class Daemon implements AutoCloseable {
     FetchContext fetch = new FetchContext(cache, config.maxDemandRequests(),
         config.maxBackgroundStreams());
     resources.add(fetch);
-    layerStore = new LayerStore(source, new LayerOpener(formats, store, records), fetch, refs,
+    StoreLock storeLock = new StoreLock();
+    LayerOpener opener = new LayerOpener(formats, store, records);
+    layerStore = new LayerStore(source, opener, fetch, refs, storeLock,
         config.layerStoreConfig());
     resources.add(layerStore);
+    GarbageCollector gc = new GarbageCollector(store, refs,
+        new StoredLayerContent(records, opener), layerStore::loadedLayerDigests, storeLock,
+        config.cacheMaxBytes(), config.releaseGrace());
+    ScheduledExecutorService gcTimer = Executors.newSingleThreadScheduledExecutor(r -> {
+      Thread t = new Thread(r, "store-gc");
+      t.setDaemon(true);
+      return t;
+    });
+    long every = Math.max(1, config.gcInterval().toSeconds());
+    gcTimer.scheduleWithFixedDelay(() -> {
+      try {
+        gc.collect();
+      } catch (IOException | RuntimeException e) {
+        LOG.warning("garbage collection failed: " + e.getMessage());
+      }
+    }, every, every, TimeUnit.SECONDS);
+    resources.add(gcTimer::shutdownNow);
+    this.gc = gc;
     control = ControlServer.start(config.controlSocketPath(), Map.of(
         "status", req -> StatusReport.of(layerStore),
+        "gc", req -> gcReport(gc.collect()),
         "credentials", req -> acceptCredentials(req, credentials)));
     resources.add(control);
     mount = FuseMount.mount(layerStore.root(), mountPoint,
@@ -107,6 +136,23 @@ public final class Daemon implements AutoCloseable {
     ok.put("ok", true);
     ok.put("accepted", count);
     return ok;
+  }
+
+  private static JsonNode gcReport(GcResult r) {
+    ObjectNode n = JSON.createObjectNode();
+    n.put("ok", true);
+    n.put("blobsBefore", r.blobsBefore());
+    n.put("bytesBefore", r.bytesBefore());
+    n.put("liveBlobs", r.liveBlobs());
+    n.put("liveBytes", r.liveBytes());
+    n.put("deletedBlobs", r.deletedBlobs());
+    n.put("deletedBytes", r.deletedBytes());
+    n.put("overBudget", r.overBudget());
+    return n;
+  }
+
+  public GarbageCollector garbageCollector() {
+    return gc;
   }
 
   public LayerStore layerStore() {

@@ -99,7 +99,16 @@ public final class LayerOpener {
     if (rec.isEmpty() || !rec.get().tocDigest().equals(expected.toString())) {
       return Optional.empty();
     }
-    LayerRecord r = rec.get();
+    return openStored(rec.get(), blobName);
+  }
+
+  /**
+   * Opens a layer from what the store kept of it (its record and stored TOC), without any
+   * request; empty if the store no longer has the TOC or it does not read back.
+   */
+  public Optional<Opened> openStored(LayerRecord r, String blobName) {
+    Digest expected = Digest.parse(r.tocDigest());
+    Digest layerDigest = Digest.parse(r.digest());
     LayerFormat f = formats.stream().filter(x -> x.name().equals(r.format())).findFirst()
         .orElse(null);
     if (f == null) {
@@ -112,11 +121,11 @@ public final class LayerOpener {
     } catch (NoSuchFileException e) {
       return Optional.empty();
     } catch (LayerFormatException e) {
-      LOG.warning("stored TOC of " + d.digest() + " does not read back (" + e.getMessage()
+      LOG.warning("stored TOC of " + layerDigest + " does not read back (" + e.getMessage()
           + "): fetching it again");
       return Optional.empty();
     } catch (IOException | RuntimeException e) {
-      LOG.warning("cannot read the stored TOC of " + d.digest() + ": " + e.getMessage());
+      LOG.warning("cannot read the stored TOC of " + layerDigest + ": " + e.getMessage());
       return Optional.empty();
     }
   }

@@ -26,6 +26,7 @@ import org.stargzstore.fs.fetch.FetchContext;
 import org.stargzstore.fs.fetch.LayerFetcher;
 import org.stargzstore.fs.fuse.FsNode;
 import org.stargzstore.fs.store.References;
+import org.stargzstore.fs.store.StoreLock;
 import org.stargzstore.fs.tree.InodeNumbers;
 import org.stargzstore.fs.tree.LayerTree;
 
@@ -42,6 +43,7 @@ public final class LayerStore implements AutoCloseable {
   private final FetchContext fetch;
   private final References references;
   private final LayerStoreConfig config;
+  private final StoreLock storeLock;
   private final InodeNumbers inodes = new InodeNumbers(2);
   private final ExecutorService openPool;
   private final ScheduledExecutorService housekeeping;
@@ -61,7 +63,8 @@ public final class LayerStore implements AutoCloseable {
   }
 
   public LayerStore(ImageSource source, LayerOpener opener, FetchContext fetch,
-      References references, LayerStoreConfig config) {
+      References references, StoreLock storeLock, LayerStoreConfig config) {
+    this.storeLock = storeLock;
     this.source = source;
     this.opener = opener;
     this.fetch = fetch;
@@ -110,6 +113,17 @@ public final class LayerStore implements AutoCloseable {
         out.add(s.future().join());
       }
     }
+    return out;
+  }
+
+  /** Digests of the layers loaded now (the garbage collector keeps their content). */
+  public java.util.Set<Digest> loadedLayerDigests() {
+    java.util.Set<Digest> out = new java.util.HashSet<>();
+    layers.forEach((d, s) -> {
+      if (!s.future().isDone() || !s.future().isCompletedExceptionally()) {
+        out.add(d);
+      }
+    });
     return out;
   }
 
@@ -256,6 +270,14 @@ public final class LayerStore implements AutoCloseable {
 
   private MountedLayer openLayer(MountedImage img, int index)
       throws IOException, NotLazyException {
+    // shared store lock: the collector cannot decide while this layer's content becomes live
+    try (StoreLock.Held held = storeLock.sharedHeld()) {
+      return openLayerLocked(img, index);
+    }
+  }
+
+  private MountedLayer openLayerLocked(MountedImage img, int index)
+      throws IOException, NotLazyException {
     LayerDescriptor d = img.resolved().layers().get(index);
     Digest diffId = img.resolved().diffIds().get(index);
     long t0 = System.nanoTime();
@@ -311,7 +333,10 @@ public final class LayerStore implements AutoCloseable {
   // ---- references (the ALS "use" file and rmdir) ----
 
   void acquire(MountedImage img, MountedLayer layer) throws IOException {
-    int n = references.acquire(img.reference(), layer.digest());
+    int n;
+    try (StoreLock.Held held = storeLock.sharedHeld()) {
+      n = references.acquire(img.reference(), layer.digest());
+    }
     LOG.info(() -> "layer " + layer.digest() + " of " + img.reference() + " is in use ("
         + n + " reference(s))");
   }
