@@ -120,6 +120,22 @@ public final class LayerIndex {
     return chunksInBlobOrder;
   }
 
+  /**
+   * The entry whose content a hardlink shares, following hardlinks to hardlinks; {@code e}
+   * itself if it is not a hardlink. The index guarantees the chain ends at a non-directory.
+   */
+  public LayerEntry resolveHardlink(LayerEntry e) {
+    LayerEntry cur = e;
+    for (int hops = 0; cur.type() == EntryType.HARDLINK; hops++) {
+      LayerEntry next = byName.get(cur.linkName());
+      if (next == null || hops > byName.size()) {
+        throw new IllegalStateException("unresolvable hardlink " + e.name());
+      }
+      cur = next;
+    }
+    return cur;
+  }
+
   /** Sum of the sizes of all regular files. */
   public long totalFileBytes() {
     long n = 0;
