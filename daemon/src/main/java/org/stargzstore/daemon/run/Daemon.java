@@ -20,7 +20,7 @@ import org.stargzstore.daemon.config.DaemonConfig;
 import org.stargzstore.daemon.control.ControlServer;
 import org.stargzstore.estargz.layer.LayerFormat;
 import org.stargzstore.fs.als.ImageSource;
-import org.stargzstore.fs.als.LayerOpener;
+import org.stargzstore.fs.als.CachingLayerOpener;
 import org.stargzstore.fs.als.LayerStore;
 import org.stargzstore.fs.als.StoredLayerContent;
 import org.stargzstore.fs.gc.GarbageCollector;
@@ -80,7 +80,7 @@ public final class Daemon implements AutoCloseable {
         config.maxBackgroundStreams());
     resources.add(fetch);
     StoreLock storeLock = new StoreLock();
-    LayerOpener opener = new LayerOpener(formats, store, records);
+    CachingLayerOpener opener = new CachingLayerOpener(formats, store, records);
     layerStore = new LayerStore(source, opener, fetch, refs, storeLock,
         config.layerStoreConfig());
     resources.add(layerStore);

@@ -39,7 +39,7 @@ public final class LayerStore implements AutoCloseable {
   private static final Logger LOG = Logger.getLogger(LayerStore.class.getName());
 
   private final ImageSource source;
-  private final LayerOpener opener;
+  private final CachingLayerOpener opener;
   private final FetchContext fetch;
   private final References references;
   private final LayerStoreConfig config;
@@ -62,7 +62,7 @@ public final class LayerStore implements AutoCloseable {
     }
   }
 
-  public LayerStore(ImageSource source, LayerOpener opener, FetchContext fetch,
+  public LayerStore(ImageSource source, CachingLayerOpener opener, FetchContext fetch,
       References references, StoreLock storeLock, LayerStoreConfig config) {
     this.storeLock = storeLock;
     this.source = source;
@@ -282,7 +282,7 @@ public final class LayerStore implements AutoCloseable {
     Digest diffId = img.resolved().diffIds().get(index);
     long t0 = System.nanoTime();
     BlobSource blob = source.openBlob(img.resolved(), d);
-    LayerOpener.Opened opened;
+    CachingLayerOpener.Opened opened;
     try {
       opened = opener.open(d, blob);
     } catch (IOException | NotLazyException | RuntimeException e) {

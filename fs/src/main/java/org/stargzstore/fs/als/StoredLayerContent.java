@@ -17,10 +17,10 @@ import org.stargzstore.fs.store.LayerRecords;
  */
 public final class StoredLayerContent implements LayerContentIndex {
   private final LayerRecords records;
-  private final LayerOpener opener;
+  private final CachingLayerOpener opener;
   private final Cache<Digest, Set<Digest>> byToc = Caffeine.newBuilder().maximumSize(4096).build();
 
-  public StoredLayerContent(LayerRecords records, LayerOpener opener) {
+  public StoredLayerContent(LayerRecords records, CachingLayerOpener opener) {
     this.records = records;
     this.opener = opener;
   }
@@ -36,7 +36,7 @@ public final class StoredLayerContent implements LayerContentIndex {
     if (cached != null) {
       return cached;
     }
-    Optional<LayerOpener.Opened> opened = opener.openStored(rec.get(), "stored layer " + layer);
+    Optional<CachingLayerOpener.Opened> opened = opener.openStored(rec.get(), "stored layer " + layer);
     if (opened.isEmpty()) {
       return Set.of();
     }

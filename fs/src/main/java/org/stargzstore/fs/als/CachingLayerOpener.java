@@ -2,7 +2,6 @@ package org.stargzstore.fs.als;
 
 import java.io.IOException;
 import java.nio.file.NoSuchFileException;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 import java.util.logging.Logger;
@@ -11,6 +10,9 @@ import org.stargzstore.estargz.InvalidFooterException;
 import org.stargzstore.estargz.LayerFormatException;
 import org.stargzstore.estargz.layer.LayerDescriptor;
 import org.stargzstore.estargz.layer.LayerFormat;
+import org.stargzstore.estargz.layer.LayerOpener;
+import org.stargzstore.estargz.layer.OpenOptions;
+import org.stargzstore.estargz.layer.OpenedLayer;
 import org.stargzstore.estargz.layer.OpenedToc;
 import org.stargzstore.estargz.layer.TocLocation;
 import org.stargzstore.fs.fetch.BlobSource;
@@ -19,21 +21,19 @@ import org.stargzstore.fs.store.LayerRecord;
 import org.stargzstore.fs.store.LayerRecords;
 
 /**
- * Opens a layer's TOC at the lowest cost: from the store if this node has seen the layer (no
- * request at all), from the manifest position annotation (one request), else from one read of
- * the blob's tail that usually holds both footer and TOC (one request, two if the TOC is bigger
- * than the tail). The TOC is always verified against the manifest annotation.
+ * Opens a layer's TOC from the local store when this node has seen the layer before (no request
+ * at all), else through the format layer's {@link LayerOpener} (one or two range requests), and
+ * then keeps the TOC and a record of it in the store. The TOC is always verified against the
+ * manifest annotation, also when it comes from the store.
  */
-public final class LayerOpener {
-  private static final Logger LOG = Logger.getLogger(LayerOpener.class.getName());
-  /** Bytes read from the end of a blob to find the footer (and usually the TOC). */
-  static final int TAIL_BYTES = 256 << 10;
+public final class CachingLayerOpener {
+  private static final Logger LOG = Logger.getLogger(CachingLayerOpener.class.getName());
 
   private final List<LayerFormat> formats;
   private final ContentStore store;
   private final LayerRecords records;
 
-  public LayerOpener(List<LayerFormat> formats, ContentStore store, LayerRecords records) {
+  public CachingLayerOpener(List<LayerFormat> formats, ContentStore store, LayerRecords records) {
     this.formats = List.copyOf(formats);
     this.store = store;
     this.records = records;
@@ -53,53 +53,23 @@ public final class LayerOpener {
     Digest expected = d.tocDigest().orElseThrow(() -> new NotLazyException(
         NotLazyException.Reason.NO_TOC_DIGEST, "layer " + d.digest() + " (" + d.mediaType()
             + ") has no TOC digest annotation: it is not eStargz or zstd:chunked"));
-    Optional<Opened> cached = fromStore(d, expected, blob.describe());
-    if (cached.isPresent()) {
-      return cached.get();
-    }
-    for (LayerFormat f : formats) {
-      Optional<TocLocation> loc = f.locateToc(d);
-      if (loc.isPresent()) {
-        checkInside(loc.get(), d.size(), blob.describe());
-        byte[] toc = blob.read(loc.get().offset(), Math.toIntExact(loc.get().length()));
-        return remember(d, f, loc.get(), toc, f.readToc(toc, loc.get(), expected, blob.describe()));
-      }
-    }
-    long size = d.size() > 0 ? d.size() : blob.size();
-    int tailLen = (int) Math.min(size, TAIL_BYTES);
-    long tailStart = size - tailLen;
-    byte[] tail = blob.read(tailStart, tailLen);
-    for (LayerFormat f : formats) {
-      Optional<TocLocation> found = f.locateToc(tail, size, blob.describe());
-      if (found.isEmpty()) {
-        continue;
-      }
-      TocLocation loc = found.get();
-      checkInside(loc, size, blob.describe());
-      byte[] toc = loc.offset() >= tailStart
-          ? Arrays.copyOfRange(tail, (int) (loc.offset() - tailStart),
-              (int) (loc.end() - tailStart))
-          : blob.read(loc.offset(), Math.toIntExact(loc.length()));
-      return remember(d, f, loc, toc, f.readToc(toc, loc, expected, blob.describe()));
-    }
-    throw new NotLazyException(NotLazyException.Reason.NOT_LAZY_FORMAT, "layer " + d.digest()
-        + " has a TOC digest annotation but no eStargz or zstd:chunked footer");
-  }
-
-  private static void checkInside(TocLocation loc, long size, String blob)
-      throws InvalidFooterException {
-    if (loc.end() > size) {
-      throw new InvalidFooterException(blob, "the TOC at " + loc.offset() + "+" + loc.length()
-          + " ends past the blob's " + size + " bytes (truncated blob?)");
-    }
-  }
-
-  private Optional<Opened> fromStore(LayerDescriptor d, Digest expected, String blobName) {
     Optional<LayerRecord> rec = records.get(d.digest());
-    if (rec.isEmpty() || !rec.get().tocDigest().equals(expected.toString())) {
-      return Optional.empty();
+    if (rec.isPresent() && rec.get().tocDigest().equals(expected.toString())) {
+      Optional<Opened> stored = openStored(rec.get(), blob.describe());
+      if (stored.isPresent()) {
+        return stored.get();
+      }
     }
-    return openStored(rec.get(), blobName);
+    OpenedLayer opened;
+    try {
+      opened = LayerOpener.open(blob, OpenOptions.builder().formats(formats).descriptor(d).build());
+    } catch (InvalidFooterException e) {
+      throw new NotLazyException(NotLazyException.Reason.NOT_LAZY_FORMAT, "layer " + d.digest()
+          + " has a TOC digest annotation but cannot be read as eStargz or zstd:chunked: "
+          + e.getMessage(), e);
+    }
+    remember(d, opened, blob);
+    return new Opened(opened.toc(), opened.format(), false);
   }
 
   /**
@@ -130,17 +100,17 @@ public final class LayerOpener {
     }
   }
 
-  private Opened remember(LayerDescriptor d, LayerFormat f, TocLocation loc, byte[] tocBytes,
-      OpenedToc opened) {
+  private void remember(LayerDescriptor d, OpenedLayer opened, BlobSource blob) {
     try {
+      TocLocation loc = opened.location();
+      byte[] tocBytes = blob.read(loc.offset(), Math.toIntExact(loc.length()));
       Digest tocBlob = store.putHashing(tocBytes);
       records.put(new LayerRecord(d.digest().toString(), d.mediaType(), d.size(),
-          opened.tocDigest().toString(), f.name(), loc.offset(), loc.length(),
-          loc.uncompressedLength(), tocBlob.toString()));
-    } catch (IOException e) {
+          opened.toc().tocDigest().toString(), opened.format().name(), loc.offset(),
+          loc.length(), loc.uncompressedLength(), tocBlob.toString()));
+    } catch (IOException | RuntimeException e) {
       LOG.warning("cannot keep the TOC of " + d.digest() + " in the store (" + e.getMessage()
           + "); it will be fetched again after a restart");
     }
-    return new Opened(opened, f, false);
   }
 }
