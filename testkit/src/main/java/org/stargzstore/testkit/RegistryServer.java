@@ -11,7 +11,9 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.extension.AfterAllCallback;
 import org.junit.jupiter.api.extension.BeforeAllCallback;
@@ -25,21 +27,34 @@ import org.junit.jupiter.api.extension.ExtensionContext;
  * &#64;RegisterExtension static final RegistryServer REGISTRY = RegistryServer.builder().build();
  * </pre>
  *
- * <p>Extra YAML can be appended to the generated configuration (auth, TLS) through the builder,
- * so variants share one way of starting, waiting for readiness and stopping.
+ * <p>Variants share one way of starting, waiting for readiness and stopping: htpasswd Basic
+ * auth, token auth against a {@link TokenServer}, TLS (and mutual TLS) with certificates from a
+ * {@link TestPki}, a pull-through cache; any other YAML can be appended through the builder.
  */
 public final class RegistryServer implements BeforeAllCallback, AfterAllCallback {
   private static final Duration START_TIMEOUT = Duration.ofSeconds(30);
 
   private final List<String> extraConfig;
   private final String scheme;
+  private final Map<String, String> htpasswdUsers;
+  private final TokenServer tokenServer;
+  private final Path tlsCert;
+  private final Path tlsKey;
+  private final Path clientCa;
+  private final URI pullThroughRemote;
   private Path dir;
   private Process process;
   private int port;
 
   private RegistryServer(Builder b) {
     this.extraConfig = List.copyOf(b.extraConfig);
-    this.scheme = b.tls ? "https" : "http";
+    this.scheme = b.tls || b.tlsCert != null ? "https" : "http";
+    this.htpasswdUsers = new LinkedHashMap<>(b.htpasswdUsers);
+    this.tokenServer = b.tokenServer;
+    this.tlsCert = b.tlsCert;
+    this.tlsKey = b.tlsKey;
+    this.clientCa = b.clientCa;
+    this.pullThroughRemote = b.pullThroughRemote;
   }
 
   public static Builder builder() {
@@ -70,6 +85,10 @@ public final class RegistryServer implements BeforeAllCallback, AfterAllCallback
     return dir.resolve("registry.log");
   }
 
+  private Path htpasswdFile() {
+    return dir.resolve("htpasswd");
+  }
+
   /** The working directory of this server (configuration, storage, log). */
   public Path workDir() {
     return dir;
@@ -95,6 +114,9 @@ public final class RegistryServer implements BeforeAllCallback, AfterAllCallback
     IOException last = null;
     for (int attempt = 0; attempt < 5; attempt++) {
       port = freePort();
+      if (!htpasswdUsers.isEmpty()) {
+        Files.writeString(htpasswdFile(), Htpasswd.lines(htpasswdUsers), StandardCharsets.UTF_8);
+      }
       Path config = dir.resolve("config.yml");
       Files.writeString(config, config(), StandardCharsets.UTF_8);
       process = new ProcessBuilder(executable(), "serve", config.toString())
@@ -141,6 +163,24 @@ public final class RegistryServer implements BeforeAllCallback, AfterAllCallback
         .append("  maintenance:\n    uploadpurging:\n      enabled: false\n")
         .append("http:\n  addr: 127.0.0.1:").append(port).append('\n')
         .append("  secret: srs-test-secret\n");
+    if (tlsCert != null) {
+      sb.append("  tls:\n")
+          .append("    certificate: ").append(tlsCert).append('\n')
+          .append("    key: ").append(tlsKey).append('\n');
+      if (clientCa != null) {
+        sb.append("    clientcas:\n      - ").append(clientCa).append('\n');
+      }
+    }
+    if (!htpasswdUsers.isEmpty()) {
+      sb.append("auth:\n  htpasswd:\n    realm: srs-test-realm\n    path: ")
+          .append(htpasswdFile()).append('\n');
+    }
+    if (tokenServer != null) {
+      sb.append(tokenServer.registryConfig());
+    }
+    if (pullThroughRemote != null) {
+      sb.append("proxy:\n  remoteurl: ").append(pullThroughRemote).append('\n');
+    }
     for (String s : extraConfig) {
       sb.append(s.replace("${dir}", dir.toString()).replace("${port}", Integer.toString(port)));
       if (!s.endsWith("\n")) {
@@ -204,7 +244,13 @@ public final class RegistryServer implements BeforeAllCallback, AfterAllCallback
   /** Builds a {@link RegistryServer}. */
   public static final class Builder {
     private final List<String> extraConfig = new ArrayList<>();
+    private final Map<String, String> htpasswdUsers = new LinkedHashMap<>();
     private boolean tls;
+    private TokenServer tokenServer;
+    private Path tlsCert;
+    private Path tlsKey;
+    private Path clientCa;
+    private URI pullThroughRemote;
 
     private Builder() {}
 
@@ -220,6 +266,37 @@ public final class RegistryServer implements BeforeAllCallback, AfterAllCallback
     /** Marks the server as serving TLS (the caller adds the {@code http.tls} configuration). */
     public Builder tls() {
       tls = true;
+      return this;
+    }
+
+    /** Serves TLS with this certificate and key (PEM), e.g. from {@link TestPki#issueServer}. */
+    public Builder tls(Path certificate, Path key) {
+      this.tlsCert = certificate;
+      this.tlsKey = key;
+      return this;
+    }
+
+    /** Requires client certificates signed by this CA (mutual TLS; needs {@link #tls(Path, Path)}). */
+    public Builder clientCa(Path caCertificate) {
+      this.clientCa = caCertificate;
+      return this;
+    }
+
+    /** Requires HTTP Basic authentication; may be called for several users. */
+    public Builder htpasswd(String user, String password) {
+      htpasswdUsers.put(user, password);
+      return this;
+    }
+
+    /** Requires bearer tokens from {@code server} (the registry token flow). */
+    public Builder tokenAuth(TokenServer server) {
+      this.tokenServer = server;
+      return this;
+    }
+
+    /** Runs as a pull-through cache of the registry at {@code remote}. */
+    public Builder pullThroughCacheOf(URI remote) {
+      this.pullThroughRemote = remote;
       return this;
     }
 

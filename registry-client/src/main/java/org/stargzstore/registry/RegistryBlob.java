@@ -1,0 +1,501 @@
+package org.stargzstore.registry;
+
+import java.io.EOFException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.security.MessageDigest;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.OptionalLong;
+import java.util.logging.Logger;
+import okhttp3.Response;
+import org.stargzstore.estargz.Digest;
+import org.stargzstore.registry.errors.RegistryDigestMismatchException;
+import org.stargzstore.registry.errors.RegistryErrorKind;
+import org.stargzstore.registry.errors.RegistryException;
+import org.stargzstore.registry.errors.RegistryNetworkException;
+import org.stargzstore.registry.errors.RegistryNotFoundException;
+import org.stargzstore.registry.errors.RegistryProtocolException;
+import org.stargzstore.registry.http.NetworkErrors;
+import org.stargzstore.registry.http.Repository;
+import org.stargzstore.registry.http.RetryInterceptor;
+import org.stargzstore.registry.ops.BlobHead;
+import org.stargzstore.registry.ops.RangeBodies;
+import org.stargzstore.registry.ops.RangeBuffer;
+
+/**
+ * Random and streaming access to one blob in a registry: what a lazily mounted layer reads
+ * through. Thread-safe; every read is its own HTTP range request (connections are pooled).
+ *
+ * <ul>
+ *   <li>{@link #read} / {@link #readFully}: one range; a body cut off part-way is resumed from
+ *       where it stopped; only bytes that a {@code Content-Range} places are ever returned.
+ *   <li>{@link #readRanges}: several ranges in one {@code multipart/byteranges} request, falling
+ *       back to one request per range on servers that refuse or ignore multi-range requests.
+ *   <li>{@link #openStream}: a long range streamed without holding it in memory, resuming on
+ *       failures.
+ *   <li>{@link #copyTo}: the whole blob, verified against its digest.
+ * </ul>
+ *
+ * <p>A server that ignores {@code Range} and answers 200 is streamed: bytes before the range are
+ * discarded as they arrive, never buffered. A redirect to blob storage (a signed URL) is
+ * remembered and reused until it expires or is refused, then resolved again through the
+ * registry. If the blob's source fails (not found, network), the next source of the image
+ * (mirrors, then the registry) is tried.
+ */
+public final class RegistryBlob {
+  private static final Logger LOG = Logger.getLogger(RegistryBlob.class.getName());
+  /** At most this many ranges go into one multi-range request. */
+  static final int MAX_RANGES_PER_REQUEST = 64;
+
+  private final BlobAccess access;
+  private final Digest digest;
+  private final String image;
+  private final List<Repository> locations;
+  private volatile int current;
+  private volatile long size;
+
+  RegistryBlob(BlobAccess access, Digest digest, long size, String image,
+      List<Repository> locations) {
+    if (locations.isEmpty()) {
+      throw new IllegalArgumentException("a blob needs at least one location");
+    }
+    this.access = access;
+    this.digest = Objects.requireNonNull(digest);
+    this.size = size;
+    this.image = image;
+    this.locations = List.copyOf(locations);
+  }
+
+  public Digest digest() {
+    return digest;
+  }
+
+  /** The image (as requested) this blob belongs to. */
+  public String image() {
+    return image;
+  }
+
+  /** "blob sha256:… of IMAGE", for messages. */
+  public String describe() {
+    return "blob " + digest + " of " + image;
+  }
+
+  /** The blob's size: from its descriptor, else asked once with HEAD. */
+  public long size() throws RegistryException {
+    long s = size;
+    if (s >= 0) {
+      return s;
+    }
+    RegistryException last = null;
+    for (int i = 0; i < locations.size(); i++) {
+      Repository loc = location();
+      try {
+        OptionalLong n = access.caller().call(loc,
+            new BlobHead(image, loc.path(), digest), access.defaultTimeout());
+        if (n.isPresent()) {
+          size = n.getAsLong();
+          return size;
+        }
+        last = new RegistryNotFoundException("checking " + describe() + ": not found in "
+            + loc);
+      } catch (RegistryException e) {
+        last = e;
+      }
+      if (!failover(loc, last)) {
+        break;
+      }
+    }
+    throw last;
+  }
+
+  /** Reads exactly {@code length} bytes at {@code offset}. */
+  public byte[] read(long offset, int length) throws IOException {
+    return read(offset, length, access.defaultTimeout());
+  }
+
+  /** As {@link #read(long, int)} with a deadline for the whole read (null: none). */
+  public byte[] read(long offset, int length, Duration timeout) throws IOException {
+    byte[] out = new byte[length];
+    readFully(offset, out, 0, length, timeout);
+    return out;
+  }
+
+  /**
+   * Reads exactly {@code length} bytes at {@code offset} into {@code dst}.
+   *
+   * @throws EOFException if the blob ends before {@code offset + length}
+   */
+  public void readFully(long offset, byte[] dst, int dstOff, int length, Duration timeout)
+      throws IOException {
+    checkBounds(offset, length);
+    if (length == 0) {
+      return;
+    }
+    long deadline = deadline(timeout);
+    String what = "bytes " + offset + "-" + (offset + length - 1);
+    int done = 0;
+    int failures = 0;
+    while (done < length) {
+      Repository loc = location();
+      long from = offset + done;
+      String header = "bytes=" + from + "-" + (offset + length - 1);
+      Response r;
+      try {
+        r = access.openRange(this, loc, header, what, remaining(deadline, what));
+      } catch (RegistryException e) {
+        if (failover(loc, e)) {
+          continue;
+        }
+        throw e;
+      }
+      access.stats().onRangeRequest(false);
+      RangeBodies.Progress p = new RangeBodies.Progress();
+      try (r) {
+        boolean ignored = RangeBodies.readInto(r, from, dst, dstOff + done, length - done,
+            size, p, access.stats(), action(what));
+        if (ignored) {
+          access.noteRangeIgnored(loc.host().hostPort());
+        }
+        done += (int) p.bytes();
+      } catch (IOException e) {
+        done += (int) p.bytes();
+        failures++;
+        if (!(RetryInterceptor.isTransient(e) || e instanceof RegistryProtocolException)
+            || failures >= access.caller().policy().maxAttempts()) {
+          throw e instanceof RegistryException re ? re
+              : new RegistryNetworkException(action(what) + ": " + NetworkErrors.describe(e), e);
+        }
+        LOG.fine(() -> action(what) + ": resuming after " + e);
+        access.stats().onRetry();
+        pause(access.caller().policy().backoff(failures));
+      }
+    }
+  }
+
+  /**
+   * Reads several ranges, with as few requests as the server allows. Overlapping and adjacent
+   * ranges are merged; results come back in the order asked.
+   */
+  public List<byte[]> readRanges(List<ByteRange> ranges) throws IOException {
+    return readRanges(ranges, access.defaultTimeout());
+  }
+
+  public List<byte[]> readRanges(List<ByteRange> ranges, Duration timeout) throws IOException {
+    for (ByteRange br : ranges) {
+      checkBounds(br.offset(), br.length());
+    }
+    List<RangeBuffer> merged = merge(ranges);
+    if (merged.size() == 1) {
+      RangeBuffer b = merged.get(0);
+      readFully(b.offset(), b.data(), 0, b.data().length, timeout);
+      b.markFilled(b.offset(), b.end());
+    } else if (!merged.isEmpty()) {
+      long deadline = deadline(timeout);
+      for (int i = 0; i < merged.size(); i += MAX_RANGES_PER_REQUEST) {
+        List<RangeBuffer> batch = merged.subList(i, Math.min(merged.size(),
+            i + MAX_RANGES_PER_REQUEST));
+        if (access.multiRangeAllowed(location().host().hostPort())) {
+          tryMultiRange(batch, deadline);
+        }
+        for (RangeBuffer b : batch) {
+          for (long[] gap : b.missing()) {
+            int len = (int) (gap[1] - gap[0]);
+            readFully(gap[0], b.data(), (int) (gap[0] - b.offset()), len,
+                remaining(deadline, "ranges"));
+            b.markFilled(gap[0], gap[1]);
+          }
+        }
+      }
+    }
+    List<byte[]> out = new ArrayList<>(ranges.size());
+    for (ByteRange br : ranges) {
+      out.add(slice(merged, br));
+    }
+    return out;
+  }
+
+  /** One multi-range request; whatever it does not fill is read singly by the caller. */
+  private void tryMultiRange(List<RangeBuffer> batch, long deadline) throws RegistryException {
+    StringBuilder h = new StringBuilder("bytes=");
+    for (RangeBuffer b : batch) {
+      if (h.length() > 6) {
+        h.append(',');
+      }
+      h.append(b.offset()).append('-').append(b.end() - 1);
+    }
+    String what = batch.size() + " ranges";
+    Repository loc = location();
+    Response r;
+    try {
+      r = access.openRange(this, loc, h.toString(), what, remaining(deadline, what));
+    } catch (RegistryException e) {
+      if (e.kind() == RegistryErrorKind.PROTOCOL) {
+        // 416, 400, 501...: this server does not take several ranges
+        access.noteMultiRangeRefused(loc.host().hostPort(), e.getMessage());
+        return;
+      }
+      throw e;
+    }
+    access.stats().onRangeRequest(true);
+    try (r) {
+      boolean ignored = RangeBodies.fill(r, batch, size, access.stats(), action(what));
+      if (ignored) {
+        access.noteMultiRangeRefused(loc.host().hostPort(),
+            "answered a multi-range request with the whole blob");
+      }
+    } catch (IOException e) {
+      LOG.fine(() -> action(what) + ": multi-range read failed (" + e
+          + "); reading the rest range by range");
+    }
+  }
+
+  /**
+   * Streams {@code [offset, offset + length)} without holding it in memory. The stream resumes
+   * with a new range request if the connection fails, and throws rather than return a byte from
+   * the wrong place. Close it when done.
+   */
+  public InputStream openStream(long offset, long length) throws IOException {
+    checkBounds(offset, length);
+    return new ResumingStream(offset, length);
+  }
+
+  /**
+   * Copies the whole blob to {@code out}, verifying its digest. On a mismatch the bytes already
+   * written must be discarded by the caller (write to a temporary file, then move).
+   */
+  public void copyTo(OutputStream out) throws IOException {
+    MessageDigest md = Digest.newSha256();
+    long total = size();
+    try (InputStream in = openStream(0, total)) {
+      byte[] buf = new byte[64 << 10];
+      int n;
+      while ((n = in.read(buf)) >= 0) {
+        md.update(buf, 0, n);
+        out.write(buf, 0, n);
+      }
+    }
+    Digest actual = Digest.fromBytes(md.digest());
+    if (!actual.equals(digest)) {
+      throw new RegistryDigestMismatchException("pulling " + describe(), digest.toString(),
+          actual.toString());
+    }
+  }
+
+  /** The whole blob in memory, verified; refuses blobs larger than {@code maxBytes}. */
+  public byte[] readAllVerified(long maxBytes) throws IOException {
+    long total = size();
+    if (total > maxBytes) {
+      throw new RegistryProtocolException("pulling " + describe() + ": " + total
+          + " bytes is more than the limit of " + maxBytes);
+    }
+    java.io.ByteArrayOutputStream bo = new java.io.ByteArrayOutputStream((int) total);
+    copyTo(bo);
+    return bo.toByteArray();
+  }
+
+  private final class ResumingStream extends InputStream {
+    private long pos;
+    private final long end;
+    private Response response;
+    private okio.BufferedSource source;
+    private long partLeft;
+    private int failures;
+    private boolean closed;
+
+    ResumingStream(long offset, long length) {
+      this.pos = offset;
+      this.end = offset + length;
+    }
+
+    @Override
+    public int read() throws IOException {
+      byte[] one = new byte[1];
+      int n = read(one, 0, 1);
+      return n < 0 ? -1 : one[0] & 0xff;
+    }
+
+    @Override
+    public int read(byte[] b, int off, int len) throws IOException {
+      if (closed) {
+        throw new IOException("stream closed: " + describe());
+      }
+      if (len == 0) {
+        return 0;
+      }
+      while (true) {
+        if (pos >= end) {
+          return -1;
+        }
+        String what = "bytes " + pos + "-" + (end - 1);
+        try {
+          if (source == null) {
+            open(what);
+          }
+          int n = source.read(b, off, (int) Math.min(len, Math.min(partLeft, end - pos)));
+          if (n < 0) {
+            throw new EOFException(action(what) + ": body ended early");
+          }
+          pos += n;
+          partLeft -= n;
+          if (partLeft == 0 || pos >= end) {
+            release();
+          }
+          return n;
+        } catch (RegistryException e) {
+          release();
+          throw e;
+        } catch (IOException e) {
+          release();
+          if (!RetryInterceptor.isTransient(e)
+              || ++failures >= access.caller().policy().maxAttempts()) {
+            throw new RegistryNetworkException(action(what) + ": "
+                + NetworkErrors.describe(e), e);
+          }
+          access.stats().onRetry();
+          pause(access.caller().policy().backoff(failures));
+        }
+      }
+    }
+
+    private void open(String what) throws IOException {
+      while (true) {
+        Repository loc = location();
+        try {
+          response = access.openRange(RegistryBlob.this, loc, "bytes=" + pos + "-" + (end - 1),
+              what, null);
+          break;
+        } catch (RegistryException e) {
+          if (!failover(loc, e)) {
+            throw e;
+          }
+        }
+      }
+      access.stats().onRangeRequest(false);
+      RangeBodies.Positioned p = RangeBodies.position(response, pos, size, access.stats(),
+          action(what));
+      if (p.ignored()) {
+        access.noteRangeIgnored(location().host().hostPort());
+      }
+      partLeft = Math.min(p.available(), end - pos);
+      source = response.body().source();
+    }
+
+    private void release() {
+      if (response != null) {
+        response.close();
+      }
+      response = null;
+      source = null;
+    }
+
+    @Override
+    public void close() {
+      closed = true;
+      release();
+    }
+  }
+
+  /** Moves to the next location if the error may be specific to this one; false if none left. */
+  private boolean failover(Repository failed, RegistryException e) {
+    if (e.kind() == RegistryErrorKind.DIGEST_MISMATCH
+        || e.kind() == RegistryErrorKind.CONFIGURATION) {
+      return false;
+    }
+    synchronized (this) {
+      int idx = locations.indexOf(failed);
+      if (idx != current) {
+        return true; // another reader already moved on
+      }
+      if (idx + 1 >= locations.size()) {
+        return false;
+      }
+      current = idx + 1;
+    }
+    LOG.warning(() -> describe() + ": " + e.getMessage() + "; trying " + location());
+    return true;
+  }
+
+  Repository location() {
+    return locations.get(current);
+  }
+
+  private void checkBounds(long offset, long length) throws IOException {
+    if (offset < 0 || length < 0) {
+      throw new IllegalArgumentException("negative offset or length: " + offset + ", " + length);
+    }
+    long s = size();
+    if (offset + length > s) {
+      throw new EOFException(describe() + ": wanted " + length + " bytes at offset " + offset
+          + " but the blob has " + s + " bytes");
+    }
+  }
+
+  private String action(String what) {
+    return "reading " + what + " of " + describe();
+  }
+
+  private static List<RangeBuffer> merge(List<ByteRange> ranges) {
+    List<ByteRange> sorted = new ArrayList<>(ranges);
+    sorted.removeIf(r -> r.length() == 0);
+    sorted.sort(null);
+    List<RangeBuffer> out = new ArrayList<>();
+    long start = -1;
+    long end = -1;
+    for (ByteRange r : sorted) {
+      if (start >= 0 && r.offset() <= end) {
+        end = Math.max(end, r.end());
+        continue;
+      }
+      if (start >= 0) {
+        out.add(new RangeBuffer(start, Math.toIntExact(end - start)));
+      }
+      start = r.offset();
+      end = r.end();
+    }
+    if (start >= 0) {
+      out.add(new RangeBuffer(start, Math.toIntExact(end - start)));
+    }
+    return out;
+  }
+
+  private static byte[] slice(List<RangeBuffer> merged, ByteRange br) {
+    if (br.length() == 0) {
+      return new byte[0];
+    }
+    for (RangeBuffer b : merged) {
+      if (b.offset() <= br.offset() && br.end() <= b.end()) {
+        int from = (int) (br.offset() - b.offset());
+        return java.util.Arrays.copyOfRange(b.data(), from, from + br.length());
+      }
+    }
+    throw new IllegalStateException("range " + br + " not covered");
+  }
+
+  private static long deadline(Duration timeout) {
+    return timeout == null ? 0 : System.nanoTime() + timeout.toNanos();
+  }
+
+  private static Duration remaining(long deadline, String what) throws RegistryException {
+    if (deadline == 0) {
+      return null;
+    }
+    long left = deadline - System.nanoTime();
+    if (left <= 0) {
+      throw new RegistryNetworkException("reading " + what + ": deadline exceeded");
+    }
+    return Duration.ofNanos(left);
+  }
+
+  private static void pause(Duration d) throws RegistryNetworkException {
+    try {
+      Thread.sleep(d.toMillis());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new RegistryNetworkException("interrupted while waiting to retry");
+    }
+  }
+}

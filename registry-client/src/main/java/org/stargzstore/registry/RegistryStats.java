@@ -1,0 +1,72 @@
+package org.stargzstore.registry;
+
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Counters of what a {@link RegistryClient} did on the network, for the daemon's status report
+ * ("bytes fetched") and for tests that assert what a lazy read cost. Thread-safe; monotonic.
+ */
+public final class RegistryStats {
+  private final AtomicLong requests = new AtomicLong();
+  private final AtomicLong bytesReceived = new AtomicLong();
+  private final AtomicLong bytesSent = new AtomicLong();
+  private final AtomicLong retries = new AtomicLong();
+  private final AtomicLong rangeRequests = new AtomicLong();
+  private final AtomicLong multiRangeRequests = new AtomicLong();
+  private final AtomicLong bytesDiscarded = new AtomicLong();
+  private final AtomicLong redirects = new AtomicLong();
+  private final AtomicLong tokenFetches = new AtomicLong();
+
+  /** A consistent-enough copy of the counters. */
+  public record Snapshot(long requests, long bytesReceived, long bytesSent, long retries,
+      long rangeRequests, long multiRangeRequests, long bytesDiscarded, long redirects,
+      long tokenFetches) {}
+
+  public Snapshot snapshot() {
+    return new Snapshot(requests.get(), bytesReceived.get(), bytesSent.get(), retries.get(),
+        rangeRequests.get(), multiRangeRequests.get(), bytesDiscarded.get(), redirects.get(),
+        tokenFetches.get());
+  }
+
+  /** HTTP requests sent on the wire (every attempt, token requests included). */
+  public long requests() {
+    return requests.get();
+  }
+
+  /** Response body bytes read from the network (as transferred). */
+  public long bytesReceived() {
+    return bytesReceived.get();
+  }
+
+  public void onRequest(long bodyBytes) {
+    requests.incrementAndGet();
+    if (bodyBytes > 0) {
+      bytesSent.addAndGet(bodyBytes);
+    }
+  }
+
+  public void onBytesReceived(long n) {
+    bytesReceived.addAndGet(n);
+  }
+
+  public void onRetry() {
+    retries.incrementAndGet();
+  }
+
+  public void onRangeRequest(boolean multi) {
+    (multi ? multiRangeRequests : rangeRequests).incrementAndGet();
+  }
+
+  /** Bytes read and thrown away because a server ignored {@code Range}. */
+  public void onDiscarded(long n) {
+    bytesDiscarded.addAndGet(n);
+  }
+
+  public void onRedirect() {
+    redirects.incrementAndGet();
+  }
+
+  public void onTokenFetch() {
+    tokenFetches.incrementAndGet();
+  }
+}
