@@ -11,6 +11,7 @@ packages=(
   docker-registry                        # the real registry, started by tests and the demo
   podman runc containers-storage         # end-to-end tests and the demo
   zstd gzip python3 curl                 # format tools, shared/tools scripts
+  busybox-static                         # the shell of end-to-end test images
   golang-go golang-github-containerd-stargz-snapshotter-dev  # reference tools (refgen, peer)
 )
 sudo=""

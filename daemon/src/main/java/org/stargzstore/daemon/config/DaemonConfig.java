@@ -117,9 +117,9 @@ public record DaemonConfig(
         fuse.bool("allow_other", true),
         fuse.duration("cache_timeout", "60s"),
         fuse.bool("debug", false),
-        Path.of(reg.string("registries_conf", "/etc/containers/registries.conf")),
-        Path.of(reg.string("registries_conf_dir", "/etc/containers/registries.conf.d")),
-        Path.of(reg.string("certs_dir", "/etc/containers/certs.d")),
+        reg.has("registries_conf") ? Path.of(reg.string("registries_conf", "")) : null,
+        reg.has("registries_conf_dir") ? Path.of(reg.string("registries_conf_dir", "")) : null,
+        reg.has("certs_dir") ? Path.of(reg.string("certs_dir", "")) : null,
         reg.has("auth_file") ? Path.of(reg.string("auth_file", "")) : null,
         reg.string("platform", ""),
         daemon.has("control_socket") ? Path.of(daemon.string("control_socket", "")) : null);

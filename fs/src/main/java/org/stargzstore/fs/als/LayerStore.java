@@ -295,7 +295,7 @@ public final class LayerStore implements AutoCloseable {
     LayerFetcher fetcher = new LayerFetcher(name, index1, blob, opened.format().codec(), fetch,
         config.fetch());
     FileContent content = new FileContent(fetcher, fetch.cache(), config.readTimeout());
-    long usize = d.uncompressedSize().orElse(-1);
+    long usize = d.uncompressedSize().orElseGet(() -> TarSizeEstimate.of(index1));
     byte[] info = LayerInfoJson.of(d.digest(), d.size(), diffId, usize,
         index1.format().compression().containersStorageId(), opened.toc().tocDigest());
     MountedLayer layer = new MountedLayer(d, diffId, opened.toc().tocDigest(), index1.format(),
