@@ -102,14 +102,15 @@ public final class Daemon implements AutoCloseable {
     }, every, every, TimeUnit.SECONDS);
     resources.add(gcTimer::shutdownNow);
     this.gc = gc;
+    mount = FuseMount.mount(layerStore.root(), mountPoint,
+        new MountOptions(config.allowOther(), config.fuseCacheTimeout(), config.fuseDebug()));
+    resources.add(mount);
+    // the control socket answers only once the mount is up: it doubles as a readiness signal
     control = ControlServer.start(config.controlSocketPath(), Map.of(
         "status", req -> StatusReport.of(layerStore),
         "gc", req -> gcReport(gc.collect()),
         "credentials", req -> acceptCredentials(req, credentials)));
     resources.add(control);
-    mount = FuseMount.mount(layerStore.root(), mountPoint,
-        new MountOptions(config.allowOther(), config.fuseCacheTimeout(), config.fuseDebug()));
-    resources.add(mount);
     LOG.info(() -> "serving layers at " + mount.mountPoint() + " (store " + layout.root()
         + ", cache budget " + ByteSize.format(config.cacheMaxBytes()) + ", control socket "
         + control.path() + ")");
