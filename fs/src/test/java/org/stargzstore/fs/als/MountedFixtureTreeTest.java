@@ -140,24 +140,4 @@ class MountedFixtureTreeTest {
     assertEquals(desc.get("digest").asText(),
         Digest.of(Files.readAllBytes(layer.resolve("blob"))).toString());
   }
-
-  @ParameterizedTest
-  @ValueSource(strings = {"estargz", "zstd-podman"})
-  void useAndRmdirFollowTheProtocol(String flavour) throws IOException {
-    Path layer = layerDir(flavour);
-    Digest digest = Digest.parse(descriptor(flavour).get("digest").asText());
-    assertThrows(NoSuchFileException.class, () -> Files.readAttributes(layer.resolve("use"),
-        "unix:mode"));
-    for (int i = 0; i < 2; i++) {
-      assertThrows(NoSuchFileException.class, () -> Files.newByteChannel(layer.resolve("use"),
-          StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE,
-          StandardOpenOption.TRUNCATE_EXISTING).close());
-    }
-    assertEquals(2, harness.references.get(digest).total());
-    assertThrows(NoSuchFileException.class, () -> Files.delete(layer));
-    assertEquals(1, harness.references.get(digest).total());
-    assertThrows(NoSuchFileException.class, () -> Files.delete(layer));
-    assertEquals(0, harness.references.get(digest).total());
-    assertTrue(Files.isDirectory(layer.resolve("diff")), "a released layer stays readable");
-  }
 }
