@@ -197,7 +197,7 @@ public final class LayerFetcher implements AutoCloseable {
     while (budget > 0 && next < units.size()) {
       Unit u = units.get(next);
       Unit last = run.get(run.size() - 1);
-      if (u.offset() - last.end() > policy.mergeGapBytes()) {
+      if (u.offset() - last.end() > policy.mergeGapBytes() || u.end() - last.end() > budget) {
         break;
       }
       Map<Digest, InFlightChunks.Claim> got = new java.util.LinkedHashMap<>();
