@@ -31,6 +31,7 @@ import org.stargzstore.fs.fetch.FetchContext;
 import org.stargzstore.fs.fuse.FuseMount;
 import org.stargzstore.fs.fuse.MountOptions;
 import org.stargzstore.fs.store.ContentStore;
+import org.stargzstore.fs.store.ImageRecords;
 import org.stargzstore.fs.store.LayerRecords;
 import org.stargzstore.fs.store.References;
 import org.stargzstore.fs.store.StoreLayout;
@@ -81,11 +82,12 @@ public final class Daemon implements AutoCloseable {
     resources.add(fetch);
     StoreLock storeLock = new StoreLock();
     CachingLayerOpener opener = new CachingLayerOpener(formats, store, records);
-    layerStore = new LayerStore(source, opener, fetch, refs, storeLock,
+    ImageRecords images = new ImageRecords(layout, store);
+    layerStore = new LayerStore(source, opener, fetch, refs, images, storeLock,
         config.layerStoreConfig());
     resources.add(layerStore);
     GarbageCollector gc = new GarbageCollector(store, refs,
-        new StoredLayerContent(records, opener), layerStore::loadedLayerDigests, storeLock,
+        new StoredLayerContent(records, opener), images, layerStore::loadedLayerDigests, storeLock,
         config.cacheMaxBytes(), config.releaseGrace());
     ScheduledExecutorService gcTimer = Executors.newSingleThreadScheduledExecutor(r -> {
       Thread t = new Thread(r, "store-gc");

@@ -25,6 +25,7 @@ import org.stargzstore.fs.fetch.BlobSource;
 import org.stargzstore.fs.fetch.FetchContext;
 import org.stargzstore.fs.fetch.LayerFetcher;
 import org.stargzstore.fs.fuse.FsNode;
+import org.stargzstore.fs.store.ImageRecords;
 import org.stargzstore.fs.store.References;
 import org.stargzstore.fs.store.StoreLock;
 import org.stargzstore.fs.tree.InodeNumbers;
@@ -44,6 +45,7 @@ public final class LayerStore implements AutoCloseable {
   private final References references;
   private final LayerStoreConfig config;
   private final StoreLock storeLock;
+  private final ImageRecords imageRecords;
   private final InodeNumbers inodes = new InodeNumbers(2);
   private final ExecutorService openPool;
   private final ScheduledExecutorService housekeeping;
@@ -63,7 +65,9 @@ public final class LayerStore implements AutoCloseable {
   }
 
   public LayerStore(ImageSource source, CachingLayerOpener opener, FetchContext fetch,
-      References references, StoreLock storeLock, LayerStoreConfig config) {
+      References references, ImageRecords imageRecords, StoreLock storeLock,
+      LayerStoreConfig config) {
+    this.imageRecords = imageRecords;
     this.storeLock = storeLock;
     this.source = source;
     this.opener = opener;
@@ -164,7 +168,8 @@ public final class LayerStore implements AutoCloseable {
 
   /** Resolves again if the cached resolution is older than a few seconds (a tag may have moved). */
   MountedImage refresh(MountedImage img) throws NotLazyException {
-    if (Duration.between(img.resolvedAt(), Instant.now()).compareTo(config.failureRetry()) < 0) {
+    if (!img.fromStore()
+        && Duration.between(img.resolvedAt(), Instant.now()).compareTo(config.failureRetry()) < 0) {
       return img;
     }
     return resolve(img.directoryName(), img.reference(), true);
@@ -177,10 +182,15 @@ public final class LayerStore implements AutoCloseable {
       }
       CompletableFuture<MountedImage> f = CompletableFuture.supplyAsync(() -> {
         try {
-          ResolvedImage r = source.resolve(ref);
-          MountedImage img = new MountedImage(dirName, r, inodes);
+          Optional<ResolvedImage> stored = force ? Optional.empty() : fromRecord(ref);
+          ResolvedImage r = stored.isPresent() ? stored.get() : source.resolve(ref);
+          MountedImage img = new MountedImage(dirName, r, inodes, stored.isPresent());
           LOG.info(() -> "resolved " + ref + " to " + r.manifestDigest() + " ("
-              + r.layers().size() + " layers)");
+              + r.layers().size() + " layers" + (stored.isPresent() ? ", from the local store" : "")
+              + ")");
+          if (stored.isEmpty()) {
+            remember(r);
+          }
           openAllLayers(img);
           return img;
         } catch (IOException e) {
@@ -201,6 +211,31 @@ public final class LayerStore implements AutoCloseable {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new NotLazyException(NotLazyException.Reason.REGISTRY_ERROR, "interrupted");
+    }
+  }
+
+  /** A resolution kept by an earlier run, if its manifest and config are still stored. */
+  private Optional<ResolvedImage> fromRecord(String ref) {
+    Optional<ImageRecords.ImageRecord> rec = imageRecords.get(ref);
+    if (rec.isEmpty()) {
+      return Optional.empty();
+    }
+    Optional<byte[][]> blobs = imageRecords.blobs(rec.get());
+    if (blobs.isEmpty()) {
+      return Optional.empty();
+    }
+    ImageRecords.ImageRecord r = rec.get();
+    return Optional.of(new ResolvedImage(ref, r.manifestDigest(), blobs.get()[0],
+        r.configDigest(), blobs.get()[1], r.layers(), r.diffIds()));
+  }
+
+  private void remember(ResolvedImage r) {
+    try (StoreLock.Held held = storeLock.sharedHeld()) {
+      imageRecords.put(new ImageRecords.ImageRecord(r.reference(), r.manifestDigest(),
+          r.configDigest(), r.layers(), r.diffIds(), Instant.now()), r.manifest(), r.config());
+    } catch (IOException e) {
+      LOG.warning("cannot keep the resolution of " + r.reference() + " (" + e.getMessage()
+          + "); it will be resolved again after a restart");
     }
   }
 

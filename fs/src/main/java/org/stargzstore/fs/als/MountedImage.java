@@ -20,9 +20,12 @@ public final class MountedImage {
   private final long manifestIno;
   private final long configIno;
   private final InodeNumbers inodes;
+  private final boolean fromStore;
   private final ConcurrentHashMap<Digest, Long> layerDirInodes = new ConcurrentHashMap<>();
 
-  MountedImage(String directoryName, ResolvedImage resolved, InodeNumbers inodes) {
+  MountedImage(String directoryName, ResolvedImage resolved, InodeNumbers inodes,
+      boolean fromStore) {
+    this.fromStore = fromStore;
     this.reference = resolved.reference();
     this.directoryName = directoryName;
     this.resolved = resolved;
@@ -48,6 +51,11 @@ public final class MountedImage {
 
   public Instant resolvedAt() {
     return resolvedAt;
+  }
+
+  /** True if this resolution came from the local store rather than the registry. */
+  public boolean fromStore() {
+    return fromStore;
   }
 
   long ino() {

@@ -13,6 +13,7 @@ import java.util.function.Supplier;
 import java.util.logging.Logger;
 import org.stargzstore.estargz.Digest;
 import org.stargzstore.fs.store.ContentStore;
+import org.stargzstore.fs.store.ImageRecords;
 import org.stargzstore.fs.store.References;
 import org.stargzstore.fs.store.StoreLock;
 
@@ -30,6 +31,7 @@ public final class GarbageCollector {
   private final ContentStore store;
   private final References references;
   private final LayerContentIndex contentIndex;
+  private final ImageRecords images;
   private final Supplier<Set<Digest>> loadedLayers;
   private final StoreLock lock;
   private final long maxBytes;
@@ -41,8 +43,9 @@ public final class GarbageCollector {
    * @param grace how long a released layer stays protected
    */
   public GarbageCollector(ContentStore store, References references,
-      LayerContentIndex contentIndex, Supplier<Set<Digest>> loadedLayers, StoreLock lock,
-      long maxBytes, Duration grace) {
+      LayerContentIndex contentIndex, ImageRecords images, Supplier<Set<Digest>> loadedLayers,
+      StoreLock lock, long maxBytes, Duration grace) {
+    this.images = images;
     this.store = store;
     this.references = references;
     this.contentIndex = contentIndex;
@@ -65,6 +68,16 @@ public final class GarbageCollector {
     Set<Digest> blobs = new HashSet<>();
     for (Digest l : layers) {
       blobs.addAll(contentIndex.contentOf(l));
+    }
+    // an image's manifest and config stay as long as any of its layers is in use
+    for (ImageRecords.ImageRecord img : images.all()) {
+      for (var d : img.layers()) {
+        if (layers.contains(d.digest())) {
+          blobs.add(img.manifestDigest());
+          blobs.add(img.configDigest());
+          break;
+        }
+      }
     }
     return new LiveSet(blobs, layers);
   }

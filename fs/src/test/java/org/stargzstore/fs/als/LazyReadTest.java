@@ -177,11 +177,13 @@ class LazyReadTest {
       Thread.sleep(500); // let the background store writes land
     }
     long before = src.bytesRead.get();
+    long resolvesBefore = src.resolves.get();
     try (StoreHarness h = new StoreHarness(root, src,
         LayerStoreConfig.defaults().withFetch(FetchPolicy.onDemandOnly()))) {
       Path l = layer(h.mount(tmp.resolve("mnt")), "t.test/edge:1", "zstd-stargz");
       assertEquals(want, TreeSnapshot.sha256(l.resolve("diff/bin/rand-3145745")));
       assertEquals(before, src.bytesRead.get(), "nothing fetched after the restart");
+      assertEquals(resolvesBefore, src.resolves.get(), "the manifest was not fetched again");
       assertTrue(h.store.loadedLayer(Digest.parse(digestOf("zstd-stargz"))).orElseThrow()
           .tocFromStore());
     }

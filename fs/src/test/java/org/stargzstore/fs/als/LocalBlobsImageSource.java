@@ -30,6 +30,7 @@ final class LocalBlobsImageSource implements ImageSource {
   private final Map<Digest, Path> blobs = new HashMap<>();
   final AtomicLong bytesRead = new AtomicLong();
   final AtomicLong reads = new AtomicLong();
+  final AtomicLong resolves = new AtomicLong();
 
   /** Adds image {@code ref} whose layers are the given blobs with their fixture descriptors. */
   LocalBlobsImageSource add(String ref, List<Path> blobFiles, List<Path> descriptorFiles)
@@ -83,6 +84,7 @@ final class LocalBlobsImageSource implements ImageSource {
 
   @Override
   public ResolvedImage resolve(String reference) throws IOException {
+    resolves.incrementAndGet();
     ResolvedImage r = images.get(reference);
     if (r == null) {
       throw new IOException("manifest unknown: " + reference);

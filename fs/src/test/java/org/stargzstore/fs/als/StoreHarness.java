@@ -8,6 +8,7 @@ import org.stargzstore.fs.fetch.FetchContext;
 import org.stargzstore.fs.fuse.FuseMount;
 import org.stargzstore.fs.fuse.MountOptions;
 import org.stargzstore.fs.store.ContentStore;
+import org.stargzstore.fs.store.ImageRecords;
 import org.stargzstore.fs.store.LayerRecords;
 import org.stargzstore.fs.store.References;
 import org.stargzstore.fs.store.StoreLayout;
@@ -34,7 +35,7 @@ final class StoreHarness implements AutoCloseable {
     fetch = new FetchContext(new ChunkCache(content, 64 << 20, diskWriter), 16, 2);
     store = new LayerStore(source,
         new CachingLayerOpener(LayerFormats.all(), content, records), fetch, references,
-        new StoreLock(), config);
+        new ImageRecords(layout, content), new StoreLock(), config);
   }
 
   Path mount(Path mountPoint) throws IOException {

@@ -18,6 +18,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.stargzstore.estargz.Digest;
 import org.stargzstore.fs.store.ContentStore;
+import org.stargzstore.fs.store.ImageRecords;
 import org.stargzstore.fs.store.References;
 import org.stargzstore.fs.store.StoreLayout;
 import org.stargzstore.fs.store.StoreLock;
@@ -28,6 +29,7 @@ class GarbageCollectorTest {
   StoreLayout layout;
   ContentStore store;
   References refs;
+  ImageRecords images;
   final Map<Digest, Set<Digest>> contentOfLayer = new HashMap<>();
   final Set<Digest> loaded = new HashSet<>();
   final Digest layerA = Digest.of(new byte[] {'A'});
@@ -38,6 +40,7 @@ class GarbageCollectorTest {
     layout = new StoreLayout(root);
     store = ContentStore.open(layout, false);
     refs = References.load(layout);
+    images = new ImageRecords(layout, store);
   }
 
   private Digest blob(int size, int seed, long ageMinutes) throws Exception {
@@ -51,8 +54,8 @@ class GarbageCollectorTest {
 
   private GarbageCollector gc(long budget, Duration grace) {
     return new GarbageCollector(store, refs,
-        l -> contentOfLayer.getOrDefault(l, Set.of()), () -> loaded, new StoreLock(), budget,
-        grace);
+        l -> contentOfLayer.getOrDefault(l, Set.of()), images, () -> loaded, new StoreLock(),
+        budget, grace);
   }
 
   @Test
