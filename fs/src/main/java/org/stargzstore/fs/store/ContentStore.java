@@ -38,6 +38,7 @@ public final class ContentStore {
   private final Set<Digest> present = ConcurrentHashMap.newKeySet();
   private final Set<Digest> verified = ConcurrentHashMap.newKeySet();
   private final ConcurrentHashMap<Digest, Long> lastTouch = new ConcurrentHashMap<>();
+  private final Set<String> shards = ConcurrentHashMap.newKeySet();
   private final AtomicLong bytesWritten = new AtomicLong();
 
   private ContentStore(StoreLayout layout, boolean fsync) {
@@ -53,6 +54,7 @@ public final class ContentStore {
    *     without it a damaged file is still caught by the first-read check)
    */
   public static ContentStore open(StoreLayout layout, boolean fsync) throws IOException {
+    StoreFormat.open(layout);
     layout.createDirectories();
     int removed = 0;
     try (DirectoryStream<Path> s = Files.newDirectoryStream(layout.tmpDir())) {
@@ -92,7 +94,11 @@ public final class ContentStore {
     if (present.contains(d)) {
       return;
     }
-    AtomicFiles.write(layout.tmpDir(), layout.blob(d), data, off, len, fsync);
+    Path target = layout.blob(d);
+    if (shards.add(d.hex().substring(0, 2))) {
+      Files.createDirectories(target.getParent());
+    }
+    AtomicFiles.write(layout.tmpDir(), target, data, off, len, fsync);
     present.add(d);
     verified.add(d);
     bytesWritten.addAndGet(len);
@@ -198,7 +204,17 @@ public final class ContentStore {
   /** Every stored blob (a directory scan; for GC and reports, not the read path). */
   public List<BlobInfo> list() throws IOException {
     List<BlobInfo> out = new ArrayList<>();
-    try (DirectoryStream<Path> s = Files.newDirectoryStream(layout.blobsDir())) {
+    try (DirectoryStream<Path> shardDirs = Files.newDirectoryStream(layout.blobsDir(),
+        p -> p.getFileName().toString().length() == 2 && Files.isDirectory(p))) {
+      for (Path shard : shardDirs) {
+        listShard(shard, out);
+      }
+    }
+    return out;
+  }
+
+  private void listShard(Path shard, List<BlobInfo> out) throws IOException {
+    try (DirectoryStream<Path> s = Files.newDirectoryStream(shard)) {
       for (Path p : s) {
         String name = p.getFileName().toString();
         if (name.length() != 64) {
@@ -221,7 +237,6 @@ public final class ContentStore {
         }
       }
     }
-    return out;
   }
 
   /** Bytes written by this process (a counter for status and tests). */

@@ -10,8 +10,8 @@ import org.stargzstore.estargz.Digest;
  *
  * <pre>
  * VERSION                     on-disk format version
- * blobs/sha256/HEX            verified content: chunks (by uncompressed chunk digest), TOCs,
- *                             manifests, configs
+ * blobs/sha256/HE/HEX         verified content (sharded by the first two hex digits): chunks
+ *                             (by uncompressed chunk digest), TOCs, manifests, configs
  * meta/layers/HEX.json        a layer: descriptor facts, TOC location, references held
  * meta/images/KEY.json        an image reference's resolution: manifest, config, layer digests
  * tmp/                        files being written (removed at start)
@@ -31,8 +31,18 @@ public record StoreLayout(Path root) {
     return root.resolve("blobs").resolve(Digest.ALGORITHM);
   }
 
+  /** A blob's path: sharded by the first two hex digits ({@code blobs/sha256/ab/abcd...}). */
   public Path blob(Digest d) {
+    return blobsDir().resolve(d.hex().substring(0, 2)).resolve(d.hex());
+  }
+
+  /** Where format 1 kept a blob (flat), for the migration. */
+  public Path flatBlob(Digest d) {
     return blobsDir().resolve(d.hex());
+  }
+
+  public Path migrationJournal() {
+    return root.resolve("migration.journal");
   }
 
   public Path metaDir() {

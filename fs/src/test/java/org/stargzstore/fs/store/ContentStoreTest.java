@@ -31,7 +31,7 @@ class ContentStoreTest {
     assertEquals(data.length, s.bytesWritten());
     s.putHashing(data);
     assertEquals(data.length, s.bytesWritten(), "a second put of the same content writes nothing");
-    assertTrue(Files.isRegularFile(root.resolve("blobs/sha256/" + d.hex())));
+    assertTrue(Files.isRegularFile(root.resolve("blobs/sha256/" + d.hex().substring(0, 2) + "/" + d.hex())));
   }
 
   @Test
