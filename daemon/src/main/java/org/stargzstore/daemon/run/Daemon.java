@@ -20,21 +20,13 @@ import org.stargzstore.daemon.config.DaemonConfig;
 import org.stargzstore.daemon.control.ControlServer;
 import org.stargzstore.estargz.layer.LayerFormat;
 import org.stargzstore.fs.als.ImageSource;
-import org.stargzstore.fs.als.CachingLayerOpener;
 import org.stargzstore.fs.als.LayerStore;
-import org.stargzstore.fs.als.StoredLayerContent;
 import org.stargzstore.fs.gc.GarbageCollector;
-import org.stargzstore.fs.gc.GcResult;
-import org.stargzstore.fs.store.StoreLock;
+import org.stargzstore.fs.gc.StoreVerifier;
 import org.stargzstore.fs.fetch.ChunkCache;
 import org.stargzstore.fs.fetch.FetchContext;
 import org.stargzstore.fs.fuse.FuseMount;
 import org.stargzstore.fs.fuse.MountOptions;
-import org.stargzstore.fs.store.ContentStore;
-import org.stargzstore.fs.store.ImageRecords;
-import org.stargzstore.fs.store.LayerRecords;
-import org.stargzstore.fs.store.References;
-import org.stargzstore.fs.store.StoreLayout;
 
 /**
  * A running daemon: the store opened, the layer tree mounted, the control socket listening.
@@ -51,6 +43,7 @@ public final class Daemon implements AutoCloseable {
   private FuseMount mount;
   private ControlServer control;
   private GarbageCollector gc;
+  private StoreServices services;
 
   private Daemon() {}
 
@@ -69,26 +62,19 @@ public final class Daemon implements AutoCloseable {
 
   private void open(DaemonConfig config, Path mountPoint, ImageSource source,
       List<LayerFormat> formats, CredentialSink credentials) throws IOException {
-    StoreLayout layout = new StoreLayout(config.root());
-    resources.add(RootLock.acquire(layout.root()));
-    ContentStore store = ContentStore.open(layout, config.fsync());
-    LayerRecords records = new LayerRecords(layout, 10_000);
-    References refs = References.load(layout);
+    resources.add(RootLock.acquire(config.root()));
+    StoreServices store = StoreServices.open(config, formats);
+    this.services = store;
     ExecutorService diskWriter = FetchContext.diskWriter(2);
     resources.add(diskWriter::shutdown);
-    ChunkCache cache = new ChunkCache(store, config.memoryCacheBytes(), diskWriter);
+    ChunkCache cache = new ChunkCache(store.content, config.memoryCacheBytes(), diskWriter);
     FetchContext fetch = new FetchContext(cache, config.maxDemandRequests(),
         config.maxBackgroundStreams());
     resources.add(fetch);
-    StoreLock storeLock = new StoreLock();
-    CachingLayerOpener opener = new CachingLayerOpener(formats, store, records);
-    ImageRecords images = new ImageRecords(layout, store);
-    layerStore = new LayerStore(source, opener, fetch, refs, images, storeLock,
-        config.layerStoreConfig());
+    layerStore = new LayerStore(source, store.opener, fetch, store.references, store.images,
+        store.lock, config.layerStoreConfig());
     resources.add(layerStore);
-    GarbageCollector gc = new GarbageCollector(store, refs,
-        new StoredLayerContent(records, opener), images, layerStore::loadedLayerDigests, storeLock,
-        config.cacheMaxBytes(), config.releaseGrace());
+    GarbageCollector gc = store.collector(config, layerStore::loadedLayerDigests);
     ScheduledExecutorService gcTimer = Executors.newSingleThreadScheduledExecutor(r -> {
       Thread t = new Thread(r, "store-gc");
       t.setDaemon(true);
@@ -110,10 +96,12 @@ public final class Daemon implements AutoCloseable {
     // the control socket answers only once the mount is up: it doubles as a readiness signal
     control = ControlServer.start(config.controlSocketPath(), Map.of(
         "status", req -> StatusReport.of(layerStore),
-        "gc", req -> gcReport(gc.collect()),
+        "gc", req -> StoreReports.gc(gc.collect()),
+        "du", req -> StoreReports.usage(store.usage()),
+        "verify", req -> StoreReports.verify(StoreVerifier.verify(store.content)),
         "credentials", req -> acceptCredentials(req, credentials)));
     resources.add(control);
-    LOG.info(() -> "serving layers at " + mount.mountPoint() + " (store " + layout.root()
+    LOG.info(() -> "serving layers at " + mount.mountPoint() + " (store " + store.layout.root()
         + ", cache budget " + ByteSize.format(config.cacheMaxBytes()) + ", control socket "
         + control.path() + ")");
   }
@@ -141,21 +129,12 @@ public final class Daemon implements AutoCloseable {
     return ok;
   }
 
-  private static JsonNode gcReport(GcResult r) {
-    ObjectNode n = JSON.createObjectNode();
-    n.put("ok", true);
-    n.put("blobsBefore", r.blobsBefore());
-    n.put("bytesBefore", r.bytesBefore());
-    n.put("liveBlobs", r.liveBlobs());
-    n.put("liveBytes", r.liveBytes());
-    n.put("deletedBlobs", r.deletedBlobs());
-    n.put("deletedBytes", r.deletedBytes());
-    n.put("overBudget", r.overBudget());
-    return n;
-  }
-
   public GarbageCollector garbageCollector() {
     return gc;
+  }
+
+  public StoreServices services() {
+    return services;
   }
 
   public LayerStore layerStore() {

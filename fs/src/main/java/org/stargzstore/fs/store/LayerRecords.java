@@ -59,6 +59,26 @@ public final class LayerRecords {
     memory.put(d, r);
   }
 
+  /** Every stored layer record (a directory scan, for reports). */
+  public java.util.List<LayerRecord> all() throws IOException {
+    java.util.List<LayerRecord> out = new java.util.ArrayList<>();
+    try (java.nio.file.DirectoryStream<java.nio.file.Path> s = Files.newDirectoryStream(
+        layout.layersDir(), p -> {
+          String n = p.getFileName().toString();
+          return n.endsWith(".json") && !n.endsWith(".refs.json");
+        })) {
+      for (java.nio.file.Path p : s) {
+        String n = p.getFileName().toString();
+        try {
+          get(new Digest(n.substring(0, n.length() - 5))).ifPresent(out::add);
+        } catch (IllegalArgumentException e) {
+          // not a record name
+        }
+      }
+    }
+    return out;
+  }
+
   public void remove(Digest layer) throws IOException {
     memory.invalidate(layer);
     Files.deleteIfExists(layout.layerRecord(layer));

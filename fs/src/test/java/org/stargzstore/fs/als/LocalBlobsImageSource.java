@@ -31,6 +31,7 @@ final class LocalBlobsImageSource implements ImageSource {
   final AtomicLong bytesRead = new AtomicLong();
   final AtomicLong reads = new AtomicLong();
   final AtomicLong resolves = new AtomicLong();
+  final Map<Digest, AtomicLong> bytesReadByBlob = new java.util.concurrent.ConcurrentHashMap<>();
 
   /** Adds image {@code ref} whose layers are the given blobs with their fixture descriptors. */
   LocalBlobsImageSource add(String ref, List<Path> blobFiles, List<Path> descriptorFiles)
@@ -108,6 +109,7 @@ final class LocalBlobsImageSource implements ImageSource {
         f.readFully(offset, dst, dstOffset, length);
         reads.incrementAndGet();
         bytesRead.addAndGet(length);
+        bytesReadByBlob.computeIfAbsent(layer.digest(), k -> new AtomicLong()).addAndGet(length);
       }
 
       @Override
