@@ -21,6 +21,7 @@ final class StoreHarness implements AutoCloseable {
   final ContentStore content;
   final References references;
   final LayerRecords records;
+  final StoreLock lock = new StoreLock();
   final FetchContext fetch;
   final LayerStore store;
   final ExecutorService diskWriter;
@@ -35,7 +36,7 @@ final class StoreHarness implements AutoCloseable {
     fetch = new FetchContext(new ChunkCache(content, 64 << 20, diskWriter), 16, 2);
     store = new LayerStore(source,
         new CachingLayerOpener(LayerFormats.all(), content, records), fetch, references,
-        new ImageRecords(layout, content), new StoreLock(), config);
+        new ImageRecords(layout, content), lock, config);
   }
 
   Path mount(Path mountPoint) throws IOException {
