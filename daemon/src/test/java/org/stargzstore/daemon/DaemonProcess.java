@@ -33,6 +33,23 @@ final class DaemonProcess implements AutoCloseable {
    */
   static DaemonProcess start(Path config, Path mountPoint, Path log, Path controlSocket)
       throws IOException {
+    DaemonProcess d = launch(config, mountPoint, log);
+    Instant deadline = Instant.now().plus(Duration.ofSeconds(60));
+    while (!d.answers(controlSocket)) {
+      if (!d.process.isAlive()) {
+        throw new IOException("daemon exited with " + d.process.exitValue() + ":\n" + d.logTail());
+      }
+      if (Instant.now().isAfter(deadline)) {
+        d.process.destroyForcibly();
+        throw new IOException("daemon did not become ready within 60 s:\n" + d.logTail());
+      }
+      sleep(50);
+    }
+    return d;
+  }
+
+  /** Starts the daemon process without waiting for it to be ready. */
+  static DaemonProcess launch(Path config, Path mountPoint, Path log) throws IOException {
     List<String> cmd = new ArrayList<>(List.of(
         Path.of(System.getProperty("java.home"), "bin", "java").toString(),
         "-Dfile.encoding=UTF-8", "-Xmx512m",
@@ -41,19 +58,7 @@ final class DaemonProcess implements AutoCloseable {
         mountPoint.toString()));
     Process p = new ProcessBuilder(cmd).redirectErrorStream(true)
         .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
-    DaemonProcess d = new DaemonProcess(p, mountPoint, log);
-    Instant deadline = Instant.now().plus(Duration.ofSeconds(30));
-    while (!d.answers(controlSocket)) {
-      if (!p.isAlive()) {
-        throw new IOException("daemon exited with " + p.exitValue() + ":\n" + d.logTail());
-      }
-      if (Instant.now().isAfter(deadline)) {
-        p.destroyForcibly();
-        throw new IOException("daemon did not mount within 30 s:\n" + d.logTail());
-      }
-      sleep(50);
-    }
-    return d;
+    return new DaemonProcess(p, mountPoint, log);
   }
 
   private boolean answers(Path controlSocket) {

@@ -9,7 +9,6 @@ import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.logging.Logger;
-import ru.serce.jnrfuse.FuseException;
 
 /**
  * A mounted {@link FuseBinding}: mounts, waits until the kernel shows the mount, and unmounts.
@@ -44,19 +43,37 @@ public final class FuseMount implements AutoCloseable {
     Files.createDirectories(mp);
     FuseBinding binding = new FuseBinding(root);
     FuseMount m = new FuseMount(mp, binding);
-    try {
-      binding.mount(mp, false, options.debug(), options.fuseArgs().toArray(String[]::new));
-    } catch (FuseException e) {
-      throw new IOException("cannot mount FUSE at " + mp + ": " + rootCause(e)
-          + " (is /dev/fuse present and libfuse2 installed?)", e);
-    }
+    // jnr-fuse's non-blocking mount waits a fixed 2 s for libfuse's loop to return (it never does
+    // while mounted); run the blocking mount in a thread of our own and watch the mount table.
+    java.util.concurrent.CompletableFuture<Void> loop = new java.util.concurrent.CompletableFuture<>();
+    Thread t = new Thread(() -> {
+      try {
+        binding.mount(mp, true, options.debug(), options.fuseArgs().toArray(String[]::new));
+        loop.complete(null);
+      } catch (Throwable e) {
+        loop.completeExceptionally(e);
+      }
+    }, "fuse-loop");
+    t.setDaemon(true);
+    t.start();
     Instant deadline = Instant.now().plus(MOUNT_TIMEOUT);
     while (!isMounted(mp)) {
+      if (loop.isDone()) {
+        String why;
+        try {
+          loop.join();
+          why = "libfuse exited";
+        } catch (java.util.concurrent.CompletionException e) {
+          why = rootCause(e.getCause());
+        }
+        throw new IOException("cannot mount FUSE at " + mp + ": " + why
+            + " (is /dev/fuse present and libfuse2 installed?)");
+      }
       if (Instant.now().isAfter(deadline)) {
         throw new IOException("FUSE mount at " + mp + " did not appear within "
             + MOUNT_TIMEOUT.toSeconds() + " s");
       }
-      sleep(20);
+      sleep(5);
     }
     m.mounted = true;
     return m;
