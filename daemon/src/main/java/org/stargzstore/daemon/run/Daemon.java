@@ -96,6 +96,7 @@ public final class Daemon implements AutoCloseable {
     // the control socket answers only once the mount is up: it doubles as a readiness signal
     control = ControlServer.start(config.controlSocketPath(), Map.of(
         "status", req -> StatusReport.of(layerStore),
+        "accesses", req -> StatusReport.accesses(layerStore, req.path("image").asText(null)),
         "gc", req -> StoreReports.gc(gc.collect()),
         "du", req -> StoreReports.usage(store.usage()),
         "verify", req -> StoreReports.verify(StoreVerifier.verify(store.content)),

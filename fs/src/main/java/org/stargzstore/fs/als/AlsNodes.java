@@ -172,7 +172,7 @@ final class AlsNodes {
       layer.touch();
       switch (name) {
         case DIFF, LAYER:
-          return new TreeNode(layer.tree().root(), layer.content());
+          return new TreeNode(layer.tree().root(), layer.content(), layer.accesses());
         case INFO:
           return new BytesFile(layer.infoIno(), layer.info(), image.resolvedAt());
         case BLOB:

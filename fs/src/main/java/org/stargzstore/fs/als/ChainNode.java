@@ -19,7 +19,7 @@ import org.stargzstore.fs.tree.LayerTree;
  */
 final class ChainNode implements FsNode {
   /** One layer's directory at this path, top-most first. */
-  private record Level(Inode dir, FileContent content) {}
+  private record Level(Inode dir, FileContent content, AccessLog accesses) {}
 
   private final List<Level> levels;
 
@@ -43,7 +43,7 @@ final class ChainNode implements FsNode {
         throw new FsError(FsError.EIO, e.getMessage(), e);
       }
       Inode root = l.tree().root();
-      levels.add(new Level(root, l.content()));
+      levels.add(new Level(root, l.content(), l.accesses()));
       if (isOpaque(root)) {
         break;
       }
@@ -78,11 +78,11 @@ final class ChainNode implements FsNode {
       }
       if (!child.isDirectory()) {
         if (below.isEmpty()) {
-          return new TreeNode(child, lv.content());
+          return new TreeNode(child, lv.content(), lv.accesses());
         }
         break;
       }
-      below.add(new Level(child, lv.content()));
+      below.add(new Level(child, lv.content(), lv.accesses()));
       if (isOpaque(child)) {
         break;
       }

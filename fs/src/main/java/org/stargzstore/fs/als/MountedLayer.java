@@ -27,6 +27,7 @@ public final class MountedLayer implements AutoCloseable {
   private final long infoIno;
   private final long blobIno;
   private final boolean tocFromStore;
+  private final AccessLog accesses = new AccessLog();
   private final AtomicLong lastUsedMillis = new AtomicLong(System.currentTimeMillis());
 
   MountedLayer(LayerDescriptor descriptor, Digest diffId, Digest tocDigest, FormatKind format,
@@ -101,6 +102,11 @@ public final class MountedLayer implements AutoCloseable {
   /** True if the TOC came from the local store (no request was needed to open the layer). */
   public boolean tocFromStore() {
     return tocFromStore;
+  }
+
+  /** The files of this layer in the order they were first opened. */
+  public AccessLog accesses() {
+    return accesses;
   }
 
   void touch() {

@@ -15,10 +15,12 @@ import org.stargzstore.fs.tree.Inode;
 final class TreeNode implements FsNode {
   private final Inode inode;
   private final FileContent content;
+  private final AccessLog accesses;
 
-  TreeNode(Inode inode, FileContent content) {
+  TreeNode(Inode inode, FileContent content, AccessLog accesses) {
     this.inode = inode;
     this.content = content;
+    this.accesses = accesses;
   }
 
   static Stat statOf(Inode n) {
@@ -40,7 +42,7 @@ final class TreeNode implements FsNode {
     if (child == null) {
       throw FsError.noEntry(name);
     }
-    return new TreeNode(child, content);
+    return new TreeNode(child, content, accesses);
   }
 
   @Override
@@ -61,6 +63,7 @@ final class TreeNode implements FsNode {
       throw new FsError(inode.isDirectory() ? FsError.EISDIR : FsError.EACCES,
           "not a regular file");
     }
+    accesses.opened(inode.entry().name());
     return (offset, dst) -> {
       try {
         return content.read(inode.entry(), offset, dst);
