@@ -31,6 +31,7 @@ public record DaemonConfig(
     long readAheadBytes,
     long mergeGapBytes,
     long backgroundRequestBytes,
+    long backgroundInflightBytes,
     boolean yieldToDemand,
     int maxDemandRequests,
     int maxBackgroundStreams,
@@ -52,7 +53,7 @@ public record DaemonConfig(
   private static final Map<String, Set<String>> KEYS = Map.of(
       "store", Set.of("root", "max_bytes", "fsync", "gc_interval", "release_grace"),
       "fetch", Set.of("prefetch", "background", "read_ahead", "merge_gap", "background_request",
-          "yield_to_demand", "max_demand_requests", "max_background_streams", "memory_cache",
+          "background_inflight", "yield_to_demand", "max_demand_requests", "max_background_streams", "memory_cache",
           "read_timeout", "resolve_timeout"),
       "fuse", Set.of("allow_other", "cache_timeout", "debug"),
       "registry", Set.of("registries_conf", "registries_conf_dir", "certs_dir", "auth_file",
@@ -108,7 +109,8 @@ public record DaemonConfig(
         fetch.bool("background", true),
         fetch.size("read_ahead", "512KiB"),
         fetch.size("merge_gap", "64KiB"),
-        fetch.size("background_request", "4MiB"),
+        fetch.size("background_request", "256KiB"),
+        fetch.size("background_inflight", "768KiB"),
         fetch.bool("yield_to_demand", true),
         fetch.integer("max_demand_requests", 32),
         fetch.integer("max_background_streams", 4),
@@ -153,7 +155,7 @@ public record DaemonConfig(
   public DaemonConfig withRoot(Path newRoot) {
     return new DaemonConfig(newRoot, cacheMaxBytes, fsync, gcInterval, releaseGrace,
         memoryCacheBytes, prefetch, background, readAheadBytes, mergeGapBytes,
-        backgroundRequestBytes, yieldToDemand, maxDemandRequests, maxBackgroundStreams,
+        backgroundRequestBytes, backgroundInflightBytes, yieldToDemand, maxDemandRequests, maxBackgroundStreams,
         readTimeout, resolveTimeout, allowOther, fuseCacheTimeout, fuseDebug, registriesConf,
         registriesConfDir, certsDir, authFile, platform, controlSocket);
   }

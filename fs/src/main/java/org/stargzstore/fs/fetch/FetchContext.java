@@ -19,13 +19,19 @@ public final class FetchContext implements AutoCloseable {
   private final DemandGate gate = new DemandGate();
   private final ExecutorService demandPool;
   private final ExecutorService backgroundPool;
+  private final ExecutorService backgroundIo;
+  private final ByteBudget backgroundBudget;
 
   /**
    * @param maxDemandRequests concurrent on-demand requests (all layers)
    * @param maxBackgroundStreams layers streamed in the background at once
+   * @param backgroundInflightBytes bytes background requests may have outstanding (all layers)
    */
-  public FetchContext(ChunkCache cache, int maxDemandRequests, int maxBackgroundStreams) {
+  public FetchContext(ChunkCache cache, int maxDemandRequests, int maxBackgroundStreams,
+      long backgroundInflightBytes) {
     this.cache = cache;
+    this.backgroundBudget = new ByteBudget(backgroundInflightBytes);
+    this.backgroundIo = Executors.newCachedThreadPool(threads("fetch-background-io"));
     this.demandPool = new ThreadPoolExecutor(0, maxDemandRequests, 30, TimeUnit.SECONDS,
         new SynchronousQueue<>(), threads("fetch-demand"), new ThreadPoolExecutor.CallerRunsPolicy());
     this.backgroundPool = Executors.newFixedThreadPool(maxBackgroundStreams,
@@ -68,9 +74,18 @@ public final class FetchContext implements AutoCloseable {
     return backgroundPool;
   }
 
+  ExecutorService backgroundIo() {
+    return backgroundIo;
+  }
+
+  ByteBudget backgroundBudget() {
+    return backgroundBudget;
+  }
+
   @Override
   public void close() {
     demandPool.shutdownNow();
     backgroundPool.shutdownNow();
+    backgroundIo.shutdownNow();
   }
 }

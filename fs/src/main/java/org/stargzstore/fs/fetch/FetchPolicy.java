@@ -16,11 +16,11 @@ public record FetchPolicy(long readAheadBytes, long mergeGapBytes, long backgrou
     boolean prefetch, boolean background, boolean yieldToDemand) {
 
   public static FetchPolicy defaults() {
-    return new FetchPolicy(512 << 10, 64 << 10, 4 << 20, true, true, true);
+    return new FetchPolicy(512 << 10, 64 << 10, 256 << 10, true, true, true);
   }
 
   /** On demand only: what a read needs, nothing else (for tests and metered links). */
   public static FetchPolicy onDemandOnly() {
-    return new FetchPolicy(0, 0, 4 << 20, false, false, false);
+    return new FetchPolicy(0, 0, 256 << 10, false, false, false);
   }
 }

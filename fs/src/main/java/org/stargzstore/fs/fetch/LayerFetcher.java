@@ -47,6 +47,8 @@ public final class LayerFetcher implements AutoCloseable {
   private final long[] unitOffsets;
   private final FetchStats stats = new FetchStats();
   private final AtomicBoolean backgroundStarted = new AtomicBoolean();
+  private final java.util.concurrent.atomic.AtomicInteger readerHint =
+      new java.util.concurrent.atomic.AtomicInteger(-1);
   private volatile boolean closed;
 
   /**
@@ -173,6 +175,10 @@ public final class LayerFetcher implements AutoCloseable {
     if (!run.isEmpty()) {
       jobs.add(finishDemandJob(run, owned));
     }
+    if (!jobs.isEmpty()) {
+      FetchJob lastJob = jobs.get(jobs.size() - 1);
+      readerHint.set(lastJob.units.get(lastJob.units.size() - 1).index() + 1);
+    }
     if (!owned.isEmpty()) {
       throw new IllegalStateException(name + ": claimed chunks outside any planned unit");
     }
@@ -246,18 +252,16 @@ public final class LayerFetcher implements AutoCloseable {
     ctx.backgroundPool().execute(() -> {
       try {
         if (policy.prefetch() && !index.prioritizedEntries().isEmpty()) {
-          stream(prioritizedUnits());
-          LOG.fine(() -> name + ": prefetched " + index.prioritizedEntries().size()
-              + " prioritized files");
+          streamInOrder(prioritizedUnits());
+          LOG.fine(() -> name + ": prefetch of " + index.prioritizedEntries().size()
+              + " prioritized files issued");
         }
         if (policy.background() && !closed) {
-          List<Integer> all = new ArrayList<>(units.size());
-          for (int i = 0; i < units.size(); i++) {
-            all.add(i);
-          }
-          stream(all);
-          LOG.fine(() -> name + ": background fetch finished");
+          streamFollowingTheReader();
+          LOG.fine(() -> name + ": background fetch issued everything");
         }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
       } catch (RuntimeException e) {
         LOG.log(Level.WARNING, name + ": background fetch stopped", e);
       }
@@ -276,35 +280,18 @@ public final class LayerFetcher implements AutoCloseable {
     return new ArrayList<>(set);
   }
 
-  /** Fetches the given units (in that order) in large requests, skipping what is cached. */
-  private void stream(List<Integer> order) {
-    InFlightChunks.Claim[] existing = new InFlightChunks.Claim[1];
+  /** Issues requests for the given units, in that order, skipping what is cached or in flight. */
+  private void streamInOrder(List<Integer> order) throws InterruptedException {
     int i = 0;
     while (i < order.size() && !closed) {
       List<Unit> run = new ArrayList<>();
       FetchJob job = new FetchJob(run, true);
       for (; i < order.size(); i++) {
         Unit u = units.get(order.get(i));
-        if (!run.isEmpty()) {
-          Unit last = run.get(run.size() - 1);
-          if (u.offset() < last.end() || u.offset() - last.end() > policy.mergeGapBytes()
-              || u.end() - run.get(0).offset() > policy.backgroundRequestBytes()) {
-            break;
-          }
+        if (!run.isEmpty() && !extends_(run, u)) {
+          break;
         }
-        boolean claimedAny = false;
-        for (Chunk c : u.chunks()) {
-          if (job.owned.containsKey(c.digest()) || ctx.cache().has(c)) {
-            continue;
-          }
-          InFlightChunks.Claim cl = ctx.inFlight().claim(c.digest(), existing);
-          if (cl != null) {
-            cl.owner = job;
-            job.owned.put(c.digest(), cl);
-            claimedAny = true;
-          }
-        }
-        if (!claimedAny) {
+        if (!claimFor(job, u)) {
           if (run.isEmpty()) {
             continue;
           }
@@ -314,8 +301,98 @@ public final class LayerFetcher implements AutoCloseable {
         run.add(u);
       }
       if (!run.isEmpty()) {
-        run(job);
+        issue(job);
       }
+    }
+  }
+
+  /**
+   * Issues requests for every unit of the layer, in blob order from a cursor that jumps to where
+   * the container is reading after each on-demand miss (what follows a read is what is read
+   * next), wrapping around until a whole pass finds nothing left to fetch.
+   */
+  private void streamFollowingTheReader() throws InterruptedException {
+    int n = units.size();
+    int cursor = 0;
+    int idle = 0;
+    while (!closed && idle < n) {
+      int hint = readerHint.getAndSet(-1);
+      if (hint >= 0 && hint < n) {
+        cursor = hint;
+      }
+      List<Unit> run = new ArrayList<>();
+      FetchJob job = new FetchJob(run, true);
+      int i = cursor;
+      for (; i < n; i++) {
+        Unit u = units.get(i);
+        if (!run.isEmpty() && !extends_(run, u)) {
+          break;
+        }
+        if (!claimFor(job, u)) {
+          if (!run.isEmpty()) {
+            break;
+          }
+          idle++;
+          continue;
+        }
+        run.add(u);
+      }
+      if (!run.isEmpty()) {
+        idle = 0;
+        issue(job);
+      }
+      cursor = i >= n ? 0 : i;
+    }
+  }
+
+  /** True if {@code u} can be appended to {@code run} in the same request. */
+  private boolean extends_(List<Unit> run, Unit u) {
+    Unit last = run.get(run.size() - 1);
+    return u.offset() >= last.end() && u.offset() - last.end() <= policy.mergeGapBytes()
+        && u.end() - run.get(0).offset() <= policy.backgroundRequestBytes();
+  }
+
+  /** Claims the chunks of {@code u} that are neither cached nor fetched by anyone; any? */
+  private boolean claimFor(FetchJob job, Unit u) {
+    InFlightChunks.Claim[] existing = new InFlightChunks.Claim[1];
+    boolean claimedAny = false;
+    for (Chunk c : u.chunks()) {
+      if (job.owned.containsKey(c.digest()) || ctx.cache().has(c)) {
+        continue;
+      }
+      InFlightChunks.Claim cl = ctx.inFlight().claim(c.digest(), existing);
+      if (cl != null) {
+        cl.owner = job;
+        job.owned.put(c.digest(), cl);
+        claimedAny = true;
+      }
+    }
+    return claimedAny;
+  }
+
+  /**
+   * Sends a background request once the shared in-flight budget has room and no on-demand fetch
+   * is waiting: bytes already requested are ahead of any request made later, so the budget is
+   * what bounds the wait of the next on-demand read.
+   */
+  private void issue(FetchJob job) throws InterruptedException {
+    long bytes = job.end() - job.start();
+    ctx.backgroundBudget().acquire(bytes);
+    try {
+      if (policy.yieldToDemand()) {
+        ctx.gate().awaitNoDemand(job);
+      }
+      ctx.backgroundIo().execute(() -> {
+        try {
+          run(job);
+        } finally {
+          ctx.backgroundBudget().release(bytes);
+        }
+      });
+    } catch (RuntimeException | InterruptedException e) {
+      ctx.backgroundBudget().release(bytes);
+      failAll(job, new IOException(name + ": background request not sent: " + e));
+      throw e;
     }
   }
 
@@ -328,9 +405,6 @@ public final class LayerFetcher implements AutoCloseable {
     long pos = job.start();
     try (InputStream in = blob.openStream(job.start(), job.end() - job.start())) {
       for (Unit u : job.units) {
-        if (job.background && policy.yieldToDemand()) {
-          ctx.gate().awaitNoDemand(job);
-        }
         if (closed) {
           throw new IOException(name + ": layer closed");
         }
@@ -349,9 +423,6 @@ public final class LayerFetcher implements AutoCloseable {
       stats.fetchErrors.incrementAndGet();
       LOG.warning(() -> name + ": fetching bytes " + job.start() + "-" + job.end() + " failed: " + e);
       failAll(job, e);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      failAll(job, new InterruptedIOException(name + ": fetch interrupted"));
     } catch (RuntimeException e) {
       LOG.log(Level.SEVERE, name + ": internal error while fetching", e);
       failAll(job, new IOException(name + ": internal error: " + e, e));

@@ -33,7 +33,7 @@ final class StoreHarness implements AutoCloseable {
     references = References.load(layout);
     records = new LayerRecords(layout, 1000);
     diskWriter = FetchContext.diskWriter(2);
-    fetch = new FetchContext(new ChunkCache(content, 64 << 20, diskWriter), 16, 2);
+    fetch = new FetchContext(new ChunkCache(content, 64 << 20, diskWriter), 16, 2, 1 << 20);
     store = new LayerStore(source,
         new CachingLayerOpener(LayerFormats.all(), content, records), fetch, references,
         new ImageRecords(layout, content), lock, config);
