@@ -61,14 +61,16 @@ public final class CachingLayerOpener {
       }
     }
     OpenedLayer opened;
+    ReadRecorder recorder = new ReadRecorder(blob);
     try {
-      opened = LayerOpener.open(blob, OpenOptions.builder().formats(formats).descriptor(d).build());
+      opened = LayerOpener.open(recorder, OpenOptions.builder().formats(formats).descriptor(d)
+          .build());
     } catch (InvalidFooterException e) {
       throw new NotLazyException(NotLazyException.Reason.NOT_LAZY_FORMAT, "layer " + d.digest()
           + " has a TOC digest annotation but cannot be read as eStargz or zstd:chunked: "
           + e.getMessage(), e);
     }
-    remember(d, opened, blob);
+    remember(d, opened, recorder);
     return new Opened(opened.toc(), opened.format(), false);
   }
 
@@ -100,10 +102,10 @@ public final class CachingLayerOpener {
     }
   }
 
-  private void remember(LayerDescriptor d, OpenedLayer opened, BlobSource blob) {
+  private void remember(LayerDescriptor d, OpenedLayer opened, ReadRecorder reads) {
     try {
       TocLocation loc = opened.location();
-      byte[] tocBytes = blob.read(loc.offset(), Math.toIntExact(loc.length()));
+      byte[] tocBytes = reads.bytesAt(loc.offset(), Math.toIntExact(loc.length()));
       Digest tocBlob = store.putHashing(tocBytes);
       records.put(new LayerRecord(d.digest().toString(), d.mediaType(), d.size(),
           opened.toc().tocDigest().toString(), opened.format().name(), loc.offset(),

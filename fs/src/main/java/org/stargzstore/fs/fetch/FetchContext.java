@@ -21,6 +21,7 @@ public final class FetchContext implements AutoCloseable {
   private final ExecutorService backgroundPool;
   private final ExecutorService backgroundIo;
   private final ByteBudget backgroundBudget;
+  private final java.util.concurrent.Semaphore backgroundSlots = new java.util.concurrent.Semaphore(4);
 
   /**
    * @param maxDemandRequests concurrent on-demand requests (all layers)
@@ -80,6 +81,10 @@ public final class FetchContext implements AutoCloseable {
 
   ByteBudget backgroundBudget() {
     return backgroundBudget;
+  }
+
+  java.util.concurrent.Semaphore backgroundSlots() {
+    return backgroundSlots;
   }
 
   @Override

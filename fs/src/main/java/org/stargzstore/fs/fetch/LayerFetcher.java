@@ -371,39 +371,56 @@ public final class LayerFetcher implements AutoCloseable {
   }
 
   /**
-   * Sends a background request once the shared in-flight budget has room and no on-demand fetch
-   * is waiting: bytes already requested are ahead of any request made later, so the budget is
-   * what bounds the wait of the next on-demand read.
+   * Hands a background request to the I/O pool once a background slot is free. Its bytes are
+   * then requested piece by piece (see {@link #run}), each piece only when no on-demand fetch
+   * waits and the shared in-flight budget has room: bytes already requested are ahead of any
+   * request made later, so this is what bounds the wait of a container's next read.
    */
   private void issue(FetchJob job) throws InterruptedException {
-    long bytes = job.end() - job.start();
-    ctx.backgroundBudget().acquire(bytes);
+    ctx.backgroundSlots().acquire();
     try {
-      if (policy.yieldToDemand()) {
-        ctx.gate().awaitNoDemand(job);
-      }
       ctx.backgroundIo().execute(() -> {
         try {
           run(job);
         } finally {
-          ctx.backgroundBudget().release(bytes);
+          ctx.backgroundSlots().release();
         }
       });
-    } catch (RuntimeException | InterruptedException e) {
-      ctx.backgroundBudget().release(bytes);
+    } catch (RuntimeException e) {
+      ctx.backgroundSlots().release();
       failAll(job, new IOException(name + ": background request not sent: " + e));
       throw e;
     }
   }
 
+  private PiecewiseStream.Pacer backgroundPacer(FetchJob job) {
+    return new PiecewiseStream.Pacer() {
+      @Override
+      public void beforePiece(long bytes) throws InterruptedException {
+        if (policy.yieldToDemand()) {
+          ctx.gate().awaitNoDemand(job);
+        }
+        ctx.backgroundBudget().acquire(bytes);
+      }
+
+      @Override
+      public void afterPiece(long bytes) {
+        ctx.backgroundBudget().release(bytes);
+      }
+    };
+  }
+
   /** Runs one range request and delivers the claimed chunks of each unit as it arrives. */
   private void run(FetchJob job) {
-    stats.requests.incrementAndGet();
     if (!job.background) {
+      stats.requests.incrementAndGet();
       stats.demandFetches.incrementAndGet();
     }
     long pos = job.start();
-    try (InputStream in = blob.openStream(job.start(), job.end() - job.start())) {
+    try (InputStream in = job.background
+        ? new PiecewiseStream(blob, job.start(), job.end(), policy.backgroundRequestBytes(),
+            backgroundPacer(job))
+        : blob.openStream(job.start(), job.end() - job.start())) {
       for (Unit u : job.units) {
         if (closed) {
           throw new IOException(name + ": layer closed");
@@ -417,6 +434,9 @@ public final class LayerFetcher implements AutoCloseable {
         stats.bytesFetched.addAndGet(u.end() - pos);
         pos = u.end();
         deliver(job, u, buf);
+      }
+      if (in instanceof PiecewiseStream ps) {
+        stats.requests.addAndGet(ps.requests());
       }
       failAll(job, new IOException(name + ": internal error: chunks claimed but not delivered"));
     } catch (IOException e) {

@@ -48,9 +48,10 @@ class LayerFetcherTest {
   }
 
   @AfterEach
-  void close() throws IOException {
+  void close() throws Exception {
     ctx.close();
     writer.shutdown();
+    writer.awaitTermination(10, java.util.concurrent.TimeUnit.SECONDS);
     file.close();
   }
 
