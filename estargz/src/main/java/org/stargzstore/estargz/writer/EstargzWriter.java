@@ -7,7 +7,7 @@ package org.stargzstore.estargz.writer;
 public final class EstargzWriter {
   private EstargzWriter() {}
 
-  /** A writer builder with the reference's defaults: 4 MiB chunks, gzip level 9. */
+  /** A writer builder with 4 MiB chunks (the reference's default) and gzip level 6. */
   public static StargzLayerWriter.Builder builder() {
     return builder(EstargzFlavor.DEFAULT_LEVEL);
   }

@@ -116,7 +116,10 @@ public final class ParallelFrameWriter implements Closeable {
     }
     endUnit();
     current = new Unit(uncompressedSize);
-    buf = new byte[Math.min(Math.max(sizeHint, 64 << 10), maxBufferedUnit)];
+    int want = Math.min(Math.max(sizeHint, 8 << 10), maxBufferedUnit);
+    if (buf == null || buf.length < want) {
+      buf = new byte[want];
+    }
     return current;
   }
 
@@ -170,9 +173,14 @@ public final class ParallelFrameWriter implements Closeable {
     if (bufLen == 0) {
       return;
     }
-    batch.add(new Pending(current, buf, bufLen));
+    // Small units get an exact copy (their buffer is reused): the budget counts data bytes, so
+    // a batch of tiny units must not hold a large buffer each.
+    boolean copy = (long) bufLen * 2 < buf.length;
+    batch.add(new Pending(current, copy ? java.util.Arrays.copyOf(buf, bufLen) : buf, bufLen));
     batchBytes += bufLen;
-    buf = null;
+    if (!copy) {
+      buf = null;
+    }
     bufLen = 0;
     if (batchBytes >= BATCH_BYTES) {
       submitBatch();

@@ -133,13 +133,20 @@ final class ContentChunker {
 
   /** Rolls data bytes {@code b[from, to)}, ending chunks where the checksum (or the cap) says. */
   private void rollData(byte[] b, int from, int to) throws IOException {
-    RollSum rs = rollSum;
-    for (int p = from; p < to; p++) {
-      chunkLength++;
-      if (rs.roll(b[p]) | chunkLength == maxDataChunk) {
-        emitData(p + 1);
+    int p = from;
+    while (p < to) {
+      int limit = (int) Math.min(to, p + (maxDataChunk - chunkLength));
+      int q = rollSum.rollUntilSplit(b, p, limit);
+      boolean split = q >= 0;
+      if (!split) {
+        q = ~q;
+      }
+      chunkLength += q - p;
+      if (split || chunkLength == maxDataChunk) {
+        emitData(q);
         endDataChunk();
       }
+      p = q;
     }
   }
 

@@ -17,19 +17,45 @@ final class RollSum {
   private int wofs;
   private int s1 = WINDOW * CHAR_OFFSET;
   private int s2 = WINDOW * (WINDOW - 1) * CHAR_OFFSET;
-  /** How many zero bytes in a row were rolled last (the window is all zeros at 64). */
-  private long trailingZeros;
 
   /** Rolls one byte in; returns true if a chunk ends after it. */
   boolean roll(byte b) {
     int drop = window[wofs] & 0xff;
-    int add = b & 0xff;
-    s1 += add - drop;
+    s1 += (b & 0xff) - drop;
     s2 += s1 - WINDOW * (drop + CHAR_OFFSET);
     window[wofs] = b;
     wofs = (wofs + 1) & (WINDOW - 1);
-    trailingZeros = b == 0 ? trailingZeros + 1 : 0;
     return (s2 & SPLIT_MASK) == SPLIT_MASK;
+  }
+
+  /**
+   * Rolls {@code b[from, to)} in until a chunk ends: returns the index after the byte that ends
+   * a chunk, or {@code ~to} (negative) if none does. The same as calling {@link #roll} per byte,
+   * with the state kept in registers.
+   */
+  int rollUntilSplit(byte[] b, int from, int to) {
+    byte[] win = window;
+    int w = wofs;
+    int a = s1;
+    int c = s2;
+    int i = from;
+    int result = ~to;
+    while (i < to) {
+      byte x = b[i++];
+      int drop = win[w] & 0xff;
+      a += (x & 0xff) - drop;
+      c += a - WINDOW * (drop + CHAR_OFFSET);
+      win[w] = x;
+      w = (w + 1) & (WINDOW - 1);
+      if ((c & SPLIT_MASK) == SPLIT_MASK) {
+        result = i;
+        break;
+      }
+    }
+    wofs = w;
+    s1 = a;
+    s2 = c;
+    return result;
   }
 
   /**
@@ -38,14 +64,22 @@ final class RollSum {
    * adds the same amount to {@code s2}, so long runs cost constant time.
    */
   void rollZeros(long n) {
-    while (n > 0 && trailingZeros < WINDOW) {
+    while (n > 0 && !windowIsZero()) {
       roll((byte) 0);
       n--;
     }
     if (n > 0) {
       s2 += (int) n * (s1 - WINDOW * CHAR_OFFSET);
       wofs = (int) ((wofs + n) & (WINDOW - 1));
-      trailingZeros += n;
     }
+  }
+
+  private boolean windowIsZero() {
+    for (byte x : window) {
+      if (x != 0) {
+        return false;
+      }
+    }
+    return true;
   }
 }
