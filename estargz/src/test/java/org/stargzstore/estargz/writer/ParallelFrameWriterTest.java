@@ -65,13 +65,14 @@ class ParallelFrameWriterTest {
       assertEquals(Digest.of(expected.toByteArray()), w.diffId());
     }
     byte[] b = blob.toByteArray();
-    try (InputStream all = new GzipCompressorInputStream(new ByteArrayInputStream(b), true)) {
+    try (InputStream all = GzipCompressorInputStream.builder()
+        .setInputStream(new ByteArrayInputStream(b)).setDecompressConcatenated(true).get()) {
       assertArrayEquals(expected.toByteArray(), all.readAllBytes());
     }
     for (int i = 0; i < units.size(); i++) {
       int off = (int) units.get(i).compressedOffset();
-      try (InputStream one = new GzipCompressorInputStream(
-          new ByteArrayInputStream(b, off, b.length - off), false)) {
+      try (InputStream one = GzipCompressorInputStream.builder()
+          .setInputStream(new ByteArrayInputStream(b, off, b.length - off)).get()) {
         assertArrayEquals(contents.get(i), one.readAllBytes(), "unit " + i + " at " + off);
       }
     }
