@@ -112,6 +112,7 @@ class Daemon:
             cfg = os.path.join(self.root, "config.toml")
             with open(cfg, "w") as f:
                 f.write(f'[store]\nroot = "{self.root}/store"\n[registry]\nregistries_conf = "{registries_conf}"\n')
+                f.write(os.environ.get("BENCH_DAEMON_CONFIG", "").replace("\\n", "\n"))
             self.cfg = cfg
             self.proc = subprocess.Popen([SRS, "--config", cfg, "--log-level",
                                           os.environ.get("BENCH_LOG_LEVEL", "info"), self.mnt],

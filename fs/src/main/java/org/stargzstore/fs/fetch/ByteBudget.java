@@ -25,6 +25,7 @@ final class ByteBudget {
     notifyAll();
   }
 
+
   synchronized long used() {
     return used;
   }

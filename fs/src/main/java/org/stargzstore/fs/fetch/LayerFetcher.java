@@ -284,6 +284,7 @@ public final class LayerFetcher implements AutoCloseable {
   private void streamInOrder(List<Integer> order) throws InterruptedException {
     int i = 0;
     while (i < order.size() && !closed) {
+      ctx.backgroundSlots().acquire();
       List<Unit> run = new ArrayList<>();
       FetchJob job = new FetchJob(run, true);
       for (; i < order.size(); i++) {
@@ -300,7 +301,9 @@ public final class LayerFetcher implements AutoCloseable {
         }
         run.add(u);
       }
-      if (!run.isEmpty()) {
+      if (run.isEmpty()) {
+        ctx.backgroundSlots().release();
+      } else {
         issue(job);
       }
     }
@@ -320,6 +323,7 @@ public final class LayerFetcher implements AutoCloseable {
       if (hint >= 0 && hint < n) {
         cursor = hint;
       }
+      ctx.backgroundSlots().acquire();
       List<Unit> run = new ArrayList<>();
       FetchJob job = new FetchJob(run, true);
       int i = cursor;
@@ -337,7 +341,9 @@ public final class LayerFetcher implements AutoCloseable {
         }
         run.add(u);
       }
-      if (!run.isEmpty()) {
+      if (run.isEmpty()) {
+        ctx.backgroundSlots().release();
+      } else {
         idle = 0;
         issue(job);
       }
@@ -371,13 +377,12 @@ public final class LayerFetcher implements AutoCloseable {
   }
 
   /**
-   * Hands a background request to the I/O pool once a background slot is free. Its bytes are
+   * Hands a background request, whose slot the caller holds, to the I/O pool. Its bytes are
    * then requested piece by piece (see {@link #run}), each piece only when no on-demand fetch
    * waits and the shared in-flight budget has room: bytes already requested are ahead of any
    * request made later, so this is what bounds the wait of a container's next read.
    */
-  private void issue(FetchJob job) throws InterruptedException {
-    ctx.backgroundSlots().acquire();
+  private void issue(FetchJob job) {
     try {
       ctx.backgroundIo().execute(() -> {
         try {
@@ -395,17 +400,32 @@ public final class LayerFetcher implements AutoCloseable {
 
   private PiecewiseStream.Pacer backgroundPacer(FetchJob job) {
     return new PiecewiseStream.Pacer() {
+      /** Budget held for the piece being read (pieces of one job are sequential). */
+      private long held;
+
+      @Override
+      public boolean urgent() {
+        return job.urgent;
+      }
+
       @Override
       public void beforePiece(long bytes) throws InterruptedException {
+        if (job.urgent) {
+          return;
+        }
         if (policy.yieldToDemand()) {
           ctx.gate().awaitNoDemand(job);
         }
         ctx.backgroundBudget().acquire(bytes);
+        held = bytes;
       }
 
       @Override
       public void afterPiece(long bytes) {
-        ctx.backgroundBudget().release(bytes);
+        if (held > 0) {
+          ctx.backgroundBudget().release(held);
+          held = 0;
+        }
       }
     };
   }
@@ -415,6 +435,9 @@ public final class LayerFetcher implements AutoCloseable {
     if (!job.background) {
       stats.requests.incrementAndGet();
       stats.demandFetches.incrementAndGet();
+      LOG.fine(() -> name + ": on demand, bytes " + job.start() + "-" + job.end() + " ("
+          + job.units.size() + " units, first for '" + job.units.get(0).chunks().get(0).fileName()
+          + "')");
     }
     long pos = job.start();
     try (InputStream in = job.background

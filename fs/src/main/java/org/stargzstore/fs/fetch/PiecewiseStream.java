@@ -13,6 +13,9 @@ import java.io.InterruptedIOException;
 final class PiecewiseStream extends InputStream {
   /** Decides when the next piece may be requested, and learns when it is consumed. */
   interface Pacer {
+    /** True once a reader waits for these bytes: the rest is then requested at once. */
+    boolean urgent();
+
     void beforePiece(long bytes) throws InterruptedException;
 
     void afterPiece(long bytes);
@@ -53,7 +56,7 @@ final class PiecewiseStream extends InputStream {
     if (next >= end) {
       return false;
     }
-    long n = Math.min(piece, end - next);
+    long n = pacer.urgent() ? end - next : Math.min(piece, end - next);
     try {
       pacer.beforePiece(n);
     } catch (InterruptedException e) {
