@@ -151,7 +151,7 @@ def push_images(work, reg, image, formats):
     cmd = json.dumps(WORKLOADS[image])
     out = {}
     for fmt in formats:
-        tag = f"bench/{image}:{fmt}"
+        tag = f"bench/{image}:" + fmt.replace("@", "-chunk-").replace("+", "-")
         if fmt in ("gzip", "estargz-ref", "zstd-stargz-ref"):
             kind = {"gzip": "gzip", "estargz-ref": "estargz", "zstd-stargz-ref": "zstd-stargz"}[fmt]
             run([sys.executable, os.path.join(SHARED, "tools", "pushimg.py"), host, tag, kind, *layers, "--cmd", cmd])
@@ -172,9 +172,24 @@ def push_images(work, reg, image, formats):
             finally:
                 p.close()
         else:
-            # ours: estargz, zstd-chunked, zstd-chunked-stargz (+ "-opt" variants, see optimize())
-            run([SRS, "convert", "--format", fmt, "--cmd", cmd, *[f"--layer={l}" for l in layers],
-                 f"docker://{host}/{tag}"])
+            # ours: estargz, zstd-chunked, zstd-chunked-stargz, converted locally then pushed;
+            # "<fmt>@<chunk size>" picks a chunk size, "<fmt>+opt" prioritizes recorded files
+            optimized = fmt.endswith("+opt")
+            base_fmt, _, chunk = fmt.removesuffix("+opt").partition("@")
+            pairs = []
+            for l in layers:
+                blob = f"{l}.{fmt}.blob"
+                args = [SRS, "convert", "--format", base_fmt]
+                if chunk:
+                    args += ["--chunk-size", chunk]
+                prio = os.path.join(d, os.path.basename(l) + ".prio")
+                if optimized and os.path.exists(prio):
+                    args += ["--prioritize", open(prio).read().strip()]
+                desc = run(args + [l, blob]).stdout
+                with open(blob + ".json", "w") as f:
+                    f.write(desc)
+                pairs += [blob, blob + ".json"]
+            run([sys.executable, os.path.join(HERE, "pushblobs.py"), host, tag, "--cmd", cmd, *pairs])
         out[fmt] = tag
     return out
 
