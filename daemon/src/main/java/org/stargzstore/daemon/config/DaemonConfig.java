@@ -33,6 +33,7 @@ public record DaemonConfig(
     long backgroundRequestBytes,
     long backgroundInflightBytes,
     boolean yieldToDemand,
+    long smallFileBytes,
     int maxDemandRequests,
     int maxBackgroundStreams,
     Duration readTimeout,
@@ -53,7 +54,7 @@ public record DaemonConfig(
   private static final Map<String, Set<String>> KEYS = Map.of(
       "store", Set.of("root", "max_bytes", "fsync", "gc_interval", "release_grace"),
       "fetch", Set.of("prefetch", "background", "read_ahead", "merge_gap", "background_request",
-          "background_inflight", "yield_to_demand", "max_demand_requests", "max_background_streams", "memory_cache",
+          "background_inflight", "yield_to_demand", "small_files_first", "max_demand_requests", "max_background_streams", "memory_cache",
           "read_timeout", "resolve_timeout"),
       "fuse", Set.of("allow_other", "cache_timeout", "debug"),
       "registry", Set.of("registries_conf", "registries_conf_dir", "certs_dir", "auth_file",
@@ -112,6 +113,7 @@ public record DaemonConfig(
         fetch.size("background_request", "256KiB"),
         fetch.size("background_inflight", "768KiB"),
         fetch.bool("yield_to_demand", true),
+        fetch.size("small_files_first", "64KiB"),
         fetch.integer("max_demand_requests", 32),
         fetch.integer("max_background_streams", 4),
         fetch.duration("read_timeout", "2m"),
@@ -155,7 +157,7 @@ public record DaemonConfig(
   public DaemonConfig withRoot(Path newRoot) {
     return new DaemonConfig(newRoot, cacheMaxBytes, fsync, gcInterval, releaseGrace,
         memoryCacheBytes, prefetch, background, readAheadBytes, mergeGapBytes,
-        backgroundRequestBytes, backgroundInflightBytes, yieldToDemand, maxDemandRequests, maxBackgroundStreams,
+        backgroundRequestBytes, backgroundInflightBytes, yieldToDemand, smallFileBytes, maxDemandRequests, maxBackgroundStreams,
         readTimeout, resolveTimeout, allowOther, fuseCacheTimeout, fuseDebug, registriesConf,
         registriesConfDir, certsDir, authFile, platform, controlSocket);
   }
@@ -167,7 +169,7 @@ public record DaemonConfig(
 
   public FetchPolicy fetchPolicy() {
     return new FetchPolicy(readAheadBytes, mergeGapBytes, backgroundRequestBytes, prefetch,
-        background, yieldToDemand);
+        background, yieldToDemand, smallFileBytes);
   }
 
   public LayerStoreConfig layerStoreConfig() {

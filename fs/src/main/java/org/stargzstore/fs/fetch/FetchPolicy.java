@@ -11,16 +11,18 @@ package org.stargzstore.fs.fetch;
  * @param prefetch fetch the prioritized files (before the landmark) when a layer is opened
  * @param background stream the rest of the layer in the background once it is opened
  * @param yieldToDemand pause background streams while on-demand fetches are under way
+ * @param smallFileBytes the background stream fetches files up to this size before the rest
+ *     (0: blob order only)
  */
 public record FetchPolicy(long readAheadBytes, long mergeGapBytes, long backgroundRequestBytes,
-    boolean prefetch, boolean background, boolean yieldToDemand) {
+    boolean prefetch, boolean background, boolean yieldToDemand, long smallFileBytes) {
 
   public static FetchPolicy defaults() {
-    return new FetchPolicy(512 << 10, 64 << 10, 256 << 10, true, true, true);
+    return new FetchPolicy(512 << 10, 64 << 10, 256 << 10, true, true, true, 64 << 10);
   }
 
   /** On demand only: what a read needs, nothing else (for tests and metered links). */
   public static FetchPolicy onDemandOnly() {
-    return new FetchPolicy(0, 0, 256 << 10, false, false, false);
+    return new FetchPolicy(0, 0, 256 << 10, false, false, false, 0);
   }
 }

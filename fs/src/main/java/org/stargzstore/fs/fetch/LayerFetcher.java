@@ -257,7 +257,11 @@ public final class LayerFetcher implements AutoCloseable {
               + " prioritized files issued");
         }
         if (policy.background() && !closed) {
-          streamFollowingTheReader();
+          // a miss costs a round trip, which dominates for small files: fetch those first
+          if (policy.smallFileBytes() > 0) {
+            streamFollowingTheReader(smallFileUnits());
+          }
+          streamFollowingTheReader(allUnits());
           LOG.fine(() -> name + ": background fetch issued everything");
         }
       } catch (InterruptedException e) {
@@ -309,26 +313,51 @@ public final class LayerFetcher implements AutoCloseable {
     }
   }
 
+  private int[] allUnits() {
+    int[] all = new int[units.size()];
+    for (int i = 0; i < all.length; i++) {
+      all[i] = i;
+    }
+    return all;
+  }
+
+  /** Units whose chunks all belong to files of at most {@code smallFileBytes}, in blob order. */
+  private int[] smallFileUnits() {
+    java.util.Map<String, Long> sizes = new java.util.HashMap<>();
+    for (LayerEntry e : index.entries()) {
+      if (e.isRegular()) {
+        sizes.put(e.name(), e.size());
+      }
+    }
+    return units.stream().filter(u -> u.chunks().stream().allMatch(
+            c -> sizes.getOrDefault(c.fileName(), Long.MAX_VALUE) <= policy.smallFileBytes()))
+        .mapToInt(Unit::index).toArray();
+  }
+
   /**
-   * Issues requests for every unit of the layer, in blob order from a cursor that jumps to where
-   * the container is reading after each on-demand miss (what follows a read is what is read
-   * next), wrapping around until a whole pass finds nothing left to fetch.
+   * Issues requests for the given units (sorted unit indexes), in blob order from a cursor that
+   * jumps to where the container is reading after each on-demand miss (what follows a read is
+   * what is read next), wrapping around until a whole pass finds nothing left to fetch.
    */
-  private void streamFollowingTheReader() throws InterruptedException {
-    int n = units.size();
+  private void streamFollowingTheReader(int[] order) throws InterruptedException {
+    int n = order.length;
     int cursor = 0;
     int idle = 0;
     while (!closed && idle < n) {
       int hint = readerHint.getAndSet(-1);
-      if (hint >= 0 && hint < n) {
-        cursor = hint;
+      if (hint >= 0) {
+        int at = Arrays.binarySearch(order, hint);
+        at = at >= 0 ? at : -at - 1;
+        if (at < n) {
+          cursor = at;
+        }
       }
       ctx.backgroundSlots().acquire();
       List<Unit> run = new ArrayList<>();
       FetchJob job = new FetchJob(run, true);
       int i = cursor;
       for (; i < n; i++) {
-        Unit u = units.get(i);
+        Unit u = units.get(order[i]);
         if (!run.isEmpty() && !extends_(run, u)) {
           break;
         }

@@ -83,7 +83,7 @@ class LayerFetcherTest {
 
   @Test
   void demandWithoutReadAheadFetchesExactlyTheUnit() throws IOException {
-    LayerFetcher f = fetcher(new FetchPolicy(0, 0, 256 << 10, false, false, false));
+    LayerFetcher f = fetcher(new FetchPolicy(0, 0, 256 << 10, false, false, false, 0));
     LayerEntry e = layer.index().entry("bin/rand-1048576").orElseThrow();
     Chunk c = e.chunks().get(3);
     f.ensure(List.of(c), Duration.ofSeconds(10));
@@ -93,7 +93,7 @@ class LayerFetcherTest {
 
   @Test
   void readAheadBringsFollowingUnitsWithinItsBudgetOnly() throws IOException {
-    LayerFetcher f = fetcher(new FetchPolicy(200_000, 0, 256 << 10, false, false, false));
+    LayerFetcher f = fetcher(new FetchPolicy(200_000, 0, 256 << 10, false, false, false, 0));
     LayerEntry e = layer.index().entry("bin/rand-1048576").orElseThrow();
     f.ensure(List.of(e.chunks().get(0)), Duration.ofSeconds(10));
     assertEquals(1, f.stats().requests());
@@ -107,7 +107,7 @@ class LayerFetcherTest {
 
   @Test
   void backgroundFetchesEveryChunkOnceInSmallRequests() throws Exception {
-    LayerFetcher f = fetcher(new FetchPolicy(0, 64 << 10, 128 << 10, true, true, true));
+    LayerFetcher f = fetcher(new FetchPolicy(0, 64 << 10, 128 << 10, true, true, true, 16 << 10));
     f.startBackground();
     long deadline = System.currentTimeMillis() + 30_000;
     while (!f.isComplete() && System.currentTimeMillis() < deadline) {
