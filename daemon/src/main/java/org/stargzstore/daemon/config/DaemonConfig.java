@@ -34,6 +34,7 @@ public record DaemonConfig(
     long backgroundInflightBytes,
     boolean yieldToDemand,
     long smallFileBytes,
+    boolean prefetchEntrypoint,
     int maxDemandRequests,
     int maxBackgroundStreams,
     Duration readTimeout,
@@ -54,7 +55,7 @@ public record DaemonConfig(
   private static final Map<String, Set<String>> KEYS = Map.of(
       "store", Set.of("root", "max_bytes", "fsync", "gc_interval", "release_grace"),
       "fetch", Set.of("prefetch", "background", "read_ahead", "merge_gap", "background_request",
-          "background_inflight", "yield_to_demand", "small_files_first", "max_demand_requests", "max_background_streams", "memory_cache",
+          "background_inflight", "yield_to_demand", "small_files_first", "prefetch_entrypoint", "max_demand_requests", "max_background_streams", "memory_cache",
           "read_timeout", "resolve_timeout"),
       "fuse", Set.of("allow_other", "cache_timeout", "debug"),
       "registry", Set.of("registries_conf", "registries_conf_dir", "certs_dir", "auth_file",
@@ -114,6 +115,7 @@ public record DaemonConfig(
         fetch.size("background_inflight", "768KiB"),
         fetch.bool("yield_to_demand", true),
         fetch.size("small_files_first", "64KiB"),
+        fetch.bool("prefetch_entrypoint", true),
         fetch.integer("max_demand_requests", 32),
         fetch.integer("max_background_streams", 4),
         fetch.duration("read_timeout", "2m"),
@@ -157,7 +159,8 @@ public record DaemonConfig(
   public DaemonConfig withRoot(Path newRoot) {
     return new DaemonConfig(newRoot, cacheMaxBytes, fsync, gcInterval, releaseGrace,
         memoryCacheBytes, prefetch, background, readAheadBytes, mergeGapBytes,
-        backgroundRequestBytes, backgroundInflightBytes, yieldToDemand, smallFileBytes, maxDemandRequests, maxBackgroundStreams,
+        backgroundRequestBytes, backgroundInflightBytes, yieldToDemand, smallFileBytes,
+        prefetchEntrypoint, maxDemandRequests, maxBackgroundStreams,
         readTimeout, resolveTimeout, allowOther, fuseCacheTimeout, fuseDebug, registriesConf,
         registriesConfDir, certsDir, authFile, platform, controlSocket);
   }
@@ -174,7 +177,7 @@ public record DaemonConfig(
 
   public LayerStoreConfig layerStoreConfig() {
     return new LayerStoreConfig(resolveTimeout, readTimeout, fetchPolicy(), releaseGrace,
-        Duration.ofSeconds(5));
+        Duration.ofSeconds(5), prefetchEntrypoint);
   }
 
   /** Typed access to one TOML table, with defaults and messages that name the key. */

@@ -25,6 +25,9 @@ import org.stargzstore.fs.fetch.BlobSource;
 import org.stargzstore.fs.fetch.FetchContext;
 import org.stargzstore.fs.fetch.LayerFetcher;
 import org.stargzstore.fs.fuse.FsNode;
+import org.stargzstore.fs.prefetch.ElfLinks;
+import org.stargzstore.fs.prefetch.EntrypointClosure;
+import org.stargzstore.fs.prefetch.MergedView;
 import org.stargzstore.fs.store.ImageRecords;
 import org.stargzstore.fs.store.References;
 import org.stargzstore.fs.store.StoreLock;
@@ -240,13 +243,54 @@ public final class LayerStore implements AutoCloseable {
   }
 
   private void openAllLayers(MountedImage img) {
+    List<CompletableFuture<MountedLayer>> opening = new ArrayList<>();
     for (int i = 0; i < img.resolved().layers().size(); i++) {
-      int idx = i;
       LayerDescriptor d = img.resolved().layers().get(i);
       if (d.tocDigest().isEmpty()) {
         continue;
       }
-      layerSlot(img, idx);
+      opening.add(layerSlot(img, i).future());
+    }
+    if (config.prefetchEntrypoint() && !opening.isEmpty()) {
+      CompletableFuture.allOf(opening.toArray(CompletableFuture[]::new))
+          .handleAsync((v, t) -> {
+            prefetchEntrypoint(img, opening);
+            return null;
+          }, openPool);
+    }
+  }
+
+  /** Fetches what the container will exec first, while podman is still setting it up. */
+  private void prefetchEntrypoint(MountedImage img, List<CompletableFuture<MountedLayer>> opening) {
+    List<MountedLayer> open = new ArrayList<>();
+    List<LayerIndex> indexes = new ArrayList<>();
+    for (CompletableFuture<MountedLayer> f : opening) {
+      if (!f.isCompletedExceptionally()) {
+        open.add(f.join());
+        indexes.add(f.join().index());
+      }
+    }
+    try {
+      List<String> files = EntrypointClosure.fetch(img.resolved().config(),
+          new MergedView<>(open, indexes), new EntrypointClosure.Files<MountedLayer>() {
+            @Override
+            public void fetch(MergedView.Found<MountedLayer> f) {
+              f.layer().fetcher().ensureAsync(f.entry().chunks());
+            }
+
+            @Override
+            public ElfLinks.Bytes bytes(MergedView.Found<MountedLayer> f) {
+              return (offset, length) -> {
+                int n = (int) Math.max(0, Math.min(length, f.entry().size() - offset));
+                java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(n);
+                f.layer().content().read(f.entry(), offset, b);
+                return java.util.Arrays.copyOf(b.array(), b.position());
+              };
+            }
+          });
+      LOG.fine(() -> img.reference() + ": prefetching the entrypoint closure " + files);
+    } catch (RuntimeException e) {
+      LOG.log(Level.FINE, img.reference() + ": entrypoint prefetch stopped", e);
     }
   }
 
