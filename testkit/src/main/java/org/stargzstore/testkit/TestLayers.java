@@ -35,20 +35,8 @@ public final class TestLayers {
   /** A base layer: /bin/busybox, applet symlinks, /etc/hostname, /etc/removed-later. */
   public static Path busyboxLayer(Path out) throws IOException {
     try (TarArchiveOutputStream t = open(out)) {
-      dir(t, "bin/");
-      file(t, "bin/busybox", Files.readAllBytes(busyboxBinary()), 0755);
-      for (String a : APPLETS) {
-        TarArchiveEntry e = new TarArchiveEntry("bin/" + a, TarArchiveEntry.LF_SYMLINK);
-        e.setLinkName("busybox");
-        e.setMode(0777);
-        e.setModTime(1_700_000_000_000L);
-        t.putArchiveEntry(e);
-        t.closeArchiveEntry();
-      }
-      dir(t, "etc/");
-      file(t, "etc/hostname", "lazy-test\n".getBytes(StandardCharsets.UTF_8), 0644);
+      writeBusybox(t);
       file(t, "etc/removed-later", "you should not see me\n".getBytes(StandardCharsets.UTF_8), 0644);
-      dir(t, "tmp/");
     }
     return out;
   }
@@ -59,11 +47,7 @@ public final class TestLayers {
    */
   public static Path dataLayer(Path out, int bigMiB) throws IOException {
     try (TarArchiveOutputStream t = open(out)) {
-      dir(t, "data/");
-      file(t, "data/hello.txt", "hello from a lazily pulled layer\n".getBytes(StandardCharsets.UTF_8), 0644);
-      byte[] big = new byte[bigMiB << 20];
-      new Random(42).nextBytes(big);
-      file(t, "data/big.bin", big, 0644);
+      writeData(t, bigMiB);
       dir(t, "etc/");
       file(t, "etc/.wh.removed-later", new byte[0], 0644);
     }
@@ -73,26 +57,35 @@ public final class TestLayers {
   /** The base and data layers flattened into one rootfs tar (for {@code podman import}). */
   public static Path flatRootfs(Path out, int bigMiB) throws IOException {
     try (TarArchiveOutputStream t = open(out)) {
-      dir(t, "bin/");
-      file(t, "bin/busybox", Files.readAllBytes(busyboxBinary()), 0755);
-      for (String a : APPLETS) {
-        TarArchiveEntry e = new TarArchiveEntry("bin/" + a, TarArchiveEntry.LF_SYMLINK);
-        e.setLinkName("busybox");
-        e.setMode(0777);
-        e.setModTime(1_700_000_000_000L);
-        t.putArchiveEntry(e);
-        t.closeArchiveEntry();
-      }
-      dir(t, "etc/");
-      file(t, "etc/hostname", "lazy-test\n".getBytes(StandardCharsets.UTF_8), 0644);
-      dir(t, "tmp/");
-      dir(t, "data/");
-      file(t, "data/hello.txt", "hello from a lazily pulled layer\n".getBytes(StandardCharsets.UTF_8), 0644);
-      byte[] big = new byte[bigMiB << 20];
-      new Random(42).nextBytes(big);
-      file(t, "data/big.bin", big, 0644);
+      writeBusybox(t);
+      writeData(t, bigMiB);
     }
     return out;
+  }
+
+  private static void writeBusybox(TarArchiveOutputStream t) throws IOException {
+    dir(t, "bin/");
+    file(t, "bin/busybox", Files.readAllBytes(busyboxBinary()), 0755);
+    for (String a : APPLETS) {
+      TarArchiveEntry e = new TarArchiveEntry("bin/" + a, TarArchiveEntry.LF_SYMLINK);
+      e.setLinkName("busybox");
+      e.setMode(0777);
+      e.setModTime(1_700_000_000_000L);
+      t.putArchiveEntry(e);
+      t.closeArchiveEntry();
+    }
+    dir(t, "etc/");
+    file(t, "etc/hostname", "lazy-test\n".getBytes(StandardCharsets.UTF_8), 0644);
+    dir(t, "tmp/");
+  }
+
+  private static void writeData(TarArchiveOutputStream t, int bigMiB) throws IOException {
+    dir(t, "data/");
+    file(t, "data/hello.txt", "hello from a lazily pulled layer\n".getBytes(StandardCharsets.UTF_8),
+        0644);
+    byte[] big = new byte[bigMiB << 20];
+    new Random(42).nextBytes(big);
+    file(t, "data/big.bin", big, 0644);
   }
 
   private static TarArchiveOutputStream open(Path out) throws IOException {
