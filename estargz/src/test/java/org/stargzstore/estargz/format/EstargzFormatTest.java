@@ -70,7 +70,7 @@ class EstargzFormatTest {
     InvalidFooterException e = assertThrows(InvalidFooterException.class,
         () -> LayerReader.open(FileRangeSource.open(Shared.fixture("edge.zstd-stargz.blob")),
             OpenOptions.builder().build()));
-    assertTrue(e.getMessage().contains("no estargz footer"), e.getMessage());
+    assertTrue(e.getMessage().contains("no eStargz footer"), e.getMessage());
   }
 
   @Test
