@@ -66,6 +66,20 @@ class ZstdChunkedFlavoursTest {
     }
   }
 
+  @ParameterizedTest
+  @ValueSource(strings = {"estargz", "zstd-stargz", "zstd-podman"})
+  void aDescriptorNamesTheFormatItsProducerWrote(String fixture) throws Exception {
+    FormatKind want = switch (fixture) {
+      case "estargz" -> FormatKind.ESTARGZ;
+      case "zstd-stargz" -> FormatKind.ZSTD_CHUNKED_STARGZ;
+      default -> FormatKind.ZSTD_CHUNKED_STORAGE;
+    };
+    assertEquals(java.util.Optional.of(want),
+        LayerFormats.detect(Fixtures.descriptor("edge." + fixture + ".json")));
+    LayerDescriptor plain = new LayerDescriptor(ZSTD_MT, Digest.of(new byte[0]), 1, Map.of());
+    assertTrue(LayerFormats.detect(plain).isEmpty());
+  }
+
   @Test
   void aStargzBlobAnnotatedWithItsManifestPositionOpensInOneRead() throws Exception {
     Path blob = blob("zstd-stargz");

@@ -67,6 +67,25 @@ class LayerCommandTest {
     assertTrue(r.out.lines().allMatch(l -> !l.contains("\"name\":\"\"")), "root listed");
   }
 
+  @Test
+  void lsWithoutJsonIsATarTvLikeListing() throws Exception {
+    Run r = run("layer", "ls", blob("estargz"), "--descriptor", json("estargz"));
+    assertEquals(0, r.code, r.err);
+    List<String> lines = r.out.lines().toList();
+    // modes and owners as corpus.py wrote them into edge.tar
+    assertTrue(lines.stream().anyMatch(l -> l.matches("-rwsr-xr-x app/app +18 2023-11-14 22:13"
+        + " bin/suid")), r.out);
+    assertTrue(lines.stream().anyMatch(l -> l.matches("crw-rw-rw- root/root +1,3 .* dev/null")));
+    assertTrue(lines.stream().anyMatch(l -> l.endsWith(" bin/rel-link -> rand-4096")));
+    assertTrue(lines.stream().anyMatch(l -> l.endsWith(" bin/hard link to bin/rand-65537")));
+    assertTrue(lines.stream().anyMatch(l -> l.matches("-rw-r----- nobody/nogroup .* etc/owned")));
+    assertTrue(lines.stream().anyMatch(l -> l.matches("-rw-r--r-- .* 1970-01-01 00:00"
+        + " etc/modtime-old")));
+    try (InputStream in = Files.newInputStream(Shared.fixture("edge.tar"))) {
+      assertEquals(TarListing.list(in, Set.of()).size(), lines.size(), "one line per entry");
+    }
+  }
+
   @ParameterizedTest
   @ValueSource(strings = {"estargz", "zstd-stargz", "zstd-podman"})
   void verifyPassesWithTheDescriptorAndSaysWhatItChecked(String fixture) throws Exception {

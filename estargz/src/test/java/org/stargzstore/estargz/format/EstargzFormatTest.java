@@ -60,7 +60,8 @@ class EstargzFormatTest {
       assertEquals(current.index().entries().size(), r.index().entries().size());
       LayerEntry f = r.index().entry("bin/rand-65537").orElseThrow();
       assertEquals(current.index().entry("bin/rand-65537").orElseThrow().chunks(), f.chunks());
-      assertEquals(Digest.parse("sha256:de0a2ad491a5e6ba57b181cc8862b0a27df3056fdb11592c5b5b35e43a29671c"),
+      assertEquals(Digest.parse(
+          "sha256:de0a2ad491a5e6ba57b181cc8862b0a27df3056fdb11592c5b5b35e43a29671c"),
           Digest.of(r.openFile(f).readAllBytes()), "the digest edge.estargz's TOC states");
     }
   }

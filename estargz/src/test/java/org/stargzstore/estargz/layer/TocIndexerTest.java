@@ -65,7 +65,8 @@ class TocIndexerTest {
   void aDirectoryWithEntriesCannotBeReplacedByAFile() {
     InvalidTocException e = assertThrows(InvalidTocException.class,
         () -> index(dir("d/"), reg("d/f", 0), reg("d", 0)));
-    assertTrue(e.getMessage().contains("replaces directory 'd', which has entries"), e.getMessage());
+    assertTrue(e.getMessage().contains("replaces directory 'd', which has entries"),
+        e.getMessage());
   }
 
   @Test
