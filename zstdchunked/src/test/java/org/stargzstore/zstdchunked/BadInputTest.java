@@ -12,6 +12,7 @@ import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.Set;
@@ -120,6 +121,21 @@ class BadInputTest {
         () -> LayerReader.open(FileRangeSource.open(blob), options(bad)).close());
     assertEquals(wrong, e.expected());
     assertEquals(good.tocDigest().orElseThrow(), e.actual());
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"estargz", "zstd-stargz", "zstd-podman"})
+  void aTocOverTheSizeLimitIsRejected(String fixture) throws Exception {
+    Path blob = Shared.fixture("edge." + fixture + ".blob");
+    for (OpenOptions.Builder o : List.of(LayerFormats.options(),
+        LayerFormats.options().descriptor(descriptor(fixture)))) {
+      InvalidTocException e = assertThrows(InvalidTocException.class,
+          () -> LayerReader.open(FileRangeSource.open(blob), o.maxTocSize(100_000).build()));
+      assertTrue(e.getMessage().contains("over the limit of 100000"), e.getMessage());
+    }
+    // the TOCs are 450-530 KB of JSON: a limit above that opens them
+    LayerReader.open(FileRangeSource.open(blob),
+        LayerFormats.options().maxTocSize(1_000_000).build()).close();
   }
 
   @ParameterizedTest
