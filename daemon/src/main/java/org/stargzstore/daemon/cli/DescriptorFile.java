@@ -7,7 +7,6 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
-import java.util.Iterator;
 import java.util.Map;
 import org.stargzstore.estargz.Digest;
 import org.stargzstore.estargz.layer.LayerDescriptor;
@@ -47,8 +46,7 @@ final class DescriptorFile {
       if (!a.isObject()) {
         throw bad(file, "\"annotations\" is not an object");
       }
-      for (Iterator<Map.Entry<String, JsonNode>> it = a.fields(); it.hasNext(); ) {
-        Map.Entry<String, JsonNode> e = it.next();
+      for (Map.Entry<String, JsonNode> e : a.properties()) {
         if (!e.getValue().isTextual()) {
           throw bad(file, "annotation \"" + e.getKey() + "\" is not a string");
         }

@@ -258,7 +258,7 @@ class LayerCommandTest {
       assertEquals(List.of("name", "type", "mode", "uid", "gid", "size", "mtime", "linkName",
           "devMajor", "devMinor", "xattrs", "digest"), keys);
       Map<String, String> x = new TreeMap<>();
-      n.get("xattrs").fields().forEachRemaining(e -> x.put(e.getKey(), e.getValue().asText()));
+      n.get("xattrs").properties().forEach(e -> x.put(e.getKey(), e.getValue().asText()));
       EntryFacts f = new EntryFacts(n.get("name").asText(), n.get("type").asText(),
           n.get("mode").asLong(), n.get("uid").asLong(), n.get("gid").asLong(),
           n.get("size").asLong(), n.get("mtime").asLong(), n.get("linkName").asText(),

@@ -17,8 +17,8 @@ public final class Fixtures {
   public static LayerDescriptor descriptor(String name) throws IOException {
     JsonNode n = new ObjectMapper().readTree(Shared.fixture(name).toFile());
     Map<String, String> ann = new HashMap<>();
-    n.path("annotations").fields()
-        .forEachRemaining(e -> ann.put(e.getKey(), e.getValue().asText()));
+    n.path("annotations").properties()
+        .forEach(e -> ann.put(e.getKey(), e.getValue().asText()));
     return new LayerDescriptor(n.get("mediaType").asText(),
         Digest.parse(n.get("digest").asText()), n.get("size").asLong(), ann);
   }
