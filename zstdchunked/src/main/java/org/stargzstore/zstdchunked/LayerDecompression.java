@@ -71,7 +71,8 @@ public final class LayerDecompression {
     byte[] head = buffered.readNBytes(SNIFF_BYTES);
     buffered.reset();
     return switch (sniff(head, head.length)) {
-      case GZIP -> new GzipCompressorInputStream(buffered, true);
+      case GZIP -> GzipCompressorInputStream.builder().setInputStream(buffered)
+          .setDecompressConcatenated(true).get();
       case ZSTD -> new ZstdInputStreamNoFinalizer(buffered);
       case NONE -> buffered;
     };

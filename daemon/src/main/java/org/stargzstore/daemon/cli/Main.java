@@ -1,6 +1,8 @@
 package org.stargzstore.daemon.cli;
 
 import java.io.IOException;
+import java.io.PrintStream;
+import java.lang.reflect.Constructor;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import java.util.logging.Logger;
@@ -62,14 +64,42 @@ public final class Main implements Callable<Integer> {
 
   /** Runs the CLI and returns its exit code (tests call this instead of {@link #main}). */
   public static int run(String... args) {
-    return commandLine().execute(args);
+    return commandLine(CliStreams.system()).execute(args);
+  }
+
+  /** Runs the CLI with its output going to {@code out} and {@code err}. */
+  public static int run(PrintStream out, PrintStream err, String... args) {
+    int code = commandLine(new CliStreams(out, err)).execute(args);
+    out.flush();
+    err.flush();
+    return code;
   }
 
   static CommandLine commandLine() {
-    CommandLine cl = new CommandLine(new Main());
+    return commandLine(CliStreams.system());
+  }
+
+  static CommandLine commandLine(CliStreams streams) {
+    CommandLine cl = new CommandLine(new Main(), new StreamsFactory(streams));
+    cl.setOut(streams.outWriter());
+    cl.setErr(streams.errWriter());
     cl.setExecutionExceptionHandler(new CliErrorHandler());
     cl.setParameterExceptionHandler(new CliErrorHandler());
     return cl;
+  }
+
+  /** Gives commands that take {@link CliStreams} in their constructor the CLI's streams. */
+  private record StreamsFactory(CliStreams streams) implements CommandLine.IFactory {
+    @Override
+    public <K> K create(Class<K> cls) throws Exception {
+      try {
+        Constructor<K> c = cls.getDeclaredConstructor(CliStreams.class);
+        c.setAccessible(true);
+        return c.newInstance(streams);
+      } catch (NoSuchMethodException e) {
+        return CommandLine.defaultFactory().create(cls);
+      }
+    }
   }
 
   /** The configuration: the file (if any) with {@code --root} applied. */

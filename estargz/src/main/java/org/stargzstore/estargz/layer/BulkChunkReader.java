@@ -106,8 +106,13 @@ final class BulkChunkReader {
         throw new LayerFormatException(blob, "the unit at " + u.start + " decodes to " + prefix
             + " bytes, too large to hold in memory");
       }
-      byte[] plain = codec.decodePrefix(bytes, (int) (u.start - b.start),
-          (int) (u.end - u.start), (int) prefix, blob);
+      byte[] plain;
+      try {
+        plain = codec.decodePrefix(bytes, (int) (u.start - b.start), (int) (u.end - u.start),
+            (int) prefix, blob);
+      } catch (LayerFormatException e) {
+        throw LayerReader.undecodable(blob, u.chunks.get(0), e);
+      }
       for (Chunk c : u.chunks) {
         byte[] data = c.innerOffset() == 0 && c.size() == plain.length ? plain
             : Arrays.copyOfRange(plain, (int) c.innerOffset(), (int) (c.innerOffset() + c.size()));

@@ -64,7 +64,8 @@ public final class LayerIndex {
     for (LayerEntry e : this.entries) {
       all.addAll(e.chunks());
     }
-    all.sort(Comparator.comparingLong(Chunk::compressedOffset).thenComparingLong(Chunk::innerOffset));
+    all.sort(Comparator.comparingLong(Chunk::compressedOffset)
+        .thenComparingLong(Chunk::innerOffset));
     this.chunksInBlobOrder = List.copyOf(all);
   }
 

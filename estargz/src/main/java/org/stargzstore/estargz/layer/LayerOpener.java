@@ -189,8 +189,11 @@ public final class LayerOpener {
     }
   }
 
+  /** "eStargz or zstd:chunked": the format families, as people know them. */
   private static String names(List<LayerFormat> formats) {
-    return formats.stream().map(LayerFormat::name).distinct()
+    return formats.stream()
+        .map(f -> f.kind() == FormatKind.ESTARGZ ? "eStargz" : "zstd:chunked")
+        .distinct()
         .collect(Collectors.joining(" or "));
   }
 }

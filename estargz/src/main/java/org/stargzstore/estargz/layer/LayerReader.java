@@ -76,7 +76,11 @@ public final class LayerReader implements Closeable {
             + "' at " + c.compressedOffset() + " is " + len + " bytes, too large to read");
       }
       byte[] unit = source.read(c.compressedOffset(), (int) len);
-      data = codec.decode(unit, 0, unit.length, c, blob());
+      try {
+        data = codec.decode(unit, 0, unit.length, c, blob());
+      } catch (LayerFormatException e) {
+        throw undecodable(blob(), c, e);
+      }
     }
     ChunkVerifier.verify(blob(), c, data);
     return data;
@@ -126,6 +130,13 @@ public final class LayerReader implements Closeable {
    */
   public void readAll(int parallelism, ChunkSink sink) throws IOException {
     new BulkChunkReader(source, layer, parallelism).run(sink);
+  }
+
+  /** A codec error, with the file and chunk it happened in. */
+  static LayerFormatException undecodable(String blob, Chunk c, LayerFormatException e) {
+    return new LayerFormatException(blob, "cannot decode the chunk of '" + c.fileName()
+        + "' at file offset " + c.fileOffset() + " (" + c.size() + " bytes, compressed ["
+        + c.compressedOffset() + ", " + c.compressedEnd() + ")): " + e.detail(), e);
   }
 
   private LayerEntry regular(LayerEntry entry) throws IOException {

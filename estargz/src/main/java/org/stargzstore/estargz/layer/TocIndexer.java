@@ -294,8 +294,8 @@ public final class TocIndexer {
         try {
           b.linkName(EntryNames.normalise(e.linkName()));
         } catch (EntryNames.UnsafeNameException ex) {
-          throw new InvalidTocException(blob, where(p.index, e.name()) + " is a hardlink whose target '"
-              + e.linkName() + "' " + ex.getMessage());
+          throw new InvalidTocException(blob, where(p.index, e.name())
+              + " is a hardlink whose target '" + e.linkName() + "' " + ex.getMessage());
         }
       }
       case REG -> {
@@ -328,24 +328,25 @@ public final class TocIndexer {
     long expected = 0;
     for (RawPiece piece : p.pieces) {
       TocEntry c = piece.entry;
-      String at = where(piece.index, p.raw.name());
       long fileOffset = c.chunkOffset();
       if (fileOffset != expected) {
-        throw new InvalidTocException(blob, at + ": chunk at file offset " + fileOffset
+        throw new InvalidTocException(blob, where(piece.index, p.raw.name())
+            + ": chunk at file offset " + fileOffset
             + (fileOffset > expected ? " leaves a gap" : " overlaps the previous chunk")
             + " (expected offset " + expected + "); chunks must cover [0, " + size
             + ") exactly");
       }
       long chunkSize = c.chunkSize() != 0 ? c.chunkSize() : size - fileOffset;
       if (chunkSize <= 0 || chunkSize > size - fileOffset) {
-        throw new InvalidTocException(blob, at + ": chunk at file offset " + fileOffset
+        throw new InvalidTocException(blob, where(piece.index, p.raw.name())
+            + ": chunk at file offset " + fileOffset
             + " of " + (c.chunkSize() != 0 ? c.chunkSize() : "the rest,") + " bytes runs past"
             + " the file's size " + size);
       }
       boolean zeros = CHUNK_TYPE_ZEROS.equals(c.chunkType());
       if (!zeros && !c.chunkType().isEmpty()) {
-        throw new InvalidTocException(blob, at + " has an unknown chunkType '" + c.chunkType()
-            + "'");
+        throw new InvalidTocException(blob, where(piece.index, p.raw.name())
+            + " has an unknown chunkType '" + c.chunkType() + "'");
       }
       Digest d = digest(c.chunkDigest(), piece.index, p.raw.name(), "chunkDigest");
       if (d == null && p.pieces.size() == 1) {
@@ -355,7 +356,8 @@ public final class TocIndexer {
         d = zeroDigest(chunkSize);
       }
       if (d == null) {
-        throw new InvalidTocException(blob, at + ": chunk at file offset " + fileOffset
+        throw new InvalidTocException(blob, where(piece.index, p.raw.name())
+            + ": chunk at file offset " + fileOffset
             + " has no chunkDigest, so it cannot be verified");
       }
       out.add(zeros ? zeroChunk(p.name, c, fileOffset, chunkSize, d)
@@ -376,14 +378,15 @@ public final class TocIndexer {
   private Chunk dataChunk(Pending p, RawPiece piece, long fileOffset, long size, Digest d)
       throws InvalidTocException {
     TocEntry c = piece.entry;
-    String at = where(piece.index, p.raw.name());
     long offset = c.offset();
     if (offset <= 0) {
-      throw new InvalidTocException(blob, at + ": chunk at file offset " + fileOffset
+      throw new InvalidTocException(blob, where(piece.index, p.raw.name())
+            + ": chunk at file offset " + fileOffset
           + " has no compressed offset");
     }
     if (offset >= tocOffset) {
-      throw new InvalidTocException(blob, at + ": chunk at file offset " + fileOffset
+      throw new InvalidTocException(blob, where(piece.index, p.raw.name())
+            + ": chunk at file offset " + fileOffset
           + " starts at compressed offset " + offset + ", past the end of file data ("
           + tocOffset + ")");
     }
@@ -392,7 +395,8 @@ public final class TocIndexer {
     long endOffset = p.raw.endOffset();
     if (endOffset != 0) {
       if (endOffset <= offset || endOffset > tocOffset) {
-        throw new InvalidTocException(blob, at + ": endOffset " + endOffset
+        throw new InvalidTocException(blob, where(piece.index, p.raw.name())
+            + ": endOffset " + endOffset
             + " is not after the chunk's offset " + offset + " within the file data (ends at "
             + tocOffset + ")");
       }

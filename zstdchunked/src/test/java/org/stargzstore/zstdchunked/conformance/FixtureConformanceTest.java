@@ -1,13 +1,8 @@
 package org.stargzstore.zstdchunked.conformance;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.nio.file.Path;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
-import org.stargzstore.estargz.Digest;
 import org.stargzstore.estargz.layer.FormatKind;
 import org.stargzstore.estargz.layer.Landmark;
 import org.stargzstore.estargz.layer.LayerDescriptor;
@@ -34,12 +29,7 @@ class FixtureConformanceTest extends LayerConformanceTest {
             List.of(), Landmark.NONE, false));
   }
 
-  /** Reads a fixture descriptor JSON (extra keys such as diffID are ignored). */
-  static LayerDescriptor descriptor(String name) throws IOException {
-    JsonNode n = new ObjectMapper().readTree(Shared.fixture(name).toFile());
-    Map<String, String> ann = new HashMap<>();
-    n.path("annotations").fields().forEachRemaining(e -> ann.put(e.getKey(), e.getValue().asText()));
-    return new LayerDescriptor(n.get("mediaType").asText(), Digest.parse(n.get("digest").asText()),
-        n.get("size").asLong(), ann);
+  private static LayerDescriptor descriptor(String name) throws IOException {
+    return Fixtures.descriptor(name);
   }
 }
