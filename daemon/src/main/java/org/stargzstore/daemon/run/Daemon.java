@@ -102,6 +102,10 @@ public final class Daemon implements AutoCloseable {
         "verify", req -> StoreReports.verify(StoreVerifier.verify(store.content)),
         "credentials", req -> acceptCredentials(req, credentials)));
     resources.add(control);
+    Thread warm = new Thread(() -> Warmup.run(store.layout.tmpDir()), "warm-up");
+    warm.setDaemon(true);
+    warm.setPriority(Thread.MIN_PRIORITY);
+    warm.start();
     LOG.info(() -> "serving layers at " + mount.mountPoint() + " (store " + store.layout.root()
         + ", cache budget " + ByteSize.format(config.cacheMaxBytes()) + ", control socket "
         + control.path() + ")");

@@ -32,11 +32,19 @@ public final class CachingLayerOpener {
   private final List<LayerFormat> formats;
   private final ContentStore store;
   private final LayerRecords records;
+  private final java.util.concurrent.Executor background;
 
   public CachingLayerOpener(List<LayerFormat> formats, ContentStore store, LayerRecords records) {
+    this(formats, store, records, java.util.concurrent.ForkJoinPool.commonPool());
+  }
+
+  /** @param background runs the store writes that keep a fetched TOC */
+  public CachingLayerOpener(List<LayerFormat> formats, ContentStore store, LayerRecords records,
+      java.util.concurrent.Executor background) {
     this.formats = List.copyOf(formats);
     this.store = store;
     this.records = records;
+    this.background = background;
   }
 
   /** A layer's opened TOC and the format that reads it. */
@@ -70,7 +78,8 @@ public final class CachingLayerOpener {
           + " has a TOC digest annotation but cannot be read as eStargz or zstd:chunked: "
           + e.getMessage(), e);
     }
-    remember(d, opened, recorder);
+    // keeping the TOC (fsynced writes) is off the path of the lookup podman waits on
+    background.execute(() -> remember(d, opened, recorder));
     return new Opened(opened.toc(), opened.format(), false);
   }
 

@@ -192,7 +192,7 @@ public final class LayerStore implements AutoCloseable {
               + r.layers().size() + " layers" + (stored.isPresent() ? ", from the local store" : "")
               + ")");
           if (stored.isEmpty()) {
-            remember(r);
+            openPool.execute(() -> remember(r));
           }
           openAllLayers(img);
           return img;
@@ -275,7 +275,8 @@ public final class LayerStore implements AutoCloseable {
           new MergedView<>(open, indexes), new EntrypointClosure.Files<MountedLayer>() {
             @Override
             public void fetch(MergedView.Found<MountedLayer> f) {
-              f.layer().fetcher().ensureAsync(f.entry().chunks());
+              f.layer().fetcher().ensureAsync(f.entry().chunks(),
+                  org.stargzstore.fs.fetch.LayerFetcher.Priority.PREFETCH);
             }
 
             @Override
@@ -368,9 +369,13 @@ public final class LayerStore implements AutoCloseable {
       blob.close();
       throw e;
     }
+    long tOpened = System.nanoTime();
     LayerIndex index1 = opened.toc().index();
     String name = img.reference() + "@" + d.digest().shortHex();
     LayerTree tree = LayerTree.build(index1, inodes, name);
+    long tTree = System.nanoTime();
+    LOG.fine(() -> name + ": TOC read in " + (tOpened - t0) / 1_000_000 + " ms, tree built in "
+        + (tTree - tOpened) / 1_000_000 + " ms");
     LayerFetcher fetcher = new LayerFetcher(name, index1, blob, opened.format().codec(), fetch,
         config.fetch());
     FileContent content = new FileContent(fetcher, fetch.cache(), config.readTimeout());

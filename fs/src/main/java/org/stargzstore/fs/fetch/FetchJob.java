@@ -10,15 +10,27 @@ import org.stargzstore.estargz.Digest;
  * job must deliver (the ones it claimed).
  */
 final class FetchJob {
+  /** Why the bytes are fetched, which decides how they are scheduled. */
+  enum Kind {
+    /** A reader waits: sent at once; background streams hold back while it runs. */
+    DEMAND,
+    /** Predicted to be read soon (read-ahead, entrypoint): sent at once, holds nobody back. */
+    PREFETCH,
+    /** The rest of the layer: paced in pieces, pausing while demand runs. */
+    BACKGROUND
+  }
+
   final List<Unit> units;
   final Map<Digest, InFlightChunks.Claim> owned = new LinkedHashMap<>();
+  final Kind kind;
   final boolean background;
   /** Set when a reader waits on a chunk of this background job: it must not pause. */
   volatile boolean urgent;
 
-  FetchJob(List<Unit> units, boolean background) {
+  FetchJob(List<Unit> units, Kind kind) {
     this.units = units;
-    this.background = background;
+    this.kind = kind;
+    this.background = kind == Kind.BACKGROUND;
   }
 
   long start() {

@@ -106,8 +106,24 @@ public final class LayerFetcher implements AutoCloseable {
     }
   }
 
+  /** How urgently chunks are wanted. */
+  public enum Priority {
+    /** A reader is waiting for them. */
+    DEMAND,
+    /** They are predicted to be read soon (the entrypoint, read-ahead). */
+    PREFETCH
+  }
+
   /** Starts fetching what {@code chunks} need; the future completes when all are cached. */
   public CompletableFuture<Void> ensureAsync(List<Chunk> chunks) {
+    return ensureAsync(chunks, Priority.DEMAND);
+  }
+
+  /**
+   * Starts fetching what {@code chunks} need, as {@code priority} says; the future completes
+   * when all are cached.
+   */
+  public CompletableFuture<Void> ensureAsync(List<Chunk> chunks, Priority priority) {
     List<CompletableFuture<Void>> waits = new ArrayList<>();
     Map<Digest, InFlightChunks.Claim> owned = new java.util.LinkedHashMap<>();
     TreeSet<Integer> wanted = new TreeSet<>();
@@ -120,7 +136,7 @@ public final class LayerFetcher implements AutoCloseable {
       InFlightChunks.Claim mine = ctx.inFlight().claim(c.digest(), existing);
       if (mine == null) {
         FetchJob other = existing[0].owner;
-        if (other != null && other.background) {
+        if (other != null && other.background && priority == Priority.DEMAND) {
           other.urgent = true;
         }
         waits.add(existing[0].done());
@@ -136,28 +152,50 @@ public final class LayerFetcher implements AutoCloseable {
       waits.add(mine.done());
     }
     if (!owned.isEmpty()) {
-      for (FetchJob job : planDemandJobs(wanted, owned)) {
-        ctx.gate().enter();
-        try {
-          ctx.demandPool().execute(() -> {
-            try {
-              run(job);
-            } finally {
-              ctx.gate().leave();
-            }
-          });
-        } catch (RuntimeException e) {
-          ctx.gate().leave();
-          failAll(job, new IOException(name + ": cannot schedule a fetch: " + e, e));
+      FetchJob.Kind kind = priority == Priority.DEMAND ? FetchJob.Kind.DEMAND
+          : FetchJob.Kind.PREFETCH;
+      List<FetchJob> exact = planExactJobs(wanted, owned, kind);
+      // what a reader waits for goes first; what it will probably read next right after it, in
+      // a request of its own, so the reader does not wait for the read-ahead's bytes
+      for (FetchJob job : exact) {
+        submit(job);
+      }
+      for (FetchJob job : exact) {
+        FetchJob ahead = readAhead(job);
+        if (ahead != null) {
+          submit(ahead);
         }
       }
     }
     return CompletableFuture.allOf(waits.toArray(CompletableFuture[]::new));
   }
 
-  /** Groups wanted units into requests (merging near neighbours) and adds read-ahead. */
-  private List<FetchJob> planDemandJobs(TreeSet<Integer> wanted,
-      Map<Digest, InFlightChunks.Claim> owned) {
+  private void submit(FetchJob job) {
+    boolean holdsBackground = job.kind == FetchJob.Kind.DEMAND;
+    if (holdsBackground) {
+      ctx.gate().enter();
+    }
+    try {
+      ctx.demandPool().execute(() -> {
+        try {
+          run(job);
+        } finally {
+          if (holdsBackground) {
+            ctx.gate().leave();
+          }
+        }
+      });
+    } catch (RuntimeException e) {
+      if (holdsBackground) {
+        ctx.gate().leave();
+      }
+      failAll(job, new IOException(name + ": cannot schedule a fetch: " + e, e));
+    }
+  }
+
+  /** Groups wanted units into requests, merging near neighbours. */
+  private List<FetchJob> planExactJobs(TreeSet<Integer> wanted,
+      Map<Digest, InFlightChunks.Claim> owned, FetchJob.Kind kind) {
     List<FetchJob> jobs = new ArrayList<>();
     List<Unit> run = new ArrayList<>();
     for (int i : wanted) {
@@ -166,16 +204,16 @@ public final class LayerFetcher implements AutoCloseable {
         Unit last = run.get(run.size() - 1);
         if (u.offset() - last.end() > policy.mergeGapBytes()
             || u.end() - run.get(0).offset() > policy.backgroundRequestBytes()) {
-          jobs.add(finishDemandJob(run, owned));
+          jobs.add(takeOwned(run, owned, kind));
           run = new ArrayList<>();
         }
       }
       run.add(u);
     }
     if (!run.isEmpty()) {
-      jobs.add(finishDemandJob(run, owned));
+      jobs.add(takeOwned(run, owned, kind));
     }
-    if (!jobs.isEmpty()) {
+    if (!jobs.isEmpty() && kind == FetchJob.Kind.DEMAND) {
       FetchJob lastJob = jobs.get(jobs.size() - 1);
       readerHint.set(lastJob.units.get(lastJob.units.size() - 1).index() + 1);
     }
@@ -185,11 +223,9 @@ public final class LayerFetcher implements AutoCloseable {
     return jobs;
   }
 
-  private FetchJob finishDemandJob(List<Unit> run, Map<Digest, InFlightChunks.Claim> owned) {
-    // read-ahead: the following units, while they are neither cached nor being fetched
-    long budget = policy.readAheadBytes();
-    InFlightChunks.Claim[] existing = new InFlightChunks.Claim[1];
-    FetchJob job = new FetchJob(run, false);
+  private static FetchJob takeOwned(List<Unit> run, Map<Digest, InFlightChunks.Claim> owned,
+      FetchJob.Kind kind) {
+    FetchJob job = new FetchJob(run, kind);
     for (Unit u : run) {
       for (Chunk c : u.chunks()) {
         InFlightChunks.Claim cl = owned.remove(c.digest());
@@ -199,18 +235,30 @@ public final class LayerFetcher implements AutoCloseable {
         }
       }
     }
-    int next = run.get(run.size() - 1).index() + 1;
+    return job;
+  }
+
+  /**
+   * The units after {@code job} in blob order, within the read-ahead budget, that are neither
+   * cached nor being fetched, claimed for a prefetch request of their own; null if none.
+   */
+  private FetchJob readAhead(FetchJob job) {
+    long budget = policy.readAheadBytes();
+    List<Unit> run = new ArrayList<>();
+    FetchJob ahead = new FetchJob(run, FetchJob.Kind.PREFETCH);
+    InFlightChunks.Claim[] existing = new InFlightChunks.Claim[1];
+    Unit last = job.units.get(job.units.size() - 1);
+    int next = last.index() + 1;
     while (budget > 0 && next < units.size()) {
       Unit u = units.get(next);
-      Unit last = run.get(run.size() - 1);
       if (u.offset() - last.end() > policy.mergeGapBytes() || u.end() - last.end() > budget) {
         break;
       }
       Map<Digest, InFlightChunks.Claim> got = new java.util.LinkedHashMap<>();
       boolean blocked = false;
       for (Chunk c : u.chunks()) {
-        if (job.owned.containsKey(c.digest()) || got.containsKey(c.digest())
-            || ctx.cache().has(c)) {
+        if (job.owned.containsKey(c.digest()) || ahead.owned.containsKey(c.digest())
+            || got.containsKey(c.digest()) || ctx.cache().has(c)) {
           continue;
         }
         InFlightChunks.Claim cl = ctx.inFlight().claim(c.digest(), existing);
@@ -218,21 +266,22 @@ public final class LayerFetcher implements AutoCloseable {
           blocked = true;
           continue;
         }
-        cl.owner = job;
+        cl.owner = ahead;
         got.put(c.digest(), cl);
       }
       if (got.isEmpty()) {
         break;
       }
-      job.owned.putAll(got);
+      ahead.owned.putAll(got);
       run.add(u);
       budget -= u.end() - last.end();
+      last = u;
       next++;
       if (blocked) {
         break;
       }
     }
-    return job;
+    return run.isEmpty() ? null : ahead;
   }
 
   private int unitOf(Chunk c) {
@@ -290,7 +339,7 @@ public final class LayerFetcher implements AutoCloseable {
     while (i < order.size() && !closed) {
       ctx.backgroundSlots().acquire();
       List<Unit> run = new ArrayList<>();
-      FetchJob job = new FetchJob(run, true);
+      FetchJob job = new FetchJob(run, FetchJob.Kind.BACKGROUND);
       for (; i < order.size(); i++) {
         Unit u = units.get(order.get(i));
         if (!run.isEmpty() && !extends_(run, u)) {
@@ -354,7 +403,7 @@ public final class LayerFetcher implements AutoCloseable {
       }
       ctx.backgroundSlots().acquire();
       List<Unit> run = new ArrayList<>();
-      FetchJob job = new FetchJob(run, true);
+      FetchJob job = new FetchJob(run, FetchJob.Kind.BACKGROUND);
       int i = cursor;
       for (; i < n; i++) {
         Unit u = units.get(order[i]);
@@ -463,10 +512,12 @@ public final class LayerFetcher implements AutoCloseable {
   private void run(FetchJob job) {
     if (!job.background) {
       stats.requests.incrementAndGet();
-      stats.demandFetches.incrementAndGet();
-      LOG.fine(() -> name + ": on demand, bytes " + job.start() + "-" + job.end() + " ("
-          + job.units.size() + " units, first for '" + job.units.get(0).chunks().get(0).fileName()
-          + "')");
+      if (job.kind == FetchJob.Kind.DEMAND) {
+        stats.demandFetches.incrementAndGet();
+      }
+      LOG.fine(() -> name + ": " + job.kind.name().toLowerCase(java.util.Locale.ROOT)
+          + ", bytes " + job.start() + "-" + job.end() + " (" + job.units.size()
+          + " units, first for '" + job.units.get(0).chunks().get(0).fileName() + "')");
     }
     long pos = job.start();
     try (InputStream in = job.background

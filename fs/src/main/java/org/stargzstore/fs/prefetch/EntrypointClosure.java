@@ -3,9 +3,7 @@ package org.stargzstore.fs.prefetch;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Deque;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Optional;
@@ -83,30 +81,38 @@ public final class EntrypointClosure {
     if (program.isEmpty()) {
       return new ArrayList<>(done);
     }
-    Deque<MergedView.Found<L>> queue = new ArrayDeque<>();
-    locateProgram(program.get(), pathVariable(config), view).ifPresent(queue::add);
-    while (!queue.isEmpty() && done.size() < MAX_FILES) {
-      MergedView.Found<L> f = queue.poll();
-      if (!done.add(f.path()) || f.entry().type() != EntryType.REG) {
-        continue;
-      }
-      files.fetch(f);
-      ElfLinks links = ElfLinks.of(files.bytes(f));
-      links.interpreter().flatMap(view::resolve).ifPresent(queue::add);
-      String origin = f.path().substring(0, f.path().lastIndexOf('/'));
-      for (String lib : links.needed()) {
-        if (lib.contains("/")) {
-          view.resolve(lib.startsWith("/") ? lib : origin + "/" + lib).ifPresent(queue::add);
-          continue;
+    // level by level: every file of a level is requested before any of them is parsed, so the
+    // parsing waits for one round trip per level, not one per file
+    List<MergedView.Found<L>> level = new ArrayList<>();
+    locateProgram(program.get(), pathVariable(config), view).ifPresent(level::add);
+    while (!level.isEmpty() && done.size() < MAX_FILES) {
+      List<MergedView.Found<L>> fetched = new ArrayList<>();
+      for (MergedView.Found<L> f : level) {
+        if (done.size() < MAX_FILES && f.entry().type() == EntryType.REG && done.add(f.path())) {
+          files.fetch(f);
+          fetched.add(f);
         }
-        for (String dir : searchDirs(links.searchPaths(), origin)) {
-          Optional<MergedView.Found<L>> found = view.resolve(dir + "/" + lib);
-          if (found.isPresent()) {
-            queue.add(found.get());
-            break;
+      }
+      List<MergedView.Found<L>> next = new ArrayList<>();
+      for (MergedView.Found<L> f : fetched) {
+        ElfLinks links = ElfLinks.of(files.bytes(f));
+        links.interpreter().flatMap(view::resolve).ifPresent(next::add);
+        String origin = f.path().substring(0, f.path().lastIndexOf('/'));
+        for (String lib : links.needed()) {
+          if (lib.contains("/")) {
+            view.resolve(lib.startsWith("/") ? lib : origin + "/" + lib).ifPresent(next::add);
+            continue;
+          }
+          for (String dir : searchDirs(links.searchPaths(), origin)) {
+            Optional<MergedView.Found<L>> found = view.resolve(dir + "/" + lib);
+            if (found.isPresent()) {
+              next.add(found.get());
+              break;
+            }
           }
         }
       }
+      level = next;
     }
     return new ArrayList<>(done);
   }
