@@ -48,6 +48,7 @@ public final class FaultProxy implements AutoCloseable {
   private final List<Socket> open = new CopyOnWriteArrayList<>();
   private final AtomicInteger generation = new AtomicInteger(1);
   private volatile boolean redirectBlobs;
+  private volatile String storageAuthorization;
   private volatile boolean closed;
 
   /** A request as the proxy received it. */
@@ -225,6 +226,14 @@ public final class FaultProxy implements AutoCloseable {
     redirectBlobs = on;
   }
 
+  /**
+   * The {@code Authorization} the storage side presents to the registry behind it (storage has
+   * its own access; the client's credentials must never reach storage).
+   */
+  public void storageAuthorization(String header) {
+    storageAuthorization = header;
+  }
+
   /** Expires every storage URL handed out so far. */
   public void expireRedirects() {
     generation.incrementAndGet();
@@ -337,6 +346,9 @@ public final class FaultProxy implements AutoCloseable {
       }
       forward = head.withTarget("/v2/" + storage.group(1) + "/blobs/" + storage.group(2))
           .without("authorization");
+      if (storageAuthorization != null) {
+        forward = forward.with("Authorization", storageAuthorization);
+      }
     }
     if (fault instanceof Fault.IgnoreRange) {
       forward = forward.without("range");
@@ -497,6 +509,12 @@ public final class FaultProxy implements AutoCloseable {
 
     Head withTarget(String t) {
       return new Head(method, t, headers);
+    }
+
+    Head with(String name, String value) {
+      List<String[]> hs = new ArrayList<>(headers);
+      hs.add(new String[] {name, value});
+      return new Head(method, target, hs);
     }
 
     Head without(String name) {

@@ -43,6 +43,8 @@ public final class PemFiles {
         throw new RegistryConfigurationException(file + " holds no PEM certificate");
       }
       return out;
+    } catch (RegistryConfigurationException e) {
+      throw e;
     } catch (IOException | CertificateException e) {
       throw new RegistryConfigurationException("cannot read certificates from " + file + ": "
           + e.getMessage(), e);
@@ -72,6 +74,8 @@ public final class PemFiles {
       }
       throw new RegistryConfigurationException(file + " holds no PEM private key (expected"
           + " RSA PRIVATE KEY, EC PRIVATE KEY or PRIVATE KEY)");
+    } catch (RegistryConfigurationException e) {
+      throw e;
     } catch (IOException e) {
       throw new RegistryConfigurationException("cannot read private key " + file + ": "
           + e.getMessage(), e);
