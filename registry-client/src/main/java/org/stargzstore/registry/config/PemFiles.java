@@ -59,7 +59,8 @@ public final class PemFiles {
       Object o;
       while ((o = parser.readObject()) != null) {
         if (o instanceof PEMKeyPair kp) {
-          return converter.getKeyPair(kp).getPrivate();
+          // only the private part: SEC1 "EC PRIVATE KEY" may omit the public key
+          return converter.getPrivateKey(kp.getPrivateKeyInfo());
         }
         if (o instanceof PrivateKeyInfo info) {
           return converter.getPrivateKey(info);
