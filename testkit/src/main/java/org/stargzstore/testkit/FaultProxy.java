@@ -546,6 +546,10 @@ public final class FaultProxy implements AutoCloseable {
     String line;
     while ((line = readLine(in)) != null && !line.isEmpty()) {
       int c = line.indexOf(':');
+      if (c <= 0) {
+        // not HTTP (e.g. a TLS ClientHello from a client probing HTTPS first): drop it
+        throw new IOException("not an HTTP request");
+      }
       headers.add(new String[] {line.substring(0, c).trim(), line.substring(c + 1).trim()});
     }
     return new Head(parts[0], parts[1], headers);
