@@ -44,6 +44,9 @@ public final class RegistryClientConfig {
   private final Duration credentialCacheTtl;
   private final Duration redirectTtl;
   private final int maxIdleConnections;
+  private final int blobRequestConcurrency;
+  private final long maxCoalescedBytes;
+  private final long readAhead;
   private final boolean searchShortNames;
   private final String userAgent;
   private final Clock clock;
@@ -64,6 +67,9 @@ public final class RegistryClientConfig {
     this.credentialCacheTtl = b.credentialCacheTtl;
     this.redirectTtl = b.redirectTtl;
     this.maxIdleConnections = b.maxIdleConnections;
+    this.blobRequestConcurrency = b.blobRequestConcurrency;
+    this.maxCoalescedBytes = b.maxCoalescedBytes;
+    this.readAhead = b.readAhead;
     this.searchShortNames = b.searchShortNames;
     this.userAgent = b.userAgent;
     this.clock = b.clock;
@@ -156,6 +162,9 @@ public final class RegistryClientConfig {
     b.credentialCacheTtl = credentialCacheTtl;
     b.redirectTtl = redirectTtl;
     b.maxIdleConnections = maxIdleConnections;
+    b.blobRequestConcurrency = blobRequestConcurrency;
+    b.maxCoalescedBytes = maxCoalescedBytes;
+    b.readAhead = readAhead;
     b.searchShortNames = searchShortNames;
     b.userAgent = userAgent;
     b.clock = clock;
@@ -228,6 +237,27 @@ public final class RegistryClientConfig {
   }
 
   /**
+   * Range requests one blob has in flight before further reads queue and are merged into fewer,
+   * larger requests (default 4).
+   */
+  public int blobRequestConcurrency() {
+    return blobRequestConcurrency;
+  }
+
+  /** The largest request queued reads are merged into. */
+  public long maxCoalescedBytes() {
+    return maxCoalescedBytes;
+  }
+
+  /**
+   * How far beyond a sequential merged read a request reaches, for readers that attach to it
+   * while it streams (0: never beyond what is asked). Bytes nobody waits for are not kept.
+   */
+  public long readAhead() {
+    return readAhead;
+  }
+
+  /**
    * Whether short names ({@code busybox}) are tried against registries.conf's
    * unqualified-search registries (off: they mean Docker Hub, as in Docker).
    */
@@ -260,6 +290,9 @@ public final class RegistryClientConfig {
     private Duration credentialCacheTtl = Duration.ofSeconds(60);
     private Duration redirectTtl = Duration.ofMinutes(10);
     private int maxIdleConnections = 32;
+    private int blobRequestConcurrency = 4;
+    private long maxCoalescedBytes = 32L << 20;
+    private long readAhead = 32L << 20;
     private boolean searchShortNames;
     private String userAgent = "stargz-registry-storage";
     private Clock clock = Clock.systemUTC();
@@ -335,6 +368,24 @@ public final class RegistryClientConfig {
 
     public Builder maxIdleConnections(int n) {
       this.maxIdleConnections = n;
+      return this;
+    }
+
+    public Builder blobRequestConcurrency(int n) {
+      if (n < 1) {
+        throw new IllegalArgumentException("blobRequestConcurrency must be at least 1: " + n);
+      }
+      this.blobRequestConcurrency = n;
+      return this;
+    }
+
+    public Builder maxCoalescedBytes(long n) {
+      this.maxCoalescedBytes = n;
+      return this;
+    }
+
+    public Builder readAhead(long bytes) {
+      this.readAhead = bytes;
       return this;
     }
 

@@ -246,9 +246,10 @@ class FaultInjectionTest {
     RegistryBlob b = blob();
     proxy.redirectBlobs(true);
     proxy.clearSeen();
+    // reads that do not continue one another, so each is a request of its own (no read-ahead)
     assertArrayEquals(expected(100, 100), b.read(100, 100));
-    assertArrayEquals(expected(200, 100), b.read(200, 100));
-    assertArrayEquals(expected(300, 100), b.read(300, 100));
+    assertArrayEquals(expected(20_000, 100), b.read(20_000, 100));
+    assertArrayEquals(expected(50_000, 100), b.read(50_000, 100));
     assertEquals(1, count(s -> s.status() == 307), "one redirect, then the storage URL is reused");
     assertEquals(3, count(s -> s.target().startsWith("/_storage/") && s.status() == 206));
     proxy.expireRedirects();
