@@ -29,10 +29,11 @@ import org.stargzstore.registry.errors.RegistryNetworkException;
  *   <li>A merged range that continues exactly where the previous request of the blob ended (a
  *       sequential pattern) is requested with up to {@code readAhead} more bytes, and reads
  *       that fall ahead of such a stream's position attach to it instead of starting a request
- *       of their own. A range starting where a running stream will end also counts as
- *       sequential, so the next window is requested before the current one runs out. Nothing
- *       is cached: bytes go only to readers already waiting, and the stream is abandoned when
- *       nobody has waited for bytes ahead of it for a couple of milliseconds.
+ *       of their own. A read just past a running stream's end opens the next window at that
+ *       end, so the window is requested before the current one runs out. Nothing is cached:
+ *       bytes go only to readers already waiting (a stream waits a couple of milliseconds for
+ *       readers to claim its next bytes before skipping them), and the stream is abandoned when
+ *       nobody has waited for bytes ahead of it for that long.
  * </ul>
  *
  * <p>Bytes go from the network buffer straight into each reader's array, and a reader is
@@ -43,6 +44,8 @@ final class ReadCoalescer {
   private static final int STREAM_CHUNK = 64 << 10;
   /** How long a read-ahead stream with nobody waiting lingers for readers to come back. */
   private static final long ATTACH_GRACE_NANOS = TimeUnit.MILLISECONDS.toNanos(2);
+  /** A read this far past a running stream's end continues it. */
+  private static final long CONTINUATION_SLACK = 8 << 20;
 
   /** Performs the actual requests. */
   interface Fetcher {
@@ -113,14 +116,18 @@ final class ReadCoalescer {
 
   /** A streaming request readers may attach to. Guarded by the coalescer. */
   private static final class Stream {
+    final long start;
     final long end;
+    final boolean extended;
     long pos;
     final List<Pending> attached = new ArrayList<>(); // sorted by offset, non-overlapping
     boolean closed;
 
-    Stream(long start, long end) {
+    Stream(long start, long end, boolean extended) {
+      this.start = start;
       this.pos = start;
       this.end = end;
+      this.extended = extended;
     }
 
     /** Whether {@code p} can be served by this stream without overlapping another reader. */
@@ -164,8 +171,10 @@ final class ReadCoalescer {
   void read(long offset, byte[] dst, int dstOff, int length, Duration timeout)
       throws IOException {
     long deadline = timeout == null ? 0 : System.nanoTime() + timeout.toNanos();
+    long size = fetcher.size();
     Pending me = new Pending(offset, length, dst, dstOff, deadline);
     boolean direct = false;
+    Stream pump = null;
     List<List<Pending>> toStart = List.of();
     synchronized (this) {
       Stream s = streamFor(me);
@@ -174,10 +183,12 @@ final class ReadCoalescer {
         notifyAll();
       } else if (inFlight < limits.maxInFlight() && queue.isEmpty()) {
         inFlight++;
-        if (isSequential(offset) && limits.readAhead() > 0) {
-          // opens a read-ahead stream, pumped by a batch thread: this reader only waits for
-          // its own bytes, later sequential readers attach
-          toStart = List.of(List.of(me));
+        long from = continuationStart(offset);
+        if (from >= 0) {
+          // a read-ahead stream, pumped by a batch thread: this reader only waits for its own
+          // bytes, and later sequential readers attach
+          pump = register(from, Math.min(size, Math.max(me.end(), from + limits.readAhead())),
+              List.of(me), true);
         } else {
           direct = true;
         }
@@ -186,6 +197,9 @@ final class ReadCoalescer {
         queuedBytes += length;
         toStart = takeStartable();
       }
+    }
+    if (pump != null) {
+      startStream(pump, null);
     }
     for (List<Pending> b : toStart) {
       start(b);
@@ -205,19 +219,40 @@ final class ReadCoalescer {
   }
 
   /**
-   * Whether a read at {@code offset} continues where the last request ended or where a running
-   * stream will end. Called holding the lock.
+   * Where a sequential stream for a read at {@code offset} should start, or -1 if the read is
+   * not sequential: at the offset if it continues the last request, at a running stream's end
+   * if it lies just past it (readers of the bytes in between are about to come). Holding the
+   * lock.
    */
-  private boolean isSequential(long offset) {
+  private long continuationStart(long offset) {
+    if (limits.readAhead() <= 0) {
+      return -1;
+    }
     if (offset == lastEnd) {
-      return true;
+      return offset;
     }
     for (Stream s : streams) {
-      if (s.end == offset) {
-        return true;
+      if (!s.closed && s.end <= offset && offset - s.end <= CONTINUATION_SLACK) {
+        boolean taken = false;
+        for (Stream t : streams) {
+          taken |= t != s && !t.closed && t.start <= s.end && s.end < t.end;
+        }
+        if (!taken) {
+          return s.end;
+        }
       }
     }
-    return false;
+    return -1;
+  }
+
+  /** Creates and registers a stream with its first readers. Holding the lock. */
+  private Stream register(long start, long end, List<Pending> readers, boolean extended) {
+    Stream s = new Stream(start, end, extended);
+    for (Pending p : readers) {
+      s.attach(p);
+    }
+    streams.add(s);
+    return s;
   }
 
   private Stream streamFor(Pending p) {
@@ -355,7 +390,18 @@ final class ReadCoalescer {
         }
       }
       if (spans.size() == 1 && !overlapping) {
-        stream(spans.get(0), sorted, batchTimeout(batch));
+        long size = fetcher.size();
+        Stream st;
+        synchronized (this) {
+          long from = continuationStart(spans.get(0)[0]);
+          boolean extended = from >= 0 && from <= spans.get(0)[0];
+          long start = extended ? from : spans.get(0)[0];
+          long end = extended
+              ? Math.min(size, Math.max(spans.get(0)[1], start + limits.readAhead()))
+              : spans.get(0)[1];
+          st = register(start, end, sorted, extended);
+        }
+        pump(st, st.extended ? null : batchTimeout(batch));
         return;
       }
       if (spans.size() == 1) {
@@ -390,44 +436,52 @@ final class ReadCoalescer {
     }
   }
 
-  /**
-   * Streams one merged span (extended for read-ahead if sequential) into the readers' buffers,
-   * releasing each as soon as its bytes are in; readers may attach while it streams. Stops when
-   * nobody waits for bytes ahead.
-   */
-  private void stream(long[] span, List<Pending> sorted, Duration timeout) throws IOException {
-    Stream s;
-    boolean extended;
-    long size = fetcher.size();
-    synchronized (this) {
-      long end = span[1];
-      extended = isSequential(span[0]) && limits.readAhead() > 0;
-      if (extended) {
-        end = Math.min(size, Math.max(end, span[0] + limits.readAhead()));
-      }
-      s = new Stream(span[0], end);
-      for (Pending p : sorted) {
-        s.attach(p);
-      }
-      streams.add(s);
+  /** Pumps a registered stream on a batch thread, then runs whatever may start next. */
+  private void startStream(Stream st, Duration timeout) {
+    try {
+      executor.execute(() -> {
+        try {
+          pump(st, timeout);
+        } catch (IOException | RuntimeException e) {
+          // its readers have been failed by pump
+        }
+        List<List<Pending>> toStart;
+        synchronized (this) {
+          inFlight--;
+          toStart = takeStartable();
+        }
+        for (List<Pending> b : toStart) {
+          start(b);
+        }
+      });
+    } catch (RuntimeException e) {
+      fail(st, new IOException("cannot schedule a read", e));
+      release();
     }
-    // a read-ahead stream outlives its first readers' deadlines: the kernel's idle timeout
-    // bounds it, and each reader waits only as long as its own deadline
-    try (RangeStream in = fetcher.openStream(span[0], s.end - span[0],
-        extended ? null : timeout)) {
+  }
+
+  /**
+   * Streams a registered stream's range into its readers' buffers, releasing each as soon as
+   * its bytes are in; readers may attach while it runs. A read-ahead stream gives readers a
+   * moment to claim the next bytes before skipping them, and stops when nobody has waited for
+   * bytes ahead of it for that moment (the rest of the response is cut off).
+   */
+  private void pump(Stream s, Duration timeout) throws IOException {
+    try (RangeStream in = fetcher.openStream(s.start, s.end - s.start, timeout)) {
       while (true) {
         Pending p;
         long pos;
         synchronized (this) {
-          if (extended && s.attached.isEmpty() && s.pos < s.end) {
-            waitForAttach(s);
+          if (s.extended && s.pos < s.end
+              && (s.attached.isEmpty() || s.attached.get(0).offset > s.pos)) {
+            waitForClaim(s);
           }
           p = s.attached.isEmpty() ? null : s.attached.get(0);
           if (p == null || s.pos >= s.end) {
             s.closed = true;
             streams.remove(s);
             lastEnd = s.pos;
-            return; // nobody waits for bytes ahead: abandon the rest of the response
+            return;
           }
           pos = s.pos;
         }
@@ -460,28 +514,33 @@ final class ReadCoalescer {
         }
       }
     } catch (IOException | RuntimeException e) {
-      List<Pending> left;
-      synchronized (this) {
-        s.closed = true;
-        streams.remove(s);
-        left = new ArrayList<>(s.attached);
-        s.attached.clear();
-      }
-      for (Pending p : left) {
-        p.done.completeExceptionally(e);
-      }
+      fail(s, e);
       throw e;
     }
   }
 
+  private void fail(Stream s, Exception e) {
+    List<Pending> left;
+    synchronized (this) {
+      s.closed = true;
+      streams.remove(s);
+      left = new ArrayList<>(s.attached);
+      s.attached.clear();
+    }
+    for (Pending p : left) {
+      p.done.completeExceptionally(e);
+    }
+  }
+
   /**
-   * Gives readers that were just served a moment to come back for the next bytes before a
-   * read-ahead stream is abandoned. Called holding the lock.
+   * Gives readers a moment to claim the stream's next bytes (readers just served come back for
+   * more, readers of a continuation arrive in any order) before they are skipped or the stream
+   * is abandoned. Holding the lock.
    */
-  private void waitForAttach(Stream s) {
+  private void waitForClaim(Stream s) {
     long until = System.nanoTime() + ATTACH_GRACE_NANOS;
     try {
-      while (s.attached.isEmpty()) {
+      while (s.attached.isEmpty() || s.attached.get(0).offset > s.pos) {
         long left = until - System.nanoTime();
         if (left <= 0) {
           return;

@@ -28,8 +28,9 @@ import org.stargzstore.testkit.TempDirs;
 /**
  * Range-read throughput from a local docker-registry, against a baseline measured in the same
  * run: one plain whole-blob GET (JDK HttpURLConnection, body discarded) versus N concurrent
- * readers fetching the blob in fixed-size ranges through {@link RegistryBlob#read}. Rounds
- * alternate baseline and ranges after a warm-up; medians and their ratio are printed.
+ * readers fetching the blob in fixed-size ranges through {@link RegistryBlob#readFully}, and the
+ * same readers with the plain JDK client (one request per range, no coalescing). Rounds
+ * interleave every variant after a warm-up; medians, ratios and client CPU are printed.
  *
  * <p>Arguments: {@code [sizeMiB=200] [readers=8] [rangeKiB=1024] [rounds=7]
  * [blobRequestConcurrency,...=client default]}: several concurrency settings are compared in the
@@ -81,26 +82,38 @@ public final class RangeThroughputBench {
         ranges(b, size, range, readers);
       }
 
+      plainRanges(wholeUrl, size, range, readers);
       List<Double> base = new ArrayList<>();
+      List<Double> plain = new ArrayList<>();
       List<List<Double>> ours = new ArrayList<>();
       List<List<Double>> ratios = new ArrayList<>();
       long baseCpu = 0;
       long[] oursCpu = new long[blobs.size()];
+      long baseRegCpu = 0;
+      long[] oursRegCpu = new long[blobs.size()];
+      Path regConfig = registry.workDir().resolve("config.yml");
       for (int i = 0; i < blobs.size(); i++) {
         ours.add(new ArrayList<>());
         ratios.add(new ArrayList<>());
       }
       for (int r = 0; r < rounds; r++) {
         long c0 = cpuNanos();
+        long g0 = registryCpuNanos(regConfig);
         double b = baseline(wholeUrl, size);
         baseCpu += cpuNanos() - c0;
+        baseRegCpu += registryCpuNanos(regConfig) - g0;
         base.add(b);
-        StringBuilder line = new StringBuilder(String.format("round %d: whole GET %.0f MiB/s",
-            r + 1, b));
+        double pl = plainRanges(wholeUrl, size, range, readers);
+        plain.add(pl);
+        StringBuilder line = new StringBuilder(String.format(
+            "round %d: whole GET %.0f MiB/s, plain-client ranges %.0f MiB/s = %.2f", r + 1, b,
+            pl, pl / b));
         for (int i = 0; i < blobs.size(); i++) {
           long c1 = cpuNanos();
+          long g1 = registryCpuNanos(regConfig);
           double o = ranges(blobs.get(i), size, range, readers);
           oursCpu[i] += cpuNanos() - c1;
+          oursRegCpu[i] += registryCpuNanos(regConfig) - g1;
           ours.get(i).add(o);
           ratios.get(i).add(o / b);
           line.append(String.format(", ranges (concurrency %d) %.0f MiB/s = %.2f",
@@ -111,12 +124,17 @@ public final class RangeThroughputBench {
       double gib = rounds * (double) size / (1L << 30);
       System.out.printf("%nblob %d MiB, %d readers, %d KiB ranges, %d rounds, %d CPUs%n",
           sizeMiB, readers, rangeKiB, rounds, Runtime.getRuntime().availableProcessors());
-      System.out.printf("whole-blob GET: median %.0f MiB/s, client CPU %.2f s/GiB%n",
-          median(base), baseCpu / 1e9 / gib);
+      System.out.printf("whole-blob GET: median %.0f MiB/s, client CPU %.2f s/GiB,"
+          + " registry CPU %.2f s/GiB%n", median(base), baseCpu / 1e9 / gib,
+          baseRegCpu / 1e9 / gib);
+      System.out.printf("ranges, plain JDK client (one request per range): median %.0f MiB/s,"
+          + " ratio of medians %.2f%n", median(plain), median(plain) / median(base));
       for (int i = 0; i < blobs.size(); i++) {
         System.out.printf("ranges, blobRequestConcurrency %d: median %.0f MiB/s, client CPU %.2f"
-            + " s/GiB, ratio of medians %.2f, median of per-round ratios %.2f%n",
+            + " s/GiB, registry CPU %.2f s/GiB, ratio of medians %.2f, median of per-round"
+            + " ratios %.2f%n",
             concurrencies.get(i), median(ours.get(i)), oursCpu[i] / 1e9 / gib,
+            oursRegCpu[i] / 1e9 / gib,
             median(ours.get(i)) / median(base), median(ratios.get(i)));
       }
     } finally {
@@ -144,6 +162,52 @@ public final class RangeThroughputBench {
     }
     if (n != size) {
       throw new IllegalStateException("baseline read " + n + " of " + size + " bytes");
+    }
+    return mibPerSecond(size, System.nanoTime() - start);
+  }
+
+  /**
+   * The same range workload with the JDK's HttpURLConnection, one request per range: what a
+   * client without coalescing gets from this registry.
+   */
+  static double plainRanges(URI url, long size, int range, int readers) throws Exception {
+    int count = (int) ((size + range - 1) / range);
+    AtomicInteger next = new AtomicInteger();
+    ExecutorService pool = Executors.newFixedThreadPool(readers);
+    long start = System.nanoTime();
+    try {
+      List<Future<Long>> fs = new ArrayList<>();
+      for (int t = 0; t < readers; t++) {
+        fs.add(pool.submit(() -> {
+          byte[] buf = new byte[range];
+          long got = 0;
+          int i;
+          while ((i = next.getAndIncrement()) < count) {
+            long off = (long) i * range;
+            int len = (int) Math.min(range, size - off);
+            HttpURLConnection c = (HttpURLConnection) url.toURL().openConnection();
+            c.setRequestProperty("Range", "bytes=" + off + "-" + (off + len - 1));
+            try (InputStream in = c.getInputStream()) {
+              int k = 0;
+              int n;
+              while (k < len && (n = in.read(buf, k, len - k)) > 0) {
+                k += n;
+              }
+              got += k;
+            }
+          }
+          return got;
+        }));
+      }
+      long total = 0;
+      for (Future<Long> f : fs) {
+        total += f.get();
+      }
+      if (total != size) {
+        throw new IllegalStateException("plain ranges read " + total + " of " + size);
+      }
+    } finally {
+      pool.shutdownNow();
     }
     return mibPerSecond(size, System.nanoTime() - start);
   }
@@ -216,6 +280,30 @@ public final class RangeThroughputBench {
   static long cpuNanos() {
     return ((com.sun.management.OperatingSystemMXBean)
         java.lang.management.ManagementFactory.getOperatingSystemMXBean()).getProcessCpuTime();
+  }
+
+  /** CPU time (user + system) of the docker-registry serving {@code config}, from /proc. */
+  static long registryCpuNanos(Path config) throws Exception {
+    String needle = config.toString();
+    try (var dirs = Files.list(Path.of("/proc"))) {
+      for (Path d : (Iterable<Path>) dirs::iterator) {
+        if (!d.getFileName().toString().matches("\\d+")) {
+          continue;
+        }
+        try {
+          String cmd = new String(Files.readAllBytes(d.resolve("cmdline"))).replace('\0', ' ');
+          if (cmd.contains("serve") && cmd.contains(needle)) {
+            String stat = Files.readString(d.resolve("stat"));
+            String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+            long ticks = Long.parseLong(f[11]) + Long.parseLong(f[12]);
+            return ticks * 10_000_000L; // USER_HZ = 100
+          }
+        } catch (java.io.IOException e) {
+          // the process went away
+        }
+      }
+    }
+    return 0;
   }
 
   static double mibPerSecond(long bytes, long nanos) {
