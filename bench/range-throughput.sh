@@ -2,7 +2,7 @@
 # Range-read throughput of the registry client from a local docker-registry, with its baseline
 # in the same run: a 200 MiB blob read as 1 MiB ranges by 8 concurrent readers, versus one
 # plain whole-blob GET. Prints per-round numbers, medians and the ratio; the result file goes to
-# bench/results/. Arguments (optional): SIZE_MIB READERS RANGE_KIB ROUNDS CONCURRENCY[,CONCURRENCY...].
+# bench/results/. Arguments (optional): SIZE_MIB READERS RANGE_KIB ROUNDS CONCURRENCY[,...] READ_AHEAD_MIB[,...].
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 cd "$here"

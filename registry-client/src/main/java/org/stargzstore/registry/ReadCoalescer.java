@@ -36,9 +36,10 @@ import org.stargzstore.registry.errors.RegistryNetworkException;
  *       nobody has waited for bytes ahead of it for that long.
  * </ul>
  *
- * <p>Bytes go from the network buffer straight into each reader's array, and a reader is
- * released as soon as its last byte is in. A reader whose deadline passes stops waiting and its
- * buffer is never written afterwards.
+ * <p>A stream hands each reader its bytes as Okio segments (moved, not copied) and releases it
+ * as soon as its last byte has arrived; the reader copies them into its array on its own
+ * thread, so the stream's thread does no per-reader copying. A reader whose deadline passes
+ * stops waiting and its buffer is never written afterwards.
  */
 final class ReadCoalescer {
   private static final int STREAM_CHUNK = 64 << 10;
@@ -77,6 +78,9 @@ final class ReadCoalescer {
 
     /** Drops {@code len} buffered bytes. */
     void drop(int len) throws IOException;
+
+    /** Moves {@code len} buffered bytes to {@code sink} (Okio segments change owner: no copy). */
+    void moveTo(okio.Buffer sink, int len) throws IOException;
   }
 
   /**
@@ -99,6 +103,8 @@ final class ReadCoalescer {
     final int dstOff;
     final long deadline; // System.nanoTime(), 0 for none
     final CompletableFuture<Void> done = new CompletableFuture<>();
+    /** Bytes a stream handed over, copied into {@code dst} by the reader's own thread. */
+    final okio.Buffer received = new okio.Buffer();
     boolean abandoned; // guarded by this
 
     Pending(long offset, int length, byte[] dst, int dstOff, long deadline) {
@@ -271,6 +277,14 @@ final class ReadCoalescer {
       } else {
         me.done.get(Math.max(0, me.deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
       }
+      // bytes a stream handed over are copied here, on the reader's own thread (a stream
+      // thread moves segments only, so several readers copy in parallel)
+      synchronized (me) {
+        int off = 0;
+        while (me.received.size() > 0) {
+          off += me.received.read(me.dst, me.dstOff + off, me.length - off);
+        }
+      }
     } catch (ExecutionException e) {
       Throwable c = e.getCause();
       if (c instanceof IOException io) {
@@ -302,6 +316,7 @@ final class ReadCoalescer {
     }
     synchronized (p) {
       p.abandoned = true;
+      p.received.clear();
     }
   }
 
@@ -498,7 +513,7 @@ final class ReadCoalescer {
           if (p.abandoned) {
             in.drop(n);
           } else {
-            in.take(p.dst, p.dstOff + (int) (pos - p.offset), n);
+            in.moveTo(p.received, n);
           }
         }
         boolean complete;

@@ -292,7 +292,7 @@ public final class RegistryClientConfig {
     private int maxIdleConnections = 32;
     private int blobRequestConcurrency = 4;
     private long maxCoalescedBytes = 32L << 20;
-    private long readAhead = 32L << 20;
+    private long readAhead = 128L << 20;
     private boolean searchShortNames;
     private String userAgent = "stargz-registry-storage";
     private Clock clock = Clock.systemUTC();

@@ -33,8 +33,8 @@ import org.stargzstore.testkit.TempDirs;
  * interleave every variant after a warm-up; medians, ratios and client CPU are printed.
  *
  * <p>Arguments: {@code [sizeMiB=200] [readers=8] [rangeKiB=1024] [rounds=7]
- * [blobRequestConcurrency,...=client default]}: several concurrency settings are compared in the
- * same interleaved rounds. Run through
+ * [blobRequestConcurrency,...=client default] [readAheadMiB,...=client default]}: several
+ * settings are compared in the same interleaved rounds. Run through
  * {@code bench/range-throughput.sh}.
  */
 public final class RangeThroughputBench {
@@ -51,6 +51,19 @@ public final class RangeThroughputBench {
         : String.valueOf(defaults.blobRequestConcurrency())).split(",")) {
       concurrencies.add(Integer.parseInt(c.trim()));
     }
+    List<Long> readAheads = new ArrayList<>();
+    for (String r : (args.length > 5 ? args[5]
+        : String.valueOf(defaults.readAhead() >> 20)).split(",")) {
+      readAheads.add(Long.parseLong(r.trim()) << 20);
+    }
+    if (readAheads.size() > 1 && concurrencies.size() == 1) {
+      while (concurrencies.size() < readAheads.size()) {
+        concurrencies.add(concurrencies.get(0));
+      }
+    }
+    while (readAheads.size() < concurrencies.size()) {
+      readAheads.add(readAheads.get(0));
+    }
     Path dir = Files.createTempDirectory("srs-bench-");
     RegistryServer registry = RegistryServer.builder().build();
     List<RegistryClient> clients = new ArrayList<>();
@@ -64,9 +77,10 @@ public final class RangeThroughputBench {
       ImageReference repo = ImageReference.parse(registry.hostPort() + "/bench/blob:1");
       BlobContent content = BlobContent.ofFile(blobFile);
       List<RegistryBlob> blobs = new ArrayList<>();
-      for (int c : concurrencies) {
+      for (int k = 0; k < concurrencies.size(); k++) {
         RegistryClient client = RegistryClient.create(RegistryClientConfig.builder()
-            .registriesConf(conf, true).blobRequestConcurrency(c).build());
+            .registriesConf(conf, true).blobRequestConcurrency(concurrencies.get(k))
+            .readAhead(readAheads.get(k)).build());
         clients.add(client);
         client.pushBlob(repo, content, PushOptions.monolithic());
         blobs.add(client.blob(repo, content.digest(), content.size()));
@@ -116,8 +130,8 @@ public final class RangeThroughputBench {
           oursRegCpu[i] += registryCpuNanos(regConfig) - g1;
           ours.get(i).add(o);
           ratios.get(i).add(o / b);
-          line.append(String.format(", ranges (concurrency %d) %.0f MiB/s = %.2f",
-              concurrencies.get(i), o, o / b));
+          line.append(String.format(", ranges (concurrency %d, read-ahead %d MiB) %.0f MiB/s"
+              + " = %.2f", concurrencies.get(i), readAheads.get(i) >> 20, o, o / b));
         }
         System.out.println(line);
       }
@@ -130,10 +144,12 @@ public final class RangeThroughputBench {
       System.out.printf("ranges, plain JDK client (one request per range): median %.0f MiB/s,"
           + " ratio of medians %.2f%n", median(plain), median(plain) / median(base));
       for (int i = 0; i < blobs.size(); i++) {
-        System.out.printf("ranges, blobRequestConcurrency %d: median %.0f MiB/s, client CPU %.2f"
+        System.out.printf("ranges, blobRequestConcurrency %d, readAhead %d MiB: median %.0f MiB/s,"
+            + " client CPU %.2f"
             + " s/GiB, registry CPU %.2f s/GiB, ratio of medians %.2f, median of per-round"
             + " ratios %.2f%n",
-            concurrencies.get(i), median(ours.get(i)), oursCpu[i] / 1e9 / gib,
+            concurrencies.get(i), readAheads.get(i) >> 20, median(ours.get(i)),
+            oursCpu[i] / 1e9 / gib,
             oursRegCpu[i] / 1e9 / gib,
             median(ours.get(i)) / median(base), median(ratios.get(i)));
       }
