@@ -11,7 +11,9 @@ packages=(
   docker-registry                        # the real registry, started by tests and the demo
   podman runc containers-storage         # end-to-end tests and the demo
   zstd gzip python3 curl                 # format tools, shared/tools scripts
+  busybox-static                         # the shell of end-to-end test images
   golang-go golang-github-containerd-stargz-snapshotter-dev  # reference tools (refgen, peer)
+  golang-github-vbatts-tar-split-dev     # tar-split checker of the zstd:chunked writer tests
 )
 sudo=""
 [ "$(id -u)" -eq 0 ] || sudo="sudo"

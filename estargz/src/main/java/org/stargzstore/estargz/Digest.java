@@ -3,7 +3,6 @@ package org.stargzstore.estargz;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
-import java.util.regex.Pattern;
 
 /**
  * A content digest in OCI form, {@code sha256:<64 lowercase hex>}. Only sha256 is accepted: it is
@@ -11,13 +10,26 @@ import java.util.regex.Pattern;
  * malformed TOC skip verification.
  */
 public record Digest(String hex) implements Comparable<Digest> {
-  private static final Pattern HEX64 = Pattern.compile("[0-9a-f]{64}");
   public static final String ALGORITHM = "sha256";
 
   public Digest {
-    if (hex == null || !HEX64.matcher(hex).matches()) {
+    if (!isHex64(hex, 0)) {
       throw new IllegalArgumentException("not a sha256 hex digest: " + hex);
     }
+  }
+
+  /** 64 lowercase hex digits from {@code from} to the end (no regex: TOCs hold many digests). */
+  private static boolean isHex64(String s, int from) {
+    if (s == null || s.length() - from != 64) {
+      return false;
+    }
+    for (int i = from; i < s.length(); i++) {
+      char c = s.charAt(i);
+      if ((c < '0' || c > '9') && (c < 'a' || c > 'f')) {
+        return false;
+      }
+    }
+    return true;
   }
 
   /** Parses {@code sha256:<hex>}; throws {@link IllegalArgumentException} with the bad value. */
@@ -30,7 +42,7 @@ public record Digest(String hex) implements Comparable<Digest> {
 
   /** True if {@code s} is a well-formed {@code sha256:<hex>} digest. */
   public static boolean isValid(String s) {
-    return s != null && s.startsWith(ALGORITHM + ":") && HEX64.matcher(s.substring(7)).matches();
+    return s != null && s.startsWith(ALGORITHM + ":") && isHex64(s, ALGORITHM.length() + 1);
   }
 
   public static Digest of(byte[] data) {
@@ -47,11 +59,29 @@ public record Digest(String hex) implements Comparable<Digest> {
     return new Digest(HexFormat.of().formatHex(sha256));
   }
 
+  /** A fresh SHA-256 digester (cloned from a prototype: cheaper than a provider lookup). */
   public static MessageDigest newSha256() {
     try {
-      return MessageDigest.getInstance("SHA-256");
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException("the JDK has no SHA-256", e);
+      return (MessageDigest) Sha256Prototype.INSTANCE.clone();
+    } catch (CloneNotSupportedException e) {
+      try {
+        return MessageDigest.getInstance("SHA-256");
+      } catch (NoSuchAlgorithmException e2) {
+        throw new IllegalStateException("the JDK has no SHA-256", e2);
+      }
+    }
+  }
+
+  /** Holder of the digester every {@link #newSha256()} clones. */
+  private static final class Sha256Prototype {
+    static final MessageDigest INSTANCE;
+
+    static {
+      try {
+        INSTANCE = MessageDigest.getInstance("SHA-256");
+      } catch (NoSuchAlgorithmException e) {
+        throw new IllegalStateException("the JDK has no SHA-256", e);
+      }
     }
   }
 

@@ -10,19 +10,27 @@ import java.io.IOException;
 public class LayerFormatException extends IOException {
   private static final long serialVersionUID = 1L;
   private final String blob;
+  private final String detail;
 
   public LayerFormatException(String blob, String message) {
     super(blob + ": " + message);
     this.blob = blob;
+    this.detail = message;
   }
 
   public LayerFormatException(String blob, String message, Throwable cause) {
     super(blob + ": " + message, cause);
     this.blob = blob;
+    this.detail = message;
   }
 
   /** The blob this error is about, as its {@code RangeSource} describes it. */
   public String blob() {
     return blob;
+  }
+
+  /** The message without the blob's name in front. */
+  public String detail() {
+    return detail;
   }
 }

@@ -1,20 +1,59 @@
 package org.stargzstore.daemon.cli;
 
+import java.io.IOException;
+import java.io.PrintStream;
+import java.lang.reflect.Constructor;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import java.util.logging.Logger;
+import org.stargzstore.daemon.config.DaemonConfig;
+import org.stargzstore.daemon.logging.LogSetup;
+import org.stargzstore.daemon.run.Daemon;
+import org.stargzstore.daemon.run.RegistryClients;
+import org.stargzstore.fs.remote.RegistryImageSource;
+import org.stargzstore.registry.RegistryClient;
+import org.stargzstore.registry.auth.Credential;
+import org.stargzstore.zstdchunked.LayerFormats;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
 
 /**
- * The {@code stargz-registry-storage} command: the daemon itself (given a mount point) and the
- * tools around it ({@code layer}, {@code convert}, ...). Every user mistake ends with one line on
- * stderr and a non-zero exit, never a stack trace.
+ * The {@code stargz-registry-storage} command: given a mount point, the daemon itself; otherwise
+ * one of the tools around it ({@code layer}, {@code convert}, {@code status}, ...). Every user
+ * mistake ends with one line on stderr and a non-zero exit, never a stack trace.
  */
 @Command(
     name = "stargz-registry-storage",
     mixinStandardHelpOptions = true,
     versionProvider = VersionProvider.class,
-    description = "Lazily pulled eStargz and zstd:chunked layers for podman and CRI-O.",
-    subcommands = {LayerCommand.class, ConvertCommand.class})
-public final class Main implements Runnable {
+    description = {
+        "Serves eStargz and zstd:chunked image layers lazily to podman and CRI-O as an "
+            + "additional layer store mounted at MOUNTPOINT (see docs/als.md).",
+        "",
+        "storage.conf: [storage.options] additionallayerstores = [\"MOUNTPOINT:ref\"]"},
+    subcommands = {LayerCommand.class, ConvertCommand.class, StatusCommand.class,
+        AuthHelperCommand.class, StoreCommand.class, AccessesCommand.class})
+public final class Main implements Callable<Integer> {
+  private static final Logger LOG = Logger.getLogger(Main.class.getName());
+
+  @Option(names = "--root", paramLabel = "DIR",
+      description = "Store directory (default: [store] root, else /var/lib/stargz-registry-storage).")
+  Path root;
+
+  @Option(names = "--config", paramLabel = "FILE",
+      description = "Configuration file (default: /etc/stargz-registry-storage/config.toml, "
+          + "optional).")
+  Path config;
+
+  @Option(names = "--log-level", paramLabel = "LEVEL", defaultValue = "info",
+      description = "debug, info, warn or error (default: ${DEFAULT-VALUE}).")
+  String logLevel;
+
+  @Parameters(index = "0", arity = "0..1", paramLabel = "MOUNTPOINT",
+      description = "Where to mount the layer store.")
+  Path mountPoint;
 
   @CommandLine.Spec
   CommandLine.Model.CommandSpec spec;
@@ -25,18 +64,74 @@ public final class Main implements Runnable {
 
   /** Runs the CLI and returns its exit code (tests call this instead of {@link #main}). */
   public static int run(String... args) {
-    return commandLine().execute(args);
+    return commandLine(CliStreams.system()).execute(args);
+  }
+
+  /** Runs the CLI with its output going to {@code out} and {@code err}. */
+  public static int run(PrintStream out, PrintStream err, String... args) {
+    int code = commandLine(new CliStreams(out, err)).execute(args);
+    out.flush();
+    err.flush();
+    return code;
   }
 
   static CommandLine commandLine() {
-    CommandLine cl = new CommandLine(new Main());
+    return commandLine(CliStreams.system());
+  }
+
+  static CommandLine commandLine(CliStreams streams) {
+    CommandLine cl = new CommandLine(new Main(), new StreamsFactory(streams));
+    cl.setOut(streams.outWriter());
+    cl.setErr(streams.errWriter());
     cl.setExecutionExceptionHandler(new CliErrorHandler());
     cl.setParameterExceptionHandler(new CliErrorHandler());
     return cl;
   }
 
+  /** Gives commands that take {@link CliStreams} in their constructor the CLI's streams. */
+  private record StreamsFactory(CliStreams streams) implements CommandLine.IFactory {
+    @Override
+    public <K> K create(Class<K> cls) throws Exception {
+      try {
+        Constructor<K> c = cls.getDeclaredConstructor(CliStreams.class);
+        c.setAccessible(true);
+        return c.newInstance(streams);
+      } catch (NoSuchMethodException e) {
+        return CommandLine.defaultFactory().create(cls);
+      }
+    }
+  }
+
+  /** The configuration: the file (if any) with {@code --root} applied. */
+  DaemonConfig loadConfig() throws IOException {
+    DaemonConfig c = config != null ? DaemonConfig.load(config, true)
+        : DaemonConfig.load(DaemonConfig.DEFAULT_PATH, false);
+    return root != null ? c.withRoot(root) : c;
+  }
+
   @Override
-  public void run() {
-    throw new CommandLine.ParameterException(spec.commandLine(), "missing a command");
+  public Integer call() throws Exception {
+    if (mountPoint == null) {
+      throw new CommandLine.ParameterException(spec.commandLine(),
+          "missing MOUNTPOINT (or a command: layer, convert, status, ...)");
+    }
+    try {
+      LogSetup.configure(LogSetup.parseLevel(logLevel));
+    } catch (IllegalArgumentException e) {
+      throw new UsageException(e.getMessage());
+    }
+    DaemonConfig cfg = loadConfig();
+    RegistryClient client = RegistryClients.create(cfg);
+    Daemon daemon = Daemon.start(cfg, mountPoint,
+        new RegistryImageSource(client, cfg.readTimeout()), LayerFormats.all(),
+        (ref, user, pass, token) -> client.runtimeCredentials().put(
+            client.normalize(ref).name(), new Credential(user, pass, token)));
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      LOG.info("stopping: unmounting " + daemon.mountPoint());
+      daemon.close();
+      client.close();
+    }, "shutdown"));
+    daemon.awaitStop();
+    return 0;
   }
 }

@@ -1,12 +1,13 @@
 package org.stargzstore.estargz.layer;
 
 import java.io.IOException;
+import java.util.Arrays;
 
 /**
  * Turns the compressed bytes of a chunk's unit into the chunk's bytes. One per compression
  * (gzip members, zstd frames). Stateless and thread-safe; does not verify (see
- * {@link ChunkVerifier}), so callers cannot forget that step by accident only if they use
- * {@link LayerReader} or the file system's fetcher, which always verify.
+ * {@link ChunkVerifier}): use {@link LayerReader} or the file system's fetcher, which always
+ * verify, rather than calling a codec directly.
  */
 public interface ChunkCodec {
 
@@ -18,5 +19,29 @@ public interface ChunkCodec {
    * @throws org.stargzstore.estargz.LayerFormatException if the unit is not valid compressed
    *     data or ends before the chunk does
    */
-  byte[] decode(byte[] unit, int off, int len, Chunk chunk, String blob) throws IOException;
+  default byte[] decode(byte[] unit, int off, int len, Chunk chunk, String blob)
+      throws IOException {
+    long end = chunk.innerOffset() + chunk.size();
+    if (end > Integer.MAX_VALUE - 8) {
+      throw new org.stargzstore.estargz.LayerFormatException(blob, "chunk of '"
+          + chunk.fileName() + "' at file offset " + chunk.fileOffset() + " ends " + end
+          + " bytes into its unit: too large to decode in memory");
+    }
+    byte[] prefix = decodePrefix(unit, off, len, (int) end, blob);
+    if (chunk.innerOffset() == 0) {
+      return prefix;
+    }
+    return Arrays.copyOfRange(prefix, (int) chunk.innerOffset(), (int) end);
+  }
+
+  /**
+   * Decompresses the first {@code length} bytes of the unit {@code unit[off, off+len)}: what a
+   * reader does once for several chunks that share a unit, slicing each chunk out of it. Stops
+   * decoding as soon as {@code length} bytes are out; whatever follows in the unit is not
+   * looked at.
+   *
+   * @throws org.stargzstore.estargz.LayerFormatException if the unit is not valid compressed
+   *     data or decompresses to fewer than {@code length} bytes
+   */
+  byte[] decodePrefix(byte[] unit, int off, int len, int length, String blob) throws IOException;
 }

@@ -2,17 +2,24 @@ package org.stargzstore.estargz.layer;
 
 import java.util.Optional;
 import org.stargzstore.estargz.Digest;
+import org.stargzstore.estargz.InvalidTocException;
 import org.stargzstore.estargz.LayerFormatException;
 
 /**
  * One lazily readable layer format. Pure functions over bytes: a format never does I/O, so the
  * same code serves a local file, a registry, and the cache, and the caller decides how many
- * requests to make.
+ * requests to make ({@link LayerOpener} is the usual caller).
  */
 public interface LayerFormat {
 
+  /** The default limit on a TOC's size, compressed or not: 256 MiB. */
+  long DEFAULT_MAX_TOC_SIZE = 256L << 20;
+
   /** Short name for logs and errors. */
   String name();
+
+  /** Which format this is. */
+  FormatKind kind();
 
   /** How many bytes at the end of a blob {@link #locateToc} needs to see. */
   int footerSize();
@@ -37,13 +44,37 @@ public interface LayerFormat {
   }
 
   /**
-   * Verifies the TOC bytes against {@code expected} (when not null) before parsing them, then
+   * The digest the descriptor's annotations promise for this format's TOC, if any: what
+   * {@link #readToc} must be given to verify the TOC of a layer pulled through that manifest.
+   */
+  Optional<Digest> expectedTocDigest(LayerDescriptor descriptor);
+
+  /**
+   * Verifies the TOC bytes against {@code expected} (when not null) before trusting them, then
    * parses and validates them into a {@link LayerIndex}.
    *
    * @param tocBytes exactly the bytes at {@code location}
+   * @param maxTocSize the largest TOC (compressed or uncompressed) to accept; a larger one is an
+   *     {@link InvalidTocException}
    */
-  OpenedToc readToc(byte[] tocBytes, TocLocation location, Digest expected, String blob)
-      throws LayerFormatException;
+  OpenedToc readToc(byte[] tocBytes, TocLocation location, Digest expected, long maxTocSize,
+      String blob) throws LayerFormatException;
+
+  /** {@link #readToc(byte[], TocLocation, Digest, long, String)} with the default size limit. */
+  default OpenedToc readToc(byte[] tocBytes, TocLocation location, Digest expected, String blob)
+      throws LayerFormatException {
+    return readToc(tocBytes, location, expected, DEFAULT_MAX_TOC_SIZE, blob);
+  }
+
+  /**
+   * Like {@link #readToc}, but returns empty instead of failing when the TOC turns out to be
+   * another format's that shares this one's footer (the two zstd:chunked flavours do). Callers
+   * that try several formats use this one.
+   */
+  default Optional<OpenedToc> tryReadToc(byte[] tocBytes, TocLocation location, Digest expected,
+      long maxTocSize, String blob) throws LayerFormatException {
+    return Optional.of(readToc(tocBytes, location, expected, maxTocSize, blob));
+  }
 
   /** How chunks of this format are decompressed. */
   ChunkCodec codec();

@@ -64,7 +64,8 @@ public final class LayerIndex {
     for (LayerEntry e : this.entries) {
       all.addAll(e.chunks());
     }
-    all.sort(Comparator.comparingLong(Chunk::compressedOffset).thenComparingLong(Chunk::innerOffset));
+    all.sort(Comparator.comparingLong(Chunk::compressedOffset)
+        .thenComparingLong(Chunk::innerOffset));
     this.chunksInBlobOrder = List.copyOf(all);
   }
 
@@ -118,6 +119,22 @@ public final class LayerIndex {
   /** Every data chunk of every file, sorted by compressed offset (then inner offset). */
   public List<Chunk> chunksInBlobOrder() {
     return chunksInBlobOrder;
+  }
+
+  /**
+   * The entry whose content a hardlink shares, following hardlinks to hardlinks; {@code e}
+   * itself if it is not a hardlink. The index guarantees the chain ends at a non-directory.
+   */
+  public LayerEntry resolveHardlink(LayerEntry e) {
+    LayerEntry cur = e;
+    for (int hops = 0; cur.type() == EntryType.HARDLINK; hops++) {
+      LayerEntry next = byName.get(cur.linkName());
+      if (next == null || hops > byName.size()) {
+        throw new IllegalStateException("unresolvable hardlink " + e.name());
+      }
+      cur = next;
+    }
+    return cur;
   }
 
   /** Sum of the sizes of all regular files. */

@@ -53,9 +53,12 @@ public final class TocJson {
             }
             expect(p, t, JsonToken.START_ARRAY, "TOC entries", blob);
             entries = new ArrayList<>();
+            Times times = new Times();
             while ((t = p.nextToken()) != JsonToken.END_ARRAY) {
-              expect(p, t, JsonToken.START_OBJECT, "entry #" + entries.size(), blob);
-              entries.add(parseEntry(p, entries.size(), blob));
+              if (t != JsonToken.START_OBJECT) {
+                expect(p, t, JsonToken.START_OBJECT, "entry #" + entries.size(), blob);
+              }
+              entries.add(parseEntry(p, entries.size(), times, blob));
             }
           }
           default -> p.skipChildren();
@@ -80,14 +83,17 @@ public final class TocJson {
     }
   }
 
-  private static TocEntry parseEntry(JsonParser p, int index, String blob) throws IOException {
+  private static TocEntry parseEntry(JsonParser p, int index, Times times, String blob)
+      throws IOException {
     TocEntry.Builder b = TocEntry.builder();
     String name = null;
     String type = null;
+    Where where = new Where(index);
     while (p.nextToken() == JsonToken.FIELD_NAME) {
       String field = p.currentName();
       JsonToken t = p.nextToken();
-      String where = "entry #" + index + (name != null ? " (" + name + ")" : "") + " field " + field;
+      where.name = name;
+      where.field = field;
       if (t == JsonToken.VALUE_NULL) {
         continue;
       }
@@ -101,9 +107,9 @@ public final class TocJson {
           b.type(type);
         }
         case "size" -> b.size(nonNegative(p, t, where, blob));
-        case "modtime" -> b.modTime(time(p, t, where, blob));
-        case "accesstime" -> b.accessTime(time(p, t, where, blob));
-        case "changetime" -> b.changeTime(time(p, t, where, blob));
+        case "modtime" -> b.modTime(times.parse(string(p, t, where, blob), where, blob));
+        case "accesstime" -> b.accessTime(times.parse(string(p, t, where, blob), where, blob));
+        case "changetime" -> b.changeTime(times.parse(string(p, t, where, blob), where, blob));
         case "linkName" -> b.linkName(string(p, t, where, blob));
         case "mode" -> b.mode(nonNegative(p, t, where, blob));
         case "uid" -> b.uid(id(p, t, where, blob));
@@ -145,7 +151,8 @@ public final class TocJson {
     return b.build();
   }
 
-  private static void expect(JsonParser p, JsonToken got, JsonToken want, String where, String blob)
+  private static void expect(JsonParser p, JsonToken got, JsonToken want, Object where,
+      String blob)
       throws InvalidTocException {
     if (got != want) {
       throw new InvalidTocException(blob, where + ": expected " + describe(want) + " but found "
@@ -163,13 +170,13 @@ public final class TocJson {
     };
   }
 
-  private static String string(JsonParser p, JsonToken t, String where, String blob)
+  private static String string(JsonParser p, JsonToken t, Object where, String blob)
       throws IOException {
     expect(p, t, JsonToken.VALUE_STRING, where, blob);
     return p.getText();
   }
 
-  private static long nonNegative(JsonParser p, JsonToken t, String where, String blob)
+  private static long nonNegative(JsonParser p, JsonToken t, Object where, String blob)
       throws IOException {
     expect(p, t, JsonToken.VALUE_NUMBER_INT, where, blob);
     if (p.getNumberType() == JsonParser.NumberType.BIG_INTEGER) {
@@ -182,7 +189,7 @@ public final class TocJson {
     return v;
   }
 
-  private static int id(JsonParser p, JsonToken t, String where, String blob) throws IOException {
+  private static int id(JsonParser p, JsonToken t, Object where, String blob) throws IOException {
     long v = nonNegative(p, t, where, blob);
     if (v > Integer.MAX_VALUE) {
       throw new InvalidTocException(blob, where + " is out of range: " + v);
@@ -190,16 +197,41 @@ public final class TocJson {
     return (int) v;
   }
 
-  private static Instant time(JsonParser p, JsonToken t, String where, String blob)
-      throws IOException {
-    String s = string(p, t, where, blob);
-    if (s.isEmpty()) {
-      return null;
+  /** Where a parse error is, as text only when an error is reported. */
+  private static final class Where {
+    final int index;
+    String name;
+    String field;
+
+    Where(int index) {
+      this.index = index;
     }
-    try {
-      return OffsetDateTime.parse(s, DateTimeFormatter.ISO_OFFSET_DATE_TIME).toInstant();
-    } catch (DateTimeParseException e) {
-      throw new InvalidTocException(blob, where + " is not an RFC 3339 time: " + s);
+
+    @Override
+    public String toString() {
+      return "entry #" + index + (name != null ? " (" + name + ")" : "") + " field " + field;
+    }
+  }
+
+  /** RFC 3339 times; layers repeat the same few, so the last one parsed is remembered. */
+  private static final class Times {
+    private String lastText;
+    private Instant last;
+
+    Instant parse(String s, Object where, String blob) throws InvalidTocException {
+      if (s.isEmpty()) {
+        return null;
+      }
+      if (s.equals(lastText)) {
+        return last;
+      }
+      try {
+        last = OffsetDateTime.parse(s, DateTimeFormatter.ISO_OFFSET_DATE_TIME).toInstant();
+        lastText = s;
+        return last;
+      } catch (DateTimeParseException e) {
+        throw new InvalidTocException(blob, where + " is not an RFC 3339 time: " + s);
+      }
     }
   }
 

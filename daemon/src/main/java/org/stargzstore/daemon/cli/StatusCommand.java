@@ -1,0 +1,80 @@
+package org.stargzstore.daemon.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.PrintWriter;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import org.stargzstore.daemon.config.ByteSize;
+import org.stargzstore.daemon.config.DaemonConfig;
+import org.stargzstore.daemon.control.ControlServer;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * Shows what a running daemon serves: each image and layer, whether it is served lazily and if
+ * not why, bytes fetched against the layer size, references held, and how often podman was told
+ * to pull normally and why. The answer to "did it fall back, and why?".
+ */
+@Command(name = "status", mixinStandardHelpOptions = true,
+    description = "Show the images and layers a running daemon serves, and why any are not lazy.")
+final class StatusCommand implements Callable<Integer> {
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  @CommandLine.ParentCommand
+  Main parent;
+
+  @CommandLine.Spec
+  CommandLine.Model.CommandSpec spec;
+
+  @Option(names = "--json", description = "Print the raw JSON report.")
+  boolean json;
+
+  @Override
+  public Integer call() throws Exception {
+    DaemonConfig cfg = parent.loadConfig();
+    JsonNode r = ControlServer.call(cfg.controlSocketPath(),
+        JSON.createObjectNode().put("op", "status"));
+    if (!r.path("ok").asBoolean()) {
+      throw new UserException("the daemon answered: " + r.path("error").asText());
+    }
+    PrintWriter out = spec.commandLine().getOut();
+    if (json) {
+      out.println(JSON.writerWithDefaultPrettyPrinter().writeValueAsString(r));
+      return 0;
+    }
+    out.println("daemon started " + r.path("started").asText());
+    for (JsonNode img : r.path("images")) {
+      out.println();
+      out.println(img.path("reference").asText() + "  (" + img.path("manifest").asText() + ")");
+      for (JsonNode l : img.path("layers")) {
+        String digest = l.path("digest").asText();
+        String shortDigest = digest.substring(0, Math.min(digest.length(), 19));
+        if (l.path("lazy").asBoolean()) {
+          long fetched = l.path("bytesFetched").asLong();
+          long size = l.path("size").asLong();
+          out.printf(Locale.ROOT, "  %s  lazy  %-34s fetched %s of %s (%.0f%%)%s  refs %d%n",
+              shortDigest, l.path("format").asText(), ByteSize.format(fetched),
+              ByteSize.format(size), size > 0 ? 100.0 * fetched / size : 0.0,
+              l.path("complete").asBoolean() ? ", complete" : "",
+              l.path("references").asInt());
+        } else {
+          out.printf(Locale.ROOT, "  %s  NOT lazy (%s): %s  refs %d%n", shortDigest,
+              l.path("reason").asText(), l.path("why").asText(), l.path("references").asInt());
+        }
+      }
+    }
+    JsonNode fb = r.path("fallbacks");
+    out.println();
+    if (fb.size() == 0) {
+      out.println("fallbacks to a normal pull: none");
+    } else {
+      StringBuilder sb = new StringBuilder("fallbacks to a normal pull:");
+      fb.fields().forEachRemaining(e -> sb.append(' ').append(e.getKey()).append('=')
+          .append(e.getValue().asLong()));
+      out.println(sb);
+    }
+    return 0;
+  }
+}

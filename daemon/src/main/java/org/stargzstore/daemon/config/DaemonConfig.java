@@ -1,0 +1,242 @@
+package org.stargzstore.daemon.config;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.dataformat.toml.TomlMapper;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Iterator;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Function;
+import org.stargzstore.fs.als.LayerStoreConfig;
+import org.stargzstore.fs.fetch.FetchPolicy;
+
+/**
+ * The daemon's configuration: {@code /etc/stargz-registry-storage/config.toml} by default, every
+ * key optional (docs/configuration.md lists them). Unknown keys are an error, so a typo is not
+ * silently ignored.
+ */
+public record DaemonConfig(
+    Path root,
+    long cacheMaxBytes,
+    boolean fsync,
+    Duration gcInterval,
+    Duration releaseGrace,
+    long memoryCacheBytes,
+    boolean prefetch,
+    boolean background,
+    long readAheadBytes,
+    long mergeGapBytes,
+    long backgroundRequestBytes,
+    long backgroundInflightBytes,
+    boolean yieldToDemand,
+    long smallFileBytes,
+    boolean prefetchEntrypoint,
+    int maxDemandRequests,
+    int maxBackgroundStreams,
+    Duration readTimeout,
+    Duration resolveTimeout,
+    boolean allowOther,
+    Duration fuseCacheTimeout,
+    boolean fuseDebug,
+    Path registriesConf,
+    Path registriesConfDir,
+    Path certsDir,
+    Path authFile,
+    String platform,
+    Path controlSocket) {
+
+  public static final Path DEFAULT_PATH = Path.of("/etc/stargz-registry-storage/config.toml");
+  public static final Path DEFAULT_ROOT = Path.of("/var/lib/stargz-registry-storage");
+
+  private static final Map<String, Set<String>> KEYS = Map.of(
+      "store", Set.of("root", "max_bytes", "fsync", "gc_interval", "release_grace"),
+      "fetch", Set.of("prefetch", "background", "read_ahead", "merge_gap", "background_request",
+          "background_inflight", "yield_to_demand", "small_files_first", "prefetch_entrypoint", "max_demand_requests", "max_background_streams", "memory_cache",
+          "read_timeout", "resolve_timeout"),
+      "fuse", Set.of("allow_other", "cache_timeout", "debug"),
+      "registry", Set.of("registries_conf", "registries_conf_dir", "certs_dir", "auth_file",
+          "platform"),
+      "daemon", Set.of("control_socket"));
+
+  /** The defaults, as documented. */
+  public static DaemonConfig defaults() {
+    return fromTree(null, "defaults");
+  }
+
+  /**
+   * Reads {@code file}; a missing file means defaults only when {@code required} is false (the
+   * default path may be absent, a path the user named must exist).
+   */
+  public static DaemonConfig load(Path file, boolean required) throws IOException {
+    JsonNode tree;
+    try {
+      tree = new TomlMapper().readTree(Files.readAllBytes(file));
+    } catch (NoSuchFileException e) {
+      if (required) {
+        throw new IOException("config file " + file + " does not exist");
+      }
+      return defaults();
+    } catch (com.fasterxml.jackson.core.JacksonException e) {
+      throw new IOException("config file " + file + " is not valid TOML: " + e.getOriginalMessage());
+    }
+    try {
+      return fromTree(tree, file.toString());
+    } catch (IllegalArgumentException e) {
+      throw new IOException("config file " + file + ": " + e.getMessage());
+    }
+  }
+
+  private static DaemonConfig fromTree(JsonNode tree, String source) {
+    if (tree != null) {
+      checkKeys(tree);
+    }
+    Section store = new Section(tree, "store");
+    Section fetch = new Section(tree, "fetch");
+    Section fuse = new Section(tree, "fuse");
+    Section reg = new Section(tree, "registry");
+    Section daemon = new Section(tree, "daemon");
+    Path root = Path.of(store.string("root", DEFAULT_ROOT.toString()));
+    return new DaemonConfig(
+        root,
+        store.size("max_bytes", "20GiB"),
+        store.bool("fsync", true),
+        store.duration("gc_interval", "5m"),
+        store.duration("release_grace", "10m"),
+        fetch.size("memory_cache", "256MiB"),
+        fetch.bool("prefetch", true),
+        fetch.bool("background", true),
+        fetch.size("read_ahead", "512KiB"),
+        fetch.size("merge_gap", "64KiB"),
+        fetch.size("background_request", "256KiB"),
+        fetch.size("background_inflight", "768KiB"),
+        fetch.bool("yield_to_demand", true),
+        fetch.size("small_files_first", "64KiB"),
+        fetch.bool("prefetch_entrypoint", true),
+        fetch.integer("max_demand_requests", 32),
+        fetch.integer("max_background_streams", 4),
+        fetch.duration("read_timeout", "2m"),
+        fetch.duration("resolve_timeout", "30s"),
+        fuse.bool("allow_other", true),
+        fuse.duration("cache_timeout", "60s"),
+        fuse.bool("debug", false),
+        reg.has("registries_conf") ? Path.of(reg.string("registries_conf", "")) : null,
+        reg.has("registries_conf_dir") ? Path.of(reg.string("registries_conf_dir", "")) : null,
+        reg.has("certs_dir") ? Path.of(reg.string("certs_dir", "")) : null,
+        reg.has("auth_file") ? Path.of(reg.string("auth_file", "")) : null,
+        reg.string("platform", ""),
+        daemon.has("control_socket") ? Path.of(daemon.string("control_socket", "")) : null);
+  }
+
+  private static void checkKeys(JsonNode tree) {
+    Iterator<String> sections = tree.fieldNames();
+    while (sections.hasNext()) {
+      String s = sections.next();
+      Set<String> allowed = KEYS.get(s);
+      if (allowed == null) {
+        throw new IllegalArgumentException("unknown section [" + s + "] (known: "
+            + String.join(", ", new java.util.TreeSet<>(KEYS.keySet())) + ")");
+      }
+      JsonNode sec = tree.get(s);
+      if (!sec.isObject()) {
+        throw new IllegalArgumentException("[" + s + "] must be a table");
+      }
+      Iterator<String> keys = sec.fieldNames();
+      while (keys.hasNext()) {
+        String k = keys.next();
+        if (!allowed.contains(k)) {
+          throw new IllegalArgumentException("unknown key '" + k + "' in [" + s + "] (known: "
+              + String.join(", ", new java.util.TreeSet<>(allowed)) + ")");
+        }
+      }
+    }
+  }
+
+  /** The same configuration with another store root ({@code --root}). */
+  public DaemonConfig withRoot(Path newRoot) {
+    return new DaemonConfig(newRoot, cacheMaxBytes, fsync, gcInterval, releaseGrace,
+        memoryCacheBytes, prefetch, background, readAheadBytes, mergeGapBytes,
+        backgroundRequestBytes, backgroundInflightBytes, yieldToDemand, smallFileBytes,
+        prefetchEntrypoint, maxDemandRequests, maxBackgroundStreams,
+        readTimeout, resolveTimeout, allowOther, fuseCacheTimeout, fuseDebug, registriesConf,
+        registriesConfDir, certsDir, authFile, platform, controlSocket);
+  }
+
+  /** Where the control socket is: configured, or {@code ROOT/control.sock}. */
+  public Path controlSocketPath() {
+    return controlSocket != null ? controlSocket : root.resolve("control.sock");
+  }
+
+  public FetchPolicy fetchPolicy() {
+    return new FetchPolicy(readAheadBytes, mergeGapBytes, backgroundRequestBytes, prefetch,
+        background, yieldToDemand, smallFileBytes);
+  }
+
+  public LayerStoreConfig layerStoreConfig() {
+    return new LayerStoreConfig(resolveTimeout, readTimeout, fetchPolicy(), releaseGrace,
+        Duration.ofSeconds(5), prefetchEntrypoint);
+  }
+
+  /** Typed access to one TOML table, with defaults and messages that name the key. */
+  private static final class Section {
+    private final JsonNode node;
+    private final String name;
+
+    Section(JsonNode tree, String name) {
+      this.node = tree == null ? null : tree.get(name);
+      this.name = name;
+    }
+
+    boolean has(String key) {
+      return node != null && node.has(key);
+    }
+
+    private <T> T get(String key, String dflt, Function<String, T> parse) {
+      String raw = has(key) ? node.get(key).asText() : dflt;
+      try {
+        return parse.apply(raw);
+      } catch (IllegalArgumentException e) {
+        throw new IllegalArgumentException("[" + name + "] " + key + ": " + e.getMessage());
+      }
+    }
+
+    String string(String key, String dflt) {
+      if (has(key) && !node.get(key).isTextual()) {
+        throw new IllegalArgumentException("[" + name + "] " + key + " must be a string");
+      }
+      return get(key, dflt, s -> s);
+    }
+
+    long size(String key, String dflt) {
+      return get(key, dflt, ByteSize::parse);
+    }
+
+    Duration duration(String key, String dflt) {
+      return get(key, dflt, Durations::parse);
+    }
+
+    boolean bool(String key, boolean dflt) {
+      if (!has(key)) {
+        return dflt;
+      }
+      if (!node.get(key).isBoolean()) {
+        throw new IllegalArgumentException("[" + name + "] " + key + " must be true or false");
+      }
+      return node.get(key).asBoolean();
+    }
+
+    int integer(String key, int dflt) {
+      if (!has(key)) {
+        return dflt;
+      }
+      JsonNode v = node.get(key);
+      if (!v.canConvertToInt() || v.asInt() <= 0) {
+        throw new IllegalArgumentException("[" + name + "] " + key + " must be a positive integer");
+      }
+      return v.asInt();
+    }
+  }
+}

@@ -1,0 +1,163 @@
+package org.stargzstore.daemon.control;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.channels.Channels;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.Map;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * The daemon's control socket (a Unix socket, root only): one JSON request line in, one JSON
+ * response line out. {@code status} reports what is mounted; {@code credentials} receives what
+ * podman's {@code additional-layer-store-auth-helper} passes. Secrets are never logged.
+ */
+public final class ControlServer implements AutoCloseable {
+  private static final Logger LOG = Logger.getLogger(ControlServer.class.getName());
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final int MAX_REQUEST = 4 << 20;
+
+  /** Answers one operation. */
+  @FunctionalInterface
+  public interface Handler {
+    JsonNode handle(JsonNode request) throws Exception;
+  }
+
+  private final Path path;
+  private final ServerSocketChannel server;
+  private final Map<String, Handler> handlers;
+  private final Thread acceptor;
+  private volatile boolean closed;
+
+  private ControlServer(Path path, ServerSocketChannel server, Map<String, Handler> handlers) {
+    this.path = path;
+    this.server = server;
+    this.handlers = Map.copyOf(handlers);
+    this.acceptor = new Thread(this::acceptLoop, "control-socket");
+    this.acceptor.setDaemon(true);
+  }
+
+  /** Listens on {@code path} (replacing a stale socket file). */
+  public static ControlServer start(Path path, Map<String, Handler> handlers) throws IOException {
+    Files.createDirectories(path.getParent());
+    Files.deleteIfExists(path);
+    ServerSocketChannel ch = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
+    ch.bind(UnixDomainSocketAddress.of(path));
+    try {
+      Files.setPosixFilePermissions(path, PosixFilePermissions.fromString("rw-------"));
+    } catch (UnsupportedOperationException e) {
+      // not a POSIX file system: leave the default permissions
+    }
+    ControlServer s = new ControlServer(path, ch, handlers);
+    s.acceptor.start();
+    return s;
+  }
+
+  public Path path() {
+    return path;
+  }
+
+  private void acceptLoop() {
+    while (!closed) {
+      try {
+        SocketChannel c = server.accept();
+        Thread t = new Thread(() -> serve(c), "control-request");
+        t.setDaemon(true);
+        t.start();
+      } catch (IOException e) {
+        if (!closed) {
+          LOG.log(Level.WARNING, "control socket accept failed", e);
+        }
+      }
+    }
+  }
+
+  private void serve(SocketChannel c) {
+    try (c; InputStream in = Channels.newInputStream(c); OutputStream out = Channels.newOutputStream(c)) {
+      byte[] line = readLine(in);
+      JsonNode response;
+      String op = "?";
+      try {
+        JsonNode req = JSON.readTree(line);
+        op = req.path("op").asText();
+        Handler h = handlers.get(op);
+        if (h == null) {
+          response = error("unknown operation '" + op + "' (known: " + handlers.keySet() + ")");
+        } else {
+          response = h.handle(req);
+        }
+      } catch (Exception e) {
+        LOG.warning("control request '" + op + "' failed: " + e.getMessage());
+        response = error(e.getMessage() == null ? e.toString() : e.getMessage());
+      }
+      out.write(JSON.writeValueAsBytes(response));
+      out.write('\n');
+    } catch (IOException e) {
+      LOG.fine(() -> "control connection: " + e.getMessage());
+    }
+  }
+
+  private static byte[] readLine(InputStream in) throws IOException {
+    java.io.ByteArrayOutputStream b = new java.io.ByteArrayOutputStream();
+    int ch;
+    while ((ch = in.read()) >= 0 && ch != '\n') {
+      b.write(ch);
+      if (b.size() > MAX_REQUEST) {
+        throw new IOException("control request too large");
+      }
+    }
+    return b.toByteArray();
+  }
+
+  static ObjectNode error(String message) {
+    ObjectNode n = JSON.createObjectNode();
+    n.put("ok", false);
+    n.put("error", message);
+    return n;
+  }
+
+  @Override
+  public void close() {
+    closed = true;
+    try {
+      server.close();
+      Files.deleteIfExists(path);
+    } catch (IOException e) {
+      LOG.fine(() -> "closing control socket: " + e.getMessage());
+    }
+  }
+
+  /** Sends one request to a running daemon and returns its response. */
+  public static JsonNode call(Path socket, JsonNode request) throws IOException {
+    if (!Files.exists(socket)) {
+      throw new IOException("no daemon is listening at " + socket
+          + " (is stargz-registry-storage running with this --root?)");
+    }
+    try (SocketChannel c = SocketChannel.open(UnixDomainSocketAddress.of(socket));
+        OutputStream out = Channels.newOutputStream(c);
+        InputStream in = Channels.newInputStream(c)) {
+      out.write(JSON.writeValueAsBytes(request));
+      out.write('\n');
+      out.flush();
+      byte[] resp = readLine(in);
+      if (resp.length == 0) {
+        throw new IOException("the daemon closed the control connection without answering");
+      }
+      return JSON.readTree(new String(resp, StandardCharsets.UTF_8));
+    } catch (java.net.SocketException e) {
+      throw new IOException("cannot reach the daemon at " + socket + ": " + e.getMessage(), e);
+    }
+  }
+}

@@ -1,0 +1,166 @@
+package org.stargzstore.daemon.run;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.logging.Logger;
+import org.stargzstore.daemon.config.ByteSize;
+import org.stargzstore.daemon.config.DaemonConfig;
+import org.stargzstore.daemon.control.ControlServer;
+import org.stargzstore.estargz.layer.LayerFormat;
+import org.stargzstore.fs.als.ImageSource;
+import org.stargzstore.fs.als.LayerStore;
+import org.stargzstore.fs.gc.GarbageCollector;
+import org.stargzstore.fs.gc.StoreVerifier;
+import org.stargzstore.fs.fetch.ChunkCache;
+import org.stargzstore.fs.fetch.FetchContext;
+import org.stargzstore.fs.fuse.FuseMount;
+import org.stargzstore.fs.fuse.MountOptions;
+
+/**
+ * A running daemon: the store opened, the layer tree mounted, the control socket listening.
+ * {@link #close()} undoes it in reverse order (unmount first, so podman sees the store go away
+ * before its state does).
+ */
+public final class Daemon implements AutoCloseable {
+  private static final Logger LOG = Logger.getLogger(Daemon.class.getName());
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  private final List<AutoCloseable> resources = new ArrayList<>();
+  private final CountDownLatch stopped = new CountDownLatch(1);
+  private LayerStore layerStore;
+  private FuseMount mount;
+  private ControlServer control;
+  private GarbageCollector gc;
+  private StoreServices services;
+
+  private Daemon() {}
+
+  /** Opens the store under {@code config.root()} and mounts the layer tree at {@code mountPoint}. */
+  public static Daemon start(DaemonConfig config, Path mountPoint, ImageSource source,
+      List<LayerFormat> formats, CredentialSink credentials) throws IOException {
+    Daemon d = new Daemon();
+    try {
+      d.open(config, mountPoint, source, formats, credentials);
+      return d;
+    } catch (IOException | RuntimeException e) {
+      d.close();
+      throw e;
+    }
+  }
+
+  private void open(DaemonConfig config, Path mountPoint, ImageSource source,
+      List<LayerFormat> formats, CredentialSink credentials) throws IOException {
+    resources.add(RootLock.acquire(config.root()));
+    StoreServices store = StoreServices.open(config, formats);
+    this.services = store;
+    ExecutorService diskWriter = FetchContext.diskWriter(2);
+    resources.add(diskWriter::shutdown);
+    ChunkCache cache = new ChunkCache(store.content, config.memoryCacheBytes(), diskWriter);
+    FetchContext fetch = new FetchContext(cache, config.maxDemandRequests(),
+        config.maxBackgroundStreams(), config.backgroundInflightBytes());
+    resources.add(fetch);
+    layerStore = new LayerStore(source, store.opener, fetch, store.references, store.images,
+        store.lock, config.layerStoreConfig());
+    resources.add(layerStore);
+    GarbageCollector gc = store.collector(config, layerStore::loadedLayerDigests);
+    ScheduledExecutorService gcTimer = Executors.newSingleThreadScheduledExecutor(r -> {
+      Thread t = new Thread(r, "store-gc");
+      t.setDaemon(true);
+      return t;
+    });
+    long every = Math.max(1, config.gcInterval().toSeconds());
+    gcTimer.scheduleWithFixedDelay(() -> {
+      try {
+        gc.collect();
+      } catch (IOException | RuntimeException e) {
+        LOG.warning("garbage collection failed: " + e.getMessage());
+      }
+    }, every, every, TimeUnit.SECONDS);
+    resources.add(gcTimer::shutdownNow);
+    this.gc = gc;
+    mount = FuseMount.mount(layerStore.root(), mountPoint,
+        new MountOptions(config.allowOther(), config.fuseCacheTimeout(), config.fuseDebug()));
+    resources.add(mount);
+    // the control socket answers only once the mount is up: it doubles as a readiness signal
+    control = ControlServer.start(config.controlSocketPath(), Map.of(
+        "status", req -> StatusReport.of(layerStore),
+        "accesses", req -> StatusReport.accesses(layerStore, req.path("image").asText(null)),
+        "gc", req -> StoreReports.gc(gc.collect()),
+        "du", req -> StoreReports.usage(store.usage()),
+        "verify", req -> StoreReports.verify(StoreVerifier.verify(store.content)),
+        "credentials", req -> acceptCredentials(req, credentials)));
+    resources.add(control);
+    LOG.info(() -> "serving layers at " + mount.mountPoint() + " (store " + store.layout.root()
+        + ", cache budget " + ByteSize.format(config.cacheMaxBytes()) + ", control socket "
+        + control.path() + ")");
+  }
+
+  private static JsonNode acceptCredentials(JsonNode req, CredentialSink sink) {
+    JsonNode data = req.path("data");
+    if (!data.isObject()) {
+      throw new IllegalArgumentException("credentials: 'data' must be an object of "
+          + "reference -> {username, password, identityToken}");
+    }
+    int n = 0;
+    Iterator<Map.Entry<String, JsonNode>> it = data.fields();
+    while (it.hasNext()) {
+      Map.Entry<String, JsonNode> e = it.next();
+      JsonNode c = e.getValue();
+      sink.add(e.getKey(), c.path("username").asText(""), c.path("password").asText(""),
+          c.path("identityToken").asText(""));
+      n++;
+    }
+    int count = n;
+    LOG.info(() -> "received credentials for " + count + " image reference(s)");
+    ObjectNode ok = JSON.createObjectNode();
+    ok.put("ok", true);
+    ok.put("accepted", count);
+    return ok;
+  }
+
+  public GarbageCollector garbageCollector() {
+    return gc;
+  }
+
+  public StoreServices services() {
+    return services;
+  }
+
+  public LayerStore layerStore() {
+    return layerStore;
+  }
+
+  public Path mountPoint() {
+    return mount.mountPoint();
+  }
+
+  /** Blocks until {@link #close()} is called. */
+  public void awaitStop() throws InterruptedException {
+    stopped.await();
+  }
+
+  @Override
+  public synchronized void close() {
+    for (int i = resources.size() - 1; i >= 0; i--) {
+      try {
+        resources.get(i).close();
+      } catch (Exception e) {
+        LOG.warning("shutting down: " + e.getMessage());
+      }
+    }
+    resources.clear();
+    stopped.countDown();
+  }
+}

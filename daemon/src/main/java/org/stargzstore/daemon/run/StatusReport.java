@@ -1,0 +1,106 @@
+package org.stargzstore.daemon.run;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.util.Map;
+import java.util.Optional;
+import org.stargzstore.estargz.layer.LayerDescriptor;
+import org.stargzstore.fs.als.LayerStore;
+import org.stargzstore.fs.als.MountedImage;
+import org.stargzstore.fs.als.MountedLayer;
+import org.stargzstore.fs.als.NotLazyException;
+import org.stargzstore.fs.fetch.FetchStats;
+import org.stargzstore.fs.store.References;
+
+/**
+ * What {@code stargz-registry-storage status} shows: every image asked about, every layer served
+ * lazily or not (and why), bytes fetched against the layer size, references held, and the
+ * fallback counters. Built from live state on each request.
+ */
+public final class StatusReport {
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  private StatusReport() {}
+
+  /**
+   * The files each lazily served layer had opened, in first-open order, per image: the input of
+   * {@code convert --optimize}.
+   */
+  public static ObjectNode accesses(LayerStore store, String onlyImage) {
+    ObjectNode root = JSON.createObjectNode();
+    root.put("ok", true);
+    ArrayNode images = root.putArray("images");
+    for (MountedImage img : store.images()) {
+      if (onlyImage != null && !onlyImage.isEmpty() && !img.reference().equals(onlyImage)) {
+        continue;
+      }
+      ObjectNode i = images.addObject();
+      i.put("reference", img.reference());
+      ArrayNode layers = i.putArray("layers");
+      for (int n = 0; n < img.resolved().layers().size(); n++) {
+        LayerDescriptor d = img.resolved().layers().get(n);
+        ObjectNode l = layers.addObject();
+        l.put("digest", d.digest().toString());
+        l.put("diffID", img.resolved().diffIds().get(n).toString());
+        ArrayNode files = l.putArray("files");
+        store.loadedLayer(d.digest()).ifPresent(m -> m.accesses().files().forEach(files::add));
+      }
+    }
+    return root;
+  }
+
+  public static ObjectNode of(LayerStore store) {
+    ObjectNode root = JSON.createObjectNode();
+    root.put("ok", true);
+    root.put("started", store.started().toString());
+    ObjectNode fallbacks = root.putObject("fallbacks");
+    store.counters().snapshot().forEach(fallbacks::put);
+    ArrayNode images = root.putArray("images");
+    Map<org.stargzstore.estargz.Digest, References.LayerRefs> refs = store.references().snapshot();
+    for (MountedImage img : store.images()) {
+      ObjectNode i = images.addObject();
+      i.put("reference", img.reference());
+      i.put("directory", img.directoryName());
+      i.put("manifest", img.resolved().manifestDigest().toString());
+      ArrayNode layers = i.putArray("layers");
+      for (LayerDescriptor d : img.resolved().layers()) {
+        ObjectNode l = layers.addObject();
+        l.put("digest", d.digest().toString());
+        d.tocDigest().ifPresent(t -> l.put("tocDigest", t.toString()));
+        l.put("mediaType", d.mediaType());
+        l.put("size", d.size());
+        Optional<MountedLayer> m = store.loadedLayer(d.digest());
+        Optional<NotLazyException> why = store.notLazyReason(d.digest());
+        if (m.isPresent()) {
+          FetchStats s = m.get().fetcher().stats();
+          l.put("lazy", true);
+          l.put("format", m.get().format().displayName());
+          l.put("entries", m.get().index().entries().size());
+          l.put("bytesFetched", s.bytesFetched());
+          l.put("requests", s.requests());
+          l.put("demandRequests", s.demandFetches());
+          l.put("chunksFetched", s.chunksFetched());
+          l.put("verifyFailures", s.verifyFailures());
+          l.put("complete", m.get().fetcher().isComplete());
+          l.put("tocFromStore", m.get().tocFromStore());
+        } else if (why.isPresent()) {
+          l.put("lazy", false);
+          l.put("reason", why.get().reason().code());
+          l.put("why", why.get().getMessage());
+        } else if (d.tocDigest().isEmpty()) {
+          l.put("lazy", false);
+          l.put("reason", NotLazyException.Reason.NO_TOC_DIGEST.code());
+          l.put("why", "no TOC digest annotation: not eStargz or zstd:chunked");
+        } else {
+          l.put("lazy", false);
+          l.put("reason", "not-opened");
+          l.put("why", "not looked up yet, or unloaded after release");
+        }
+        References.LayerRefs r = refs.get(d.digest());
+        l.put("references", r == null ? 0 : r.total());
+      }
+    }
+    return root;
+  }
+}

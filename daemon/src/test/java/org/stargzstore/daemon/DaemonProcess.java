@@ -1,0 +1,124 @@
+package org.stargzstore.daemon;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.stargzstore.daemon.control.ControlServer;
+import org.stargzstore.fs.fuse.FuseMount;
+
+/**
+ * The daemon as its own process (the test JVM's class path, the real {@code Main}), so tests can
+ * kill it with SIGKILL as a crash would, and start it again over what it left behind.
+ */
+final class DaemonProcess implements AutoCloseable {
+  private final Process process;
+  private final Path mountPoint;
+  private final Path log;
+
+  private DaemonProcess(Process process, Path mountPoint, Path log) {
+    this.process = process;
+    this.mountPoint = mountPoint;
+    this.log = log;
+  }
+
+  /**
+   * Starts {@code Main --config CONFIG MOUNTPOINT} and waits until it answers on its control
+   * socket (its mount is up by then). The mount table alone cannot tell: a killed daemon's stale
+   * mount is still listed, and the kernel may answer a stat of its root from cache.
+   */
+  static DaemonProcess start(Path config, Path mountPoint, Path log, Path controlSocket)
+      throws IOException {
+    DaemonProcess d = launch(config, mountPoint, log);
+    Instant deadline = Instant.now().plus(Duration.ofSeconds(60));
+    while (!d.answers(controlSocket)) {
+      if (!d.process.isAlive()) {
+        throw new IOException("daemon exited with " + d.process.exitValue() + ":\n" + d.logTail());
+      }
+      if (Instant.now().isAfter(deadline)) {
+        d.process.destroyForcibly();
+        throw new IOException("daemon did not become ready within 60 s:\n" + d.logTail());
+      }
+      sleep(50);
+    }
+    return d;
+  }
+
+  /** Starts the daemon process without waiting for it to be ready. */
+  static DaemonProcess launch(Path config, Path mountPoint, Path log) throws IOException {
+    List<String> cmd = new ArrayList<>(List.of(
+        Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+        "-Dfile.encoding=UTF-8", "-Xmx512m",
+        "-cp", System.getProperty("java.class.path"),
+        "org.stargzstore.daemon.cli.Main", "--config", config.toString(), "--log-level", "debug",
+        mountPoint.toString()));
+    Process p = new ProcessBuilder(cmd).redirectErrorStream(true)
+        .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
+    return new DaemonProcess(p, mountPoint, log);
+  }
+
+  private boolean answers(Path controlSocket) {
+    try {
+      return process.isAlive() && ControlServer.call(controlSocket,
+          new com.fasterxml.jackson.databind.ObjectMapper().createObjectNode().put("op", "status"))
+          .path("ok").asBoolean();
+    } catch (IOException e) {
+      return false;
+    }
+  }
+
+  long pid() {
+    return process.pid();
+  }
+
+  /** SIGKILL: no shutdown hook runs, the FUSE mount is left dangling. */
+  void kill() throws InterruptedException {
+    process.destroyForcibly();
+    process.waitFor(10, TimeUnit.SECONDS);
+  }
+
+  /** SIGTERM: the daemon unmounts and exits. Returns its exit code. */
+  int terminate() throws InterruptedException {
+    process.destroy();
+    if (!process.waitFor(30, TimeUnit.SECONDS)) {
+      process.destroyForcibly();
+      return -1;
+    }
+    return process.exitValue();
+  }
+
+  String logTail() {
+    try {
+      List<String> lines = Files.readAllLines(log);
+      return String.join("\n", lines.subList(Math.max(0, lines.size() - 40), lines.size()));
+    } catch (IOException e) {
+      return "(no log)";
+    }
+  }
+
+  String log() throws IOException {
+    return Files.readString(log);
+  }
+
+  @Override
+  public void close() throws Exception {
+    if (process.isAlive()) {
+      terminate();
+    }
+    if (FuseMount.isMounted(mountPoint)) {
+      FuseMount.unmount(mountPoint);
+    }
+  }
+
+  private static void sleep(long ms) {
+    try {
+      Thread.sleep(ms);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+}

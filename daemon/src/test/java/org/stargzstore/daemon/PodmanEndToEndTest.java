@@ -1,0 +1,141 @@
+package org.stargzstore.daemon;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+import org.stargzstore.daemon.config.DaemonConfig;
+import org.stargzstore.daemon.run.Daemon;
+import org.stargzstore.daemon.run.RegistryClients;
+import org.stargzstore.daemon.run.StatusReport;
+import org.stargzstore.fs.remote.RegistryImageSource;
+import org.stargzstore.registry.RegistryClient;
+import org.stargzstore.testkit.ExternalTools;
+import org.stargzstore.testkit.ImagePusher;
+import org.stargzstore.testkit.PodmanSandbox;
+import org.stargzstore.testkit.RegistryServer;
+import org.stargzstore.testkit.TestLayers;
+import org.stargzstore.zstdchunked.LayerFormats;
+
+/**
+ * podman 4.3.1 runs containers through the daemon: the real registry process, images made by
+ * independent producers (the reference eStargz / zstd:chunked writer, podman's own zstd:chunked,
+ * plain gzip), storage.conf pointing at our mount. Lazy layers run without being downloaded;
+ * the plain gzip image still runs (podman pulls it normally) and the daemon says why.
+ */
+class PodmanEndToEndTest {
+  @RegisterExtension static final RegistryServer REGISTRY = RegistryServer.builder().build();
+  @TempDir static Path tmp;
+  static Daemon daemon;
+  static RegistryClient client;
+  static PodmanSandbox podman;
+  static final int BIG_MIB = 24;
+
+  static String image(String repo) {
+    return REGISTRY.hostPort() + "/" + repo + ":1";
+  }
+
+  @BeforeAll
+  static void setUp() throws Exception {
+    Path base = TestLayers.busyboxLayer(tmp.resolve("base.tar"));
+    Path data = TestLayers.dataLayer(tmp.resolve("data.tar"), BIG_MIB);
+    ImagePusher.pushimg(REGISTRY, "e2e/estargz:1", "estargz", List.of(base, data),
+        "--chunk", "65536");
+    ImagePusher.pushimg(REGISTRY, "e2e/zstd-stargz:1", "zstd-stargz", List.of(base, data));
+    ImagePusher.pushimg(REGISTRY, "e2e/gzip:1", "gzip", List.of(base, data));
+    ImagePusher.podmanZstdChunked(REGISTRY, "e2e/zstd-podman:1",
+        TestLayers.flatRootfs(tmp.resolve("flat.tar"), BIG_MIB));
+    Path mnt = tmp.resolve("mnt");
+    podman = PodmanSandbox.create(mnt, List.of(REGISTRY.hostPort()));
+    Path conf = tmp.resolve("config.toml");
+    Files.writeString(conf, "[store]\nroot = \"" + tmp.resolve("root") + "\"\n"
+        + "[fetch]\nbackground = false\nprefetch = false\n"
+        + "[registry]\nregistries_conf = \"" + podman.dir().resolve("registries.conf") + "\"\n");
+    DaemonConfig cfg = DaemonConfig.load(conf, true);
+    client = RegistryClients.create(cfg);
+    daemon = Daemon.start(cfg, mnt, new RegistryImageSource(client, cfg.readTimeout()),
+        LayerFormats.all(), (r, u, p, t) -> { });
+  }
+
+  @AfterAll
+  static void tearDown() {
+    if (podman != null) {
+      podman.close();
+    }
+    if (daemon != null) {
+      daemon.close();
+    }
+    if (client != null) {
+      client.close();
+    }
+  }
+
+  static JsonNode layerStatus(String image, int index) {
+    for (JsonNode img : StatusReport.of(daemon.layerStore()).path("images")) {
+      if (img.path("reference").asText().equals(image)) {
+        return img.path("layers").get(index);
+      }
+    }
+    throw new AssertionError("no status for " + image);
+  }
+
+  private static String run(String image, String... cmd) throws IOException {
+    ExternalTools.Result r = podman.run(image, cmd);
+    assertEquals(0, r.exitCode(), "podman run " + image + " failed:\n" + r.output());
+    return r.output();
+  }
+
+  @Test
+  void estargzImageRunsWithoutDownloadingItsBigFile() throws IOException {
+    String img = image("e2e/estargz");
+    assertTrue(run(img, "/bin/cat", "/data/hello.txt").contains("hello from a lazily pulled layer"));
+    assertTrue(run(img, "/bin/sh", "-c", "test ! -e /etc/removed-later && echo whiteout-applied")
+        .contains("whiteout-applied"));
+    JsonNode data = layerStatus(img, 1);
+    assertTrue(data.path("lazy").asBoolean(), data.toString());
+    long fetched = data.path("bytesFetched").asLong();
+    long size = data.path("size").asLong();
+    assertTrue(fetched < size / 10, "fetched " + fetched + " of " + size + " bytes");
+    JsonNode baseLayer = layerStatus(img, 0);
+    assertTrue(baseLayer.path("lazy").asBoolean());
+    assertTrue(baseLayer.path("references").asInt() >= 1, baseLayer.toString());
+  }
+
+  @Test
+  void podmanPushedZstdChunkedImageRuns() throws IOException {
+    String img = image("e2e/zstd-podman");
+    assertTrue(run(img, "/bin/cat", "/data/hello.txt").contains("hello from a lazily pulled layer"));
+    JsonNode layer = layerStatus(img, 0);
+    assertTrue(layer.path("lazy").asBoolean(), layer.toString());
+    assertTrue(layer.path("format").asText().contains("containers/storage"), layer.toString());
+    assertTrue(layer.path("bytesFetched").asLong() < layer.path("size").asLong() / 2,
+        layer.toString());
+  }
+
+  @Test
+  void stargzFlavourZstdImageRunsAndReadsBigFileExactly() throws IOException {
+    String img = image("e2e/zstd-stargz");
+    String sum = run(img, "/bin/sha256sum", "/data/big.bin");
+    String want = ExternalTools.run(List.of("bash", "-c", "tar -xOf " + tmp.resolve("data.tar")
+        + " data/big.bin | sha256sum"), 60).requireSuccess().output().split(" ")[0];
+    assertTrue(sum.contains(want + "  /data/big.bin"), sum + " vs " + want);
+  }
+
+  @Test
+  void plainGzipImageStillRunsAndTheDaemonSaysWhy() throws IOException {
+    String img = image("e2e/gzip");
+    assertTrue(run(img, "/bin/cat", "/data/hello.txt").contains("hello from a lazily pulled"));
+    JsonNode layer = layerStatus(img, 0);
+    assertEquals(false, layer.path("lazy").asBoolean(), layer.toString());
+    assertEquals("no-toc-digest", layer.path("reason").asText());
+  }
+}

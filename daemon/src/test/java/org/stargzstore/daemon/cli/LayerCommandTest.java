@@ -1,0 +1,290 @@
+package org.stargzstore.daemon.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.zip.GZIPOutputStream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+import org.stargzstore.estargz.io.FileRangeSource;
+import org.stargzstore.estargz.layer.Chunk;
+import org.stargzstore.estargz.layer.LayerEntry;
+import org.stargzstore.estargz.layer.LayerReader;
+import org.stargzstore.testkit.EntryFacts;
+import org.stargzstore.testkit.Shared;
+import org.stargzstore.testkit.TarListing;
+import org.stargzstore.zstdchunked.LayerDecompression;
+import org.stargzstore.zstdchunked.LayerFormats;
+
+/**
+ * {@code stargz-registry-storage layer ...} run in-process on the shared fixtures; expected
+ * listings and bytes come from the blob decompressed as a whole stream and read by Commons
+ * Compress, and from {@code edge.tar}.
+ */
+class LayerCommandTest {
+  private static final Set<String> STARGZ_METADATA =
+      Set.of("stargz.index.json", ".prefetch.landmark", ".no.prefetch.landmark");
+  private static final String BIG = "bin/rand-1048576";
+
+  @TempDir
+  Path dir;
+
+  @ParameterizedTest
+  @ValueSource(strings = {"estargz", "zstd-stargz", "zstd-podman"})
+  void lsJsonListsExactlyTheEntriesOfTheWholeStream(String fixture) throws Exception {
+    Run r = run("layer", "ls", "--json", blob(fixture), "--descriptor", json(fixture));
+    assertEquals(0, r.code, r.err);
+    assertEquals("", r.err);
+    Map<String, EntryFacts> listed = parseLs(r.out);
+    Map<String, EntryFacts> expected;
+    try (InputStream in = LayerDecompression.open(Path.of(blob(fixture)))) {
+      expected = TarListing.list(in, fixture.equals("zstd-podman") ? Set.of() : STARGZ_METADATA);
+    }
+    assertNoDiff(expected, listed);
+    if (!fixture.equals("zstd-podman")) {
+      try (InputStream in = Files.newInputStream(Shared.fixture("edge.tar"))) {
+        assertNoDiff(TarListing.list(in, Set.of()), listed);
+      }
+    }
+    assertTrue(r.out.lines().allMatch(l -> !l.contains("\"name\":\"\"")), "root listed");
+  }
+
+  @Test
+  void lsWithoutJsonIsATarTvLikeListing() throws Exception {
+    Run r = run("layer", "ls", blob("estargz"), "--descriptor", json("estargz"));
+    assertEquals(0, r.code, r.err);
+    List<String> lines = r.out.lines().toList();
+    // modes and owners as corpus.py wrote them into edge.tar
+    assertTrue(lines.stream().anyMatch(l -> l.matches("-rwsr-xr-x app/app +18 2023-11-14 22:13"
+        + " bin/suid")), r.out);
+    assertTrue(lines.stream().anyMatch(l -> l.matches("crw-rw-rw- root/root +1,3 .* dev/null")));
+    assertTrue(lines.stream().anyMatch(l -> l.endsWith(" bin/rel-link -> rand-4096")));
+    assertTrue(lines.stream().anyMatch(l -> l.endsWith(" bin/hard link to bin/rand-65537")));
+    assertTrue(lines.stream().anyMatch(l -> l.matches("-rw-r----- nobody/nogroup .* etc/owned")));
+    assertTrue(lines.stream().anyMatch(l -> l.matches("-rw-r--r-- .* 1970-01-01 00:00"
+        + " etc/modtime-old")));
+    try (InputStream in = Files.newInputStream(Shared.fixture("edge.tar"))) {
+      assertEquals(TarListing.list(in, Set.of()).size(), lines.size(), "one line per entry");
+    }
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"estargz", "zstd-stargz", "zstd-podman"})
+  void verifyPassesWithTheDescriptorAndSaysWhatItChecked(String fixture) throws Exception {
+    Run r = run("layer", "verify", blob(fixture), "--descriptor", json(fixture));
+    assertEquals(0, r.code, r.err);
+    assertEquals("", r.err);
+    assertTrue(r.out.contains("(verified)"), r.out);
+    assertTrue(r.out.contains("as the descriptor says"), r.out);
+    assertTrue(r.out.strip().endsWith("OK"), r.out);
+  }
+
+  @Test
+  void withoutADigestVerifyWarnsThatTheTocIsUnverified() throws Exception {
+    Run r = run("layer", "verify", blob("estargz"));
+    assertEquals(0, r.code);
+    assertEquals("warning: no --toc-digest or --descriptor given: the TOC cannot be verified"
+        + " (its chunk digests are still checked)\n", r.err);
+    assertTrue(r.out.contains("NOT verified"), r.out);
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"estargz", "zstd-stargz", "zstd-podman"})
+  void catWritesTheFilesBytes(String fixture) throws Exception {
+    Map<String, EntryFacts> tar;
+    try (InputStream in = LayerDecompression.open(Path.of(blob(fixture)))) {
+      tar = TarListing.list(in, Set.of());
+    }
+    for (String name : List.of("etc/hostname", "bin/rand-3145745", "bin/zeros-5M", "bin/hard",
+        "unicode/h\u00e9llo-\u4e16\u754c-\uD83D\uDE00.txt")) {
+      Run r = run("layer", "cat", blob(fixture), "/" + name, "--descriptor", json(fixture));
+      assertEquals(0, r.code, r.err);
+      String want = tar.get(name).type().equals("hardlink")
+          ? tar.get(tar.get(name).linkName()).digest() : tar.get(name).digest();
+      assertEquals(want, TarListing.sha256(new ByteArrayInputStream(r.outBytes)), name);
+    }
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"estargz", "zstd-stargz", "zstd-podman"})
+  void aCorruptChunkFailsVerifyAndCatWithOneLine(String fixture) throws Exception {
+    Path bad = dir.resolve("bad.blob");
+    Files.copy(Path.of(blob(fixture)), bad);
+    Chunk hit;
+    try (LayerReader r = LayerReader.open(FileRangeSource.open(bad),
+        LayerFormats.options().build())) {
+      LayerEntry e = r.index().entry(BIG).orElseThrow();
+      hit = e.chunks().get(e.chunkIndexAt(500_000));
+    }
+    byte[] b = Files.readAllBytes(bad);
+    // inside the stored / raw block data of this incompressible chunk, past the headers
+    b[(int) hit.compressedOffset() + 100] ^= 0x33;
+    Files.write(bad, b);
+    Path desc = dir.resolve("desc.json");
+    // the descriptor still names the TOC digest (the TOC is untouched); blob digest is new
+    ObjectMapper m = new ObjectMapper();
+    var node = (com.fasterxml.jackson.databind.node.ObjectNode) m.readTree(Path.of(json(fixture))
+        .toFile());
+    node.put("digest", "sha256:" + TarListing.sha256(new ByteArrayInputStream(b)).substring(7));
+    m.writeValue(desc.toFile(), node);
+
+    Run verify = run("layer", "verify", bad.toString(), "--descriptor", desc.toString());
+    assertEquals(1, verify.code);
+    assertOneErrorLine(verify.err, "chunk digest mismatch in file '" + BIG + "' at file"
+        + " offset " + hit.fileOffset());
+    assertFalse(verify.out.contains("OK"));
+
+    Run cat = run("layer", "cat", bad.toString(), BIG, "--descriptor", desc.toString());
+    assertEquals(1, cat.code);
+    assertOneErrorLine(cat.err, "chunk digest mismatch in file '" + BIG + "'");
+    Run other = run("layer", "cat", bad.toString(), "etc/hostname", "--descriptor",
+        desc.toString());
+    assertEquals(0, other.code, other.err);
+    assertEquals("layer-store\n", other.out);
+  }
+
+  @Test
+  void verifyChecksTheBlobAgainstItsDescriptor() throws Exception {
+    Path desc = dir.resolve("wrong-digest.json");
+    String text = Files.readString(Path.of(json("estargz")))
+        .replace("082f5382cc9d3859b6fbf4285334d8ac06ab4b4038d52cef0e50d93b8c6031bb",
+            "1111111111111111111111111111111111111111111111111111111111111111");
+    Files.writeString(desc, text);
+    Run r = run("layer", "verify", blob("estargz"), "--descriptor", desc.toString());
+    assertEquals(1, r.code);
+    assertOneErrorLine(r.err, "blob digest mismatch: the descriptor says sha256:1111");
+  }
+
+  @Test
+  void extractWritesTheTreeAsTheTarHasIt() throws Exception {
+    Path out = dir.resolve("rootfs");
+    Run r = run("layer", "extract", blob("zstd-stargz"), out.toString(), "--descriptor",
+        json("zstd-stargz"));
+    assertEquals(0, r.code, r.err);
+    Map<String, EntryFacts> expected;
+    try (InputStream in = Files.newInputStream(Shared.fixture("edge.tar"))) {
+      expected = TarListing.list(in, Set.of());
+    }
+    Map<String, EntryFacts> onDisk = ExtractedTree.list(out, expected);
+    assertNoDiff(expected, onDisk);
+    Run again = run("layer", "extract", blob("zstd-stargz"), out.toString());
+    assertEquals(1, again.code);
+    assertTrue(again.err.contains("is not empty"), again.err);
+  }
+
+  @Test
+  void userMistakesAreOneLineWithoutAStackTrace() throws Exception {
+    Path gz = dir.resolve("plain.tar.gz");
+    try (OutputStream o = new GZIPOutputStream(Files.newOutputStream(gz))) {
+      Files.copy(Shared.fixture("edge.tar"), o);
+    }
+    Path notJson = dir.resolve("bad.json");
+    Files.writeString(notJson, "{\"mediaType\": 1");
+    String wrong = "sha256:" + "2".repeat(64);
+
+    assertOneErrorLine(run("layer", "ls", "/no/such/blob").err, "no such file: /no/such/blob");
+    assertOneErrorLine(run("layer", "ls", "--toc-digest", wrong, gz.toString()).err,
+        "not a lazily pullable layer: no eStargz or zstd:chunked footer at its end (a plain gzip"
+            + " or zstd layer, or a truncated blob); it is a gzip stream without an eStargz"
+            + " footer");
+    assertOneErrorLine(run("layer", "ls", "--toc-digest", wrong, blob("estargz")).err,
+        "TOC digest mismatch: the manifest annotation says " + wrong);
+    assertOneErrorLine(run("layer", "ls", "--descriptor", notJson.toString(), blob("estargz"))
+        .err, notJson + ": not a layer descriptor: not valid JSON");
+    assertOneErrorLine(run("layer", "cat", blob("estargz"), "etc/nope", "--descriptor",
+        json("estargz")).err, "no such file in the layer: etc/nope");
+    assertOneErrorLine(run("layer", "cat", blob("estargz"), "etc", "--descriptor",
+        json("estargz")).err, "etc is a dir, not a regular file");
+    Run both = run("layer", "ls", blob("estargz"), "--descriptor", json("estargz"),
+        "--toc-digest", wrong);
+    assertEquals(2, both.code);
+    assertTrue(both.err.contains("mutually exclusive"), both.err);
+  }
+
+  private static void assertOneErrorLine(String err, String contains) {
+    List<String> lines = err.lines().filter(l -> !l.startsWith("warning: ")).toList();
+    assertEquals(1, lines.size(), err);
+    assertTrue(lines.get(0).startsWith("error: "), err);
+    assertTrue(lines.get(0).contains(contains), err);
+    assertFalse(err.contains("\tat "), "stack trace: " + err);
+  }
+
+  private static void assertNoDiff(Map<String, EntryFacts> expected,
+      Map<String, EntryFacts> actual) {
+    List<String> diff = TarListing.diff(normalise(expected), normalise(actual));
+    assertTrue(diff.isEmpty(), diff.size() + " differences:\n"
+        + String.join("\n", diff.subList(0, Math.min(20, diff.size()))));
+  }
+
+  /**
+   * Owner names are not part of {@code ls --json}; an empty xattr value is left out on both
+   * sides (a pax record with an empty value unsets the keyword; producers differ).
+   */
+  private static Map<String, EntryFacts> normalise(Map<String, EntryFacts> in) {
+    Map<String, EntryFacts> out = new LinkedHashMap<>();
+    in.forEach((n, f) -> {
+      Map<String, String> x = new TreeMap<>(f.xattrs());
+      x.values().removeIf(String::isEmpty);
+      out.put(n, f.withXattrs(x).withoutOwnerNames());
+    });
+    return out;
+  }
+
+  private static Map<String, EntryFacts> parseLs(String out) throws Exception {
+    ObjectMapper m = new ObjectMapper();
+    Map<String, EntryFacts> listed = new LinkedHashMap<>();
+    for (String line : out.lines().toList()) {
+      JsonNode n = m.readTree(line);
+      List<String> keys = new java.util.ArrayList<>();
+      n.fieldNames().forEachRemaining(keys::add);
+      assertEquals(List.of("name", "type", "mode", "uid", "gid", "size", "mtime", "linkName",
+          "devMajor", "devMinor", "xattrs", "digest"), keys);
+      Map<String, String> x = new TreeMap<>();
+      n.get("xattrs").properties().forEach(e -> x.put(e.getKey(), e.getValue().asText()));
+      EntryFacts f = new EntryFacts(n.get("name").asText(), n.get("type").asText(),
+          n.get("mode").asLong(), n.get("uid").asLong(), n.get("gid").asLong(),
+          n.get("size").asLong(), n.get("mtime").asLong(), n.get("linkName").asText(),
+          n.get("devMajor").asLong(), n.get("devMinor").asLong(), x, n.get("digest").asText(),
+          "", "");
+      listed.put(f.name(), f);
+    }
+    return listed;
+  }
+
+  private static String blob(String fixture) {
+    return Shared.fixture("edge." + fixture + ".blob").toString();
+  }
+
+  private static String json(String fixture) {
+    return Shared.fixture("edge." + fixture + ".json").toString();
+  }
+
+  private record Run(int code, String out, byte[] outBytes, String err) {}
+
+  private static Run run(String... args) {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    ByteArrayOutputStream err = new ByteArrayOutputStream();
+    int code = Main.run(new PrintStream(out, true, StandardCharsets.UTF_8),
+        new PrintStream(err, true, StandardCharsets.UTF_8), args);
+    return new Run(code, out.toString(StandardCharsets.UTF_8), out.toByteArray(),
+        err.toString(StandardCharsets.UTF_8));
+  }
+}

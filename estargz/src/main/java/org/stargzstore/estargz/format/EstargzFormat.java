@@ -1,0 +1,129 @@
+package org.stargzstore.estargz.format;
+
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.Optional;
+import java.util.OptionalLong;
+import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
+import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
+import org.apache.commons.compress.compressors.gzip.GzipCompressorInputStream;
+import org.stargzstore.estargz.Digest;
+import org.stargzstore.estargz.InvalidFooterException;
+import org.stargzstore.estargz.InvalidTocException;
+import org.stargzstore.estargz.LayerFormatException;
+import org.stargzstore.estargz.TocDigestMismatchException;
+import org.stargzstore.estargz.layer.ChunkCodec;
+import org.stargzstore.estargz.layer.FormatKind;
+import org.stargzstore.estargz.layer.LayerDescriptor;
+import org.stargzstore.estargz.layer.LayerFormat;
+import org.stargzstore.estargz.layer.LayerIndex;
+import org.stargzstore.estargz.layer.OpenedToc;
+import org.stargzstore.estargz.layer.TocIndexer;
+import org.stargzstore.estargz.layer.TocLocation;
+import org.stargzstore.estargz.toc.TocJson;
+
+/**
+ * eStargz (gzip): the TOC is the tar entry {@code stargz.index.json} in a gzip member that
+ * starts at the offset the footer names and ends at the footer; its digest (the manifest's
+ * {@code containerd.io/snapshot/stargz/toc.digest}) is the sha256 of the JSON bytes. Reads the
+ * 51-byte footer and the legacy 47-byte stargz footer.
+ */
+public final class EstargzFormat implements LayerFormat {
+  private static final GzipChunkCodec CODEC = new GzipChunkCodec();
+
+  @Override
+  public String name() {
+    return FormatKind.ESTARGZ.displayName();
+  }
+
+  @Override
+  public FormatKind kind() {
+    return FormatKind.ESTARGZ;
+  }
+
+  @Override
+  public int footerSize() {
+    return EstargzFooter.SIZE;
+  }
+
+  @Override
+  public Optional<TocLocation> locateToc(byte[] tail, long blobSize, String blob)
+      throws LayerFormatException {
+    int footer = EstargzFooter.SIZE;
+    OptionalLong off = EstargzFooter.parse(tail);
+    if (off.isEmpty()) {
+      footer = EstargzFooter.LEGACY_SIZE;
+      off = EstargzFooter.parseLegacy(tail);
+    }
+    if (off.isEmpty()) {
+      return Optional.empty();
+    }
+    long tocOffset = off.getAsLong();
+    long tocEnd = blobSize - footer;
+    if (tocOffset >= tocEnd) {
+      throw new InvalidFooterException(blob, "the eStargz footer puts the TOC at offset "
+          + tocOffset + " but the blob has only " + tocEnd + " bytes before its footer"
+          + " (truncated or corrupt)");
+    }
+    return Optional.of(new TocLocation(tocOffset, tocEnd - tocOffset, -1));
+  }
+
+  @Override
+  public Optional<Digest> expectedTocDigest(LayerDescriptor descriptor) {
+    return descriptor.stargzTocDigest();
+  }
+
+  @Override
+  public OpenedToc readToc(byte[] tocBytes, TocLocation location, Digest expected,
+      long maxTocSize, String blob) throws LayerFormatException {
+    if (location.length() > maxTocSize) {
+      throw new InvalidTocException(blob, "the compressed TOC is " + location.length()
+          + " bytes, over the limit of " + maxTocSize);
+    }
+    byte[] json = tocJson(tocBytes, maxTocSize, blob);
+    Digest actual = Digest.of(json);
+    if (expected != null && !expected.equals(actual)) {
+      throw new TocDigestMismatchException(blob, expected, actual);
+    }
+    LayerIndex index = TocIndexer.index(TocJson.parse(json, blob), FormatKind.ESTARGZ,
+        location.offset(), blob);
+    return new OpenedToc(index, actual, expected != null);
+  }
+
+  /** Inflates the TOC member and returns the JSON of its first (and only) tar entry. */
+  static byte[] tocJson(byte[] tocBytes, long maxTocSize, String blob)
+      throws InvalidTocException {
+    try (InputStream gz = new GzipCompressorInputStream(new ByteArrayInputStream(tocBytes));
+        TarArchiveInputStream tar = new TarArchiveInputStream(gz)) {
+      TarArchiveEntry e = tar.getNextEntry();
+      if (e == null) {
+        throw new InvalidTocException(blob, "the TOC gzip member holds no tar entry");
+      }
+      if (!TocIndexer.TOC_TAR_NAME.equals(e.getName())) {
+        throw new InvalidTocException(blob, "the TOC tar entry is named '" + e.getName()
+            + "', not '" + TocIndexer.TOC_TAR_NAME + "'");
+      }
+      if (e.getSize() > maxTocSize) {
+        throw new InvalidTocException(blob, "the TOC JSON is " + e.getSize()
+            + " bytes, over the limit of " + maxTocSize);
+      }
+      byte[] json = tar.readNBytes((int) e.getSize());
+      if (json.length != e.getSize()) {
+        throw new InvalidTocException(blob, "the TOC JSON is cut short: " + json.length + " of "
+            + e.getSize() + " bytes");
+      }
+      return json;
+    } catch (InvalidTocException e) {
+      throw e;
+    } catch (IOException | RuntimeException e) {
+      throw new InvalidTocException(blob, "the TOC is not a gzip-compressed tar holding "
+          + TocIndexer.TOC_TAR_NAME + ": " + e.getMessage(), e);
+    }
+  }
+
+  @Override
+  public ChunkCodec codec() {
+    return CODEC;
+  }
+}

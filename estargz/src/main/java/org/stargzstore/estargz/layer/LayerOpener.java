@@ -1,0 +1,199 @@
+package org.stargzstore.estargz.layer;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.stream.Collectors;
+import org.stargzstore.estargz.InvalidFooterException;
+import org.stargzstore.estargz.InvalidTocException;
+import org.stargzstore.estargz.LayerFormatException;
+import org.stargzstore.estargz.io.RangeSource;
+
+/**
+ * Finds a blob's format and reads its TOC with as few reads as possible:
+ *
+ * <ol>
+ *   <li>If the descriptor's annotations say where the TOC is (containers/storage's manifest
+ *       position), one read of the TOC and nothing else.
+ *   <li>Otherwise one read of the blob's tail (the last {@value #TAIL_SIZE} bytes, or the whole
+ *       blob if smaller), which holds every known footer and usually the whole TOC; a second
+ *       read only for the part of the TOC that starts before the tail.
+ * </ol>
+ *
+ * <p>With a descriptor, only the formats its annotations name a TOC digest for are tried, so a
+ * layer cannot be read unverified as another format than its manifest promises. The TOC is
+ * verified against the expected digest before it is parsed.
+ */
+public final class LayerOpener {
+  /** How much of the blob's end the first read fetches. */
+  public static final int TAIL_SIZE = 64 << 10;
+
+  private LayerOpener() {}
+
+  /** Opens {@code source} as one of {@code options.formats()}. */
+  public static OpenedLayer open(RangeSource source, OpenOptions options) throws IOException {
+    String blob = source.describe();
+    long size = source.size();
+    Optional<LayerDescriptor> descriptor = options.descriptor();
+    if (descriptor.isPresent() && descriptor.get().size() > 0
+        && descriptor.get().size() != size) {
+      throw new InvalidFooterException(blob, "the blob is " + size + " bytes but its descriptor"
+          + " says " + descriptor.get().size() + " (truncated, or not the blob it describes)");
+    }
+    List<LayerFormat> candidates = candidates(options);
+    if (descriptor.isPresent()) {
+      Optional<OpenedLayer> fromAnnotations =
+          openAtAnnotatedPosition(source, options, candidates, descriptor.get(), size);
+      if (fromAnnotations.isPresent()) {
+        return fromAnnotations.get();
+      }
+    }
+    return openFromFooter(source, options, candidates, size);
+  }
+
+  /**
+   * The formats to try: with a descriptor, those of its media type's compression (if it names
+   * one), and of those the ones its annotations name a TOC digest for (if any).
+   */
+  private static List<LayerFormat> candidates(OpenOptions options) {
+    if (options.descriptor().isEmpty()) {
+      return options.formats();
+    }
+    LayerDescriptor d = options.descriptor().get();
+    Optional<FormatKind.Compression> compression = compressionOf(d.mediaType());
+    List<LayerFormat> ofMediaType = options.formats().stream()
+        .filter(f -> compression.isEmpty() || f.kind().compression() == compression.get())
+        .collect(Collectors.toList());
+    if (ofMediaType.isEmpty() || options.expectedTocDigest().isPresent()) {
+      return ofMediaType.isEmpty() ? options.formats() : ofMediaType;
+    }
+    List<LayerFormat> named = ofMediaType.stream()
+        .filter(f -> f.expectedTocDigest(d).isPresent())
+        .collect(Collectors.toList());
+    return named.isEmpty() ? ofMediaType : named;
+  }
+
+  /** The compression an OCI or Docker layer media type names, if it names one. */
+  static Optional<FormatKind.Compression> compressionOf(String mediaType) {
+    if (mediaType.endsWith("+gzip") || mediaType.endsWith(".tar.gzip")) {
+      return Optional.of(FormatKind.Compression.GZIP);
+    }
+    if (mediaType.endsWith("+zstd") || mediaType.endsWith(".tar.zstd")) {
+      return Optional.of(FormatKind.Compression.ZSTD);
+    }
+    return Optional.empty();
+  }
+
+  private static Optional<OpenedLayer> openAtAnnotatedPosition(RangeSource source,
+      OpenOptions options, List<LayerFormat> candidates, LayerDescriptor d, long size)
+      throws IOException {
+    String blob = source.describe();
+    for (LayerFormat f : candidates) {
+      Optional<TocLocation> loc = f.locateToc(d);
+      if (loc.isEmpty()) {
+        continue;
+      }
+      TocLocation l = loc.get();
+      if (l.end() > size) {
+        throw new InvalidFooterException(blob, "the descriptor puts the TOC at [" + l.offset()
+            + ", " + l.end() + ") but the blob has only " + size + " bytes");
+      }
+      checkSize(l, options, blob);
+      byte[] toc = source.read(l.offset(), (int) l.length());
+      Optional<OpenedToc> opened =
+          f.tryReadToc(toc, l, options.expectedFor(f), options.maxTocSize(), blob);
+      if (opened.isPresent()) {
+        return Optional.of(new OpenedLayer(blob, size, f, l, opened.get()));
+      }
+    }
+    return Optional.empty();
+  }
+
+  private static OpenedLayer openFromFooter(RangeSource source, OpenOptions options,
+      List<LayerFormat> candidates, long size) throws IOException {
+    String blob = source.describe();
+    int smallestFooter = candidates.stream().mapToInt(LayerFormat::footerSize).min().orElse(0);
+    if (size < smallestFooter) {
+      throw new InvalidFooterException(blob, "the blob is only " + size + " bytes, too small"
+          + " for a " + names(candidates) + " footer (truncated, or not a lazily pullable layer)");
+    }
+    int tailLength = (int) Math.min(size, TAIL_SIZE);
+    long tailStart = size - tailLength;
+    byte[] tail = source.read(tailStart, tailLength);
+    List<LayerFormatException> errors = new ArrayList<>();
+    TocLocation fetchedAt = null;
+    byte[] fetched = null;
+    for (LayerFormat f : candidates) {
+      Optional<TocLocation> loc;
+      try {
+        loc = f.locateToc(tail, size, blob);
+      } catch (LayerFormatException e) {
+        errors.add(e);
+        continue;
+      }
+      if (loc.isEmpty()) {
+        continue;
+      }
+      TocLocation l = loc.get();
+      try {
+        checkSize(l, options, blob);
+        if (!l.equals(fetchedAt)) {
+          fetched = tocBytes(source, l, tail, tailStart);
+          fetchedAt = l;
+        }
+        Optional<OpenedToc> opened =
+            f.tryReadToc(fetched, l, options.expectedFor(f), options.maxTocSize(), blob);
+        if (opened.isPresent()) {
+          return new OpenedLayer(blob, size, f, l, opened.get());
+        }
+      } catch (LayerFormatException e) {
+        errors.add(e);
+      }
+    }
+    if (!errors.isEmpty()) {
+      throw errors.get(0);
+    }
+    throw new InvalidFooterException(blob, "not a lazily pullable layer: no " + names(candidates)
+        + " footer at its end (a plain gzip or zstd layer, or a truncated blob)");
+  }
+
+  /** The TOC's bytes: from the tail, with one more read for any part that starts before it. */
+  private static byte[] tocBytes(RangeSource source, TocLocation l, byte[] tail, long tailStart)
+      throws IOException {
+    if (l.end() > tailStart + tail.length) {
+      throw new IllegalStateException("TOC location past the blob end: " + l);
+    }
+    byte[] out = new byte[(int) l.length()];
+    if (l.offset() >= tailStart) {
+      System.arraycopy(tail, (int) (l.offset() - tailStart), out, 0, out.length);
+      return out;
+    }
+    int before = (int) (Math.min(tailStart, l.end()) - l.offset());
+    source.readFully(l.offset(), out, 0, before);
+    if (before < out.length) {
+      System.arraycopy(tail, 0, out, before, out.length - before);
+    }
+    return out;
+  }
+
+  private static void checkSize(TocLocation l, OpenOptions options, String blob)
+      throws InvalidTocException {
+    if (l.length() > options.maxTocSize()) {
+      throw new InvalidTocException(blob, "the TOC is " + l.length() + " bytes compressed, over"
+          + " the limit of " + options.maxTocSize());
+    }
+    if (l.uncompressedLength() > options.maxTocSize()) {
+      throw new InvalidTocException(blob, "the TOC is " + l.uncompressedLength()
+          + " bytes uncompressed, over the limit of " + options.maxTocSize());
+    }
+  }
+
+  /** "eStargz or zstd:chunked": the format families, as people know them. */
+  private static String names(List<LayerFormat> formats) {
+    return formats.stream()
+        .map(f -> f.kind() == FormatKind.ESTARGZ ? "eStargz" : "zstd:chunked")
+        .distinct()
+        .collect(Collectors.joining(" or "));
+  }
+}

@@ -1,0 +1,118 @@
+package org.stargzstore.fs.als;
+
+import java.io.IOException;
+import java.nio.file.NoSuchFileException;
+import java.util.List;
+import java.util.Optional;
+import java.util.logging.Logger;
+import org.stargzstore.estargz.Digest;
+import org.stargzstore.estargz.InvalidFooterException;
+import org.stargzstore.estargz.LayerFormatException;
+import org.stargzstore.estargz.layer.LayerDescriptor;
+import org.stargzstore.estargz.layer.LayerFormat;
+import org.stargzstore.estargz.layer.LayerOpener;
+import org.stargzstore.estargz.layer.OpenOptions;
+import org.stargzstore.estargz.layer.OpenedLayer;
+import org.stargzstore.estargz.layer.OpenedToc;
+import org.stargzstore.estargz.layer.TocLocation;
+import org.stargzstore.fs.fetch.BlobSource;
+import org.stargzstore.fs.store.ContentStore;
+import org.stargzstore.fs.store.LayerRecord;
+import org.stargzstore.fs.store.LayerRecords;
+
+/**
+ * Opens a layer's TOC from the local store when this node has seen the layer before (no request
+ * at all), else through the format layer's {@link LayerOpener} (one or two range requests), and
+ * then keeps the TOC and a record of it in the store. The TOC is always verified against the
+ * manifest annotation, also when it comes from the store.
+ */
+public final class CachingLayerOpener {
+  private static final Logger LOG = Logger.getLogger(CachingLayerOpener.class.getName());
+
+  private final List<LayerFormat> formats;
+  private final ContentStore store;
+  private final LayerRecords records;
+
+  public CachingLayerOpener(List<LayerFormat> formats, ContentStore store, LayerRecords records) {
+    this.formats = List.copyOf(formats);
+    this.store = store;
+    this.records = records;
+  }
+
+  /** A layer's opened TOC and the format that reads it. */
+  public record Opened(OpenedToc toc, LayerFormat format, boolean fromStore) {}
+
+  /**
+   * Opens the layer's TOC.
+   *
+   * @throws NotLazyException if the layer has no TOC digest annotation or is not in a lazily
+   *     readable format (podman will pull it normally)
+   * @throws IOException if the registry or the blob fails (a TOC digest mismatch included)
+   */
+  public Opened open(LayerDescriptor d, BlobSource blob) throws IOException, NotLazyException {
+    Digest expected = d.tocDigest().orElseThrow(() -> new NotLazyException(
+        NotLazyException.Reason.NO_TOC_DIGEST, "layer " + d.digest() + " (" + d.mediaType()
+            + ") has no TOC digest annotation: it is not eStargz or zstd:chunked"));
+    Optional<LayerRecord> rec = records.get(d.digest());
+    if (rec.isPresent() && rec.get().tocDigest().equals(expected.toString())) {
+      Optional<Opened> stored = openStored(rec.get(), blob.describe());
+      if (stored.isPresent()) {
+        return stored.get();
+      }
+    }
+    OpenedLayer opened;
+    ReadRecorder recorder = new ReadRecorder(blob);
+    try {
+      opened = LayerOpener.open(recorder, OpenOptions.builder().formats(formats).descriptor(d)
+          .build());
+    } catch (InvalidFooterException e) {
+      throw new NotLazyException(NotLazyException.Reason.NOT_LAZY_FORMAT, "layer " + d.digest()
+          + " has a TOC digest annotation but cannot be read as eStargz or zstd:chunked: "
+          + e.getMessage(), e);
+    }
+    remember(d, opened, recorder);
+    return new Opened(opened.toc(), opened.format(), false);
+  }
+
+  /**
+   * Opens a layer from what the store kept of it (its record and stored TOC), without any
+   * request; empty if the store no longer has the TOC or it does not read back.
+   */
+  public Optional<Opened> openStored(LayerRecord r, String blobName) {
+    Digest expected = Digest.parse(r.tocDigest());
+    Digest layerDigest = Digest.parse(r.digest());
+    LayerFormat f = formats.stream().filter(x -> x.name().equals(r.format())).findFirst()
+        .orElse(null);
+    if (f == null) {
+      return Optional.empty();
+    }
+    try {
+      byte[] toc = store.readAll(Digest.parse(r.tocBlob()));
+      TocLocation loc = new TocLocation(r.tocOffset(), r.tocLength(), r.tocUncompressedLength());
+      return Optional.of(new Opened(f.readToc(toc, loc, expected, blobName), f, true));
+    } catch (NoSuchFileException e) {
+      return Optional.empty();
+    } catch (LayerFormatException e) {
+      LOG.warning("stored TOC of " + layerDigest + " does not read back (" + e.getMessage()
+          + "): fetching it again");
+      return Optional.empty();
+    } catch (IOException | RuntimeException e) {
+      LOG.warning("cannot read the stored TOC of " + layerDigest + ": " + e.getMessage());
+      return Optional.empty();
+    }
+  }
+
+  private void remember(LayerDescriptor d, OpenedLayer opened, ReadRecorder reads) {
+    try {
+      TocLocation loc = opened.location();
+      byte[] tocBytes = reads.bytesAt(loc.offset(), Math.toIntExact(loc.length()));
+      Digest tocBlob = store.putHashing(tocBytes);
+      records.put(new LayerRecord(d.digest().toString(), d.mediaType(), d.size(),
+          opened.toc().tocDigest().toString(), opened.format().name(), loc.offset(),
+          loc.length(), loc.uncompressedLength(), tocBlob.toString()));
+    } catch (IOException | RuntimeException e) {
+      LOG.warning("cannot keep the TOC of " + d.digest() + " in the store (" + e.getMessage()
+          + "); it will be fetched again after a restart");
+    }
+  }
+}

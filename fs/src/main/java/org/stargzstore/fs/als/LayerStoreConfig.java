@@ -1,0 +1,30 @@
+package org.stargzstore.fs.als;
+
+import java.time.Duration;
+import org.stargzstore.fs.fetch.FetchPolicy;
+
+/**
+ * Behaviour of the layer store that operators may tune (all in the daemon's config file).
+ *
+ * @param resolveTimeout how long a lookup may wait for the registry before podman is told to
+ *     pull normally
+ * @param readTimeout how long a read may wait for its chunks before it fails with EIO
+ * @param fetch what is fetched when
+ * @param releaseGrace how long an unreferenced layer stays loaded (and its content protected)
+ * @param failureRetry how long a registry failure is remembered before the next lookup retries
+ * @param prefetchEntrypoint fetch the image's entrypoint, its interpreter and libraries as
+ *     soon as its layers are open
+ */
+public record LayerStoreConfig(Duration resolveTimeout, Duration readTimeout, FetchPolicy fetch,
+    Duration releaseGrace, Duration failureRetry, boolean prefetchEntrypoint) {
+
+  public static LayerStoreConfig defaults() {
+    return new LayerStoreConfig(Duration.ofSeconds(30), Duration.ofSeconds(120),
+        FetchPolicy.defaults(), Duration.ofMinutes(10), Duration.ofSeconds(5), true);
+  }
+
+  public LayerStoreConfig withFetch(FetchPolicy p) {
+    return new LayerStoreConfig(resolveTimeout, readTimeout, p, releaseGrace, failureRetry,
+        prefetchEntrypoint && p.prefetch());
+  }
+}

@@ -1,0 +1,94 @@
+package org.stargzstore.fs.als;
+
+import java.time.Instant;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import org.stargzstore.estargz.Digest;
+import org.stargzstore.estargz.layer.LayerDescriptor;
+import org.stargzstore.fs.tree.InodeNumbers;
+
+/**
+ * An image reference podman asked about, resolved: its manifest and config, and stable inode
+ * numbers for the directories and files the store shows for it.
+ */
+public final class MountedImage {
+  private final String reference;
+  private final String directoryName;
+  private final ResolvedImage resolved;
+  private final Instant resolvedAt;
+  private final long ino;
+  private final long manifestIno;
+  private final long configIno;
+  private final InodeNumbers inodes;
+  private final boolean fromStore;
+  private final ConcurrentHashMap<Digest, Long> layerDirInodes = new ConcurrentHashMap<>();
+
+  MountedImage(String directoryName, ResolvedImage resolved, InodeNumbers inodes,
+      boolean fromStore) {
+    this.fromStore = fromStore;
+    this.reference = resolved.reference();
+    this.directoryName = directoryName;
+    this.resolved = resolved;
+    this.resolvedAt = Instant.now();
+    this.inodes = inodes;
+    this.ino = inodes.next();
+    this.manifestIno = inodes.next();
+    this.configIno = inodes.next();
+  }
+
+  public String reference() {
+    return reference;
+  }
+
+  /** The base64 name podman used for this image's directory. */
+  public String directoryName() {
+    return directoryName;
+  }
+
+  public ResolvedImage resolved() {
+    return resolved;
+  }
+
+  public Instant resolvedAt() {
+    return resolvedAt;
+  }
+
+  /** True if this resolution came from the local store rather than the registry. */
+  public boolean fromStore() {
+    return fromStore;
+  }
+
+  long ino() {
+    return ino;
+  }
+
+  long manifestIno() {
+    return manifestIno;
+  }
+
+  long configIno() {
+    return configIno;
+  }
+
+  long layerDirIno(Digest layer) {
+    return layerDirInodes.computeIfAbsent(layer, k -> inodes.next());
+  }
+
+  /**
+   * The index of the layer that {@code name} names: its blob digest (podman 4.x) or its TOC
+   * digest (podman 5.1+).
+   */
+  public Optional<Integer> layerIndex(String name) {
+    for (int i = 0; i < resolved.layers().size(); i++) {
+      LayerDescriptor d = resolved.layers().get(i);
+      if (d.digest().toString().equals(name)) {
+        return Optional.of(i);
+      }
+      Optional<Digest> toc = d.tocDigest();
+      if (toc.isPresent() && toc.get().toString().equals(name)) {
+        return Optional.of(i);
+      }
+    }
+    return Optional.empty();
+  }
+}

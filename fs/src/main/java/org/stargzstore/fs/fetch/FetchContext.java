@@ -1,0 +1,96 @@
+package org.stargzstore.fs.fetch;
+
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.SynchronousQueue;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * What every layer's fetcher shares: the chunk cache, the in-flight claims (so layers sharing
+ * content fetch it once), the demand gate, and the thread pools. One per daemon.
+ */
+public final class FetchContext implements AutoCloseable {
+  private final ChunkCache cache;
+  private final InFlightChunks inFlight = new InFlightChunks();
+  private final DemandGate gate = new DemandGate();
+  private final ExecutorService demandPool;
+  private final ExecutorService backgroundPool;
+  private final ExecutorService backgroundIo;
+  private final ByteBudget backgroundBudget;
+  private final java.util.concurrent.Semaphore backgroundSlots = new java.util.concurrent.Semaphore(4);
+
+  /**
+   * @param maxDemandRequests concurrent on-demand requests (all layers)
+   * @param maxBackgroundStreams layers streamed in the background at once
+   * @param backgroundInflightBytes bytes background requests may have outstanding (all layers)
+   */
+  public FetchContext(ChunkCache cache, int maxDemandRequests, int maxBackgroundStreams,
+      long backgroundInflightBytes) {
+    this.cache = cache;
+    this.backgroundBudget = new ByteBudget(backgroundInflightBytes);
+    this.backgroundIo = Executors.newCachedThreadPool(threads("fetch-background-io"));
+    this.demandPool = new ThreadPoolExecutor(0, maxDemandRequests, 30, TimeUnit.SECONDS,
+        new SynchronousQueue<>(), threads("fetch-demand"), new ThreadPoolExecutor.CallerRunsPolicy());
+    this.backgroundPool = Executors.newFixedThreadPool(maxBackgroundStreams,
+        threads("fetch-background"));
+  }
+
+  /** A bounded executor for store writes: when the disk lags, fetchers wait for it. */
+  public static ExecutorService diskWriter(int threads) {
+    return new ThreadPoolExecutor(threads, threads, 30, TimeUnit.SECONDS,
+        new ArrayBlockingQueue<>(256), threads("store-writer"),
+        new ThreadPoolExecutor.CallerRunsPolicy());
+  }
+
+  static ThreadFactory threads(String name) {
+    AtomicInteger n = new AtomicInteger();
+    return r -> {
+      Thread t = new Thread(r, name + "-" + n.incrementAndGet());
+      t.setDaemon(true);
+      return t;
+    };
+  }
+
+  public ChunkCache cache() {
+    return cache;
+  }
+
+  public InFlightChunks inFlight() {
+    return inFlight;
+  }
+
+  public DemandGate gate() {
+    return gate;
+  }
+
+  ExecutorService demandPool() {
+    return demandPool;
+  }
+
+  ExecutorService backgroundPool() {
+    return backgroundPool;
+  }
+
+  ExecutorService backgroundIo() {
+    return backgroundIo;
+  }
+
+  ByteBudget backgroundBudget() {
+    return backgroundBudget;
+  }
+
+  java.util.concurrent.Semaphore backgroundSlots() {
+    return backgroundSlots;
+  }
+
+  @Override
+  public void close() {
+    demandPool.shutdownNow();
+    backgroundPool.shutdownNow();
+    backgroundIo.shutdownNow();
+  }
+}

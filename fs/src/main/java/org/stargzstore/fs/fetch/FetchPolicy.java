@@ -1,0 +1,28 @@
+package org.stargzstore.fs.fetch;
+
+/**
+ * How a layer's chunks are fetched. Defaults suit a registry a few milliseconds to tens of
+ * milliseconds away: a miss costs a round trip, so each request brings neighbours too.
+ *
+ * @param readAheadBytes compressed bytes fetched after a demanded chunk in the same request
+ *     (the next files in blob order are likely read next)
+ * @param mergeGapBytes two wanted ranges this close are fetched as one request
+ * @param backgroundRequestBytes size of one request of the background stream
+ * @param prefetch fetch the prioritized files (before the landmark) when a layer is opened
+ * @param background stream the rest of the layer in the background once it is opened
+ * @param yieldToDemand pause background streams while on-demand fetches are under way
+ * @param smallFileBytes the background stream fetches files up to this size before the rest
+ *     (0: blob order only)
+ */
+public record FetchPolicy(long readAheadBytes, long mergeGapBytes, long backgroundRequestBytes,
+    boolean prefetch, boolean background, boolean yieldToDemand, long smallFileBytes) {
+
+  public static FetchPolicy defaults() {
+    return new FetchPolicy(512 << 10, 64 << 10, 256 << 10, true, true, true, 64 << 10);
+  }
+
+  /** On demand only: what a read needs, nothing else (for tests and metered links). */
+  public static FetchPolicy onDemandOnly() {
+    return new FetchPolicy(0, 0, 256 << 10, false, false, false, 0);
+  }
+}

@@ -1,0 +1,43 @@
+package org.stargzstore.fs.fetch;
+
+import java.util.concurrent.atomic.AtomicLong;
+
+/** What a layer's fetcher did: for {@code status}, logs and tests. Thread-safe counters. */
+public final class FetchStats {
+  final AtomicLong requests = new AtomicLong();
+  final AtomicLong bytesFetched = new AtomicLong();
+  final AtomicLong chunksFetched = new AtomicLong();
+  final AtomicLong demandFetches = new AtomicLong();
+  final AtomicLong verifyFailures = new AtomicLong();
+  final AtomicLong fetchErrors = new AtomicLong();
+
+  /** HTTP (or file) range requests issued. */
+  public long requests() {
+    return requests.get();
+  }
+
+  /** Compressed bytes received. */
+  public long bytesFetched() {
+    return bytesFetched.get();
+  }
+
+  /** Chunks verified and cached. */
+  public long chunksFetched() {
+    return chunksFetched.get();
+  }
+
+  /** Requests made because a read found its chunks missing. */
+  public long demandFetches() {
+    return demandFetches.get();
+  }
+
+  /** Chunks that did not match their TOC digest. */
+  public long verifyFailures() {
+    return verifyFailures.get();
+  }
+
+  /** Requests that failed (network, registry errors). */
+  public long fetchErrors() {
+    return fetchErrors.get();
+  }
+}

@@ -1,0 +1,543 @@
+package org.stargzstore.fs.fetch;
+
+import java.io.EOFException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InterruptedIOException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+import org.stargzstore.estargz.ChunkDigestMismatchException;
+import org.stargzstore.estargz.Digest;
+import org.stargzstore.estargz.layer.Chunk;
+import org.stargzstore.estargz.layer.ChunkCodec;
+import org.stargzstore.estargz.layer.ChunkVerifier;
+import org.stargzstore.estargz.layer.LayerEntry;
+import org.stargzstore.estargz.layer.LayerIndex;
+
+/**
+ * Brings one layer's chunks into the cache: on demand (a read's missing chunks plus read-ahead, in
+ * as few range requests as possible), and in the background (prioritized files first, then the
+ * whole layer in blob order, in large requests that pause while on-demand fetches run). Every
+ * chunk is verified against its TOC digest before it enters the cache; a chunk that fails is
+ * never cached, and readers waiting for it get the error.
+ */
+public final class LayerFetcher implements AutoCloseable {
+  private static final Logger LOG = Logger.getLogger(LayerFetcher.class.getName());
+
+  private final String name;
+  private final LayerIndex index;
+  private final BlobSource blob;
+  private final ChunkCodec codec;
+  private final FetchContext ctx;
+  private final FetchPolicy policy;
+  private final List<Unit> units;
+  private final long[] unitOffsets;
+  private final FetchStats stats = new FetchStats();
+  private final AtomicBoolean backgroundStarted = new AtomicBoolean();
+  private final java.util.concurrent.atomic.AtomicInteger readerHint =
+      new java.util.concurrent.atomic.AtomicInteger(-1);
+  private volatile boolean closed;
+
+  /**
+   * @param name what logs call this layer (image reference and layer digest)
+   */
+  public LayerFetcher(String name, LayerIndex index, BlobSource blob, ChunkCodec codec,
+      FetchContext ctx, FetchPolicy policy) {
+    this.name = name;
+    this.index = index;
+    this.blob = blob;
+    this.codec = codec;
+    this.ctx = ctx;
+    this.policy = policy;
+    this.units = Unit.of(index.chunksInBlobOrder());
+    this.unitOffsets = units.stream().mapToLong(Unit::offset).toArray();
+  }
+
+  public FetchStats stats() {
+    return stats;
+  }
+
+  public LayerIndex index() {
+    return index;
+  }
+
+  /** True if every chunk of the layer is cached. */
+  public boolean isComplete() {
+    for (Unit u : units) {
+      for (Chunk c : u.chunks()) {
+        if (!ctx.cache().has(c)) {
+          return false;
+        }
+      }
+    }
+    return true;
+  }
+
+  /** Blocks until {@code chunks} are cached (fetching what is missing), or fails. */
+  public void ensure(List<Chunk> chunks, Duration timeout) throws IOException {
+    CompletableFuture<Void> f = ensureAsync(chunks);
+    try {
+      f.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (ExecutionException e) {
+      Throwable c = e.getCause();
+      if (c instanceof IOException io) {
+        throw io;
+      }
+      throw new IOException(name + ": fetch failed: " + c, c);
+    } catch (TimeoutException e) {
+      throw new IOException(name + ": fetching " + chunks.size() + " chunk(s) took longer than "
+          + timeout.toSeconds() + " s");
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new InterruptedIOException("interrupted while fetching");
+    }
+  }
+
+  /** Starts fetching what {@code chunks} need; the future completes when all are cached. */
+  public CompletableFuture<Void> ensureAsync(List<Chunk> chunks) {
+    List<CompletableFuture<Void>> waits = new ArrayList<>();
+    Map<Digest, InFlightChunks.Claim> owned = new java.util.LinkedHashMap<>();
+    TreeSet<Integer> wanted = new TreeSet<>();
+    Set<Digest> seen = new HashSet<>();
+    InFlightChunks.Claim[] existing = new InFlightChunks.Claim[1];
+    for (Chunk c : chunks) {
+      if (!seen.add(c.digest()) || ctx.cache().has(c)) {
+        continue;
+      }
+      InFlightChunks.Claim mine = ctx.inFlight().claim(c.digest(), existing);
+      if (mine == null) {
+        FetchJob other = existing[0].owner;
+        if (other != null && other.background) {
+          other.urgent = true;
+        }
+        waits.add(existing[0].done());
+        continue;
+      }
+      if (ctx.cache().has(c)) {
+        // cached between the check and the claim
+        ctx.inFlight().succeed(c.digest(), mine);
+        continue;
+      }
+      owned.put(c.digest(), mine);
+      wanted.add(unitOf(c));
+      waits.add(mine.done());
+    }
+    if (!owned.isEmpty()) {
+      for (FetchJob job : planDemandJobs(wanted, owned)) {
+        ctx.gate().enter();
+        try {
+          ctx.demandPool().execute(() -> {
+            try {
+              run(job);
+            } finally {
+              ctx.gate().leave();
+            }
+          });
+        } catch (RuntimeException e) {
+          ctx.gate().leave();
+          failAll(job, new IOException(name + ": cannot schedule a fetch: " + e, e));
+        }
+      }
+    }
+    return CompletableFuture.allOf(waits.toArray(CompletableFuture[]::new));
+  }
+
+  /** Groups wanted units into requests (merging near neighbours) and adds read-ahead. */
+  private List<FetchJob> planDemandJobs(TreeSet<Integer> wanted,
+      Map<Digest, InFlightChunks.Claim> owned) {
+    List<FetchJob> jobs = new ArrayList<>();
+    List<Unit> run = new ArrayList<>();
+    for (int i : wanted) {
+      Unit u = units.get(i);
+      if (!run.isEmpty()) {
+        Unit last = run.get(run.size() - 1);
+        if (u.offset() - last.end() > policy.mergeGapBytes()
+            || u.end() - run.get(0).offset() > policy.backgroundRequestBytes()) {
+          jobs.add(finishDemandJob(run, owned));
+          run = new ArrayList<>();
+        }
+      }
+      run.add(u);
+    }
+    if (!run.isEmpty()) {
+      jobs.add(finishDemandJob(run, owned));
+    }
+    if (!jobs.isEmpty()) {
+      FetchJob lastJob = jobs.get(jobs.size() - 1);
+      readerHint.set(lastJob.units.get(lastJob.units.size() - 1).index() + 1);
+    }
+    if (!owned.isEmpty()) {
+      throw new IllegalStateException(name + ": claimed chunks outside any planned unit");
+    }
+    return jobs;
+  }
+
+  private FetchJob finishDemandJob(List<Unit> run, Map<Digest, InFlightChunks.Claim> owned) {
+    // read-ahead: the following units, while they are neither cached nor being fetched
+    long budget = policy.readAheadBytes();
+    InFlightChunks.Claim[] existing = new InFlightChunks.Claim[1];
+    FetchJob job = new FetchJob(run, false);
+    for (Unit u : run) {
+      for (Chunk c : u.chunks()) {
+        InFlightChunks.Claim cl = owned.remove(c.digest());
+        if (cl != null) {
+          cl.owner = job;
+          job.owned.put(c.digest(), cl);
+        }
+      }
+    }
+    int next = run.get(run.size() - 1).index() + 1;
+    while (budget > 0 && next < units.size()) {
+      Unit u = units.get(next);
+      Unit last = run.get(run.size() - 1);
+      if (u.offset() - last.end() > policy.mergeGapBytes() || u.end() - last.end() > budget) {
+        break;
+      }
+      Map<Digest, InFlightChunks.Claim> got = new java.util.LinkedHashMap<>();
+      boolean blocked = false;
+      for (Chunk c : u.chunks()) {
+        if (job.owned.containsKey(c.digest()) || got.containsKey(c.digest())
+            || ctx.cache().has(c)) {
+          continue;
+        }
+        InFlightChunks.Claim cl = ctx.inFlight().claim(c.digest(), existing);
+        if (cl == null) {
+          blocked = true;
+          continue;
+        }
+        cl.owner = job;
+        got.put(c.digest(), cl);
+      }
+      if (got.isEmpty()) {
+        break;
+      }
+      job.owned.putAll(got);
+      run.add(u);
+      budget -= u.end() - last.end();
+      next++;
+      if (blocked) {
+        break;
+      }
+    }
+    return job;
+  }
+
+  private int unitOf(Chunk c) {
+    int i = Arrays.binarySearch(unitOffsets, c.compressedOffset());
+    if (i < 0) {
+      throw new IllegalStateException(name + ": chunk of " + c.fileName() + " at compressed offset "
+          + c.compressedOffset() + " is in no unit");
+    }
+    return i;
+  }
+
+  /** Starts prefetching prioritized files and streaming the rest, as the policy says. */
+  public void startBackground() {
+    if ((!policy.prefetch() && !policy.background()) || !backgroundStarted.compareAndSet(false, true)) {
+      return;
+    }
+    ctx.backgroundPool().execute(() -> {
+      try {
+        if (policy.prefetch() && !index.prioritizedEntries().isEmpty()) {
+          streamInOrder(prioritizedUnits());
+          LOG.fine(() -> name + ": prefetch of " + index.prioritizedEntries().size()
+              + " prioritized files issued");
+        }
+        if (policy.background() && !closed) {
+          // a miss costs a round trip, which dominates for small files: fetch those first
+          if (policy.smallFileBytes() > 0) {
+            streamFollowingTheReader(smallFileUnits());
+          }
+          streamFollowingTheReader(allUnits());
+          LOG.fine(() -> name + ": background fetch issued everything");
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      } catch (RuntimeException e) {
+        LOG.log(Level.WARNING, name + ": background fetch stopped", e);
+      }
+    });
+  }
+
+  private List<Integer> prioritizedUnits() {
+    TreeSet<Integer> set = new TreeSet<>();
+    for (LayerEntry e : index.prioritizedEntries()) {
+      for (Chunk c : e.chunks()) {
+        if (!c.zeros() && c.size() > 0) {
+          set.add(unitOf(c));
+        }
+      }
+    }
+    return new ArrayList<>(set);
+  }
+
+  /** Issues requests for the given units, in that order, skipping what is cached or in flight. */
+  private void streamInOrder(List<Integer> order) throws InterruptedException {
+    int i = 0;
+    while (i < order.size() && !closed) {
+      ctx.backgroundSlots().acquire();
+      List<Unit> run = new ArrayList<>();
+      FetchJob job = new FetchJob(run, true);
+      for (; i < order.size(); i++) {
+        Unit u = units.get(order.get(i));
+        if (!run.isEmpty() && !extends_(run, u)) {
+          break;
+        }
+        if (!claimFor(job, u)) {
+          if (run.isEmpty()) {
+            continue;
+          }
+          i++;
+          break;
+        }
+        run.add(u);
+      }
+      if (run.isEmpty()) {
+        ctx.backgroundSlots().release();
+      } else {
+        issue(job);
+      }
+    }
+  }
+
+  private int[] allUnits() {
+    int[] all = new int[units.size()];
+    for (int i = 0; i < all.length; i++) {
+      all[i] = i;
+    }
+    return all;
+  }
+
+  /** Units whose chunks all belong to files of at most {@code smallFileBytes}, in blob order. */
+  private int[] smallFileUnits() {
+    java.util.Map<String, Long> sizes = new java.util.HashMap<>();
+    for (LayerEntry e : index.entries()) {
+      if (e.isRegular()) {
+        sizes.put(e.name(), e.size());
+      }
+    }
+    return units.stream().filter(u -> u.chunks().stream().allMatch(
+            c -> sizes.getOrDefault(c.fileName(), Long.MAX_VALUE) <= policy.smallFileBytes()))
+        .mapToInt(Unit::index).toArray();
+  }
+
+  /**
+   * Issues requests for the given units (sorted unit indexes), in blob order from a cursor that
+   * jumps to where the container is reading after each on-demand miss (what follows a read is
+   * what is read next), wrapping around until a whole pass finds nothing left to fetch.
+   */
+  private void streamFollowingTheReader(int[] order) throws InterruptedException {
+    int n = order.length;
+    int cursor = 0;
+    int idle = 0;
+    while (!closed && idle < n) {
+      int hint = readerHint.getAndSet(-1);
+      if (hint >= 0) {
+        int at = Arrays.binarySearch(order, hint);
+        at = at >= 0 ? at : -at - 1;
+        if (at < n) {
+          cursor = at;
+        }
+      }
+      ctx.backgroundSlots().acquire();
+      List<Unit> run = new ArrayList<>();
+      FetchJob job = new FetchJob(run, true);
+      int i = cursor;
+      for (; i < n; i++) {
+        Unit u = units.get(order[i]);
+        if (!run.isEmpty() && !extends_(run, u)) {
+          break;
+        }
+        if (!claimFor(job, u)) {
+          if (!run.isEmpty()) {
+            break;
+          }
+          idle++;
+          continue;
+        }
+        run.add(u);
+      }
+      if (run.isEmpty()) {
+        ctx.backgroundSlots().release();
+      } else {
+        idle = 0;
+        issue(job);
+      }
+      cursor = i >= n ? 0 : i;
+    }
+  }
+
+  /** True if {@code u} can be appended to {@code run} in the same request. */
+  private boolean extends_(List<Unit> run, Unit u) {
+    Unit last = run.get(run.size() - 1);
+    return u.offset() >= last.end() && u.offset() - last.end() <= policy.mergeGapBytes()
+        && u.end() - run.get(0).offset() <= policy.backgroundRequestBytes();
+  }
+
+  /** Claims the chunks of {@code u} that are neither cached nor fetched by anyone; any? */
+  private boolean claimFor(FetchJob job, Unit u) {
+    InFlightChunks.Claim[] existing = new InFlightChunks.Claim[1];
+    boolean claimedAny = false;
+    for (Chunk c : u.chunks()) {
+      if (job.owned.containsKey(c.digest()) || ctx.cache().has(c)) {
+        continue;
+      }
+      InFlightChunks.Claim cl = ctx.inFlight().claim(c.digest(), existing);
+      if (cl != null) {
+        cl.owner = job;
+        job.owned.put(c.digest(), cl);
+        claimedAny = true;
+      }
+    }
+    return claimedAny;
+  }
+
+  /**
+   * Hands a background request, whose slot the caller holds, to the I/O pool. Its bytes are
+   * then requested piece by piece (see {@link #run}), each piece only when no on-demand fetch
+   * waits and the shared in-flight budget has room: bytes already requested are ahead of any
+   * request made later, so this is what bounds the wait of a container's next read.
+   */
+  private void issue(FetchJob job) {
+    try {
+      ctx.backgroundIo().execute(() -> {
+        try {
+          run(job);
+        } finally {
+          ctx.backgroundSlots().release();
+        }
+      });
+    } catch (RuntimeException e) {
+      ctx.backgroundSlots().release();
+      failAll(job, new IOException(name + ": background request not sent: " + e));
+      throw e;
+    }
+  }
+
+  private PiecewiseStream.Pacer backgroundPacer(FetchJob job) {
+    return new PiecewiseStream.Pacer() {
+      /** Budget held for the piece being read (pieces of one job are sequential). */
+      private long held;
+
+      @Override
+      public boolean urgent() {
+        return job.urgent;
+      }
+
+      @Override
+      public void beforePiece(long bytes) throws InterruptedException {
+        if (job.urgent) {
+          return;
+        }
+        if (policy.yieldToDemand()) {
+          ctx.gate().awaitNoDemand(job);
+        }
+        ctx.backgroundBudget().acquire(bytes);
+        held = bytes;
+      }
+
+      @Override
+      public void afterPiece(long bytes) {
+        if (held > 0) {
+          ctx.backgroundBudget().release(held);
+          held = 0;
+        }
+      }
+    };
+  }
+
+  /** Runs one range request and delivers the claimed chunks of each unit as it arrives. */
+  private void run(FetchJob job) {
+    if (!job.background) {
+      stats.requests.incrementAndGet();
+      stats.demandFetches.incrementAndGet();
+      LOG.fine(() -> name + ": on demand, bytes " + job.start() + "-" + job.end() + " ("
+          + job.units.size() + " units, first for '" + job.units.get(0).chunks().get(0).fileName()
+          + "')");
+    }
+    long pos = job.start();
+    try (InputStream in = job.background
+        ? new PiecewiseStream(blob, job.start(), job.end(), policy.backgroundRequestBytes(),
+            backgroundPacer(job))
+        : blob.openStream(job.start(), job.end() - job.start())) {
+      for (Unit u : job.units) {
+        if (closed) {
+          throw new IOException(name + ": layer closed");
+        }
+        in.skipNBytes(u.offset() - pos);
+        byte[] buf = in.readNBytes((int) u.length());
+        if (buf.length != u.length()) {
+          throw new EOFException(blob.describe() + ": blob ended at " + (u.offset() + buf.length)
+              + ", before the end of a chunk at " + u.end());
+        }
+        stats.bytesFetched.addAndGet(u.end() - pos);
+        pos = u.end();
+        deliver(job, u, buf);
+      }
+      if (in instanceof PiecewiseStream ps) {
+        stats.requests.addAndGet(ps.requests());
+      }
+      failAll(job, new IOException(name + ": internal error: chunks claimed but not delivered"));
+    } catch (IOException e) {
+      stats.fetchErrors.incrementAndGet();
+      LOG.warning(() -> name + ": fetching bytes " + job.start() + "-" + job.end() + " failed: " + e);
+      failAll(job, e);
+    } catch (RuntimeException e) {
+      LOG.log(Level.SEVERE, name + ": internal error while fetching", e);
+      failAll(job, new IOException(name + ": internal error: " + e, e));
+    }
+  }
+
+  private void deliver(FetchJob job, Unit u, byte[] buf) {
+    for (Chunk c : u.chunks()) {
+      InFlightChunks.Claim cl = job.owned.remove(c.digest());
+      if (cl == null) {
+        continue;
+      }
+      try {
+        byte[] data = codec.decode(buf, 0, buf.length, c, blob.describe());
+        ChunkVerifier.verify(blob.describe(), c, data);
+        ctx.cache().put(c, data);
+        stats.chunksFetched.incrementAndGet();
+        ctx.inFlight().succeed(c.digest(), cl);
+      } catch (ChunkDigestMismatchException e) {
+        stats.verifyFailures.incrementAndGet();
+        LOG.severe(() -> name + ": NOT serving file '" + c.fileName() + "': chunk at file offset "
+            + c.fileOffset() + " (" + c.size() + " bytes, blob bytes " + u.offset() + "-"
+            + u.end() + ") hashes to " + e.actual() + " but the TOC says " + e.expected());
+        ctx.inFlight().fail(c.digest(), cl, e);
+      } catch (IOException | RuntimeException e) {
+        stats.verifyFailures.incrementAndGet();
+        LOG.severe(() -> name + ": NOT serving file '" + c.fileName() + "': chunk at file offset "
+            + c.fileOffset() + " cannot be decoded: " + e.getMessage());
+        ctx.inFlight().fail(c.digest(), cl,
+            e instanceof IOException io ? io : new IOException(e.getMessage(), e));
+      }
+    }
+  }
+
+  private void failAll(FetchJob job, IOException e) {
+    for (Map.Entry<Digest, InFlightChunks.Claim> en : job.owned.entrySet()) {
+      ctx.inFlight().fail(en.getKey(), en.getValue(), e);
+    }
+    job.owned.clear();
+  }
+
+  @Override
+  public void close() {
+    closed = true;
+  }
+}

@@ -1,0 +1,159 @@
+package org.stargzstore.fs.fuse;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.logging.Logger;
+
+/**
+ * A mounted {@link FuseBinding}: mounts, waits until the kernel shows the mount, and unmounts.
+ * Starts cleanly over a stale mount left by a killed daemon (the "transport endpoint is not
+ * connected" state), which would otherwise make the mount point unusable.
+ */
+public final class FuseMount implements AutoCloseable {
+  private static final Logger LOG = Logger.getLogger(FuseMount.class.getName());
+  private static final Duration MOUNT_TIMEOUT = Duration.ofSeconds(20);
+
+  private final Path mountPoint;
+  private final FuseBinding binding;
+  private volatile boolean mounted;
+
+  private FuseMount(Path mountPoint, FuseBinding binding) {
+    this.mountPoint = mountPoint;
+    this.binding = binding;
+  }
+
+  /** Mounts {@code root} at {@code mountPoint} (created if missing) and returns once it is live. */
+  public static FuseMount mount(FsNode root, Path mountPoint, MountOptions options)
+      throws IOException {
+    Path mp = mountPoint.toAbsolutePath().normalize();
+    if (isMounted(mp)) {
+      LOG.warning("a stale mount is at " + mp + " (a previous daemon did not unmount): unmounting it");
+      unmount(mp);
+      if (isMounted(mp)) {
+        throw new IOException(mp + " is still mounted and could not be unmounted; is another "
+            + "stargz-registry-storage running?");
+      }
+    }
+    Files.createDirectories(mp);
+    FuseBinding binding = new FuseBinding(root);
+    FuseMount m = new FuseMount(mp, binding);
+    // jnr-fuse's non-blocking mount waits a fixed 2 s for libfuse's loop to return (it never does
+    // while mounted); run the blocking mount in a thread of our own and watch the mount table.
+    java.util.concurrent.CompletableFuture<Void> loop = new java.util.concurrent.CompletableFuture<>();
+    Thread t = new Thread(() -> {
+      try {
+        binding.mount(mp, true, options.debug(), options.fuseArgs().toArray(String[]::new));
+        loop.complete(null);
+      } catch (Throwable e) {
+        loop.completeExceptionally(e);
+      }
+    }, "fuse-loop");
+    t.setDaemon(true);
+    t.start();
+    Instant deadline = Instant.now().plus(MOUNT_TIMEOUT);
+    while (!isMounted(mp)) {
+      if (loop.isDone()) {
+        String why;
+        try {
+          loop.join();
+          why = "libfuse exited";
+        } catch (java.util.concurrent.CompletionException e) {
+          why = rootCause(e.getCause());
+        }
+        throw new IOException("cannot mount FUSE at " + mp + ": " + why
+            + " (is /dev/fuse present and libfuse2 installed?)");
+      }
+      if (Instant.now().isAfter(deadline)) {
+        throw new IOException("FUSE mount at " + mp + " did not appear within "
+            + MOUNT_TIMEOUT.toSeconds() + " s");
+      }
+      sleep(5);
+    }
+    m.mounted = true;
+    return m;
+  }
+
+  public Path mountPoint() {
+    return mountPoint;
+  }
+
+  /** Unmounts (lazily, so busy users do not block shutdown) and waits until it is gone. */
+  @Override
+  public synchronized void close() {
+    if (!mounted) {
+      return;
+    }
+    mounted = false;
+    try {
+      unmount(mountPoint);
+    } catch (IOException e) {
+      LOG.warning("unmounting " + mountPoint + " failed: " + e.getMessage());
+    }
+  }
+
+  /** True if {@code mp} is a mount point according to {@code /proc/self/mountinfo}. */
+  public static boolean isMounted(Path mp) throws IOException {
+    String want = mp.toAbsolutePath().normalize().toString();
+    for (String line : Files.readAllLines(Path.of("/proc/self/mountinfo"), StandardCharsets.UTF_8)) {
+      String[] f = line.split(" ");
+      if (f.length > 4 && unescape(f[4]).equals(want)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private static String unescape(String s) {
+    return s.replace("\\040", " ").replace("\\011", "\t").replace("\\012", "\n")
+        .replace("\\134", "\\");
+  }
+
+  /** Unmounts {@code mp} with {@code fusermount -u -z}, falling back to {@code umount -l}. */
+  public static void unmount(Path mp) throws IOException {
+    for (List<String> cmd : List.of(
+        List.of("fusermount", "-u", "-z", mp.toString()),
+        List.of("fusermount3", "-u", "-z", mp.toString()),
+        List.of("umount", "-l", mp.toString()))) {
+      try {
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        p.getInputStream().readAllBytes();
+        if (p.waitFor(10, TimeUnit.SECONDS) && p.exitValue() == 0) {
+          break;
+        }
+      } catch (IOException e) {
+        // that tool is not installed: try the next
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IOException("interrupted while unmounting " + mp, e);
+      }
+    }
+    Instant deadline = Instant.now().plusSeconds(10);
+    while (isMounted(mp) && Instant.now().isBefore(deadline)) {
+      sleep(20);
+    }
+    if (isMounted(mp)) {
+      throw new IOException(mp + " is still mounted");
+    }
+  }
+
+  private static String rootCause(Throwable t) {
+    while (t.getCause() != null) {
+      t = t.getCause();
+    }
+    return t.getMessage();
+  }
+
+  private static void sleep(long ms) {
+    try {
+      Thread.sleep(ms);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+}

@@ -1,0 +1,88 @@
+package org.stargzstore.fs.remote;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.time.Duration;
+import java.util.concurrent.ConcurrentHashMap;
+import org.stargzstore.estargz.layer.LayerDescriptor;
+import org.stargzstore.fs.als.ImageSource;
+import org.stargzstore.fs.als.ResolvedImage;
+import org.stargzstore.fs.fetch.BlobSource;
+import org.stargzstore.registry.ImageReference;
+import org.stargzstore.registry.RegistryBlob;
+import org.stargzstore.registry.RegistryClient;
+import org.stargzstore.registry.adapter.LayerDescriptors;
+import org.stargzstore.registry.adapter.RegistryBlobSource;
+import org.stargzstore.registry.errors.RegistryException;
+
+/**
+ * The layer store's view of the registry client: reference normalisation, image resolution for
+ * this node's platform, and layer blobs as range sources that can also stream long runs.
+ */
+public final class RegistryImageSource implements ImageSource {
+  private final RegistryClient client;
+  private final Duration readTimeout;
+  private final ConcurrentHashMap<String, org.stargzstore.registry.ResolvedImage> resolved =
+      new ConcurrentHashMap<>();
+
+  /** @param readTimeout deadline of one range request */
+  public RegistryImageSource(RegistryClient client, Duration readTimeout) {
+    this.client = client;
+    this.readTimeout = readTimeout;
+  }
+
+  @Override
+  public String normalize(String reference) {
+    return client.normalize(reference).toString();
+  }
+
+  @Override
+  public ResolvedImage resolve(String reference) throws IOException {
+    ImageReference ref = client.normalize(reference);
+    org.stargzstore.registry.ResolvedImage r;
+    try {
+      r = client.resolve(ref);
+    } catch (RegistryException e) {
+      throw new IOException(e.getMessage(), e);
+    }
+    resolved.put(reference, r);
+    return new ResolvedImage(reference, r.manifestDigest(), r.manifestBytes(), r.configDigest(),
+        r.configBytes(), LayerDescriptors.of(r.layers()), r.diffIds());
+  }
+
+  @Override
+  public BlobSource openBlob(ResolvedImage image, LayerDescriptor layer) throws IOException {
+    org.stargzstore.registry.ResolvedImage r = resolved.get(image.reference());
+    RegistryBlob blob;
+    try {
+      blob = r != null
+          ? client.blob(r.reference(), layer.digest(), layer.size())
+          : client.blob(client.normalize(image.reference()), layer.digest(), layer.size());
+    } catch (RegistryException e) {
+      throw new IOException(e.getMessage(), e);
+    }
+    RegistryBlobSource src = new RegistryBlobSource(blob, readTimeout);
+    return new BlobSource() {
+      @Override
+      public long size() throws IOException {
+        return layer.size() > 0 ? layer.size() : src.size();
+      }
+
+      @Override
+      public void readFully(long offset, byte[] dst, int dstOffset, int length)
+          throws IOException {
+        src.readFully(offset, dst, dstOffset, length);
+      }
+
+      @Override
+      public InputStream openStream(long offset, long length) throws IOException {
+        return src.openStream(offset, length);
+      }
+
+      @Override
+      public String describe() {
+        return src.describe();
+      }
+    };
+  }
+}

@@ -1,0 +1,56 @@
+package org.stargzstore.fs.als;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.concurrent.ExecutorService;
+import org.stargzstore.fs.fetch.ChunkCache;
+import org.stargzstore.fs.fetch.FetchContext;
+import org.stargzstore.fs.fuse.FuseMount;
+import org.stargzstore.fs.fuse.MountOptions;
+import org.stargzstore.fs.store.ContentStore;
+import org.stargzstore.fs.store.ImageRecords;
+import org.stargzstore.fs.store.LayerRecords;
+import org.stargzstore.fs.store.References;
+import org.stargzstore.fs.store.StoreLayout;
+import org.stargzstore.fs.store.StoreLock;
+import org.stargzstore.zstdchunked.LayerFormats;
+
+/** A layer store over an image source, optionally mounted: the daemon's wiring, for tests. */
+final class StoreHarness implements AutoCloseable {
+  final StoreLayout layout;
+  final ContentStore content;
+  final References references;
+  final LayerRecords records;
+  final StoreLock lock = new StoreLock();
+  final FetchContext fetch;
+  final LayerStore store;
+  final ExecutorService diskWriter;
+  FuseMount mount;
+
+  StoreHarness(Path root, ImageSource source, LayerStoreConfig config) throws IOException {
+    layout = new StoreLayout(root);
+    content = ContentStore.open(layout, false);
+    references = References.load(layout);
+    records = new LayerRecords(layout, 1000);
+    diskWriter = FetchContext.diskWriter(2);
+    fetch = new FetchContext(new ChunkCache(content, 64 << 20, diskWriter), 16, 2, 1 << 20);
+    store = new LayerStore(source,
+        new CachingLayerOpener(LayerFormats.all(), content, records), fetch, references,
+        new ImageRecords(layout, content), lock, config);
+  }
+
+  Path mount(Path mountPoint) throws IOException {
+    mount = FuseMount.mount(store.root(), mountPoint, MountOptions.defaults());
+    return mount.mountPoint();
+  }
+
+  @Override
+  public void close() {
+    if (mount != null) {
+      mount.close();
+    }
+    store.close();
+    fetch.close();
+    diskWriter.shutdown();
+  }
+}

@@ -1,0 +1,134 @@
+package org.stargzstore.fs.fetch;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.stargzstore.estargz.Digest;
+import org.stargzstore.estargz.io.FileRangeSource;
+import org.stargzstore.estargz.io.RangeSource;
+import org.stargzstore.estargz.layer.Chunk;
+import org.stargzstore.estargz.layer.LayerEntry;
+import org.stargzstore.estargz.layer.LayerOpener;
+import org.stargzstore.estargz.layer.OpenedLayer;
+import org.stargzstore.fs.store.ContentStore;
+import org.stargzstore.fs.store.StoreLayout;
+import org.stargzstore.testkit.Shared;
+import org.stargzstore.zstdchunked.LayerFormats;
+
+/** What the fetcher requests, for demand reads and the background stream, on a real blob. */
+class LayerFetcherTest {
+  @TempDir Path root;
+  FileRangeSource file;
+  OpenedLayer layer;
+  FetchContext ctx;
+  ExecutorService writer;
+  final AtomicLong bytes = new AtomicLong();
+  final AtomicLong requests = new AtomicLong();
+
+  @BeforeEach
+  void open() throws IOException {
+    file = FileRangeSource.open(Shared.fixture("edge.estargz.blob"));
+    layer = LayerOpener.open(file, LayerFormats.options().build());
+    writer = FetchContext.diskWriter(1);
+    ctx = new FetchContext(new ChunkCache(ContentStore.open(new StoreLayout(root), false),
+        64 << 20, writer), 8, 2, 768 << 10);
+  }
+
+  @AfterEach
+  void close() throws Exception {
+    ctx.close();
+    writer.shutdown();
+    writer.awaitTermination(10, java.util.concurrent.TimeUnit.SECONDS);
+    file.close();
+  }
+
+  BlobSource counting() {
+    return BlobSource.of(new RangeSource() {
+      @Override
+      public long size() throws IOException {
+        return file.size();
+      }
+
+      @Override
+      public void readFully(long offset, byte[] dst, int dstOffset, int length)
+          throws IOException {
+        requests.incrementAndGet();
+        bytes.addAndGet(length);
+        file.readFully(offset, dst, dstOffset, length);
+      }
+
+      @Override
+      public String describe() {
+        return "edge.estargz";
+      }
+    });
+  }
+
+  LayerFetcher fetcher(FetchPolicy p) {
+    return new LayerFetcher("test", layer.index(), counting(), layer.format().codec(), ctx, p);
+  }
+
+  @Test
+  void demandWithoutReadAheadFetchesExactlyTheUnit() throws IOException {
+    LayerFetcher f = fetcher(new FetchPolicy(0, 0, 256 << 10, false, false, false, 0));
+    LayerEntry e = layer.index().entry("bin/rand-1048576").orElseThrow();
+    Chunk c = e.chunks().get(3);
+    f.ensure(List.of(c), Duration.ofSeconds(10));
+    assertEquals(c.compressedLength(), bytes.get());
+    assertEquals(1, f.stats().requests());
+  }
+
+  @Test
+  void readAheadBringsFollowingUnitsWithinItsBudgetOnly() throws IOException {
+    LayerFetcher f = fetcher(new FetchPolicy(200_000, 0, 256 << 10, false, false, false, 0));
+    LayerEntry e = layer.index().entry("bin/rand-1048576").orElseThrow();
+    f.ensure(List.of(e.chunks().get(0)), Duration.ofSeconds(10));
+    assertEquals(1, f.stats().requests());
+    long first = e.chunks().get(0).compressedLength();
+    assertTrue(bytes.get() > first && bytes.get() <= first + 200_000, "fetched " + bytes.get());
+    // the chunks fetched ahead are served without another request
+    long before = requests.get();
+    f.ensure(List.of(e.chunks().get(1), e.chunks().get(2)), Duration.ofSeconds(10));
+    assertEquals(before, requests.get());
+  }
+
+  @Test
+  void backgroundFetchesEveryChunkOnceInSmallRequests() throws Exception {
+    LayerFetcher f = fetcher(new FetchPolicy(0, 64 << 10, 128 << 10, true, true, true, 16 << 10));
+    f.startBackground();
+    long deadline = System.currentTimeMillis() + 30_000;
+    while (!f.isComplete() && System.currentTimeMillis() < deadline) {
+      Thread.sleep(20);
+    }
+    assertTrue(f.isComplete());
+    Set<Digest> distinct = new HashSet<>();
+    for (Chunk c : layer.index().chunksInBlobOrder()) {
+      if (!c.zeros()) {
+        distinct.add(c.digest());
+      }
+    }
+    assertEquals(distinct.size(), f.stats().chunksFetched(), "each distinct chunk fetched once");
+    assertTrue(bytes.get() <= layer.index().tocOffset(), "nothing past the data: " + bytes.get());
+    assertTrue(f.stats().requests() > 10, "many small requests: " + f.stats().requests());
+    // verified bytes, straight from the cache
+    LayerEntry e = layer.index().entry("bin/rand-65537").orElseThrow();
+    ByteBuffer b = ByteBuffer.allocate((int) e.size());
+    for (Chunk c : e.chunks()) {
+      ctx.cache().read(c, 0, b);
+    }
+    assertEquals(e.digest().orElseThrow(), Digest.of(b.array()));
+  }
+}

@@ -1,0 +1,78 @@
+package org.stargzstore.fs.store;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.stargzstore.estargz.Digest;
+
+class ContentStoreTest {
+  @TempDir Path root;
+
+  @Test
+  void storesOnceAndReadsBackRanges() throws Exception {
+    ContentStore s = ContentStore.open(new StoreLayout(root), true);
+    byte[] data = "hello, content-addressed world".getBytes(StandardCharsets.UTF_8);
+    Digest d = s.putHashing(data);
+    assertTrue(s.contains(d));
+    assertArrayEquals(data, s.readAll(d));
+    ByteBuffer b = ByteBuffer.allocate(5);
+    assertEquals(5, s.read(d, 7, b));
+    assertEquals("conte", new String(b.array(), StandardCharsets.UTF_8));
+    assertEquals(data.length, s.bytesWritten());
+    s.putHashing(data);
+    assertEquals(data.length, s.bytesWritten(), "a second put of the same content writes nothing");
+    assertTrue(Files.isRegularFile(root.resolve("blobs/sha256/" + d.hex().substring(0, 2) + "/" + d.hex())));
+  }
+
+  @Test
+  void damagedBlobIsDeletedOnFirstReadAfterRestart() throws Exception {
+    StoreLayout layout = new StoreLayout(root);
+    Digest d = ContentStore.open(layout, false).putHashing(new byte[] {1, 2, 3, 4});
+    Files.write(layout.blob(d), new byte[] {1, 2, 3, 5});
+    ContentStore restarted = ContentStore.open(layout, false);
+    assertTrue(restarted.contains(d));
+    assertThrows(CorruptContentException.class, () -> restarted.read(d, 0, ByteBuffer.allocate(4)));
+    assertFalse(restarted.contains(d));
+    assertFalse(Files.exists(layout.blob(d)));
+  }
+
+  @Test
+  void leftoverTempFilesAreRemovedAtStart() throws Exception {
+    StoreLayout layout = new StoreLayout(root);
+    ContentStore.open(layout, false);
+    Path leftover = layout.tmpDir().resolve("abc.123.tmp");
+    Files.write(leftover, new byte[100]);
+    ContentStore.open(layout, false);
+    assertFalse(Files.exists(leftover));
+  }
+
+  @Test
+  void missingBlobIsNoSuchFile() throws Exception {
+    ContentStore s = ContentStore.open(new StoreLayout(root), false);
+    Digest d = Digest.of(new byte[] {9});
+    assertFalse(s.contains(d));
+    assertThrows(NoSuchFileException.class, () -> s.readAll(d));
+  }
+
+  @Test
+  void listReportsSizes() throws Exception {
+    ContentStore s = ContentStore.open(new StoreLayout(root), false);
+    Digest a = s.putHashing(new byte[10]);
+    Digest b = s.putHashing(new byte[20]);
+    var all = s.list();
+    assertEquals(2, all.size());
+    assertEquals(30, all.stream().mapToLong(ContentStore.BlobInfo::size).sum());
+    assertTrue(all.stream().anyMatch(i -> i.digest().equals(a)));
+    assertTrue(all.stream().anyMatch(i -> i.digest().equals(b)));
+  }
+}

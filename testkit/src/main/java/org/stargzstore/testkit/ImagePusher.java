@@ -1,0 +1,43 @@
+package org.stargzstore.testkit;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Pushes test images with producers this project did not write: {@code shared/tools/pushimg.py}
+ * (gzip, or eStargz / zstd:chunked made by the reference Go implementation) and podman itself
+ * ({@code podman push --compression-format zstd:chunked}).
+ */
+public final class ImagePusher {
+  private ImagePusher() {}
+
+  /**
+   * {@code pushimg.py REGISTRY REPO:TAG FORMAT LAYERS...}: FORMAT is gzip, estargz or
+   * zstd-stargz.
+   */
+  public static String pushimg(RegistryServer registry, String repoTag, String format,
+      List<Path> layers, String... extra) throws IOException {
+    List<String> cmd = new ArrayList<>(List.of("python3", Shared.tool("pushimg.py").toString(),
+        registry.hostPort(), repoTag, format));
+    layers.forEach(l -> cmd.add(l.toString()));
+    cmd.addAll(List.of(extra));
+    return ExternalTools.run(cmd, 600).requireSuccess().output();
+  }
+
+  /**
+   * Imports {@code layers} as a podman image (one layer per tar, via a build of ADD steps is not
+   * available here, so they are flattened into one) and pushes it as zstd:chunked.
+   */
+  public static String podmanZstdChunked(RegistryServer registry, String repoTag, Path rootfsTar)
+      throws IOException {
+    try (PodmanSandbox p = PodmanSandbox.create(null, List.of(registry.hostPort()))) {
+      String local = "localhost/srs-src:" + Long.toHexString(System.nanoTime());
+      p.podman(300, "import", "-q", rootfsTar.toString(), local).requireSuccess();
+      return p.podman(600, "push", "-q", "--tls-verify=false", "--compression-format",
+          "zstd:chunked", local, "docker://" + registry.hostPort() + "/" + repoTag)
+          .requireSuccess().output();
+    }
+  }
+}
