@@ -133,7 +133,7 @@ public final class RegistryClient implements Closeable {
     RegistriesConf conf = config.registriesConf() == null ? RegistriesConf.empty()
         : RegistriesConfLoader.load(config.registriesConf(), config.registriesConfDirs(),
             config.registriesConfRequired());
-    return new RegistryClient(config, conf);
+    return new RegistryClient(config, conf.withInsecureHosts(config.insecureHosts()));
   }
 
   public RegistryClientConfig config() {

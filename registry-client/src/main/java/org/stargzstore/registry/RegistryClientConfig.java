@@ -48,6 +48,7 @@ public final class RegistryClientConfig {
   private final long maxCoalescedBytes;
   private final long readAhead;
   private final boolean searchShortNames;
+  private final List<String> insecureHosts;
   private final String userAgent;
   private final Clock clock;
 
@@ -71,6 +72,7 @@ public final class RegistryClientConfig {
     this.maxCoalescedBytes = b.maxCoalescedBytes;
     this.readAhead = b.readAhead;
     this.searchShortNames = b.searchShortNames;
+    this.insecureHosts = List.copyOf(b.insecureHosts);
     this.userAgent = b.userAgent;
     this.clock = b.clock;
   }
@@ -166,6 +168,7 @@ public final class RegistryClientConfig {
     b.maxCoalescedBytes = maxCoalescedBytes;
     b.readAhead = readAhead;
     b.searchShortNames = searchShortNames;
+    b.insecureHosts = new ArrayList<>(insecureHosts);
     b.userAgent = userAgent;
     b.clock = clock;
     return b;
@@ -265,6 +268,14 @@ public final class RegistryClientConfig {
     return searchShortNames;
   }
 
+  /**
+   * Registries ({@code host[:port]}) treated as insecure in addition to registries.conf, as
+   * podman's {@code --tls-verify=false} does: plain HTTP allowed, TLS not verified.
+   */
+  public List<String> insecureHosts() {
+    return insecureHosts;
+  }
+
   public String userAgent() {
     return userAgent;
   }
@@ -294,6 +305,7 @@ public final class RegistryClientConfig {
     private long maxCoalescedBytes = 32L << 20;
     private long readAhead = 128L << 20;
     private boolean searchShortNames;
+    private List<String> insecureHosts = new ArrayList<>();
     private String userAgent = "stargz-registry-storage";
     private Clock clock = Clock.systemUTC();
 
@@ -391,6 +403,11 @@ public final class RegistryClientConfig {
 
     public Builder searchShortNames(boolean on) {
       this.searchShortNames = on;
+      return this;
+    }
+
+    public Builder insecureHosts(List<String> hosts) {
+      this.insecureHosts = new ArrayList<>(hosts);
       return this;
     }
 

@@ -257,4 +257,17 @@ class RegistriesConfLoaderTest {
     assertEquals("registry.internal:5000/team/app:1", p.reference().toString());
     assertTrue(p.insecure());
   }
+
+  @Test
+  void tlsVerifyFalseMarksHostsInsecure() throws Exception {
+    RegistriesConf c = load("""
+        [[registry]]
+        location = "a.io"
+        [[registry.mirror]]
+        location = "m.io"
+        """).withInsecureHosts(List.of("a.io", "b.io:5000"));
+    assertEquals(List.of("m.io/x:1 mirror", "a.io/x:1 insecure"), sources(c, "a.io/x:1"));
+    assertEquals(List.of("b.io:5000/x:1 insecure"), sources(c, "b.io:5000/x:1"));
+    assertEquals(List.of("c.io/x:1"), sources(c, "c.io/x:1"));
+  }
 }
