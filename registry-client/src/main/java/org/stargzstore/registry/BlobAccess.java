@@ -6,6 +6,9 @@ import java.time.Instant;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.logging.Logger;
 import okhttp3.HttpUrl;
 import okhttp3.Response;
@@ -25,6 +28,12 @@ final class BlobAccess {
   private static final int MAX_CACHED_REDIRECTS = 4096;
 
   private final EndpointCaller caller;
+  private final ReadCoalescer.Limits coalescing;
+  private final ExecutorService batchExecutor = Executors.newCachedThreadPool(r -> {
+    Thread t = new Thread(r, "registry-read-batch");
+    t.setDaemon(true);
+    return t;
+  });
   private final Duration defaultTimeout;
   private final Duration redirectTtl;
   private final Clock clock;
@@ -34,11 +43,26 @@ final class BlobAccess {
 
   private record CachedUrl(HttpUrl url, Instant until) {}
 
-  BlobAccess(EndpointCaller caller, Duration defaultTimeout, Duration redirectTtl, Clock clock) {
+  BlobAccess(EndpointCaller caller, Duration defaultTimeout, Duration redirectTtl, Clock clock,
+      ReadCoalescer.Limits coalescing) {
     this.caller = caller;
+    this.coalescing = coalescing;
     this.defaultTimeout = defaultTimeout;
     this.redirectTtl = redirectTtl;
     this.clock = clock;
+  }
+
+  ReadCoalescer.Limits coalescing() {
+    return coalescing;
+  }
+
+  /** Runs merged reads (the threads that wait for them only wait). */
+  Executor batchExecutor() {
+    return batchExecutor;
+  }
+
+  void close() {
+    batchExecutor.shutdown();
   }
 
   EndpointCaller caller() {

@@ -33,6 +33,8 @@ import org.stargzstore.registry.ops.RangeBuffer;
  * <ul>
  *   <li>{@link #read} / {@link #readFully}: one range; a body cut off part-way is resumed from
  *       where it stopped; only bytes that a {@code Content-Range} places are ever returned.
+ *       Reads that arrive while the blob already has requests in flight are merged into fewer,
+ *       larger requests ({@link ReadCoalescer}).
  *   <li>{@link #readRanges}: several ranges in one {@code multipart/byteranges} request, falling
  *       back to one request per range on servers that refuse or ignore multi-range requests.
  *   <li>{@link #openStream}: a long range streamed without holding it in memory, resuming on
@@ -55,6 +57,7 @@ public final class RegistryBlob {
   private final Digest digest;
   private final String image;
   private final List<Repository> locations;
+  private final ReadCoalescer coalescer;
   private volatile int current;
   private volatile long size;
 
@@ -68,6 +71,29 @@ public final class RegistryBlob {
     this.size = size;
     this.image = image;
     this.locations = List.copyOf(locations);
+    this.coalescer = new ReadCoalescer(new ReadCoalescer.Fetcher() {
+      @Override
+      public void fetch(long offset, byte[] dst, int dstOff, int length, Duration timeout)
+          throws IOException {
+        readDirect(offset, dst, dstOff, length, timeout);
+      }
+
+      @Override
+      public List<byte[]> fetchRanges(List<ByteRange> ranges, Duration timeout)
+          throws IOException {
+        return readRangesDirect(ranges, timeout);
+      }
+
+      @Override
+      public ReadCoalescer.RangeStream openStream(long offset, long length, Duration timeout) {
+        return new ResumingStream(offset, length, deadline(timeout));
+      }
+
+      @Override
+      public long size() throws IOException {
+        return RegistryBlob.this.size();
+      }
+    }, access.coalescing(), access.batchExecutor());
   }
 
   public Digest digest() {
@@ -125,13 +151,23 @@ public final class RegistryBlob {
   }
 
   /**
-   * Reads exactly {@code length} bytes at {@code offset} into {@code dst}.
+   * Reads exactly {@code length} bytes at {@code offset} into {@code dst}. Concurrent reads of
+   * this blob may be merged into one request (see {@link ReadCoalescer}).
    *
    * @throws EOFException if the blob ends before {@code offset + length}
    */
   public void readFully(long offset, byte[] dst, int dstOff, int length, Duration timeout)
       throws IOException {
     checkBounds(offset, length);
+    if (length == 0) {
+      return;
+    }
+    coalescer.read(offset, dst, dstOff, length, timeout);
+  }
+
+  /** One range, one request (resumed if cut off): no coalescing. */
+  private void readDirect(long offset, byte[] dst, int dstOff, int length, Duration timeout)
+      throws IOException {
     if (length == 0) {
       return;
     }
@@ -188,10 +224,15 @@ public final class RegistryBlob {
     for (ByteRange br : ranges) {
       checkBounds(br.offset(), br.length());
     }
+    return readRangesDirect(ranges, timeout);
+  }
+
+  private List<byte[]> readRangesDirect(List<ByteRange> ranges, Duration timeout)
+      throws IOException {
     List<RangeBuffer> merged = merge(ranges);
     if (merged.size() == 1) {
       RangeBuffer b = merged.get(0);
-      readFully(b.offset(), b.data(), 0, b.data().length, timeout);
+      readDirect(b.offset(), b.data(), 0, b.data().length, timeout);
       b.markFilled(b.offset(), b.end());
     } else if (!merged.isEmpty()) {
       long deadline = deadline(timeout);
@@ -204,7 +245,7 @@ public final class RegistryBlob {
         for (RangeBuffer b : batch) {
           for (long[] gap : b.missing()) {
             int len = (int) (gap[1] - gap[0]);
-            readFully(gap[0], b.data(), (int) (gap[0] - b.offset()), len,
+            readDirect(gap[0], b.data(), (int) (gap[0] - b.offset()), len,
                 remaining(deadline, "ranges"));
             b.markFilled(gap[0], gap[1]);
           }
@@ -260,7 +301,7 @@ public final class RegistryBlob {
    */
   public InputStream openStream(long offset, long length) throws IOException {
     checkBounds(offset, length);
-    return new ResumingStream(offset, length);
+    return new ResumingStream(offset, length, 0);
   }
 
   /**
@@ -297,7 +338,7 @@ public final class RegistryBlob {
     return bo.toByteArray();
   }
 
-  private final class ResumingStream extends InputStream {
+  private final class ResumingStream extends InputStream implements ReadCoalescer.RangeStream {
     private long pos;
     private final long end;
     private Response response;
@@ -305,10 +346,12 @@ public final class RegistryBlob {
     private long partLeft;
     private int failures;
     private boolean closed;
+    private final long deadline;
 
-    ResumingStream(long offset, long length) {
+    ResumingStream(long offset, long length, long deadline) {
       this.pos = offset;
       this.end = offset + length;
+      this.deadline = deadline;
     }
 
     @Override
@@ -361,12 +404,83 @@ public final class RegistryBlob {
       }
     }
 
+    @Override
+    public int awaitBuffered(int max) throws IOException {
+      if (closed) {
+        throw new IOException("stream closed: " + describe());
+      }
+      while (true) {
+        if (pos >= end) {
+          throw new EOFException(describe() + ": read past the requested range");
+        }
+        String what = "bytes " + pos + "-" + (end - 1);
+        try {
+          if (source == null) {
+            open(what);
+          }
+          long want = Math.min(max, Math.min(partLeft, end - pos));
+          source.request(want);
+          long buffered = Math.min(source.getBuffer().size(), want);
+          if (buffered == 0) {
+            throw new EOFException(action(what) + ": body ended early");
+          }
+          return (int) buffered;
+        } catch (RegistryException e) {
+          release();
+          throw e;
+        } catch (IOException e) {
+          release();
+          if (!RetryInterceptor.isTransient(e)
+              || ++failures >= access.caller().policy().maxAttempts()) {
+            throw new RegistryNetworkException(action(what) + ": "
+                + NetworkErrors.describe(e), e);
+          }
+          access.stats().onRetry();
+          pause(access.caller().policy().backoff(failures));
+        }
+      }
+    }
+
+    @Override
+    public void take(byte[] dst, int off, int len) throws IOException {
+      okio.Buffer buffered = source.getBuffer();
+      int done = 0;
+      while (done < len) {
+        int n = buffered.read(dst, off + done, len - done); // one segment at a time
+        if (n < 0) {
+          throw new EOFException(describe() + ": took more than was buffered");
+        }
+        done += n;
+      }
+      advance(len);
+    }
+
+    @Override
+    public void moveTo(okio.Buffer sink, int len) throws IOException {
+      source.getBuffer().read(sink, len);
+      advance(len);
+    }
+
+    @Override
+    public void drop(int len) throws IOException {
+      source.skip(len);
+      advance(len);
+    }
+
+    private void advance(int n) {
+      pos += n;
+      partLeft -= n;
+      if (partLeft == 0 || pos >= end) {
+        release();
+      }
+    }
+
     private void open(String what) throws IOException {
       while (true) {
         Repository loc = location();
         try {
           response = access.openRange(RegistryBlob.this, loc, "bytes=" + pos + "-" + (end - 1),
-              what, null);
+              what, remaining(deadline, what));
           break;
         } catch (RegistryException e) {
           if (!failover(loc, e)) {

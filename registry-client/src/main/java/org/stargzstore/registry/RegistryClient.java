@@ -101,8 +101,11 @@ public final class RegistryClient implements Closeable {
     this.base = new OkHttpClient.Builder()
         .connectionPool(new ConnectionPool(config.maxIdleConnections(), 5, TimeUnit.MINUTES))
         .dispatcher(dispatcher)
+        .socketFactory(new org.stargzstore.registry.http.BufferedSocketFactory(
+            Math.toIntExact(config.readTimeout().toMillis()), stats::onBytesReceived))
         .connectTimeout(config.connectTimeout())
-        .readTimeout(config.readTimeout())
+        // enforced per socket by the kernel instead (see BufferedSocketFactory)
+        .readTimeout(java.time.Duration.ZERO)
         .writeTimeout(config.readTimeout())
         .followRedirects(false)
         .followSslRedirects(false)
@@ -117,7 +120,8 @@ public final class RegistryClient implements Closeable {
     this.caller = new EndpointCaller(hosts, config.retryPolicy(), stats,
         registries::isInsecure, this::authHint);
     this.blobs = new BlobAccess(caller, config.callTimeout(), config.redirectTtl(),
-        config.clock());
+        config.clock(), new ReadCoalescer.Limits(config.blobRequestConcurrency(),
+            config.maxCoalescedBytes(), 256 << 10, config.readAhead()));
   }
 
   /**
@@ -129,7 +133,7 @@ public final class RegistryClient implements Closeable {
     RegistriesConf conf = config.registriesConf() == null ? RegistriesConf.empty()
         : RegistriesConfLoader.load(config.registriesConf(), config.registriesConfDirs(),
             config.registriesConfRequired());
-    return new RegistryClient(config, conf);
+    return new RegistryClient(config, conf.withInsecureHosts(config.insecureHosts()));
   }
 
   public RegistryClientConfig config() {
@@ -395,6 +399,7 @@ public final class RegistryClient implements Closeable {
   /** Closes pooled connections. */
   @Override
   public void close() {
+    blobs.close();
     base.dispatcher().executorService().shutdown();
     base.connectionPool().evictAll();
   }

@@ -44,7 +44,11 @@ public final class RegistryClientConfig {
   private final Duration credentialCacheTtl;
   private final Duration redirectTtl;
   private final int maxIdleConnections;
+  private final int blobRequestConcurrency;
+  private final long maxCoalescedBytes;
+  private final long readAhead;
   private final boolean searchShortNames;
+  private final List<String> insecureHosts;
   private final String userAgent;
   private final Clock clock;
 
@@ -64,7 +68,11 @@ public final class RegistryClientConfig {
     this.credentialCacheTtl = b.credentialCacheTtl;
     this.redirectTtl = b.redirectTtl;
     this.maxIdleConnections = b.maxIdleConnections;
+    this.blobRequestConcurrency = b.blobRequestConcurrency;
+    this.maxCoalescedBytes = b.maxCoalescedBytes;
+    this.readAhead = b.readAhead;
     this.searchShortNames = b.searchShortNames;
+    this.insecureHosts = List.copyOf(b.insecureHosts);
     this.userAgent = b.userAgent;
     this.clock = b.clock;
   }
@@ -156,7 +164,11 @@ public final class RegistryClientConfig {
     b.credentialCacheTtl = credentialCacheTtl;
     b.redirectTtl = redirectTtl;
     b.maxIdleConnections = maxIdleConnections;
+    b.blobRequestConcurrency = blobRequestConcurrency;
+    b.maxCoalescedBytes = maxCoalescedBytes;
+    b.readAhead = readAhead;
     b.searchShortNames = searchShortNames;
+    b.insecureHosts = new ArrayList<>(insecureHosts);
     b.userAgent = userAgent;
     b.clock = clock;
     return b;
@@ -228,11 +240,40 @@ public final class RegistryClientConfig {
   }
 
   /**
+   * Range requests one blob has in flight before further reads queue and are merged into fewer,
+   * larger requests (default 4).
+   */
+  public int blobRequestConcurrency() {
+    return blobRequestConcurrency;
+  }
+
+  /** The largest request queued reads are merged into. */
+  public long maxCoalescedBytes() {
+    return maxCoalescedBytes;
+  }
+
+  /**
+   * How far beyond a sequential merged read a request reaches, for readers that attach to it
+   * while it streams (0: never beyond what is asked). Bytes nobody waits for are not kept.
+   */
+  public long readAhead() {
+    return readAhead;
+  }
+
+  /**
    * Whether short names ({@code busybox}) are tried against registries.conf's
    * unqualified-search registries (off: they mean Docker Hub, as in Docker).
    */
   public boolean searchShortNames() {
     return searchShortNames;
+  }
+
+  /**
+   * Registries ({@code host[:port]}) treated as insecure in addition to registries.conf, as
+   * podman's {@code --tls-verify=false} does: plain HTTP allowed, TLS not verified.
+   */
+  public List<String> insecureHosts() {
+    return insecureHosts;
   }
 
   public String userAgent() {
@@ -260,7 +301,11 @@ public final class RegistryClientConfig {
     private Duration credentialCacheTtl = Duration.ofSeconds(60);
     private Duration redirectTtl = Duration.ofMinutes(10);
     private int maxIdleConnections = 32;
+    private int blobRequestConcurrency = 4;
+    private long maxCoalescedBytes = 32L << 20;
+    private long readAhead = 128L << 20;
     private boolean searchShortNames;
+    private List<String> insecureHosts = new ArrayList<>();
     private String userAgent = "stargz-registry-storage";
     private Clock clock = Clock.systemUTC();
 
@@ -338,8 +383,31 @@ public final class RegistryClientConfig {
       return this;
     }
 
+    public Builder blobRequestConcurrency(int n) {
+      if (n < 1) {
+        throw new IllegalArgumentException("blobRequestConcurrency must be at least 1: " + n);
+      }
+      this.blobRequestConcurrency = n;
+      return this;
+    }
+
+    public Builder maxCoalescedBytes(long n) {
+      this.maxCoalescedBytes = n;
+      return this;
+    }
+
+    public Builder readAhead(long bytes) {
+      this.readAhead = bytes;
+      return this;
+    }
+
     public Builder searchShortNames(boolean on) {
       this.searchShortNames = on;
+      return this;
+    }
+
+    public Builder insecureHosts(List<String> hosts) {
+      this.insecureHosts = new ArrayList<>(hosts);
       return this;
     }
 

@@ -33,7 +33,7 @@ public final class RegistryStats {
     return requests.get();
   }
 
-  /** Response body bytes read from the network (as transferred). */
+  /** Bytes read from the network: response headers and bodies as transferred (TLS included). */
   public long bytesReceived() {
     return bytesReceived.get();
   }

@@ -48,6 +48,7 @@ public final class FaultProxy implements AutoCloseable {
   private final List<Socket> open = new CopyOnWriteArrayList<>();
   private final AtomicInteger generation = new AtomicInteger(1);
   private volatile boolean redirectBlobs;
+  private volatile String storageAuthorization;
   private volatile boolean closed;
 
   /** A request as the proxy received it. */
@@ -225,6 +226,14 @@ public final class FaultProxy implements AutoCloseable {
     redirectBlobs = on;
   }
 
+  /**
+   * The {@code Authorization} the storage side presents to the registry behind it (storage has
+   * its own access; the client's credentials must never reach storage).
+   */
+  public void storageAuthorization(String header) {
+    storageAuthorization = header;
+  }
+
   /** Expires every storage URL handed out so far. */
   public void expireRedirects() {
     generation.incrementAndGet();
@@ -337,6 +346,9 @@ public final class FaultProxy implements AutoCloseable {
       }
       forward = head.withTarget("/v2/" + storage.group(1) + "/blobs/" + storage.group(2))
           .without("authorization");
+      if (storageAuthorization != null) {
+        forward = forward.with("Authorization", storageAuthorization);
+      }
     }
     if (fault instanceof Fault.IgnoreRange) {
       forward = forward.without("range");
@@ -499,6 +511,12 @@ public final class FaultProxy implements AutoCloseable {
       return new Head(method, t, headers);
     }
 
+    Head with(String name, String value) {
+      List<String[]> hs = new ArrayList<>(headers);
+      hs.add(new String[] {name, value});
+      return new Head(method, target, hs);
+    }
+
     Head without(String name) {
       List<String[]> hs = new ArrayList<>();
       for (String[] h : headers) {
@@ -528,6 +546,10 @@ public final class FaultProxy implements AutoCloseable {
     String line;
     while ((line = readLine(in)) != null && !line.isEmpty()) {
       int c = line.indexOf(':');
+      if (c <= 0) {
+        // not HTTP (e.g. a TLS ClientHello from a client probing HTTPS first): drop it
+        throw new IOException("not an HTTP request");
+      }
       headers.add(new String[] {line.substring(0, c).trim(), line.substring(c + 1).trim()});
     }
     return new Head(parts[0], parts[1], headers);

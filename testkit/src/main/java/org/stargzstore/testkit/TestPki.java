@@ -21,6 +21,7 @@ import java.util.ArrayList;
 import java.util.Date;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
+import org.bouncycastle.asn1.pkcs.PrivateKeyInfo;
 import org.bouncycastle.asn1.x500.X500Name;
 import org.bouncycastle.asn1.x509.BasicConstraints;
 import org.bouncycastle.asn1.x509.ExtendedKeyUsage;
@@ -29,6 +30,7 @@ import org.bouncycastle.asn1.x509.GeneralName;
 import org.bouncycastle.asn1.x509.GeneralNames;
 import org.bouncycastle.asn1.x509.KeyPurposeId;
 import org.bouncycastle.asn1.x509.KeyUsage;
+import org.bouncycastle.asn1.x509.SubjectPublicKeyInfo;
 import org.bouncycastle.cert.X509v3CertificateBuilder;
 import org.bouncycastle.cert.jcajce.JcaX509CertificateConverter;
 import org.bouncycastle.cert.jcajce.JcaX509ExtensionUtils;
@@ -38,6 +40,7 @@ import org.bouncycastle.openssl.jcajce.JcaPKCS8Generator;
 import org.bouncycastle.operator.ContentSigner;
 import org.bouncycastle.operator.OperatorCreationException;
 import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
+import org.bouncycastle.util.io.pem.PemObject;
 
 /**
  * A throw-away certificate authority for tests, made with Bouncy Castle: it issues server
@@ -162,7 +165,7 @@ public final class TestPki {
       Path certFile = dir.resolve(fileName + ".cert");
       Path keyFile = dir.resolve(fileName + ".key");
       Files.writeString(certFile, pem(cert), StandardCharsets.US_ASCII);
-      Files.writeString(keyFile, keyPem(keys.getPrivate(), form), StandardCharsets.US_ASCII);
+      Files.writeString(keyFile, keyPem(keys, form), StandardCharsets.US_ASCII);
       return new Issued(cert, keys.getPrivate(), certFile, keyFile);
     } catch (GeneralSecurityException | OperatorCreationException e) {
       throw new IOException("cannot issue test certificate " + fileName + " from " + name, e);
@@ -196,18 +199,29 @@ public final class TestPki {
     return write(cert);
   }
 
-  /** PEM text of a private key in the given form. */
-  public static String keyPem(PrivateKey key, KeyForm form) {
+  /** PEM text of a private key in the given form, as OpenSSL writes it. */
+  public static String keyPem(KeyPair keys, KeyForm form) {
     try {
       return switch (form) {
-        // Bouncy Castle writes a bare private key in its traditional OpenSSL form:
-        // "RSA PRIVATE KEY" (PKCS#1) or "EC PRIVATE KEY" (SEC1).
-        case RSA_PKCS1, EC_SEC1 -> write(key);
-        case RSA_PKCS8, EC_PKCS8 -> write(new JcaPKCS8Generator(key, null).generate());
+        // Bouncy Castle writes a bare RSA private key in the traditional PKCS#1 form
+        case RSA_PKCS1 -> write(keys.getPrivate());
+        case EC_SEC1 -> write(new PemObject("EC PRIVATE KEY", sec1(keys)));
+        case RSA_PKCS8, EC_PKCS8 -> write(new JcaPKCS8Generator(keys.getPrivate(), null)
+            .generate());
       };
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
+  }
+
+  /** SEC1 ECPrivateKey with curve parameters and public key, as {@code openssl ec} writes it. */
+  private static byte[] sec1(KeyPair keys) throws IOException {
+    PrivateKeyInfo info = PrivateKeyInfo.getInstance(keys.getPrivate().getEncoded());
+    org.bouncycastle.asn1.sec.ECPrivateKey inner =
+        org.bouncycastle.asn1.sec.ECPrivateKey.getInstance(info.parsePrivateKey());
+    SubjectPublicKeyInfo spki = SubjectPublicKeyInfo.getInstance(keys.getPublic().getEncoded());
+    return new org.bouncycastle.asn1.sec.ECPrivateKey(256, inner.getKey(),
+        spki.getPublicKeyData(), info.getPrivateKeyAlgorithm().getParameters()).getEncoded();
   }
 
   private static String write(Object o) {

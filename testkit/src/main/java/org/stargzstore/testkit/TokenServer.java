@@ -51,6 +51,7 @@ public final class TokenServer implements AutoCloseable {
   private final Map<String, String> refreshTokens = new ConcurrentHashMap<>();
   private final List<String> requests = new CopyOnWriteArrayList<>();
   private final AtomicInteger issued = new AtomicInteger();
+  private final AtomicInteger expiredToIssue = new AtomicInteger();
   private volatile boolean anonymousPull;
   private volatile Duration tokenLifetime = Duration.ofMinutes(5);
   private volatile long advertisedExpiresIn = 300;
@@ -97,13 +98,22 @@ public final class TokenServer implements AutoCloseable {
   }
 
   /**
-   * The JWT's real lifetime ({@code exp}) and the {@code expires_in} the response advertises:
-   * a real lifetime shorter than advertised makes the registry answer 401 to a token the client
-   * believes valid.
+   * The JWT's real lifetime ({@code exp}) and the {@code expires_in} the response advertises.
+   * (The registry allows some leeway past {@code exp}; use {@link #issueExpired} to make it
+   * reject a token the client believes valid.)
    */
   public TokenServer lifetime(Duration real, long advertisedSeconds) {
     this.tokenLifetime = real;
     this.advertisedExpiresIn = advertisedSeconds;
+    return this;
+  }
+
+  /**
+   * Makes the next {@code n} tokens already expired (well past any leeway the registry allows)
+   * while advertising a normal {@code expires_in}: the registry will answer 401 to them.
+   */
+  public TokenServer issueExpired(int n) {
+    expiredToIssue.set(n);
     return this;
   }
 
@@ -204,8 +214,11 @@ public final class TokenServer implements AutoCloseable {
       claims.put("iss", ISSUER);
       claims.put("sub", user == null ? "" : user);
       claims.put("aud", SERVICE);
-      claims.put("exp", now.plus(tokenLifetime).getEpochSecond());
-      claims.put("nbf", now.minusSeconds(5).getEpochSecond());
+      boolean expired = expiredToIssue.getAndUpdate(n -> n > 0 ? n - 1 : 0) > 0;
+      Instant exp = expired ? now.minus(Duration.ofHours(1)) : now.plus(tokenLifetime);
+      claims.put("exp", exp.getEpochSecond());
+      claims.put("nbf", (expired ? now.minus(Duration.ofHours(2)) : now.minusSeconds(5))
+          .getEpochSecond());
       claims.put("iat", now.getEpochSecond());
       claims.put("jti", UUID.randomUUID().toString());
       ArrayNode access = claims.putArray("access");

@@ -7,8 +7,13 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import org.stargzstore.daemon.image.ImageConverter;
+import org.stargzstore.daemon.image.ImageInspector;
 import org.stargzstore.estargz.writer.LayerWriteResult;
 import org.stargzstore.estargz.writer.WriterResources;
+import org.stargzstore.registry.ImageReference;
+import org.stargzstore.registry.RegistryClient;
 import org.stargzstore.zstdchunked.writer.ContainersStorageWriter;
 import org.stargzstore.zstdchunked.writer.LayerConversion;
 import org.stargzstore.zstdchunked.writer.LayerConversion.Format;
@@ -23,13 +28,29 @@ import picocli.CommandLine.Parameters;
  * when complete; on any error it is left as it was.
  */
 @Command(name = "convert", mixinStandardHelpOptions = true,
-    description = {"Convert a layer to eStargz or zstd:chunked.",
-        "IN is a tar, a gzip tar or a zstd tar ('-' reads standard input). Prints the layer"
-            + " descriptor (mediaType, digest, size, annotations, diffID, tocDigest) as JSON."})
+    description = {"Convert a layer, or an image in a registry, to eStargz or zstd:chunked.",
+        "Layer: IN is a tar, a gzip tar or a zstd tar ('-' reads standard input), OUT the blob"
+            + " to write. Prints the layer descriptor (mediaType, digest, size, annotations,"
+            + " diffID, tocDigest) as JSON.",
+        "Image: IN and OUT are docker://REF. Every layer of IN (for this node's platform, or"
+            + " --platform) is converted and pushed to OUT with an OCI manifest carrying the"
+            + " layers' annotations; prints a JSON summary. Registries are reached as podman"
+            + " reaches them (registries.conf, certs.d, auth files)."})
 final class ConvertCommand implements Callable<Integer> {
 
   @CommandLine.Spec
   CommandLine.Model.CommandSpec spec;
+
+  @CommandLine.ParentCommand
+  Main parent;
+
+  @CommandLine.Mixin
+  RegistryOptions registry;
+
+  @Option(names = "--tmpdir", paramLabel = "DIR",
+      description = "Where image conversion stages layers (default: the system's temporary"
+          + " directory; needs room for a layer twice).")
+  Path tmpDir;
 
   @Option(names = "--format", required = true, paramLabel = "FORMAT",
       converter = FormatConverter.class, completionCandidates = FormatNames.class,
@@ -59,18 +80,28 @@ final class ConvertCommand implements Callable<Integer> {
           + " podman; podman 4 reads it too) or '1.43' (exactly what podman 4.3.1 writes).")
   String storageLayout;
 
-  @Parameters(index = "0", paramLabel = "IN", description = "The layer to convert.")
+  @Parameters(index = "0", paramLabel = "IN",
+      description = "The layer to convert, or docker://REF.")
   String in;
 
-  @Parameters(index = "1", paramLabel = "OUT", description = "The blob to write.")
-  Path out;
+  @Parameters(index = "1", paramLabel = "OUT",
+      description = "The blob to write, or docker://REF.")
+  String out;
 
   @Override
   public Integer call() throws IOException {
+    if (ImageRefs.isImage(in) || ImageRefs.isImage(out)) {
+      if (!(ImageRefs.isImage(in) && ImageRefs.isImage(out))) {
+        throw new UsageException("convert takes two layer files or two images (docker://REF),"
+            + " not one of each: " + in + " " + out);
+      }
+      return convertImage();
+    }
     LayerConversion conversion = conversion();
+    Path outPath = Path.of(out);
     LayerWriteResult r = in.equals("-")
-        ? conversion.convert(System.in, "standard input", out)
-        : conversion.convert(Path.of(in), out);
+        ? conversion.convert(System.in, "standard input", outPath)
+        : conversion.convert(Path.of(in), outPath);
     PrintWriter err = spec.commandLine().getErr();
     for (String w : r.warnings()) {
       err.println("warning: " + w);
@@ -79,6 +110,25 @@ final class ConvertCommand implements Callable<Integer> {
     PrintWriter o = spec.commandLine().getOut();
     o.print(r.toJson());
     o.flush();
+    return 0;
+  }
+
+  private int convertImage() throws IOException {
+    ImageReference source = ImageRefs.parse(in);
+    ImageReference target = ImageRefs.parse(out);
+    LayerConversion conversion = conversion();
+    PrintWriter err = spec.commandLine().getErr();
+    Path tmp = tmpDir != null ? tmpDir : Path.of(System.getProperty("java.io.tmpdir"));
+    try (RegistryClient client = registry.client(parent.loadConfig(), List.of(source, target))) {
+      ObjectNode summary = new ImageConverter(client, conversion, tmp).convert(source, target,
+          registry.platform(), line -> {
+            err.println(line);
+            err.flush();
+          });
+      PrintWriter o = spec.commandLine().getOut();
+      o.print(ImageInspector.text(summary));
+      o.flush();
+    }
     return 0;
   }
 

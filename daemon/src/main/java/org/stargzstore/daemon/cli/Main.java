@@ -33,8 +33,9 @@ import picocli.CommandLine.Parameters;
             + "additional layer store mounted at MOUNTPOINT (see docs/als.md).",
         "",
         "storage.conf: [storage.options] additionallayerstores = [\"MOUNTPOINT:ref\"]"},
-    subcommands = {LayerCommand.class, ConvertCommand.class, StatusCommand.class,
-        AuthHelperCommand.class, StoreCommand.class, AccessesCommand.class})
+    subcommands = {LayerCommand.class, ConvertCommand.class, ImageCommand.class,
+        StatusCommand.class, AuthHelperCommand.class, StoreCommand.class,
+        AccessesCommand.class})
 public final class Main implements Callable<Integer> {
   private static final Logger LOG = Logger.getLogger(Main.class.getName());
 

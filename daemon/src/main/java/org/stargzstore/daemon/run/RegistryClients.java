@@ -16,6 +16,11 @@ public final class RegistryClients {
   private RegistryClients() {}
 
   public static RegistryClient create(DaemonConfig c) throws IOException {
+    return create(configure(c));
+  }
+
+  /** The client configuration {@code c} describes, for callers that add to it. */
+  public static RegistryClientConfig.Builder configure(DaemonConfig c) {
     RegistryClientConfig.Builder b = RegistryClientConfig.defaults().toBuilder();
     if (c.registriesConf() != null) {
       b.registriesConf(c.registriesConf(), true);
@@ -32,6 +37,11 @@ public final class RegistryClients {
     if (!c.platform().isEmpty()) {
       b.platform(Platform.parse(c.platform()));
     }
+    return b;
+  }
+
+  /** Creates a client; a bad configuration is an {@link IOException} naming the problem. */
+  public static RegistryClient create(RegistryClientConfig.Builder b) throws IOException {
     try {
       return RegistryClient.create(b.build());
     } catch (RuntimeException e) {

@@ -119,6 +119,8 @@ public final class AuthFile implements CredentialSource {
         throw new RegistryConfigurationException("auth file " + path + " is not a JSON object");
       }
       return n;
+    } catch (RegistryConfigurationException e) {
+      throw e;
     } catch (IOException e) {
       // the parser's message may quote the file, which holds secrets: do not include it
       throw new RegistryConfigurationException("auth file " + path + " is not valid JSON", null);

@@ -67,6 +67,8 @@ public final class CredentialHelperRunner {
       }
       return Optional.of(user.equals("<token>") ? Credential.ofIdentityToken("", secret)
           : Credential.basic(user, secret));
+    } catch (RegistryConfigurationException e) {
+      throw e;
     } catch (IOException e) {
       throw new RegistryConfigurationException("cannot run credential helper " + exe + " for "
           + serverUrl + ": " + e.getClass().getSimpleName(), e);

@@ -43,6 +43,8 @@ public final class PemFiles {
         throw new RegistryConfigurationException(file + " holds no PEM certificate");
       }
       return out;
+    } catch (RegistryConfigurationException e) {
+      throw e;
     } catch (IOException | CertificateException e) {
       throw new RegistryConfigurationException("cannot read certificates from " + file + ": "
           + e.getMessage(), e);
@@ -57,7 +59,8 @@ public final class PemFiles {
       Object o;
       while ((o = parser.readObject()) != null) {
         if (o instanceof PEMKeyPair kp) {
-          return converter.getKeyPair(kp).getPrivate();
+          // only the private part: SEC1 "EC PRIVATE KEY" may omit the public key
+          return converter.getPrivateKey(kp.getPrivateKeyInfo());
         }
         if (o instanceof PrivateKeyInfo info) {
           return converter.getPrivateKey(info);
@@ -72,6 +75,8 @@ public final class PemFiles {
       }
       throw new RegistryConfigurationException(file + " holds no PEM private key (expected"
           + " RSA PRIVATE KEY, EC PRIVATE KEY or PRIVATE KEY)");
+    } catch (RegistryConfigurationException e) {
+      throw e;
     } catch (IOException e) {
       throw new RegistryConfigurationException("cannot read private key " + file + ": "
           + e.getMessage(), e);

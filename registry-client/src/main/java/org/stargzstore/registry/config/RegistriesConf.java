@@ -42,6 +42,30 @@ public final class RegistriesConf {
     return new RegistriesConf(List.of(), List.of(), List.of(), "", List.of());
   }
 
+  /**
+   * This configuration with {@code hosts} ({@code host[:port]}) insecure, as podman's
+   * {@code --tls-verify=false} makes them: an entry whose prefix is exactly the host is marked
+   * insecure, a host without one gets one.
+   */
+  public RegistriesConf withInsecureHosts(java.util.Collection<String> hosts) {
+    if (hosts.isEmpty()) {
+      return this;
+    }
+    java.util.TreeMap<String, RegistryEntry> byPrefix = new java.util.TreeMap<>();
+    for (RegistryEntry r : registries) {
+      byPrefix.put(r.prefix(), r);
+    }
+    for (String h : hosts) {
+      RegistryEntry r = byPrefix.get(h);
+      byPrefix.put(h, r == null
+          ? new RegistryEntry(h, new MirrorEndpoint(h, true, ""), List.of(), false, false)
+          : new RegistryEntry(r.prefix(), new MirrorEndpoint(r.endpoint().location(), true,
+              r.endpoint().pullFromMirror()), r.mirrors(), r.blocked(), r.mirrorByDigestOnly()));
+    }
+    return new RegistriesConf(new ArrayList<>(byPrefix.values()), unqualifiedSearchRegistries,
+        credentialHelpers, shortNameMode, sources);
+  }
+
   /** The registry entries, sorted by prefix. */
   public List<RegistryEntry> registries() {
     return registries;

@@ -148,7 +148,9 @@ public final class EndpointCaller {
       call.timeout().timeout(left, TimeUnit.NANOSECONDS);
     }
     try {
-      return call.execute();
+      Response r = call.execute();
+      return r.body() == null ? r
+          : r.newBuilder().body(new AbortOnCloseBody(r.body(), call)).build();
     } catch (RegistryException e) {
       throw e;
     } catch (IOException e) {

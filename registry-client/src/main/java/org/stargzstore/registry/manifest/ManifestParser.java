@@ -141,6 +141,8 @@ public final class ManifestParser {
         throw new RegistryProtocolException(what + " is not a JSON object");
       }
       return root;
+    } catch (RegistryProtocolException e) {
+      throw e;
     } catch (JsonProcessingException e) {
       throw new RegistryProtocolException(what + " is not valid JSON: "
           + e.getOriginalMessage(), e);
