@@ -141,6 +141,28 @@ class Daemon:
 
 # ---- images ----
 
+def record_accesses(work, reg, image, layers, tag):
+    """Runs the workload once through our daemon (no shaping) and writes, per layer tar, the
+    files it opened in first-open order (LAYER.prio): the input of convert --prioritize."""
+    host = f"127.0.0.1:{reg.port}"
+    regconf = os.path.join(work, "registries-record.conf")
+    with open(regconf, "w") as f:
+        f.write(f'[[registry]]\nlocation = "{host}"\ninsecure = true\n')
+    d = Daemon(work, "ours", regconf)
+    try:
+        p = Podman(work, als=d.mnt, insecure=[host])
+        try:
+            p("run", "--rm", "--network", "none", "--runtime", RUNC, f"{host}/{tag}", *WORKLOADS[image])
+        finally:
+            p.close()
+        out = run([SRS, "--config", d.cfg, "accesses", "--image", f"{host}/{tag}"]).stdout
+    finally:
+        d.close()
+    img = json.loads(out)["images"][0]
+    for tar, layer in zip(layers, img["layers"]):
+        with open(tar + ".prio", "w") as f:
+            f.write(",".join(layer["files"]))
+
 def push_images(work, reg, image, formats):
     """Builds the image's layers and pushes it once per format; returns {format: repo:tag}."""
     d = os.path.join(work, "img-" + image)
@@ -150,7 +172,8 @@ def push_images(work, reg, image, formats):
     host = f"127.0.0.1:{reg.port}"
     cmd = json.dumps(WORKLOADS[image])
     out = {}
-    for fmt in formats:
+    # plain formats first: an optimized one is recorded through its plain twin
+    for fmt in sorted(formats, key=lambda f: f.endswith("+opt")):
         tag = f"bench/{image}:" + fmt.replace("@", "-chunk-").replace("+", "-")
         if fmt in ("gzip", "estargz-ref", "zstd-stargz-ref"):
             kind = {"gzip": "gzip", "estargz-ref": "estargz", "zstd-stargz-ref": "zstd-stargz"}[fmt]
@@ -182,9 +205,15 @@ def push_images(work, reg, image, formats):
                 args = [SRS, "convert", "--format", base_fmt]
                 if chunk:
                     args += ["--chunk-size", chunk]
-                prio = os.path.join(d, os.path.basename(l) + ".prio")
-                if optimized and os.path.exists(prio):
-                    args += ["--prioritize", open(prio).read().strip()]
+                prio = l + ".prio"
+                if optimized:
+                    if not os.path.exists(prio):
+                        plain = fmt.removesuffix("+opt")
+                        if plain not in out:
+                            out.update(push_images(work, reg, image, [plain]))
+                        record_accesses(work, reg, image, layers, out[plain])
+                    if open(prio).read().strip():
+                        args += ["--prioritize", open(prio).read().strip()]
                 desc = run(args + [l, blob]).stdout
                 with open(blob + ".json", "w") as f:
                     f.write(desc)

@@ -14,6 +14,7 @@ import org.stargzstore.registry.RegistryClient;
 import org.stargzstore.registry.adapter.LayerDescriptors;
 import org.stargzstore.registry.adapter.RegistryBlobSource;
 import org.stargzstore.registry.errors.RegistryException;
+import org.stargzstore.registry.manifest.Descriptor;
 
 /**
  * The layer store's view of the registry client: reference normalisation, image resolution for
@@ -43,7 +44,8 @@ public final class RegistryImageSource implements ImageSource {
     try {
       r = client.resolve(ref);
     } catch (RegistryException e) {
-      throw new IOException(e.getMessage(), e);
+      throw new IOException(e.kind().name().toLowerCase(java.util.Locale.ROOT).replace('_', ' ')
+          + ": " + e.getMessage(), e);
     }
     resolved.put(reference, r);
     return new ResolvedImage(reference, r.manifestDigest(), r.manifestBytes(), r.configDigest(),
@@ -55,8 +57,11 @@ public final class RegistryImageSource implements ImageSource {
     org.stargzstore.registry.ResolvedImage r = resolved.get(image.reference());
     RegistryBlob blob;
     try {
-      blob = r != null
-          ? client.blob(r.reference(), layer.digest(), layer.size())
+      // through the resolved image, so the blob is read from the mirror that served the manifest
+      Descriptor d = r == null ? null : r.layers().stream()
+          .filter(x -> x.digest().equals(layer.digest())).findFirst().orElse(null);
+      blob = d != null
+          ? client.blob(r, d)
           : client.blob(client.normalize(image.reference()), layer.digest(), layer.size());
     } catch (RegistryException e) {
       throw new IOException(e.getMessage(), e);
