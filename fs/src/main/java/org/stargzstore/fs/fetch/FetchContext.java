@@ -18,25 +18,21 @@ public final class FetchContext implements AutoCloseable {
   private final InFlightChunks inFlight = new InFlightChunks();
   private final DemandGate gate = new DemandGate();
   private final ExecutorService demandPool;
-  private final ExecutorService backgroundPool;
-  private final ExecutorService backgroundIo;
+  private final BackgroundScheduler scheduler;
   private final ByteBudget backgroundBudget;
-  private final java.util.concurrent.Semaphore backgroundSlots = new java.util.concurrent.Semaphore(4);
 
   /**
    * @param maxDemandRequests concurrent on-demand requests (all layers)
-   * @param maxBackgroundStreams layers streamed in the background at once
+   * @param maxBackgroundStreams background requests at once (all layers)
    * @param backgroundInflightBytes bytes background requests may have outstanding (all layers)
    */
   public FetchContext(ChunkCache cache, int maxDemandRequests, int maxBackgroundStreams,
       long backgroundInflightBytes) {
     this.cache = cache;
     this.backgroundBudget = new ByteBudget(backgroundInflightBytes);
-    this.backgroundIo = Executors.newCachedThreadPool(threads("fetch-background-io"));
     this.demandPool = new ThreadPoolExecutor(0, maxDemandRequests, 30, TimeUnit.SECONDS,
         new SynchronousQueue<>(), threads("fetch-demand"), new ThreadPoolExecutor.CallerRunsPolicy());
-    this.backgroundPool = Executors.newFixedThreadPool(maxBackgroundStreams,
-        threads("fetch-background"));
+    this.scheduler = new BackgroundScheduler(maxBackgroundStreams);
   }
 
   /** A bounded executor for store writes: when the disk lags, fetchers wait for it. */
@@ -71,26 +67,17 @@ public final class FetchContext implements AutoCloseable {
     return demandPool;
   }
 
-  ExecutorService backgroundPool() {
-    return backgroundPool;
-  }
-
-  ExecutorService backgroundIo() {
-    return backgroundIo;
+  BackgroundScheduler scheduler() {
+    return scheduler;
   }
 
   ByteBudget backgroundBudget() {
     return backgroundBudget;
   }
 
-  java.util.concurrent.Semaphore backgroundSlots() {
-    return backgroundSlots;
-  }
-
   @Override
   public void close() {
     demandPool.shutdownNow();
-    backgroundPool.shutdownNow();
-    backgroundIo.shutdownNow();
+    scheduler.close();
   }
 }

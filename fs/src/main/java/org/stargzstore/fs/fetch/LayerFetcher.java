@@ -10,6 +10,7 @@ import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
@@ -47,8 +48,6 @@ public final class LayerFetcher implements AutoCloseable {
   private final long[] unitOffsets;
   private final FetchStats stats = new FetchStats();
   private final AtomicBoolean backgroundStarted = new AtomicBoolean();
-  private final java.util.concurrent.atomic.AtomicInteger readerHint =
-      new java.util.concurrent.atomic.AtomicInteger(-1);
   private volatile boolean closed;
 
   /**
@@ -215,7 +214,7 @@ public final class LayerFetcher implements AutoCloseable {
     }
     if (!jobs.isEmpty() && kind == FetchJob.Kind.DEMAND) {
       FetchJob lastJob = jobs.get(jobs.size() - 1);
-      readerHint.set(lastJob.units.get(lastJob.units.size() - 1).index() + 1);
+      readerMoved(lastJob.units.get(lastJob.units.size() - 1).index() + 1);
     }
     if (!owned.isEmpty()) {
       throw new IllegalStateException(name + ": claimed chunks outside any planned unit");
@@ -298,30 +297,116 @@ public final class LayerFetcher implements AutoCloseable {
     if ((!policy.prefetch() && !policy.background()) || !backgroundStarted.compareAndSet(false, true)) {
       return;
     }
-    ctx.backgroundPool().execute(() -> {
-      try {
-        if (policy.prefetch() && !index.prioritizedEntries().isEmpty()) {
-          streamInOrder(prioritizedUnits());
-          LOG.fine(() -> name + ": prefetch of " + index.prioritizedEntries().size()
-              + " prioritized files issued");
-        }
-        if (policy.background() && !closed) {
-          // a miss costs a round trip, which dominates for small files: fetch those first
-          if (policy.smallFileBytes() > 0) {
-            streamFollowingTheReader(smallFileUnits());
-          }
-          streamFollowingTheReader(allUnits());
-          LOG.fine(() -> name + ": background fetch issued everything");
-        }
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      } catch (RuntimeException e) {
-        LOG.log(Level.WARNING, name + ": background fetch stopped", e);
+    if (policy.prefetch()) {
+      phases.put(BackgroundPhase.PRIORITIZED, new Cursor(prioritizedUnits(), false));
+    }
+    if (policy.background()) {
+      if (policy.smallFileBytes() > 0) {
+        phases.put(BackgroundPhase.SMALL_FILES, new Cursor(smallFileUnits(), true));
       }
-    });
+      phases.put(BackgroundPhase.EVERYTHING, new Cursor(allUnits(), true));
+    }
+    ctx.scheduler().register(this);
   }
 
-  private List<Integer> prioritizedUnits() {
+  /** Where one background phase of this layer has got to. */
+  private static final class Cursor {
+    final int[] order;
+    final boolean followReader;
+    int next;
+    int idle;
+    boolean exhausted;
+    /** The unit after the last on-demand miss, not yet acted upon; -1 if none. */
+    int readerAt = -1;
+
+    Cursor(int[] order, boolean followReader) {
+      this.order = order;
+      this.followReader = followReader;
+      this.exhausted = order.length == 0;
+    }
+  }
+
+  private final java.util.EnumMap<BackgroundPhase, Cursor> phases =
+      new java.util.EnumMap<>(BackgroundPhase.class);
+
+  /** True once every phase has issued everything it had (or the layer is closed). */
+  synchronized boolean backgroundDone() {
+    return closed || phases.values().stream().allMatch(c -> c.exhausted);
+  }
+
+  /**
+   * The next background request of {@code phase}, its chunks claimed; empty if the phase has
+   * nothing left. Follow-the-reader phases start from where the last on-demand miss ended and
+   * wrap around until a whole pass finds nothing left to fetch.
+   */
+  synchronized Optional<FetchJob> planBackground(BackgroundPhase phase) {
+    Cursor cur = phases.get(phase);
+    if (cur == null || cur.exhausted || closed) {
+      return Optional.empty();
+    }
+    int n = cur.order.length;
+    if (cur.followReader && cur.readerAt >= 0) {
+      int at = Arrays.binarySearch(cur.order, cur.readerAt);
+      at = at >= 0 ? at : -at - 1;
+      if (at < n) {
+        cur.next = at;
+      }
+      cur.readerAt = -1;
+    }
+    while (cur.idle < n) {
+      List<Unit> run = new ArrayList<>();
+      FetchJob job = new FetchJob(run, FetchJob.Kind.BACKGROUND);
+      int i = cur.next;
+      for (; i < n; i++) {
+        Unit u = units.get(cur.order[i]);
+        if (!run.isEmpty() && !extends_(run, u)) {
+          break;
+        }
+        if (!claimFor(job, u)) {
+          if (!run.isEmpty()) {
+            break;
+          }
+          cur.idle++;
+          continue;
+        }
+        run.add(u);
+      }
+      if (i >= n) {
+        if (!cur.followReader) {
+          cur.exhausted = run.isEmpty();
+          cur.idle = n;
+        }
+        i = 0;
+      }
+      cur.next = i;
+      if (!run.isEmpty()) {
+        cur.idle = 0;
+        return Optional.of(job);
+      }
+    }
+    cur.exhausted = true;
+    return Optional.empty();
+  }
+
+  /** The container read just before unit {@code unit}: background phases continue from there. */
+  private synchronized void readerMoved(int unit) {
+    for (Cursor c : phases.values()) {
+      if (c.followReader) {
+        c.readerAt = unit;
+      }
+    }
+  }
+
+  /** Runs a planned background request (on a scheduler thread). */
+  void runBackground(FetchJob job) {
+    run(job);
+  }
+
+  String name() {
+    return name;
+  }
+
+  private int[] prioritizedUnits() {
     TreeSet<Integer> set = new TreeSet<>();
     for (LayerEntry e : index.prioritizedEntries()) {
       for (Chunk c : e.chunks()) {
@@ -330,36 +415,7 @@ public final class LayerFetcher implements AutoCloseable {
         }
       }
     }
-    return new ArrayList<>(set);
-  }
-
-  /** Issues requests for the given units, in that order, skipping what is cached or in flight. */
-  private void streamInOrder(List<Integer> order) throws InterruptedException {
-    int i = 0;
-    while (i < order.size() && !closed) {
-      ctx.backgroundSlots().acquire();
-      List<Unit> run = new ArrayList<>();
-      FetchJob job = new FetchJob(run, FetchJob.Kind.BACKGROUND);
-      for (; i < order.size(); i++) {
-        Unit u = units.get(order.get(i));
-        if (!run.isEmpty() && !extends_(run, u)) {
-          break;
-        }
-        if (!claimFor(job, u)) {
-          if (run.isEmpty()) {
-            continue;
-          }
-          i++;
-          break;
-        }
-        run.add(u);
-      }
-      if (run.isEmpty()) {
-        ctx.backgroundSlots().release();
-      } else {
-        issue(job);
-      }
-    }
+    return set.stream().mapToInt(Integer::intValue).toArray();
   }
 
   private int[] allUnits() {
@@ -381,52 +437,6 @@ public final class LayerFetcher implements AutoCloseable {
     return units.stream().filter(u -> u.chunks().stream().allMatch(
             c -> sizes.getOrDefault(c.fileName(), Long.MAX_VALUE) <= policy.smallFileBytes()))
         .mapToInt(Unit::index).toArray();
-  }
-
-  /**
-   * Issues requests for the given units (sorted unit indexes), in blob order from a cursor that
-   * jumps to where the container is reading after each on-demand miss (what follows a read is
-   * what is read next), wrapping around until a whole pass finds nothing left to fetch.
-   */
-  private void streamFollowingTheReader(int[] order) throws InterruptedException {
-    int n = order.length;
-    int cursor = 0;
-    int idle = 0;
-    while (!closed && idle < n) {
-      int hint = readerHint.getAndSet(-1);
-      if (hint >= 0) {
-        int at = Arrays.binarySearch(order, hint);
-        at = at >= 0 ? at : -at - 1;
-        if (at < n) {
-          cursor = at;
-        }
-      }
-      ctx.backgroundSlots().acquire();
-      List<Unit> run = new ArrayList<>();
-      FetchJob job = new FetchJob(run, FetchJob.Kind.BACKGROUND);
-      int i = cursor;
-      for (; i < n; i++) {
-        Unit u = units.get(order[i]);
-        if (!run.isEmpty() && !extends_(run, u)) {
-          break;
-        }
-        if (!claimFor(job, u)) {
-          if (!run.isEmpty()) {
-            break;
-          }
-          idle++;
-          continue;
-        }
-        run.add(u);
-      }
-      if (run.isEmpty()) {
-        ctx.backgroundSlots().release();
-      } else {
-        idle = 0;
-        issue(job);
-      }
-      cursor = i >= n ? 0 : i;
-    }
   }
 
   /** True if {@code u} can be appended to {@code run} in the same request. */
@@ -452,28 +462,6 @@ public final class LayerFetcher implements AutoCloseable {
       }
     }
     return claimedAny;
-  }
-
-  /**
-   * Hands a background request, whose slot the caller holds, to the I/O pool. Its bytes are
-   * then requested piece by piece (see {@link #run}), each piece only when no on-demand fetch
-   * waits and the shared in-flight budget has room: bytes already requested are ahead of any
-   * request made later, so this is what bounds the wait of a container's next read.
-   */
-  private void issue(FetchJob job) {
-    try {
-      ctx.backgroundIo().execute(() -> {
-        try {
-          run(job);
-        } finally {
-          ctx.backgroundSlots().release();
-        }
-      });
-    } catch (RuntimeException e) {
-      ctx.backgroundSlots().release();
-      failAll(job, new IOException(name + ": background request not sent: " + e));
-      throw e;
-    }
   }
 
   private PiecewiseStream.Pacer backgroundPacer(FetchJob job) {

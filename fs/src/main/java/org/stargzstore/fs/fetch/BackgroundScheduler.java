@@ -1,0 +1,88 @@
+package org.stargzstore.fs.fetch;
+
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * One background fetcher for all layers: a few worker threads that each take the most valuable
+ * request any layer has left (prioritized files of every layer before small files of every
+ * layer before the rest; layers in turn within a phase) and run it. Per-layer streams would let
+ * one layer's large files compete with another layer's small ones.
+ */
+final class BackgroundScheduler implements AutoCloseable {
+  private static final Logger LOG = Logger.getLogger(BackgroundScheduler.class.getName());
+
+  private final List<LayerFetcher> layers = new CopyOnWriteArrayList<>();
+  private final Thread[] workers;
+  private int turn;
+  private volatile boolean closed;
+
+  BackgroundScheduler(int workers) {
+    this.workers = new Thread[workers];
+    for (int i = 0; i < workers; i++) {
+      Thread t = new Thread(this::work, "fetch-background-" + (i + 1));
+      t.setDaemon(true);
+      this.workers[i] = t;
+      t.start();
+    }
+  }
+
+  void register(LayerFetcher layer) {
+    layers.add(layer);
+    synchronized (this) {
+      notifyAll();
+    }
+  }
+
+  private void work() {
+    while (!closed) {
+      try {
+        Optional<Planned> p = next();
+        if (p.isEmpty()) {
+          synchronized (this) {
+            wait(200);
+          }
+          continue;
+        }
+        p.get().layer().runBackground(p.get().job());
+      } catch (InterruptedException e) {
+        return;
+      } catch (RuntimeException e) {
+        LOG.log(Level.WARNING, "background fetch failed", e);
+      }
+    }
+  }
+
+  private record Planned(LayerFetcher layer, FetchJob job) {}
+
+  private synchronized Optional<Planned> next() {
+    layers.removeIf(LayerFetcher::backgroundDone);
+    int n = layers.size();
+    if (n == 0) {
+      return Optional.empty();
+    }
+    for (BackgroundPhase phase : BackgroundPhase.values()) {
+      for (int k = 0; k < n; k++) {
+        int idx = (turn + k) % n;
+        LayerFetcher l = layers.get(idx);
+        Optional<FetchJob> job = l.planBackground(phase);
+        if (job.isPresent()) {
+          turn = idx + 1;
+          return Optional.of(new Planned(l, job.get()));
+        }
+      }
+    }
+    return Optional.empty();
+  }
+
+  @Override
+  public void close() {
+    closed = true;
+    for (Thread t : workers) {
+      t.interrupt();
+    }
+  }
+}
