@@ -126,6 +126,8 @@ final class ReadCoalescer {
     final long end;
     final boolean extended;
     long pos;
+    /** Bytes before this are being skipped by the pump: a reader of them must go elsewhere. */
+    long skipping;
     final List<Pending> attached = new ArrayList<>(); // sorted by offset, non-overlapping
     boolean closed;
 
@@ -138,7 +140,7 @@ final class ReadCoalescer {
 
     /** Whether {@code p} can be served by this stream without overlapping another reader. */
     boolean accepts(Pending p) {
-      if (closed || p.offset < pos || p.end() > end) {
+      if (closed || p.offset < Math.max(pos, skipping) || p.end() > end) {
         return false;
       }
       for (Pending q : attached) {
@@ -486,6 +488,7 @@ final class ReadCoalescer {
       while (true) {
         Pending p;
         long pos;
+        long skipTo;
         synchronized (this) {
           if (s.extended && s.pos < s.end
               && (s.attached.isEmpty() || s.attached.get(0).offset > s.pos)) {
@@ -499,12 +502,16 @@ final class ReadCoalescer {
             return;
           }
           pos = s.pos;
+          skipTo = pos < p.offset ? pos + Math.min(STREAM_CHUNK, p.offset - pos) : pos;
+          // no reader may attach inside the bytes about to be dropped
+          s.skipping = skipTo;
         }
         if (pos < p.offset) {
-          int n = in.awaitBuffered((int) Math.min(STREAM_CHUNK, p.offset - pos));
+          int n = in.awaitBuffered((int) (skipTo - pos));
           in.drop(n);
           synchronized (this) {
             s.pos += n;
+            s.skipping = s.pos;
           }
           continue;
         }

@@ -1,0 +1,126 @@
+package org.stargzstore.registry;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+
+import java.io.IOException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.locks.LockSupport;
+import org.junit.jupiter.api.RepeatedTest;
+
+/**
+ * The stream bookkeeping of {@link ReadCoalescer} under heavy interleaving, with a blob in
+ * memory whose streams deliver bytes slowly: readers that arrive while a stream is skipping
+ * bytes in front of another reader (the window where a reader once attached inside the bytes
+ * being dropped, and the stream then asked for a negative byte count) must still get exactly
+ * their bytes. The network side is covered by {@link ReadCoalescingTest} against the real
+ * registry; this one isolates the coalescer so the race is hit on every run.
+ */
+class ReadCoalescerRaceTest {
+  private static final byte[] DATA = TestImages.random(8 << 20, 5);
+
+  /** A blob in memory whose streams hand out at most 4 KiB per call, after a short pause. */
+  private static final class SlowMemoryFetcher implements ReadCoalescer.Fetcher {
+    @Override
+    public void fetch(long offset, byte[] dst, int dstOff, int length, Duration timeout) {
+      LockSupport.parkNanos(50_000);
+      System.arraycopy(DATA, (int) offset, dst, dstOff, length);
+    }
+
+    @Override
+    public List<byte[]> fetchRanges(List<ByteRange> ranges, Duration timeout) {
+      List<byte[]> out = new ArrayList<>();
+      for (ByteRange r : ranges) {
+        out.add(Arrays.copyOfRange(DATA, (int) r.offset(), (int) (r.offset() + r.length())));
+      }
+      return out;
+    }
+
+    @Override
+    public ReadCoalescer.RangeStream openStream(long offset, long length, Duration timeout) {
+      return new ReadCoalescer.RangeStream() {
+        long pos = offset;
+        final long end = offset + length;
+
+        @Override
+        public int awaitBuffered(int max) throws IOException {
+          if (max <= 0) {
+            throw new IllegalArgumentException("asked for " + max + " bytes");
+          }
+          if (pos >= end) {
+            throw new IOException("read past the stream");
+          }
+          LockSupport.parkNanos(20_000);
+          return (int) Math.min(Math.min(max, 4096), end - pos);
+        }
+
+        @Override
+        public void take(byte[] dst, int off, int len) {
+          System.arraycopy(DATA, (int) pos, dst, off, len);
+          pos += len;
+        }
+
+        @Override
+        public void drop(int len) {
+          pos += len;
+        }
+
+        @Override
+        public void moveTo(okio.Buffer sink, int len) {
+          sink.write(DATA, (int) pos, len);
+          pos += len;
+        }
+
+        @Override
+        public void close() {}
+      };
+    }
+
+    @Override
+    public long size() {
+      return DATA.length;
+    }
+  }
+
+  @RepeatedTest(3)
+  void readersArrivingWhileAStreamSkipsGetExactlyTheirBytes() throws Exception {
+    ExecutorService streams = Executors.newCachedThreadPool();
+    ExecutorService readers = Executors.newFixedThreadPool(16);
+    try {
+      ReadCoalescer coalescer = new ReadCoalescer(new SlowMemoryFetcher(),
+          new ReadCoalescer.Limits(2, 4 << 20, 64 << 10, 1 << 20), streams);
+      List<Future<?>> done = new ArrayList<>();
+      for (int t = 0; t < 16; t++) {
+        long seed = t;
+        done.add(readers.submit(() -> {
+          Random rnd = new Random(seed);
+          long off = rnd.nextInt(DATA.length / 2);
+          for (int i = 0; i < 200; i++) {
+            int len = 1 + rnd.nextInt(20_000);
+            // mostly forward, with jumps, so streams are continued, skipped and attached to
+            off = rnd.nextInt(4) == 0 ? rnd.nextInt(DATA.length - len)
+                : Math.min(off + rnd.nextInt(30_000), DATA.length - len);
+            byte[] dst = new byte[len + 2];
+            coalescer.read(off, dst, 1, len, Duration.ofSeconds(30));
+            assertArrayEquals(Arrays.copyOfRange(DATA, (int) off, (int) off + len),
+                Arrays.copyOfRange(dst, 1, 1 + len), "read of " + len + " at " + off);
+            off += len;
+          }
+          return null;
+        }));
+      }
+      for (Future<?> f : done) {
+        f.get();
+      }
+    } finally {
+      readers.shutdownNow();
+      streams.shutdownNow();
+    }
+  }
+}
