@@ -4,6 +4,10 @@
   coldstart.py --images python[,jdk,busybox] --profiles 50mbit-25ms[,100mbit-10ms,unshaped]
                --contenders full-gzip,full-zstd,ours-estargz,...,peer-estargz [--reps 5]
                [--out bench/results/coldstart.csv] [--workdir DIR]
+               [--variant NAME='[fetch]\nkey = value' ...]
+
+A contender "ours-<format>%NAME" runs our daemon with the --variant NAME's extra configuration
+(A/B of a setting in one run, e.g. --variant nonear='[fetch]\nnearby_files = "0B"').
 
 Every cold run has fresh podman storage, a fresh daemon store (or peer state), and a fresh
 slowlink proxy (shared/tools/slowlink.py) between podman/daemon and the registry, whose byte
@@ -100,7 +104,7 @@ class Podman:
 
 class Daemon:
     """Ours or the peer, mounted before the clock starts."""
-    def __init__(self, work, kind, registries_conf):
+    def __init__(self, work, kind, registries_conf, extra_config=""):
         self.root = tempfile.mkdtemp(prefix=f"{kind}-root-", dir=work)
         self.mnt = os.path.join(self.root, "mnt")
         os.makedirs(self.mnt)
@@ -112,7 +116,7 @@ class Daemon:
             cfg = os.path.join(self.root, "config.toml")
             with open(cfg, "w") as f:
                 f.write(f'[store]\nroot = "{self.root}/store"\n[registry]\nregistries_conf = "{registries_conf}"\n')
-                f.write(os.environ.get("BENCH_DAEMON_CONFIG", "").replace("\\n", "\n"))
+                f.write((os.environ.get("BENCH_DAEMON_CONFIG", "") + "\n" + extra_config).replace("\\n", "\n"))
             self.cfg = cfg
             self.proc = subprocess.Popen([SRS, "--config", cfg, "--log-level",
                                           os.environ.get("BENCH_LOG_LEVEL", "info"), self.mnt],
@@ -224,7 +228,7 @@ def push_images(work, reg, image, formats):
 
 # ---- one cold run ----
 
-def cold_run(work, reg, profile, contender, image, tag):
+def cold_run(work, reg, profile, contender, image, tag, variants):
     link = Link(reg.port, profile)
     host = f"127.0.0.1:{link.port}"
     ref = f"{host}/{tag}"
@@ -234,7 +238,7 @@ def cold_run(work, reg, profile, contender, image, tag):
     daemon = None
     try:
         if contender.startswith("ours"):
-            daemon = Daemon(work, "ours", regconf)
+            daemon = Daemon(work, "ours", regconf, variants.get(contender.partition("%")[2], ""))
         elif contender.startswith("peer"):
             daemon = Daemon(work, "peer", regconf)
         p = Podman(work, als=daemon.mnt if daemon else None, insecure=[host])
@@ -255,8 +259,29 @@ def cold_run(work, reg, profile, contender, image, tag):
             daemon.close()
         summary, nums = link.close()
     down = nums[1] if len(nums) > 1 else -1
-    return {"seconds": round(elapsed, 3), "ok": ok, "bytes_down": down, "detail": detail,
-            "status": status}
+    waited, wait_ms = stalls(status)
+    return {"seconds": round(elapsed, 3), "ok": ok, "bytes_down": down, "reads_waited": waited,
+            "wait_ms": wait_ms, "detail": detail, "status": status}
+
+def stalls(status_json):
+    """Reads that waited for the network, and their total wait (ms), from our status."""
+    if not status_json:
+        return "", ""
+    totals = [0, 0]
+    def walk(n):
+        if isinstance(n, dict):
+            totals[0] += n.get("readsWaited", 0) if isinstance(n.get("readsWaited", 0), int) else 0
+            totals[1] += n.get("readWaitMillis", 0) if isinstance(n.get("readWaitMillis", 0), int) else 0
+            for v in n.values():
+                walk(v)
+        elif isinstance(n, list):
+            for v in n:
+                walk(v)
+    try:
+        walk(json.loads(status_json))
+    except ValueError:
+        return "", ""
+    return totals[0], totals[1]
 
 def main():
     ap = argparse.ArgumentParser()
@@ -266,21 +291,23 @@ def main():
     ap.add_argument("--reps", type=int, default=5)
     ap.add_argument("--out", default=os.path.join(HERE, "results", "coldstart.csv"))
     ap.add_argument("--workdir", default=None)
+    ap.add_argument("--variant", action="append", default=[], help="NAME=TOML for ours-<fmt>%%NAME")
     a = ap.parse_args()
     work = a.workdir or tempfile.mkdtemp(prefix="srs-bench-")
     os.makedirs(os.path.dirname(a.out), exist_ok=True)
+    variants = dict(v.split("=", 1) for v in a.variant)
     reg = Registry(work)
     rows = []
     try:
         for image in a.images.split(","):
             contenders = a.contenders.split(",")
-            formats = sorted({c.split("-", 1)[1] for c in contenders})
+            formats = sorted({c.partition("%")[0].split("-", 1)[1] for c in contenders})
             tags = push_images(work, reg, image, formats)
             for profile in a.profiles.split(","):
                 for rep in range(a.reps):
                     for c in contenders:
-                        fmt = c.split("-", 1)[1]
-                        res = cold_run(work, reg, profile, c, image, tags[fmt])
+                        fmt = c.partition("%")[0].split("-", 1)[1]
+                        res = cold_run(work, reg, profile, c, image, tags[fmt], variants)
                         row = {"image": image, "profile": profile, "contender": c, "rep": rep, **res}
                         rows.append(row)
                         print(json.dumps({k: v for k, v in row.items() if k != "status"}), flush=True)
@@ -289,7 +316,8 @@ def main():
         if not a.workdir:
             shutil.rmtree(work, ignore_errors=True)
     with open(a.out, "w", newline="") as f:
-        w = csv.DictWriter(f, fieldnames=["image", "profile", "contender", "rep", "seconds", "ok", "bytes_down", "detail"])
+        w = csv.DictWriter(f, fieldnames=["image", "profile", "contender", "rep", "seconds", "ok", "bytes_down",
+                                           "reads_waited", "wait_ms", "detail"])
         w.writeheader()
         for r in rows:
             w.writerow({k: r[k] for k in w.fieldnames})

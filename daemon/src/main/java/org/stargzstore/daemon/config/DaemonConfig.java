@@ -34,6 +34,8 @@ public record DaemonConfig(
     long backgroundInflightBytes,
     boolean yieldToDemand,
     long smallFileBytes,
+    long nearbyBytes,
+    Duration backgroundQuiet,
     boolean prefetchEntrypoint,
     int maxDemandRequests,
     int maxBackgroundStreams,
@@ -55,7 +57,8 @@ public record DaemonConfig(
   private static final Map<String, Set<String>> KEYS = Map.of(
       "store", Set.of("root", "max_bytes", "fsync", "gc_interval", "release_grace"),
       "fetch", Set.of("prefetch", "background", "read_ahead", "merge_gap", "background_request",
-          "background_inflight", "yield_to_demand", "small_files_first", "prefetch_entrypoint", "max_demand_requests", "max_background_streams", "memory_cache",
+          "background_inflight", "yield_to_demand", "small_files_first", "nearby_files", "background_quiet",
+          "prefetch_entrypoint", "max_demand_requests", "max_background_streams", "memory_cache",
           "read_timeout", "resolve_timeout"),
       "fuse", Set.of("allow_other", "cache_timeout", "debug"),
       "registry", Set.of("registries_conf", "registries_conf_dir", "certs_dir", "auth_file",
@@ -109,12 +112,14 @@ public record DaemonConfig(
         fetch.size("memory_cache", "256MiB"),
         fetch.bool("prefetch", true),
         fetch.bool("background", true),
-        fetch.size("read_ahead", "512KiB"),
+        fetch.size("read_ahead", "128KiB"),
         fetch.size("merge_gap", "64KiB"),
         fetch.size("background_request", "256KiB"),
-        fetch.size("background_inflight", "768KiB"),
-        fetch.bool("yield_to_demand", true),
+        fetch.size("background_inflight", "1536KiB"),
+        fetch.bool("yield_to_demand", false),
         fetch.size("small_files_first", "64KiB"),
+        fetch.size("nearby_files", "4MiB"),
+        fetch.duration("background_quiet", "1s"),
         fetch.bool("prefetch_entrypoint", true),
         fetch.integer("max_demand_requests", 32),
         fetch.integer("max_background_streams", 4),
@@ -160,7 +165,7 @@ public record DaemonConfig(
     return new DaemonConfig(newRoot, cacheMaxBytes, fsync, gcInterval, releaseGrace,
         memoryCacheBytes, prefetch, background, readAheadBytes, mergeGapBytes,
         backgroundRequestBytes, backgroundInflightBytes, yieldToDemand, smallFileBytes,
-        prefetchEntrypoint, maxDemandRequests, maxBackgroundStreams,
+        nearbyBytes, backgroundQuiet, prefetchEntrypoint, maxDemandRequests, maxBackgroundStreams,
         readTimeout, resolveTimeout, allowOther, fuseCacheTimeout, fuseDebug, registriesConf,
         registriesConfDir, certsDir, authFile, platform, controlSocket);
   }
@@ -172,7 +177,7 @@ public record DaemonConfig(
 
   public FetchPolicy fetchPolicy() {
     return new FetchPolicy(readAheadBytes, mergeGapBytes, backgroundRequestBytes, prefetch,
-        background, yieldToDemand, smallFileBytes);
+        background, yieldToDemand, smallFileBytes, nearbyBytes);
   }
 
   public LayerStoreConfig layerStoreConfig() {

@@ -69,7 +69,7 @@ public final class Daemon implements AutoCloseable {
     resources.add(diskWriter::shutdown);
     ChunkCache cache = new ChunkCache(store.content, config.memoryCacheBytes(), diskWriter);
     FetchContext fetch = new FetchContext(cache, config.maxDemandRequests(),
-        config.maxBackgroundStreams(), config.backgroundInflightBytes());
+        config.maxBackgroundStreams(), config.backgroundInflightBytes(), config.backgroundQuiet());
     resources.add(fetch);
     layerStore = new LayerStore(source, store.opener, fetch, store.references, store.images,
         store.lock, config.layerStoreConfig());

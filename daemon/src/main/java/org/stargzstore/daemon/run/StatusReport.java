@@ -80,6 +80,8 @@ public final class StatusReport {
           l.put("bytesFetched", s.bytesFetched());
           l.put("requests", s.requests());
           l.put("demandRequests", s.demandFetches());
+          l.put("readsWaited", s.readsWaited());
+          l.put("readWaitMillis", s.readWaitMillis());
           l.put("chunksFetched", s.chunksFetched());
           l.put("verifyFailures", s.verifyFailures());
           l.put("complete", m.get().fetcher().isComplete());

@@ -2,11 +2,13 @@ package org.stargzstore.fs.fetch;
 
 /**
  * What the background fetches, in order of value across all layers: files a producer marked
- * (before a prefetch landmark), then small files (a miss on one costs a whole round trip for few
- * bytes), then everything else.
+ * (before a prefetch landmark), then small files next to the files containers just missed on
+ * (the next misses are most likely there), then small files (a miss on one costs a whole round
+ * trip for few bytes), then everything else.
  */
 enum BackgroundPhase {
   PRIORITIZED,
+  NEAR_READER,
   SMALL_FILES,
   EVERYTHING
 }

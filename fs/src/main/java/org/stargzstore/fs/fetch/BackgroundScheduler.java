@@ -19,8 +19,12 @@ final class BackgroundScheduler implements AutoCloseable {
   private final Thread[] workers;
   private int turn;
   private volatile boolean closed;
+  private final DemandGate gate;
+  private final long quietNanos;
 
-  BackgroundScheduler(int workers) {
+  BackgroundScheduler(int workers, DemandGate gate, java.time.Duration quiet) {
+    this.gate = gate;
+    this.quietNanos = quiet.toNanos();
     this.workers = new Thread[workers];
     for (int i = 0; i < workers; i++) {
       Thread t = new Thread(this::work, "fetch-background-" + (i + 1));
@@ -37,13 +41,20 @@ final class BackgroundScheduler implements AutoCloseable {
     }
   }
 
+  /** A layer has new work for a phase it had finished (workers may be waiting). */
+  void wake() {
+    synchronized (this) {
+      notifyAll();
+    }
+  }
+
   private void work() {
     while (!closed) {
       try {
         Optional<Planned> p = next();
         if (p.isEmpty()) {
           synchronized (this) {
-            wait(200);
+            wait(quietNanos > 0 ? Math.max(1, Math.min(200, quietNanos / 2_000_000)) : 200);
           }
           continue;
         }
@@ -64,7 +75,11 @@ final class BackgroundScheduler implements AutoCloseable {
     if (n == 0) {
       return Optional.empty();
     }
+    boolean quiet = quietNanos <= 0 || gate.nanosSinceDemand() >= quietNanos;
     for (BackgroundPhase phase : BackgroundPhase.values()) {
+      if (!quiet && (phase == BackgroundPhase.SMALL_FILES || phase == BackgroundPhase.EVERYTHING)) {
+        break;
+      }
       for (int k = 0; k < n; k++) {
         int idx = (turn + k) % n;
         LayerFetcher l = layers.get(idx);

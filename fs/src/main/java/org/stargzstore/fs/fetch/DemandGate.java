@@ -6,9 +6,27 @@ package org.stargzstore.fs.fetch;
  */
 public final class DemandGate {
   private int demandInFlight;
+  private long lastDemandNanos;
+  private boolean anyDemand;
 
   synchronized void enter() {
     demandInFlight++;
+    lastDemandNanos = System.nanoTime();
+    anyDemand = true;
+  }
+
+  /** A container's read or a prediction of it (entrypoint, read-ahead) went out just now. */
+  synchronized void noteActivity() {
+    lastDemandNanos = System.nanoTime();
+    anyDemand = true;
+  }
+
+  /** How long ago the last on-demand fetch started (0 while one runs; MAX_VALUE if none yet). */
+  synchronized long nanosSinceDemand() {
+    if (demandInFlight > 0) {
+      return 0;
+    }
+    return anyDemand ? System.nanoTime() - lastDemandNanos : Long.MAX_VALUE;
   }
 
   synchronized void leave() {

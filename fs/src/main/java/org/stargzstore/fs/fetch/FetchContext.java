@@ -28,11 +28,22 @@ public final class FetchContext implements AutoCloseable {
    */
   public FetchContext(ChunkCache cache, int maxDemandRequests, int maxBackgroundStreams,
       long backgroundInflightBytes) {
+    this(cache, maxDemandRequests, maxBackgroundStreams, backgroundInflightBytes,
+        java.time.Duration.ZERO);
+  }
+
+  /**
+   * @param backgroundQuiet the bulk of the background (small files, then everything) waits until
+   *     no container has missed for this long: while a container is starting, the link carries
+   *     what it reads, the neighbours of its misses and prioritized files only
+   */
+  public FetchContext(ChunkCache cache, int maxDemandRequests, int maxBackgroundStreams,
+      long backgroundInflightBytes, java.time.Duration backgroundQuiet) {
     this.cache = cache;
     this.backgroundBudget = new ByteBudget(backgroundInflightBytes);
     this.demandPool = new ThreadPoolExecutor(0, maxDemandRequests, 30, TimeUnit.SECONDS,
         new SynchronousQueue<>(), threads("fetch-demand"), new ThreadPoolExecutor.CallerRunsPolicy());
-    this.scheduler = new BackgroundScheduler(maxBackgroundStreams);
+    this.scheduler = new BackgroundScheduler(maxBackgroundStreams, gate, backgroundQuiet);
   }
 
   /** A bounded executor for store writes: when the disk lags, fetchers wait for it. */

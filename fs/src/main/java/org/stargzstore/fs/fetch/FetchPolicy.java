@@ -13,16 +13,20 @@ package org.stargzstore.fs.fetch;
  * @param yieldToDemand pause background streams while on-demand fetches are under way
  * @param smallFileBytes the background stream fetches files up to this size before the rest
  *     (0: blob order only)
+ * @param nearbyBytes when a container misses on a file, the background first fetches up to this
+ *     many compressed bytes of the small files in the same directory (interpreters and loaders
+ *     read many files of one directory one after another; 0: off)
  */
 public record FetchPolicy(long readAheadBytes, long mergeGapBytes, long backgroundRequestBytes,
-    boolean prefetch, boolean background, boolean yieldToDemand, long smallFileBytes) {
+    boolean prefetch, boolean background, boolean yieldToDemand, long smallFileBytes,
+    long nearbyBytes) {
 
   public static FetchPolicy defaults() {
-    return new FetchPolicy(512 << 10, 64 << 10, 256 << 10, true, true, true, 64 << 10);
+    return new FetchPolicy(128 << 10, 64 << 10, 256 << 10, true, true, false, 64 << 10, 4 << 20);
   }
 
   /** On demand only: what a read needs, nothing else (for tests and metered links). */
   public static FetchPolicy onDemandOnly() {
-    return new FetchPolicy(0, 0, 256 << 10, false, false, false, 0);
+    return new FetchPolicy(0, 0, 256 << 10, false, false, false, 0, 0);
   }
 }

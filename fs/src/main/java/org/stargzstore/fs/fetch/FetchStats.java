@@ -10,6 +10,8 @@ public final class FetchStats {
   final AtomicLong demandFetches = new AtomicLong();
   final AtomicLong verifyFailures = new AtomicLong();
   final AtomicLong fetchErrors = new AtomicLong();
+  final AtomicLong readsWaited = new AtomicLong();
+  final AtomicLong readWaitNanos = new AtomicLong();
 
   /** HTTP (or file) range requests issued. */
   public long requests() {
@@ -39,5 +41,15 @@ public final class FetchStats {
   /** Requests that failed (network, registry errors). */
   public long fetchErrors() {
     return fetchErrors.get();
+  }
+
+  /** Reads that found their chunks missing and waited for the network. */
+  public long readsWaited() {
+    return readsWaited.get();
+  }
+
+  /** Total time those reads waited, in milliseconds: the cold start's network stall. */
+  public long readWaitMillis() {
+    return readWaitNanos.get() / 1_000_000;
   }
 }

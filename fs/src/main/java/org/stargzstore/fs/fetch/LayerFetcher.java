@@ -48,6 +48,11 @@ public final class LayerFetcher implements AutoCloseable {
   private final long[] unitOffsets;
   private final FetchStats stats = new FetchStats();
   private final AtomicBoolean backgroundStarted = new AtomicBoolean();
+  /** Neighbours of missed files, set when the background starts (null: none). */
+  private DirectoryNeighbours neighbours;
+  /** Units near the container's recent misses, for the NEAR_READER phase. Guarded by this. */
+  private final java.util.ArrayDeque<Integer> nearQueue = new java.util.ArrayDeque<>();
+  private final java.util.BitSet nearQueued = new java.util.BitSet();
   private volatile boolean closed;
 
   /**
@@ -88,6 +93,7 @@ public final class LayerFetcher implements AutoCloseable {
   /** Blocks until {@code chunks} are cached (fetching what is missing), or fails. */
   public void ensure(List<Chunk> chunks, Duration timeout) throws IOException {
     CompletableFuture<Void> f = ensureAsync(chunks);
+    long waitStart = f.isDone() ? 0 : System.nanoTime();
     try {
       f.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
     } catch (ExecutionException e) {
@@ -102,6 +108,11 @@ public final class LayerFetcher implements AutoCloseable {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new InterruptedIOException("interrupted while fetching");
+    } finally {
+      if (waitStart != 0) {
+        stats.readsWaited.incrementAndGet();
+        stats.readWaitNanos.addAndGet(System.nanoTime() - waitStart);
+      }
     }
   }
 
@@ -128,6 +139,7 @@ public final class LayerFetcher implements AutoCloseable {
     TreeSet<Integer> wanted = new TreeSet<>();
     Set<Digest> seen = new HashSet<>();
     InFlightChunks.Claim[] existing = new InFlightChunks.Claim[1];
+    List<Chunk> missed = new ArrayList<>();
     for (Chunk c : chunks) {
       if (!seen.add(c.digest()) || ctx.cache().has(c)) {
         continue;
@@ -147,6 +159,7 @@ public final class LayerFetcher implements AutoCloseable {
         continue;
       }
       owned.put(c.digest(), mine);
+      missed.add(c);
       wanted.add(unitOf(c));
       waits.add(mine.done());
     }
@@ -165,11 +178,15 @@ public final class LayerFetcher implements AutoCloseable {
           submit(ahead);
         }
       }
+      if (priority == Priority.DEMAND) {
+        queueNeighbours(missed);
+      }
     }
     return CompletableFuture.allOf(waits.toArray(CompletableFuture[]::new));
   }
 
   private void submit(FetchJob job) {
+    ctx.gate().noteActivity();
     boolean holdsBackground = job.kind == FetchJob.Kind.DEMAND;
     if (holdsBackground) {
       ctx.gate().enter();
@@ -297,10 +314,18 @@ public final class LayerFetcher implements AutoCloseable {
     if ((!policy.prefetch() && !policy.background()) || !backgroundStarted.compareAndSet(false, true)) {
       return;
     }
+    // a layer opens when a container is about to start: its reads come first
+    ctx.gate().noteActivity();
     if (policy.prefetch()) {
       phases.put(BackgroundPhase.PRIORITIZED, new Cursor(prioritizedUnits(), false));
     }
     if (policy.background()) {
+      if (policy.nearbyBytes() > 0) {
+        DirectoryNeighbours n = DirectoryNeighbours.of(units, index);
+        synchronized (this) {
+          neighbours = n;
+        }
+      }
       if (policy.smallFileBytes() > 0) {
         phases.put(BackgroundPhase.SMALL_FILES, new Cursor(smallFileUnits(), true));
       }
@@ -331,7 +356,47 @@ public final class LayerFetcher implements AutoCloseable {
 
   /** True once every phase has issued everything it had (or the layer is closed). */
   synchronized boolean backgroundDone() {
-    return closed || phases.values().stream().allMatch(c -> c.exhausted);
+    return closed || (nearQueue.isEmpty() && phases.values().stream().allMatch(c -> c.exhausted));
+  }
+
+  /** After on-demand misses: queue the small files next to them for the NEAR_READER phase. */
+  private void queueNeighbours(List<Chunk> missed) {
+    boolean added = false;
+    synchronized (this) {
+      if (neighbours == null || closed) {
+        return;
+      }
+      for (Chunk c : missed) {
+        String dir = DirectoryNeighbours.directoryOf(c.fileName());
+        for (int u : neighbours.around(dir, unitOf(c), units, policy.nearbyBytes())) {
+          if (!nearQueued.get(u)) {
+            nearQueued.set(u);
+            nearQueue.add(u);
+            added = true;
+          }
+        }
+      }
+    }
+    if (added) {
+      ctx.scheduler().wake();
+    }
+  }
+
+  /** The next request of neighbours of recent misses, in the order they were queued. */
+  private Optional<FetchJob> planNearby() {
+    List<Unit> run = new ArrayList<>();
+    FetchJob job = new FetchJob(run, FetchJob.Kind.BACKGROUND);
+    while (!nearQueue.isEmpty()) {
+      Unit u = units.get(nearQueue.peekFirst());
+      if (!run.isEmpty() && !extends_(run, u)) {
+        break;
+      }
+      nearQueue.pollFirst();
+      if (claimFor(job, u)) {
+        run.add(u);
+      }
+    }
+    return run.isEmpty() ? Optional.empty() : Optional.of(job);
   }
 
   /**
@@ -340,6 +405,9 @@ public final class LayerFetcher implements AutoCloseable {
    * wrap around until a whole pass finds nothing left to fetch.
    */
   synchronized Optional<FetchJob> planBackground(BackgroundPhase phase) {
+    if (phase == BackgroundPhase.NEAR_READER) {
+      return closed ? Optional.empty() : planNearby();
+    }
     Cursor cur = phases.get(phase);
     if (cur == null || cur.exhausted || closed) {
       return Optional.empty();

@@ -83,7 +83,7 @@ class LayerFetcherTest {
 
   @Test
   void demandWithoutReadAheadFetchesExactlyTheUnit() throws IOException {
-    LayerFetcher f = fetcher(new FetchPolicy(0, 0, 256 << 10, false, false, false, 0));
+    LayerFetcher f = fetcher(new FetchPolicy(0, 0, 256 << 10, false, false, false, 0, 0));
     LayerEntry e = layer.index().entry("bin/rand-1048576").orElseThrow();
     Chunk c = e.chunks().get(3);
     f.ensure(List.of(c), Duration.ofSeconds(10));
@@ -93,7 +93,7 @@ class LayerFetcherTest {
 
   @Test
   void readAheadBringsFollowingUnitsWithinItsBudgetOnly() throws IOException {
-    LayerFetcher f = fetcher(new FetchPolicy(200_000, 0, 256 << 10, false, false, false, 0));
+    LayerFetcher f = fetcher(new FetchPolicy(200_000, 0, 256 << 10, false, false, false, 0, 0));
     LayerEntry e = layer.index().entry("bin/rand-1048576").orElseThrow();
     f.ensure(List.of(e.chunks().get(0)), Duration.ofSeconds(10));
     long deadline = System.currentTimeMillis() + 10_000;
@@ -112,7 +112,7 @@ class LayerFetcherTest {
 
   @Test
   void backgroundFetchesEveryChunkOnceInSmallRequests() throws Exception {
-    LayerFetcher f = fetcher(new FetchPolicy(0, 64 << 10, 128 << 10, true, true, true, 16 << 10));
+    LayerFetcher f = fetcher(new FetchPolicy(0, 64 << 10, 128 << 10, true, true, true, 16 << 10, 0));
     f.startBackground();
     long deadline = System.currentTimeMillis() + 30_000;
     while (!f.isComplete() && System.currentTimeMillis() < deadline) {
@@ -135,5 +135,40 @@ class LayerFetcherTest {
       ctx.cache().read(c, 0, b);
     }
     assertEquals(e.digest().orElseThrow(), Digest.of(b.array()));
+  }
+
+  @Test
+  void afterAMissItsDirectoryIsFetchedWhileTheBulkWaitsForQuiet() throws Exception {
+    // the bulk of the background (small files, then everything) waits for an hour of quiet,
+    // which never comes: only the missed file's neighbours may be fetched
+    ctx.close();
+    ctx = new FetchContext(new ChunkCache(ContentStore.open(new StoreLayout(root), false),
+        64 << 20, writer), 8, 2, 768 << 10, Duration.ofHours(1));
+    LayerFetcher f = fetcher(new FetchPolicy(0, 64 << 10, 256 << 10, false, true, false,
+        64 << 10, 4 << 20));
+    f.startBackground();
+    LayerEntry missed = layer.index().entry("bin/rand-4095").orElseThrow();
+    f.ensure(missed.chunks(), Duration.ofSeconds(10));
+    List<String> neighbours = List.of("bin/rand-1", "bin/rand-4096", "bin/rand-65535",
+        "bin/rand-65536", "bin/rand-65537", "bin/rand-1048576", "bin/suid");
+    long deadline = System.currentTimeMillis() + 10_000;
+    while (!neighbours.stream().allMatch(this::cached) && System.currentTimeMillis() < deadline) {
+      Thread.sleep(20);
+    }
+    for (String n : neighbours) {
+      assertTrue(cached(n), n + " (a neighbour of the miss) is cached");
+    }
+    Thread.sleep(300);
+    // other directories and files above the neighbour size limit are left to the bulk
+    for (String other : List.of("etc/hostname", "xattr/file", "opaque/kept",
+        "bin/rand-3145745")) {
+      assertTrue(!cached(other), other + " must wait for the bulk");
+    }
+  }
+
+  private boolean cached(String name) {
+    LayerEntry e = layer.index().entry(name).orElseThrow();
+    return e.chunks().stream().filter(c -> !c.zeros() && c.size() > 0)
+        .allMatch(c -> ctx.cache().has(c));
   }
 }
