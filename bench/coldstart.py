@@ -2,7 +2,7 @@
 """Cold-start benchmark: podman run of an image through a slow link, for each contender.
 
   coldstart.py --images python[,jdk,busybox] --profiles 50mbit-25ms[,100mbit-10ms,unshaped]
-               --contenders full-gzip,full-zstd,ours-estargz,...,peer-estargz [--reps 5]
+               --contenders full-gzip,full-zstd-podman,ours-estargz,...,peer-estargz-ref [--reps 5]
                [--out bench/results/coldstart.csv] [--workdir DIR]
                [--variant NAME='[fetch]\nkey = value' ...]
 

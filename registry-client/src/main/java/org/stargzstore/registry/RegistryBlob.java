@@ -388,20 +388,27 @@ public final class RegistryBlob {
             release();
           }
           return n;
-        } catch (RegistryException e) {
-          release();
-          throw e;
         } catch (IOException e) {
-          release();
-          if (!RetryInterceptor.isTransient(e)
-              || ++failures >= access.caller().policy().maxAttempts()) {
-            throw new RegistryNetworkException(action(what) + ": "
-                + NetworkErrors.describe(e), e);
-          }
-          access.stats().onRetry();
-          pause(access.caller().policy().backoff(failures));
+          recover(e, what); // throws unless the request may be resumed
         }
       }
+    }
+
+    /**
+     * After a failed open or read: drops the response, then rethrows registry errors and
+     * failures that are not transient or have happened too often; otherwise waits to resume.
+     */
+    private void recover(IOException e, String what) throws IOException {
+      release();
+      if (e instanceof RegistryException) {
+        throw e;
+      }
+      if (!RetryInterceptor.isTransient(e)
+          || ++failures >= access.caller().policy().maxAttempts()) {
+        throw new RegistryNetworkException(action(what) + ": " + NetworkErrors.describe(e), e);
+      }
+      access.stats().onRetry();
+      pause(access.caller().policy().backoff(failures));
     }
 
     @Override
@@ -425,18 +432,8 @@ public final class RegistryBlob {
             throw new EOFException(action(what) + ": body ended early");
           }
           return (int) buffered;
-        } catch (RegistryException e) {
-          release();
-          throw e;
         } catch (IOException e) {
-          release();
-          if (!RetryInterceptor.isTransient(e)
-              || ++failures >= access.caller().policy().maxAttempts()) {
-            throw new RegistryNetworkException(action(what) + ": "
-                + NetworkErrors.describe(e), e);
-          }
-          access.stats().onRetry();
-          pause(access.caller().policy().backoff(failures));
+          recover(e, what); // throws unless the request may be resumed
         }
       }
     }

@@ -21,6 +21,7 @@ import org.stargzstore.registry.manifest.Descriptor;
 import org.stargzstore.registry.manifest.ImageManifest;
 import org.stargzstore.registry.manifest.ManifestJson;
 import org.stargzstore.registry.manifest.MediaTypes;
+import org.stargzstore.testkit.PodmanSandbox;
 import org.stargzstore.testkit.ExternalTools;
 import org.stargzstore.testkit.RegistryServer;
 import org.stargzstore.testkit.Shared;
@@ -38,7 +39,7 @@ class PodmanInteropTest {
 
   private static Path work;
   private static Path root;
-  private static PodmanCli podman;
+  private static PodmanSandbox podman;
   private static RegistryClient client;
 
   @BeforeAll
@@ -53,7 +54,7 @@ class PodmanInteropTest {
     Files.createSymbolicLink(root.resolve("bin/sh"), Path.of("busybox"));
     Files.createSymbolicLink(root.resolve("bin/cat"), Path.of("busybox"));
     Files.writeString(root.resolve("etc/greeting"), "hello from stargz-registry-storage\n");
-    podman = PodmanCli.create(List.of(REGISTRY.hostPort()));
+    podman = PodmanSandbox.builder().driver("vfs").insecure(List.of(REGISTRY.hostPort())).create();
     client = TestSetup.insecureClient(work.resolve("client"), REGISTRY.hostPort());
   }
 
@@ -78,7 +79,7 @@ class PodmanInteropTest {
     Path tar = work.resolve(variant + ".tar");
     ExternalTools.run(List.of("python3", Shared.tool("corpus.py").toString(), "tree",
         tar.toString(), root.toString()), 120).requireSuccess();
-    podman.run("import", tar.toString(), "localhost/srs-interop:" + variant);
+    podman.ok("import", tar.toString(), "localhost/srs-interop:" + variant);
     return tar;
   }
 
@@ -95,7 +96,7 @@ class PodmanInteropTest {
   void zstdChunkedPushedByPodmanIsResolvedAndRead() throws Exception {
     String ref = REGISTRY.hostPort() + "/podman/zstd:1";
     variant("zstd");
-    podman.run("push", "--tls-verify=false", "--compression-format", "zstd:chunked",
+    podman.ok("push", "--tls-verify=false", "--compression-format", "zstd:chunked",
         "localhost/srs-interop:zstd", ref);
     ResolvedImage img = client.resolve(ImageReference.parse(ref));
     assertEquals(1, img.layers().size());
@@ -124,7 +125,7 @@ class PodmanInteropTest {
   void gzipPushedByPodmanIsResolvedAndRead() throws Exception {
     String ref = REGISTRY.hostPort() + "/podman/gzip:1";
     variant("gzip");
-    podman.run("push", "--tls-verify=false", "localhost/srs-interop:gzip", ref);
+    podman.ok("push", "--tls-verify=false", "localhost/srs-interop:gzip", ref);
     ResolvedImage img = client.resolve(ImageReference.parse(ref));
     Descriptor layer = img.layers().get(0);
     assertTrue(layer.mediaType().endsWith("gzip"), layer.mediaType());
@@ -153,11 +154,12 @@ class PodmanInteropTest {
         Map.of());
     Digest pushed = client.pushManifest(target, ManifestJson.write(m), MediaTypes.OCI_MANIFEST);
 
-    podman.run("pull", "--tls-verify=false", target.toString());
-    String digest = podman.run("image", "inspect", "--format", "{{.Digest}}",
-        target.toString()).output().trim();
+    podman.ok("pull", "--tls-verify=false", target.toString());
+    String digest = podman.ok("image", "inspect", "--format", "{{.Digest}}",
+        target.toString()).trim();
     assertEquals(pushed.toString(), digest);
-    String out = podman.runContainer(target.toString(), "/bin/cat", "/etc/greeting").output();
+    String out = podman.run(target.toString(), "/bin/cat", "/etc/greeting").requireSuccess()
+        .output();
     assertTrue(out.contains("hello from stargz-registry-storage"), out);
   }
 }

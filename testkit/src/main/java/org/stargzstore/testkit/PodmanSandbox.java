@@ -10,49 +10,110 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Runs the machine's real podman (4.3.1 here) against storage and registry configuration of its
- * own, so tests never touch the node's images or settings: a private graph root and run root,
- * optionally an additional layer store, insecure (plain HTTP) test registries, and the runc
- * wrapper that these VMs need ({@code shared/tools/no-rlimits/runc}).
+ * Runs the machine's real podman (4.3.1 here) against storage, registry and credential
+ * configuration of its own, so tests never touch the node's images or settings: a private graph
+ * root and run root (overlay, or vfs where nothing may stay mounted), optionally an additional
+ * layer store and partial (zstd:chunked) pulls, insecure (plain HTTP) test registries, an empty
+ * auth file, and the runc wrapper that these VMs need ({@code shared/tools/no-rlimits/runc}).
  */
 public final class PodmanSandbox implements AutoCloseable {
+  private static final long DEFAULT_TIMEOUT_SECONDS = 300;
+
   private final Path dir;
+  private final String driver;
   private final Path storageConf;
   private final Path registriesConf;
 
-  private PodmanSandbox(Path dir, Path storageConf, Path registriesConf) {
+  private PodmanSandbox(Path dir, String driver, Path storageConf, Path registriesConf) {
     this.dir = dir;
+    this.driver = driver;
     this.storageConf = storageConf;
     this.registriesConf = registriesConf;
   }
 
   /**
+   * An overlay sandbox.
+   *
    * @param additionalLayerStore a mounted layer store, or null for plain podman
    * @param insecureRegistries {@code host:port} of plain-HTTP registries podman may use
    */
   public static PodmanSandbox create(Path additionalLayerStore, List<String> insecureRegistries)
       throws IOException {
-    Path dir = Files.createTempDirectory("srs-podman-");
-    Path storageConf = dir.resolve("storage.conf");
-    StringBuilder s = new StringBuilder()
-        .append("[storage]\n")
-        .append("driver = \"overlay\"\n")
-        .append("graphroot = \"").append(dir.resolve("graph")).append("\"\n")
-        .append("runroot = \"").append(dir.resolve("run")).append("\"\n")
-        .append("[storage.options]\n");
-    if (additionalLayerStore != null) {
-      s.append("additionallayerstores = [\"").append(additionalLayerStore.toAbsolutePath())
-          .append(":ref\"]\n");
+    return builder().layerStore(additionalLayerStore).insecure(insecureRegistries).create();
+  }
+
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /** What a sandbox is made of; {@link #create} writes its configuration files. */
+  public static final class Builder {
+    private Path dir;
+    private String driver = "overlay";
+    private boolean partialPulls;
+    private Path layerStore;
+    private List<String> insecure = List.of();
+
+    private Builder() {}
+
+    /** Where the sandbox lives (created if missing); default: a new temporary directory. */
+    public Builder dir(Path v) {
+      dir = v;
+      return this;
     }
-    s.append("[storage.options.overlay]\nmountopt = \"nodev\"\n");
-    Files.writeString(storageConf, s.toString(), StandardCharsets.UTF_8);
-    Path registriesConf = dir.resolve("registries.conf");
-    StringBuilder r = new StringBuilder("unqualified-search-registries = []\n");
-    for (String reg : insecureRegistries) {
-      r.append("[[registry]]\nlocation = \"").append(reg).append("\"\ninsecure = true\n");
+
+    /** {@code overlay} (default) or {@code vfs} (works everywhere, nothing stays mounted). */
+    public Builder driver(String v) {
+      driver = v;
+      return this;
     }
-    Files.writeString(registriesConf, r.toString(), StandardCharsets.UTF_8);
-    return new PodmanSandbox(dir, storageConf, registriesConf);
+
+    /** Let containers/storage pull zstd:chunked layers partially (overlay only). */
+    public Builder partialPulls(boolean v) {
+      partialPulls = v;
+      return this;
+    }
+
+    /** A mounted additional layer store (ref-suffixed), or null for none. */
+    public Builder layerStore(Path v) {
+      layerStore = v;
+      return this;
+    }
+
+    /** {@code host:port} of plain-HTTP registries podman may use. */
+    public Builder insecure(List<String> v) {
+      insecure = List.copyOf(v);
+      return this;
+    }
+
+    public PodmanSandbox create() throws IOException {
+      Path d = dir == null ? Files.createTempDirectory("srs-podman-") : Files.createDirectories(dir);
+      StringBuilder s = new StringBuilder()
+          .append("[storage]\n")
+          .append("driver = \"").append(driver).append("\"\n")
+          .append("graphroot = \"").append(d.resolve("graph")).append("\"\n")
+          .append("runroot = \"").append(d.resolve("run")).append("\"\n")
+          .append("[storage.options]\n");
+      if (layerStore != null) {
+        s.append("additionallayerstores = [\"").append(layerStore.toAbsolutePath())
+            .append(":ref\"]\n");
+      }
+      s.append("pull_options = {enable_partial_images = \"").append(partialPulls)
+          .append("\", use_hard_links = \"false\"}\n");
+      if (driver.equals("overlay")) {
+        s.append("[storage.options.overlay]\nmountopt = \"nodev\"\n");
+      }
+      Path storageConf = d.resolve("storage.conf");
+      Files.writeString(storageConf, s.toString(), StandardCharsets.UTF_8);
+      StringBuilder r = new StringBuilder("unqualified-search-registries = []\n");
+      for (String reg : insecure) {
+        r.append("[[registry]]\nlocation = \"").append(reg).append("\"\ninsecure = true\n");
+      }
+      Path registriesConf = d.resolve("registries.conf");
+      Files.writeString(registriesConf, r.toString(), StandardCharsets.UTF_8);
+      Files.writeString(d.resolve("auth.json"), "{\"auths\":{}}\n", StandardCharsets.UTF_8);
+      return new PodmanSandbox(d, driver, storageConf, registriesConf);
+    }
   }
 
   public Path dir() {
@@ -64,7 +125,12 @@ public final class PodmanSandbox implements AutoCloseable {
     return Shared.tool("no-rlimits/runc");
   }
 
-  /** Runs {@code podman ARGS} with this sandbox's configuration. */
+  /** Runs {@code podman ARGS} with this sandbox's configuration (combined output). */
+  public ExternalTools.Result podman(String... args) throws IOException {
+    return podman(DEFAULT_TIMEOUT_SECONDS, args);
+  }
+
+  /** Runs {@code podman ARGS} with this sandbox's configuration (combined output). */
   public ExternalTools.Result podman(long timeoutSeconds, String... args) throws IOException {
     List<String> cmd = new ArrayList<>(List.of("podman", "--cgroup-manager", "cgroupfs",
         "--events-backend", "file"));
@@ -75,6 +141,8 @@ public final class PodmanSandbox implements AutoCloseable {
     env.put("CONTAINERS_REGISTRIES_CONF", registriesConf.toString());
     env.put("XDG_CONFIG_HOME", dir.resolve("config").toString());
     env.put("XDG_DATA_HOME", dir.resolve("data").toString());
+    env.put("XDG_RUNTIME_DIR", Files.createDirectories(dir.resolve("xdg-run")).toString());
+    env.put("REGISTRY_AUTH_FILE", dir.resolve("auth.json").toString());
     Process p = pb.start();
     p.getOutputStream().close();
     byte[] out = p.getInputStream().readAllBytes();
@@ -90,21 +158,32 @@ public final class PodmanSandbox implements AutoCloseable {
     return new ExternalTools.Result(p.exitValue(), new String(out, StandardCharsets.UTF_8));
   }
 
+  /** {@code podman ARGS}, its output; fails with that output unless podman exits 0. */
+  public String ok(String... args) throws IOException {
+    return podman(args).requireSuccess().output();
+  }
+
   /** {@code podman run --rm --runtime WRAPPER IMAGE CMD...}. */
   public ExternalTools.Result run(String image, String... command) throws IOException {
     List<String> args = new ArrayList<>(List.of("run", "--rm", "--network", "none",
         "--runtime", runtime().toString(), image));
     args.addAll(List.of(command));
-    return podman(300, args.toArray(String[]::new));
+    return podman(args.toArray(String[]::new));
   }
 
-  /** Removes everything podman stored (unmounting its overlay mounts first). */
+  /**
+   * Removes what podman stored and deletes the sandbox. An overlay sandbox is reset (which
+   * unmounts its storage); a vfs one needs no reset, which would also remove podman networks.
+   */
   @Override
   public void close() {
     try {
       podman(120, "rm", "-a", "-f");
+      podman(120, "image", "unmount", "--all");
       podman(120, "rmi", "-a", "-f");
-      podman(60, "system", "reset", "-f");
+      if (driver.equals("overlay")) {
+        podman(60, "system", "reset", "-f");
+      }
     } catch (IOException e) {
       // best effort
     }

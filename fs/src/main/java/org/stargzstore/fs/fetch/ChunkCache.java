@@ -16,6 +16,8 @@ import org.stargzstore.fs.store.ContentStore;
 /**
  * Verified chunks: recently fetched ones in memory (so a reader never waits for the disk write),
  * all of them in the content store. Only verified bytes ever enter; a zero chunk needs no storage.
+ * A chunk whose store write is still queued is held until the write ends: the memory cache may
+ * evict (or refuse to admit) an entry at once, and the chunk must stay readable in between.
  */
 public final class ChunkCache {
   private static final Logger LOG = Logger.getLogger(ChunkCache.class.getName());
@@ -24,6 +26,9 @@ public final class ChunkCache {
   private final Cache<Digest, byte[]> memory;
   private final Executor diskWriter;
   private final AtomicBoolean warnedDiskFull = new AtomicBoolean();
+  /** Chunks whose store write has not finished yet. */
+  private final java.util.concurrent.ConcurrentHashMap<Digest, byte[]> unwritten =
+      new java.util.concurrent.ConcurrentHashMap<>();
 
   /**
    * @param memoryBytes bound of the in-memory part
@@ -45,7 +50,7 @@ public final class ChunkCache {
   /** True if the chunk can be read without fetching. */
   public boolean has(Chunk c) {
     return c.zeros() || c.size() == 0 || memory.getIfPresent(c.digest()) != null
-        || store.contains(c.digest());
+        || unwritten.containsKey(c.digest()) || store.contains(c.digest());
   }
 
   /**
@@ -67,6 +72,9 @@ public final class ChunkCache {
       return want;
     }
     byte[] mem = memory.getIfPresent(c.digest());
+    if (mem == null) {
+      mem = unwritten.get(c.digest());
+    }
     if (mem != null) {
       dst.put(mem, (int) offsetInChunk, want);
       return want;
@@ -89,8 +97,10 @@ public final class ChunkCache {
   /** Adds verified chunk bytes: to memory now, to the store in the background. */
   public void put(Chunk c, byte[] verified) {
     Digest d = c.digest();
+    unwritten.put(d, verified);
     memory.put(d, verified);
-    diskWriter.execute(() -> {
+    try {
+      diskWriter.execute(() -> {
       try {
         store.put(d, verified, 0, verified.length);
       } catch (IOException e) {
@@ -98,8 +108,13 @@ public final class ChunkCache {
           LOG.log(Level.WARNING, "cannot write to the local store (" + e.getMessage()
               + "): chunks are served from memory and the network until it has room again", e);
         }
+      } finally {
+        unwritten.remove(d, verified);
       }
     });
+    } catch (java.util.concurrent.RejectedExecutionException e) {
+      unwritten.remove(d, verified); // shutting down: memory only
+    }
   }
 
   /** Forgets a chunk in memory (the store copy stays); used when a stored copy proved corrupt. */

@@ -6,14 +6,13 @@ import okhttp3.Request;
 import okhttp3.Response;
 import org.stargzstore.registry.BlobContent;
 import org.stargzstore.registry.errors.RegistryProtocolException;
-import org.stargzstore.registry.http.RegistryOperation;
 
 /**
  * {@code PATCH UPLOAD_URL} with one chunk of a chunked upload ({@code Content-Range:
  * START-END}); the answer's {@code Range} must confirm everything up to the chunk's end, and its
  * {@code Location} is where the next chunk goes.
  */
-public final class UploadChunk implements RegistryOperation<HttpUrl> {
+public final class UploadChunk extends UploadStep<HttpUrl> {
   private final String image;
   private final HttpUrl location;
   private final BlobContent content;
@@ -45,16 +44,6 @@ public final class UploadChunk implements RegistryOperation<HttpUrl> {
   @Override
   public boolean accepts(int status) {
     return status == 202;
-  }
-
-  @Override
-  public boolean followRedirects() {
-    return false;
-  }
-
-  @Override
-  public boolean retryOnBodyFailure() {
-    return false;
   }
 
   @Override

@@ -7,13 +7,12 @@ import okhttp3.RequestBody;
 import okhttp3.Response;
 import org.stargzstore.registry.BlobContent;
 import org.stargzstore.registry.errors.RegistryDigestMismatchException;
-import org.stargzstore.registry.http.RegistryOperation;
 
 /**
  * {@code PUT UPLOAD_URL?digest=DIGEST}: closes an upload, with the whole content (monolithic) or
  * nothing (after chunks). The registry verifies the digest; we check the one it reports back.
  */
-public final class UploadFinish implements RegistryOperation<Void> {
+public final class UploadFinish extends UploadStep<Void> {
   private final String image;
   private final HttpUrl location;
   private final BlobContent content;
@@ -43,16 +42,6 @@ public final class UploadFinish implements RegistryOperation<Void> {
   @Override
   public boolean accepts(int status) {
     return status == 201 || status == 204;
-  }
-
-  @Override
-  public boolean followRedirects() {
-    return false;
-  }
-
-  @Override
-  public boolean retryOnBodyFailure() {
-    return false;
   }
 
   @Override

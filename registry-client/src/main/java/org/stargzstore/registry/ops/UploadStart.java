@@ -7,14 +7,13 @@ import okhttp3.RequestBody;
 import okhttp3.Response;
 import org.stargzstore.estargz.Digest;
 import org.stargzstore.registry.errors.RegistryProtocolException;
-import org.stargzstore.registry.http.RegistryOperation;
 
 /**
  * {@code POST /v2/NAME/blobs/uploads/}, optionally asking to mount {@code digest} from another
  * repository of the same registry ({@code ?mount=DIGEST&from=REPO}): 201 means mounted, 202
  * gives the upload URL.
  */
-public final class UploadStart implements RegistryOperation<UploadSession> {
+public final class UploadStart extends UploadStep<UploadSession> {
   private final String image;
   private final String repository;
   private final Digest digest;
@@ -46,16 +45,6 @@ public final class UploadStart implements RegistryOperation<UploadSession> {
   @Override
   public boolean accepts(int status) {
     return status == 201 || status == 202;
-  }
-
-  @Override
-  public boolean followRedirects() {
-    return false;
-  }
-
-  @Override
-  public boolean retryOnBodyFailure() {
-    return false;
   }
 
   @Override

@@ -21,6 +21,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.stargzstore.estargz.writer.EstargzWriter;
 import org.stargzstore.estargz.writer.LayerWriteResult;
+import org.stargzstore.testkit.PodmanSandbox;
 import org.stargzstore.testkit.ImagePush;
 import org.stargzstore.testkit.RegistryServer;
 import org.stargzstore.testkit.TarCorpus;
@@ -60,7 +61,7 @@ class PodmanPullTest {
     }
     base = new ImagePush.Layer(baseBlob, LayerWriteResult.MEDIA_TYPE_GZIP, Map.of(),
         ZstdTestSupport.sha256(baseTar));
-    vfs = new PodmanSandbox(dir.resolve("podman-vfs"), "vfs", false);
+    vfs = PodmanSandbox.builder().dir(dir.resolve("podman-vfs")).driver("vfs").create();
   }
 
   @AfterAll
@@ -107,7 +108,8 @@ class PodmanPullTest {
     assertEquals("[" + base.diffId() + " " + r.diffId() + "]",
         vfs.ok("image", "inspect", "--format", "{{.RootFS.Layers}}", ref).trim());
     // (not /etc/hostname: podman mounts its own over it)
-    assertEquals("kept in opaque dir\n", vfs.run(ref, "cat", "/opaque/kept"));
+    assertEquals("kept in opaque dir\n",
+        vfs.run(ref, "cat", "/opaque/kept").requireSuccess().output());
     Map<String, String> want = new LinkedHashMap<>();
     for (TarMembers.Entry e : TarMembers.of(edge)) {
       if (e.type() == '-' && (e.name().startsWith("bin/rand-") || e.name().startsWith("unicode/")
@@ -118,7 +120,8 @@ class PodmanPullTest {
     List<String> cmd = new ArrayList<>(List.of("sha256sum"));
     cmd.addAll(want.keySet());
     Map<String, String> got = new LinkedHashMap<>();
-    for (String line : vfs.run(ref, cmd.toArray(String[]::new)).split("\n")) {
+    String listing = vfs.run(ref, cmd.toArray(String[]::new)).requireSuccess().output();
+    for (String line : listing.split("\n")) {
       String[] parts = line.split(" {2}", 2);
       got.put(parts[1], parts[0]);
     }
@@ -151,7 +154,8 @@ class PodmanPullTest {
     new ImagePush(REGISTRY.baseUri()).push("tools", "ours", List.of(new ImagePush.Layer(blob,
         r.mediaType(), r.annotations(), r.diffId().toString())), List.of("/busybox", "sh"));
 
-    try (PodmanSandbox overlay = new PodmanSandbox(dir.resolve("podman-overlay"), "overlay", true)) {
+    try (PodmanSandbox overlay = PodmanSandbox.builder().dir(dir.resolve("podman-overlay"))
+        .partialPulls(true).create()) {
       var pull = overlay.podman("--log-level=debug", "pull", "--tls-verify=false", ref);
       assumeTrue(pull.exitCode() == 0 || !pull.output().contains("overlay"),
           "overlay storage is not available here: " + pull.output());

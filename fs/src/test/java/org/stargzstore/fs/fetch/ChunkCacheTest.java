@@ -1,0 +1,60 @@
+package org.stargzstore.fs.fetch;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.ByteBuffer;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.stargzstore.estargz.Digest;
+import org.stargzstore.estargz.layer.Chunk;
+import org.stargzstore.fs.store.ContentStore;
+import org.stargzstore.fs.store.StoreLayout;
+
+/**
+ * A chunk stays readable between its fetch and its store write, whatever the memory cache does:
+ * reading more than the memory budget of large chunks while the disk lags once made reads fail
+ * with EIO (the memory cache refused the new entries, the store did not have them yet).
+ */
+class ChunkCacheTest {
+  @TempDir Path root;
+
+  @Test
+  void aChunkWhoseStoreWriteIsQueuedIsStillReadable() throws Exception {
+    ContentStore store = ContentStore.open(new StoreLayout(root), false);
+    List<Runnable> queuedWrites = new ArrayList<>();
+    // a memory budget smaller than one chunk (nothing stays there) and a disk that has not
+    // written anything yet
+    ChunkCache cache = new ChunkCache(store, 1024, queuedWrites::add);
+    Random rnd = new Random(3);
+    List<Chunk> chunks = new ArrayList<>();
+    List<byte[]> data = new ArrayList<>();
+    for (int i = 0; i < 8; i++) {
+      byte[] b = new byte[256 << 10];
+      rnd.nextBytes(b);
+      Digest d = Digest.of(b);
+      Chunk c = new Chunk("f" + i, 0, b.length, 0, 1, 0, d, false);
+      cache.put(c, b);
+      chunks.add(c);
+      data.add(b);
+    }
+    for (int i = 0; i < chunks.size(); i++) {
+      assertTrue(cache.has(chunks.get(i)));
+      ByteBuffer dst = ByteBuffer.allocate(data.get(i).length);
+      assertEquals(data.get(i).length, cache.read(chunks.get(i), 0, dst));
+      assertArrayEquals(data.get(i), dst.array());
+    }
+    queuedWrites.forEach(Runnable::run);
+    for (int i = 0; i < chunks.size(); i++) {
+      assertTrue(store.contains(chunks.get(i).digest()), "written to the store");
+      ByteBuffer dst = ByteBuffer.allocate(data.get(i).length);
+      cache.read(chunks.get(i), 0, dst);
+      assertArrayEquals(data.get(i), dst.array());
+    }
+  }
+}
