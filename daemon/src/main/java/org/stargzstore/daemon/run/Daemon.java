@@ -71,7 +71,13 @@ public final class Daemon implements AutoCloseable {
     FetchContext fetch = new FetchContext(cache, config.maxDemandRequests(),
         config.maxBackgroundStreams(), config.backgroundInflightBytes(), config.backgroundQuiet());
     resources.add(fetch);
-    layerStore = new LayerStore(source, store.opener, fetch, store.references, store.images,
+    WarmupImageSource warmSource = null;
+    try {
+      warmSource = Warmup.source(source, store.layout.tmpDir());
+    } catch (IOException | RuntimeException e) {
+      LOG.fine(() -> "no warm-up image: " + e);
+    }
+    layerStore = new LayerStore(warmSource != null ? warmSource : source, store.opener, fetch, store.references, store.images,
         store.lock, config.layerStoreConfig());
     resources.add(layerStore);
     GarbageCollector gc = store.collector(config, layerStore::loadedLayerDigests);
@@ -93,6 +99,11 @@ public final class Daemon implements AutoCloseable {
     mount = FuseMount.mount(layerStore.root(), mountPoint,
         new MountOptions(config.allowOther(), config.fuseCacheTimeout(), config.fuseDebug()));
     resources.add(mount);
+    // before the daemon reports ready: the first container should not pay for a cold JVM
+    Warmup.run(store.layout.tmpDir());
+    if (warmSource != null) {
+      Warmup.throughMount(mount.mountPoint(), warmSource);
+    }
     // the control socket answers only once the mount is up: it doubles as a readiness signal
     control = ControlServer.start(config.controlSocketPath(), Map.of(
         "status", req -> StatusReport.of(layerStore),
@@ -102,10 +113,6 @@ public final class Daemon implements AutoCloseable {
         "verify", req -> StoreReports.verify(StoreVerifier.verify(store.content)),
         "credentials", req -> acceptCredentials(req, credentials)));
     resources.add(control);
-    Thread warm = new Thread(() -> Warmup.run(store.layout.tmpDir()), "warm-up");
-    warm.setDaemon(true);
-    warm.setPriority(Thread.MIN_PRIORITY);
-    warm.start();
     LOG.info(() -> "serving layers at " + mount.mountPoint() + " (store " + store.layout.root()
         + ", cache budget " + ByteSize.format(config.cacheMaxBytes()) + ", control socket "
         + control.path() + ")");

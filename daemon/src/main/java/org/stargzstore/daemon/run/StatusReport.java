@@ -32,6 +32,9 @@ public final class StatusReport {
     root.put("ok", true);
     ArrayNode images = root.putArray("images");
     for (MountedImage img : store.images()) {
+      if (img.reference().equals(WarmupImageSource.REFERENCE)) {
+        continue; // the daemon's own warm-up, not a user's image
+      }
       if (onlyImage != null && !onlyImage.isEmpty() && !img.reference().equals(onlyImage)) {
         continue;
       }
@@ -59,6 +62,9 @@ public final class StatusReport {
     ArrayNode images = root.putArray("images");
     Map<org.stargzstore.estargz.Digest, References.LayerRefs> refs = store.references().snapshot();
     for (MountedImage img : store.images()) {
+      if (img.reference().equals(WarmupImageSource.REFERENCE)) {
+        continue; // the daemon's own warm-up, not a user's image
+      }
       ObjectNode i = images.addObject();
       i.put("reference", img.reference());
       i.put("directory", img.directoryName());

@@ -15,7 +15,11 @@ import org.stargzstore.estargz.Digest;
 import org.stargzstore.estargz.io.FileRangeSource;
 import org.stargzstore.estargz.layer.LayerEntry;
 import org.stargzstore.estargz.layer.LayerReader;
+import org.stargzstore.estargz.writer.LayerWriteResult;
+import org.stargzstore.fs.als.ImageDirectoryName;
+import org.stargzstore.fs.als.ImageSource;
 import org.stargzstore.fs.als.LayerInfoJson;
+import org.stargzstore.fs.als.ResolvedImage;
 import org.stargzstore.fs.tree.InodeNumbers;
 import org.stargzstore.fs.tree.LayerTree;
 import org.stargzstore.zstdchunked.LayerFormats;
@@ -65,16 +69,84 @@ final class Warmup {
   private static byte[] tinyTar() throws IOException {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     try (TarArchiveOutputStream t = new TarArchiveOutputStream(out)) {
-      for (String name : List.of("etc/", "etc/hostname", "etc/motd")) {
+      for (String name : List.of("etc/", "etc/hostname", "etc/motd", "bin/", "bin/tool")) {
         TarArchiveEntry e = new TarArchiveEntry(name);
         byte[] data = name.endsWith("/") ? new byte[0]
-            : ("warm-up " + name + "\n").getBytes(StandardCharsets.UTF_8);
+            : ("warm-up " + name + "\n").repeat(name.equals("bin/tool") ? 4000 : 1)
+                .getBytes(StandardCharsets.UTF_8);
         e.setSize(data.length);
         t.putArchiveEntry(e);
         t.write(data);
         t.closeArchiveEntry();
       }
+      TarArchiveEntry link = new TarArchiveEntry("bin/link", TarArchiveEntry.LF_SYMLINK);
+      link.setLinkName("tool");
+      t.putArchiveEntry(link);
+      t.closeArchiveEntry();
     }
     return out.toByteArray();
+  }
+
+  /**
+   * The warm-up image: the tiny layer as eStargz (in {@code tmpDir}), for
+   * {@link WarmupImageSource}; its container would run {@code /bin/tool}.
+   */
+  static WarmupImageSource source(ImageSource delegate, Path tmpDir) throws IOException {
+    byte[] tar = tinyTar();
+    Path blob = tmpDir.resolve("warmup-image.blob");
+    LayerWriteResult r = LayerConversion.builder(LayerConversion.Format.ESTARGZ).build()
+        .convert(new ByteArrayInputStream(tar), "warmup", blob);
+    String config = "{\"architecture\":\"amd64\",\"os\":\"linux\",\"config\":"
+        + "{\"Entrypoint\":[\"/bin/tool\"]},\"rootfs\":{\"type\":\"layers\","
+        + "\"diff_ids\":[\"" + r.diffId() + "\"]}}";
+    byte[] cfg = config.getBytes(StandardCharsets.UTF_8);
+    String manifest = "{\"schemaVersion\":2,\"mediaType\":"
+        + "\"application/vnd.oci.image.manifest.v1+json\",\"config\":{\"mediaType\":"
+        + "\"application/vnd.oci.image.config.v1+json\",\"digest\":\"" + Digest.of(cfg)
+        + "\",\"size\":" + cfg.length + "},\"layers\":[]}";
+    byte[] man = manifest.getBytes(StandardCharsets.UTF_8);
+    ResolvedImage image = new ResolvedImage(WarmupImageSource.REFERENCE, Digest.of(man), man,
+        Digest.of(cfg), cfg, List.of(r.toDescriptor()), List.of(r.diffId()));
+    return new WarmupImageSource(delegate, image, blob);
+  }
+
+  /**
+   * Looks up, lists and reads the warm-up image through the mounted file system the way podman
+   * and a container do (lookup, info, use, readdir, stat, readlink, read, release), so the
+   * first real container does not pay for the JIT. Best effort: failures are only logged.
+   */
+  static void throughMount(Path mountPoint, WarmupImageSource source) {
+    long t0 = System.nanoTime();
+    try {
+      ResolvedImage image = source.resolve(WarmupImageSource.REFERENCE);
+      Path layer = mountPoint.resolve(ImageDirectoryName.encode(WarmupImageSource.REFERENCE))
+          .resolve(image.layers().get(0).digest().toString());
+      for (int round = 0; round < 3; round++) {
+        Files.readAllBytes(layer.resolve("info"));
+        try {
+          Files.createFile(layer.resolve("use"));
+        } catch (IOException expected) {
+          // the protocol answers ENOENT once the reference is taken
+        }
+        try (var walk = Files.walk(layer.resolve("diff"))) {
+          for (Path p : (Iterable<Path>) walk::iterator) {
+            if (Files.isSymbolicLink(p)) {
+              Files.readSymbolicLink(p);
+            } else if (Files.isRegularFile(p)) {
+              Files.readAllBytes(p);
+            }
+          }
+        }
+        try {
+          Files.delete(layer);
+        } catch (IOException expected) {
+          // released: the protocol answers ENOENT
+        }
+      }
+      LOG.fine(() -> "warmed up through the mount in " + (System.nanoTime() - t0) / 1_000_000
+          + " ms");
+    } catch (IOException | RuntimeException e) {
+      LOG.fine(() -> "warm-up through the mount skipped: " + e);
+    }
   }
 }

@@ -1,0 +1,47 @@
+package org.stargzstore.daemon.run;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import org.stargzstore.estargz.io.FileRangeSource;
+import org.stargzstore.estargz.layer.LayerDescriptor;
+import org.stargzstore.fs.als.ImageSource;
+import org.stargzstore.fs.als.ResolvedImage;
+import org.stargzstore.fs.fetch.BlobSource;
+
+/**
+ * The daemon's image source plus one local image under a reserved reference ({@code .invalid}
+ * cannot be a registry host), which the warm-up reads through the real mount before the daemon
+ * reports ready: the first container of a fresh daemon then finds FUSE callbacks, the layer
+ * store and the fetch path already compiled instead of paying for it in its start-up.
+ */
+final class WarmupImageSource implements ImageSource {
+  static final String REFERENCE = "warmup.invalid/stargz-registry-storage/warmup:1";
+
+  private final ImageSource delegate;
+  private final ResolvedImage image;
+  private final Path blob;
+
+  WarmupImageSource(ImageSource delegate, ResolvedImage image, Path blob) {
+    this.delegate = delegate;
+    this.image = image;
+    this.blob = blob;
+  }
+
+  @Override
+  public String normalize(String reference) {
+    return REFERENCE.equals(reference) ? reference : delegate.normalize(reference);
+  }
+
+  @Override
+  public ResolvedImage resolve(String reference) throws IOException {
+    return REFERENCE.equals(reference) ? image : delegate.resolve(reference);
+  }
+
+  @Override
+  public BlobSource openBlob(ResolvedImage resolved, LayerDescriptor layer) throws IOException {
+    if (REFERENCE.equals(resolved.reference())) {
+      return BlobSource.of(FileRangeSource.open(blob));
+    }
+    return delegate.openBlob(resolved, layer);
+  }
+}
