@@ -33,6 +33,12 @@ public record EntryFacts(String name, String type, long mode, long uid, long gid
         xattrs, digest, "", "");
   }
 
+  /** The same facts with another modification time. */
+  public EntryFacts withMtime(long seconds) {
+    return new EntryFacts(name, type, mode, uid, gid, size, seconds, linkName, devMajor, devMinor,
+        xattrs, digest, userName, groupName);
+  }
+
   /** The same facts with {@code xattrs} replaced. */
   public EntryFacts withXattrs(Map<String, String> x) {
     return new EntryFacts(name, type, mode, uid, gid, size, mtime, linkName, devMajor, devMinor,

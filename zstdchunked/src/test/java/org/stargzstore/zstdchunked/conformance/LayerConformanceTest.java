@@ -244,8 +244,11 @@ abstract class LayerConformanceTest {
     Map<String, EntryFacts> a = normalise(s, actual);
     a.replaceAll((n, f) -> {
       EntryFacts want = e.get(n);
-      return want != null && want.userName().isEmpty() && want.groupName().isEmpty()
+      EntryFacts got = want != null && want.userName().isEmpty() && want.groupName().isEmpty()
           ? f.withoutOwnerNames() : f;
+      // a TOC keeps whole seconds; the reference producer rounds a sub-second mtime (a file
+      // created by a package install, say) to the nearest second where a tar header truncates
+      return want != null && got.mtime() == want.mtime() + 1 ? got.withMtime(want.mtime()) : got;
     });
     List<String> diff = TarListing.diff(e, a);
     assertTrue(diff.isEmpty(), s + ": " + diff.size() + " differences:\n"
