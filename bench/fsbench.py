@@ -49,6 +49,7 @@ import argparse, base64, csv, io, json, os, random, shutil, signal, statistics, 
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
+sys.dont_write_bytecode = True  # no bench/__pycache__ from importing coldstart
 from coldstart import Registry, Daemon, SRS, SHARED, run  # noqa: E402
 
 MTIME = 1700000000
