@@ -9,6 +9,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 import jnr.ffi.Pointer;
+import jnr.ffi.Struct;
 import jnr.ffi.types.off_t;
 import jnr.ffi.types.size_t;
 import ru.serce.jnrfuse.FuseFillDir;
@@ -142,11 +143,22 @@ public final class FuseBinding extends FuseStubFS {
   public int readdir(String path, Pointer buf, FuseFillDir filter, @off_t long offset,
       FuseFileInfo fi) {
     try {
-      List<FsNode.DirEntry> entries = resolve(path).list();
-      filter.apply(buf, cString("."), null, 0);
+      FsNode dir = resolve(path);
+      List<FsNode.DirEntry> entries = dir.list();
+      // Each name goes with its inode number and type (d_ino, d_type). Without them every entry
+      // reads as DT_UNKNOWN with inode 0xffffffff, and find, ls or fts must look up every entry
+      // just to learn whether it is a directory: one more FUSE round trip per entry.
+      FileStat st = new FileStat(jnr.ffi.Runtime.getSystemRuntime());
+      Pointer sp = Struct.getMemory(st);
+      Stat self = dir.stat();
+      st.st_ino.set(self.ino());
+      st.st_mode.set(self.mode());
+      filter.apply(buf, cString("."), sp, 0);
       filter.apply(buf, cString(".."), null, 0);
       for (FsNode.DirEntry e : entries) {
-        if (filter.apply(buf, cString(e.name()), null, 0) != 0) {
+        st.st_ino.set(e.ino());
+        st.st_mode.set(e.mode());
+        if (filter.apply(buf, cString(e.name()), sp, 0) != 0) {
           break;
         }
       }

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -92,6 +93,20 @@ class FuseBindingMountTest {
     Map<String, Object> b = Files.readAttributes(mnt.resolve("sub/hardlink"), "unix:ino,nlink");
     assertEquals(a.get("ino"), b.get("ino"));
     assertEquals(2, a.get("nlink"));
+  }
+
+  @Test
+  void readdirGivesInodeNumbersAndTypes() throws IOException {
+    // d_ino and d_type come with the names, so walkers need no lookup per entry; Java cannot see
+    // d_ino, Python's scandir can (it reports what readdir returned, without a stat)
+    Path python = ExternalTools.which("python3");
+    assumeTrue(python != null, "python3 is needed to see d_ino");
+    ExternalTools.Result r = ExternalTools.run(List.of(python.toString(), "-c",
+        "import os, sys\n"
+            + "for e in sorted(os.scandir(sys.argv[1]), key=lambda e: e.name):\n"
+            + "    print(e.name, e.inode())", mnt.toString()), 30).requireSuccess();
+    assertEquals("big 5\nfifo 9\nh\u00e9llo-\u4e16\u754c-\uD83D\uDE00.txt 4\nlink 6\nnull 7\n"
+        + "sub 2\nwhiteout 8\n", r.output());
   }
 
   @Test
