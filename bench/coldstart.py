@@ -267,21 +267,12 @@ def stalls(status_json):
     """Reads that waited for the network, and their total wait (ms), from our status."""
     if not status_json:
         return "", ""
-    totals = [0, 0]
-    def walk(n):
-        if isinstance(n, dict):
-            totals[0] += n.get("readsWaited", 0) if isinstance(n.get("readsWaited", 0), int) else 0
-            totals[1] += n.get("readWaitMillis", 0) if isinstance(n.get("readWaitMillis", 0), int) else 0
-            for v in n.values():
-                walk(v)
-        elif isinstance(n, list):
-            for v in n:
-                walk(v)
     try:
-        walk(json.loads(status_json))
-    except ValueError:
+        layers = [l for img in json.loads(status_json)["images"] for l in img["layers"]]
+    except (ValueError, KeyError):
         return "", ""
-    return totals[0], totals[1]
+    return (sum(l.get("readsWaited", 0) for l in layers),
+            sum(l.get("readWaitMillis", 0) for l in layers))
 
 def main():
     ap = argparse.ArgumentParser()

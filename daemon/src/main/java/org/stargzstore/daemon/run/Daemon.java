@@ -77,8 +77,8 @@ public final class Daemon implements AutoCloseable {
     } catch (IOException | RuntimeException e) {
       LOG.fine(() -> "no warm-up image: " + e);
     }
-    layerStore = new LayerStore(warmSource != null ? warmSource : source, store.opener, fetch, store.references, store.images,
-        store.lock, config.layerStoreConfig());
+    layerStore = new LayerStore(warmSource != null ? warmSource : source, store.opener, fetch,
+        store.references, store.images, store.lock, config.layerStoreConfig());
     resources.add(layerStore);
     GarbageCollector gc = store.collector(config, layerStore::loadedLayerDigests);
     ScheduledExecutorService gcTimer = Executors.newSingleThreadScheduledExecutor(r -> {

@@ -3,6 +3,7 @@ package org.stargzstore.daemon.run;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import org.stargzstore.estargz.layer.LayerDescriptor;
@@ -31,10 +32,7 @@ public final class StatusReport {
     ObjectNode root = JSON.createObjectNode();
     root.put("ok", true);
     ArrayNode images = root.putArray("images");
-    for (MountedImage img : store.images()) {
-      if (img.reference().equals(WarmupImageSource.REFERENCE)) {
-        continue; // the daemon's own warm-up, not a user's image
-      }
+    for (MountedImage img : usersImages(store)) {
       if (onlyImage != null && !onlyImage.isEmpty() && !img.reference().equals(onlyImage)) {
         continue;
       }
@@ -53,6 +51,13 @@ public final class StatusReport {
     return root;
   }
 
+  /** The mounted images, without the daemon's own warm-up image. */
+  private static List<MountedImage> usersImages(LayerStore store) {
+    return store.images().stream()
+        .filter(img -> !img.reference().equals(WarmupImageSource.REFERENCE))
+        .toList();
+  }
+
   public static ObjectNode of(LayerStore store) {
     ObjectNode root = JSON.createObjectNode();
     root.put("ok", true);
@@ -61,10 +66,7 @@ public final class StatusReport {
     store.counters().snapshot().forEach(fallbacks::put);
     ArrayNode images = root.putArray("images");
     Map<org.stargzstore.estargz.Digest, References.LayerRefs> refs = store.references().snapshot();
-    for (MountedImage img : store.images()) {
-      if (img.reference().equals(WarmupImageSource.REFERENCE)) {
-        continue; // the daemon's own warm-up, not a user's image
-      }
+    for (MountedImage img : usersImages(store)) {
       ObjectNode i = images.addObject();
       i.put("reference", img.reference());
       i.put("directory", img.directoryName());

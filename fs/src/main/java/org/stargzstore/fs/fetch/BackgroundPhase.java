@@ -7,8 +7,15 @@ package org.stargzstore.fs.fetch;
  * trip for few bytes), then everything else.
  */
 enum BackgroundPhase {
-  PRIORITIZED,
-  NEAR_READER,
-  SMALL_FILES,
-  EVERYTHING
+  PRIORITIZED(false),
+  NEAR_READER(false),
+  SMALL_FILES(true),
+  EVERYTHING(true);
+
+  /** The bulk of a layer: waits until containers have been quiet (background_quiet). */
+  final boolean bulk;
+
+  BackgroundPhase(boolean bulk) {
+    this.bulk = bulk;
+  }
 }

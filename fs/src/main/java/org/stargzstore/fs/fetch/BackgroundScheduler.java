@@ -21,10 +21,13 @@ final class BackgroundScheduler implements AutoCloseable {
   private volatile boolean closed;
   private final DemandGate gate;
   private final long quietNanos;
+  /** How long an idle worker waits before looking again (quiet may have come meanwhile). */
+  private final long idleWaitMillis;
 
   BackgroundScheduler(int workers, DemandGate gate, java.time.Duration quiet) {
     this.gate = gate;
     this.quietNanos = quiet.toNanos();
+    this.idleWaitMillis = quietNanos > 0 ? Math.max(1, Math.min(200, quiet.toMillis() / 2)) : 200;
     this.workers = new Thread[workers];
     for (int i = 0; i < workers; i++) {
       Thread t = new Thread(this::work, "fetch-background-" + (i + 1));
@@ -54,7 +57,7 @@ final class BackgroundScheduler implements AutoCloseable {
         Optional<Planned> p = next();
         if (p.isEmpty()) {
           synchronized (this) {
-            wait(quietNanos > 0 ? Math.max(1, Math.min(200, quietNanos / 2_000_000)) : 200);
+            wait(idleWaitMillis);
           }
           continue;
         }
@@ -75,9 +78,9 @@ final class BackgroundScheduler implements AutoCloseable {
     if (n == 0) {
       return Optional.empty();
     }
-    boolean quiet = quietNanos <= 0 || gate.nanosSinceDemand() >= quietNanos;
+    boolean quiet = quietNanos <= 0 || gate.nanosSinceActivity() >= quietNanos;
     for (BackgroundPhase phase : BackgroundPhase.values()) {
-      if (!quiet && (phase == BackgroundPhase.SMALL_FILES || phase == BackgroundPhase.EVERYTHING)) {
+      if (phase.bulk && !quiet) {
         break;
       }
       for (int k = 0; k < n; k++) {

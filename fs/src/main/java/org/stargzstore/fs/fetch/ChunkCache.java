@@ -101,17 +101,17 @@ public final class ChunkCache {
     memory.put(d, verified);
     try {
       diskWriter.execute(() -> {
-      try {
-        store.put(d, verified, 0, verified.length);
-      } catch (IOException e) {
-        if (warnedDiskFull.compareAndSet(false, true)) {
-          LOG.log(Level.WARNING, "cannot write to the local store (" + e.getMessage()
-              + "): chunks are served from memory and the network until it has room again", e);
+        try {
+          store.put(d, verified, 0, verified.length);
+        } catch (IOException e) {
+          if (warnedDiskFull.compareAndSet(false, true)) {
+            LOG.log(Level.WARNING, "cannot write to the local store (" + e.getMessage()
+                + "): chunks are served from memory and the network until it has room again", e);
+          }
+        } finally {
+          unwritten.remove(d, verified);
         }
-      } finally {
-        unwritten.remove(d, verified);
-      }
-    });
+      });
     } catch (java.util.concurrent.RejectedExecutionException e) {
       unwritten.remove(d, verified); // shutting down: memory only
     }

@@ -6,27 +6,28 @@ package org.stargzstore.fs.fetch;
  */
 public final class DemandGate {
   private int demandInFlight;
-  private long lastDemandNanos;
-  private boolean anyDemand;
+  private long lastActivityNanos;
+  private boolean anyActivity;
 
   synchronized void enter() {
     demandInFlight++;
-    lastDemandNanos = System.nanoTime();
-    anyDemand = true;
   }
 
-  /** A container's read or a prediction of it (entrypoint, read-ahead) went out just now. */
+  /**
+   * A container's read or a prediction of it (entrypoint, read-ahead) went out just now, or a
+   * layer opened: every fetch request except the background's passes here.
+   */
   synchronized void noteActivity() {
-    lastDemandNanos = System.nanoTime();
-    anyDemand = true;
+    lastActivityNanos = System.nanoTime();
+    anyActivity = true;
   }
 
-  /** How long ago the last on-demand fetch started (0 while one runs; MAX_VALUE if none yet). */
-  synchronized long nanosSinceDemand() {
+  /** How long ago the last activity was (0 while a demand fetch runs; MAX_VALUE if none yet). */
+  synchronized long nanosSinceActivity() {
     if (demandInFlight > 0) {
       return 0;
     }
-    return anyDemand ? System.nanoTime() - lastDemandNanos : Long.MAX_VALUE;
+    return anyActivity ? System.nanoTime() - lastActivityNanos : Long.MAX_VALUE;
   }
 
   synchronized void leave() {
