@@ -453,12 +453,6 @@ public final class RegistryBlob {
     }
 
     @Override
-    public void moveTo(okio.Buffer sink, int len) throws IOException {
-      source.getBuffer().read(sink, len);
-      advance(len);
-    }
-
-    @Override
     public void drop(int len) throws IOException {
       source.skip(len);
       advance(len);

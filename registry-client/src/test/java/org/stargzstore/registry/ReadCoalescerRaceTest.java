@@ -72,12 +72,6 @@ class ReadCoalescerRaceTest {
         }
 
         @Override
-        public void moveTo(okio.Buffer sink, int len) {
-          sink.write(DATA, (int) pos, len);
-          pos += len;
-        }
-
-        @Override
         public void close() {}
       };
     }

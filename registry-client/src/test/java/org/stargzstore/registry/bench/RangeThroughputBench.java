@@ -105,6 +105,8 @@ public final class RangeThroughputBench {
       long[] oursCpu = new long[blobs.size()];
       long baseRegCpu = 0;
       long[] oursRegCpu = new long[blobs.size()];
+      long[] oursRequests = new long[blobs.size()];
+      long[] oursReceived = new long[blobs.size()];
       Path regConfig = registry.workDir().resolve("config.yml");
       for (int i = 0; i < blobs.size(); i++) {
         ours.add(new ArrayList<>());
@@ -125,7 +127,11 @@ public final class RangeThroughputBench {
         for (int i = 0; i < blobs.size(); i++) {
           long c1 = cpuNanos();
           long g1 = registryCpuNanos(regConfig);
+          long q1 = clients.get(i).stats().requests();
+          long r1 = clients.get(i).stats().bytesReceived();
           double o = ranges(blobs.get(i), size, range, readers);
+          oursRequests[i] += clients.get(i).stats().requests() - q1;
+          oursReceived[i] += clients.get(i).stats().bytesReceived() - r1;
           oursCpu[i] += cpuNanos() - c1;
           oursRegCpu[i] += registryCpuNanos(regConfig) - g1;
           ours.get(i).add(o);
@@ -146,11 +152,12 @@ public final class RangeThroughputBench {
       for (int i = 0; i < blobs.size(); i++) {
         System.out.printf("ranges, blobRequestConcurrency %d, readAhead %d MiB: median %.0f MiB/s,"
             + " client CPU %.2f"
-            + " s/GiB, registry CPU %.2f s/GiB, ratio of medians %.2f, median of per-round"
-            + " ratios %.2f%n",
+            + " s/GiB, registry CPU %.2f s/GiB, %.1f requests and %.2f times the blob's bytes received per round, ratio of medians %.2f,"
+            + " median of per-round ratios %.2f%n",
             concurrencies.get(i), readAheads.get(i) >> 20, median(ours.get(i)),
             oursCpu[i] / 1e9 / gib,
-            oursRegCpu[i] / 1e9 / gib,
+            oursRegCpu[i] / 1e9 / gib, oursRequests[i] / (double) rounds,
+            oursReceived[i] / (double) rounds / size,
             median(ours.get(i)) / median(base), median(ratios.get(i)));
       }
     } finally {
