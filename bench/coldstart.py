@@ -261,7 +261,7 @@ def cold_run(work, reg, profile, contender, image, tag, variants):
     down = nums[1] if len(nums) > 1 else -1
     waited, wait_ms = stalls(status)
     return {"seconds": round(elapsed, 3), "ok": ok, "bytes_down": down, "reads_waited": waited,
-            "wait_ms": wait_ms, "detail": detail, "status": status}
+            "wait_ms": wait_ms, "fetch_mix": fetch_mix(status), "detail": detail, "status": status}
 
 def stalls(status_json):
     """Reads that waited for the network, and their total wait (ms), from our status."""
@@ -273,6 +273,21 @@ def stalls(status_json):
         return "", ""
     return (sum(l.get("readsWaited", 0) for l in layers),
             sum(l.get("readWaitMillis", 0) for l in layers))
+
+def fetch_mix(status_json):
+    """Our bytes fetched by reason (demand, read_ahead, near_reader...), summed over layers, in
+    KiB: "demand=5120 read_ahead=900 ...". Says how much of a start's traffic was speculation."""
+    if not status_json:
+        return ""
+    try:
+        layers = [l for img in json.loads(status_json)["images"] for l in img["layers"]]
+    except (ValueError, KeyError):
+        return ""
+    total = {}
+    for l in layers:
+        for reason, n in l.get("bytesByReason", {}).items():
+            total[reason] = total.get(reason, 0) + n
+    return " ".join(f"{r}={n >> 10}" for r, n in total.items())
 
 def main():
     ap = argparse.ArgumentParser()
@@ -308,7 +323,7 @@ def main():
             shutil.rmtree(work, ignore_errors=True)
     with open(a.out, "w", newline="") as f:
         w = csv.DictWriter(f, fieldnames=["image", "profile", "contender", "rep", "seconds", "ok", "bytes_down",
-                                           "reads_waited", "wait_ms", "detail"])
+                                           "reads_waited", "wait_ms", "fetch_mix", "detail"])
         w.writeheader()
         for r in rows:
             w.writerow({k: r[k] for k in w.fieldnames})

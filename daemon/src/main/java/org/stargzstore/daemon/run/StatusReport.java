@@ -86,6 +86,8 @@ public final class StatusReport {
           l.put("format", m.get().format().displayName());
           l.put("entries", m.get().index().entries().size());
           l.put("bytesFetched", s.bytesFetched());
+          ObjectNode byReason = l.putObject("bytesByReason");
+          s.bytesByReason().forEach((r, n) -> byReason.put(r.label(), n));
           l.put("requests", s.requests());
           l.put("demandRequests", s.demandFetches());
           l.put("readsWaited", s.readsWaited());

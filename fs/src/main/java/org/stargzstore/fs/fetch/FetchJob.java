@@ -22,14 +22,16 @@ final class FetchJob {
 
   final List<Unit> units;
   final Map<Digest, InFlightChunks.Claim> owned = new LinkedHashMap<>();
+  final FetchReason reason;
   final Kind kind;
   final boolean background;
   /** Set when a reader waits on a chunk of this background job: it must not pause. */
   volatile boolean urgent;
 
-  FetchJob(List<Unit> units, Kind kind) {
+  FetchJob(List<Unit> units, FetchReason reason) {
     this.units = units;
-    this.kind = kind;
+    this.reason = reason;
+    this.kind = reason.kind;
     this.background = kind == Kind.BACKGROUND;
   }
 

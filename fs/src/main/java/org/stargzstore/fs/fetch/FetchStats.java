@@ -1,6 +1,10 @@
 package org.stargzstore.fs.fetch;
 
+import java.util.Collections;
+import java.util.EnumMap;
+import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicLongArray;
 
 /** What a layer's fetcher did: for {@code status}, logs and tests. Thread-safe counters. */
 public final class FetchStats {
@@ -12,6 +16,24 @@ public final class FetchStats {
   final AtomicLong fetchErrors = new AtomicLong();
   final AtomicLong readsWaited = new AtomicLong();
   final AtomicLong readWaitNanos = new AtomicLong();
+  private final AtomicLongArray bytesByReason = new AtomicLongArray(FetchReason.values().length);
+
+  void addBytes(FetchReason reason, long n) {
+    bytesFetched.addAndGet(n);
+    bytesByReason.addAndGet(reason.ordinal(), n);
+  }
+
+  /** Compressed bytes received, by why they were asked for (reasons with none left out). */
+  public Map<FetchReason, Long> bytesByReason() {
+    Map<FetchReason, Long> out = new EnumMap<>(FetchReason.class);
+    for (FetchReason r : FetchReason.values()) {
+      long n = bytesByReason.get(r.ordinal());
+      if (n > 0) {
+        out.put(r, n);
+      }
+    }
+    return Collections.unmodifiableMap(out);
+  }
 
   /** HTTP (or file) range requests issued. */
   public long requests() {

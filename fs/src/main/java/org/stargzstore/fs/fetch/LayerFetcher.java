@@ -164,9 +164,9 @@ public final class LayerFetcher implements AutoCloseable {
       waits.add(mine.done());
     }
     if (!owned.isEmpty()) {
-      FetchJob.Kind kind = priority == Priority.DEMAND ? FetchJob.Kind.DEMAND
-          : FetchJob.Kind.PREFETCH;
-      List<FetchJob> exact = planExactJobs(wanted, owned, kind);
+      FetchReason reason = priority == Priority.DEMAND ? FetchReason.DEMAND
+          : FetchReason.PREDICTED;
+      List<FetchJob> exact = planExactJobs(wanted, owned, reason);
       // what a reader waits for goes first; what it will probably read next right after it, in
       // a request of its own, so the reader does not wait for the read-ahead's bytes
       for (FetchJob job : exact) {
@@ -211,7 +211,7 @@ public final class LayerFetcher implements AutoCloseable {
 
   /** Groups wanted units into requests, merging near neighbours. */
   private List<FetchJob> planExactJobs(TreeSet<Integer> wanted,
-      Map<Digest, InFlightChunks.Claim> owned, FetchJob.Kind kind) {
+      Map<Digest, InFlightChunks.Claim> owned, FetchReason reason) {
     List<FetchJob> jobs = new ArrayList<>();
     List<Unit> run = new ArrayList<>();
     for (int i : wanted) {
@@ -220,16 +220,16 @@ public final class LayerFetcher implements AutoCloseable {
         Unit last = run.get(run.size() - 1);
         if (u.offset() - last.end() > policy.mergeGapBytes()
             || u.end() - run.get(0).offset() > policy.backgroundRequestBytes()) {
-          jobs.add(takeOwned(run, owned, kind));
+          jobs.add(takeOwned(run, owned, reason));
           run = new ArrayList<>();
         }
       }
       run.add(u);
     }
     if (!run.isEmpty()) {
-      jobs.add(takeOwned(run, owned, kind));
+      jobs.add(takeOwned(run, owned, reason));
     }
-    if (!jobs.isEmpty() && kind == FetchJob.Kind.DEMAND) {
+    if (!jobs.isEmpty() && reason == FetchReason.DEMAND) {
       FetchJob lastJob = jobs.get(jobs.size() - 1);
       readerMoved(lastJob.units.get(lastJob.units.size() - 1).index() + 1);
     }
@@ -240,8 +240,8 @@ public final class LayerFetcher implements AutoCloseable {
   }
 
   private static FetchJob takeOwned(List<Unit> run, Map<Digest, InFlightChunks.Claim> owned,
-      FetchJob.Kind kind) {
-    FetchJob job = new FetchJob(run, kind);
+      FetchReason reason) {
+    FetchJob job = new FetchJob(run, reason);
     for (Unit u : run) {
       for (Chunk c : u.chunks()) {
         InFlightChunks.Claim cl = owned.remove(c.digest());
@@ -261,7 +261,7 @@ public final class LayerFetcher implements AutoCloseable {
   private FetchJob readAhead(FetchJob job) {
     long budget = policy.readAheadBytes();
     List<Unit> run = new ArrayList<>();
-    FetchJob ahead = new FetchJob(run, FetchJob.Kind.PREFETCH);
+    FetchJob ahead = new FetchJob(run, FetchReason.READ_AHEAD);
     InFlightChunks.Claim[] existing = new InFlightChunks.Claim[1];
     Unit last = job.units.get(job.units.size() - 1);
     int next = last.index() + 1;
@@ -367,6 +367,9 @@ public final class LayerFetcher implements AutoCloseable {
         return;
       }
       for (Chunk c : missed) {
+        if (!DirectoryNeighbours.predictsNeighbours(c.fileName())) {
+          continue;
+        }
         String dir = DirectoryNeighbours.directoryOf(c.fileName());
         for (int u : neighbours.around(dir, unitOf(c), units, policy.nearbyBytes())) {
           if (!nearQueued.get(u)) {
@@ -385,7 +388,7 @@ public final class LayerFetcher implements AutoCloseable {
   /** The next request of neighbours of recent misses, in the order they were queued. */
   private Optional<FetchJob> planNearby() {
     List<Unit> run = new ArrayList<>();
-    FetchJob job = new FetchJob(run, FetchJob.Kind.BACKGROUND);
+    FetchJob job = new FetchJob(run, FetchReason.NEAR_READER);
     while (!nearQueue.isEmpty()) {
       Unit u = units.get(nearQueue.peekFirst());
       if (!run.isEmpty() && !extends_(run, u)) {
@@ -423,7 +426,7 @@ public final class LayerFetcher implements AutoCloseable {
     }
     while (cur.idle < n) {
       List<Unit> run = new ArrayList<>();
-      FetchJob job = new FetchJob(run, FetchJob.Kind.BACKGROUND);
+      FetchJob job = new FetchJob(run, FetchReason.of(phase));
       int i = cur.next;
       for (; i < n; i++) {
         Unit u = units.get(cur.order[i]);
@@ -571,10 +574,10 @@ public final class LayerFetcher implements AutoCloseable {
       if (job.kind == FetchJob.Kind.DEMAND) {
         stats.demandFetches.incrementAndGet();
       }
-      LOG.fine(() -> name + ": " + job.kind.name().toLowerCase(java.util.Locale.ROOT)
-          + ", bytes " + job.start() + "-" + job.end() + " (" + job.units.size()
-          + " units, first for '" + job.units.get(0).chunks().get(0).fileName() + "')");
     }
+    LOG.fine(() -> name + ": " + job.reason.label() + ", bytes " + job.start() + "-" + job.end()
+        + " (" + job.units.size() + " units, first for '"
+        + job.units.get(0).chunks().get(0).fileName() + "')");
     long pos = job.start();
     try (InputStream in = job.background
         ? new PiecewiseStream(blob, job.start(), job.end(), policy.backgroundRequestBytes(),
@@ -590,7 +593,7 @@ public final class LayerFetcher implements AutoCloseable {
           throw new EOFException(blob.describe() + ": blob ended at " + (u.offset() + buf.length)
               + ", before the end of a chunk at " + u.end());
         }
-        stats.bytesFetched.addAndGet(u.end() - pos);
+        stats.addBytes(job.reason, u.end() - pos);
         pos = u.end();
         deliver(job, u, buf);
       }
