@@ -105,6 +105,16 @@ class PodmanEndToEndTest {
     long fetched = data.path("bytesFetched").asLong();
     long size = data.path("size").asLong();
     assertTrue(fetched < size / 10, "fetched " + fetched + " of " + size + " bytes");
+    // every byte is accounted to a reason; with the background off, containers asked for them
+    JsonNode byReason = data.path("bytesByReason");
+    long accounted = 0;
+    for (var e : byReason.properties()) {
+      assertTrue(List.of("demand", "read_ahead", "predicted").contains(e.getKey()),
+          "background off, yet fetched for " + e.getKey() + ": " + data);
+      accounted += e.getValue().asLong();
+    }
+    assertEquals(fetched, accounted, data.toString());
+    assertTrue(byReason.path("demand").asLong() > 0, data.toString());
     JsonNode baseLayer = layerStatus(img, 0);
     assertTrue(baseLayer.path("lazy").asBoolean());
     assertTrue(baseLayer.path("references").asInt() >= 1, baseLayer.toString());

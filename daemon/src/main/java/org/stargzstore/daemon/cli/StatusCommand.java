@@ -59,6 +59,14 @@ final class StatusCommand implements Callable<Integer> {
               ByteSize.format(size), size > 0 ? 100.0 * fetched / size : 0.0,
               l.path("complete").asBoolean() ? ", complete" : "",
               l.path("references").asInt());
+          if (fetched > 0) {
+            StringBuilder why = new StringBuilder("      by reason:");
+            l.path("bytesByReason").properties().forEach(e -> why.append(' ')
+                .append(e.getKey()).append(' ').append(ByteSize.format(e.getValue().asLong())));
+            why.append(String.format(Locale.ROOT, "; %d reads waited %d ms",
+                l.path("readsWaited").asLong(), l.path("readWaitMillis").asLong()));
+            out.println(why);
+          }
         } else {
           out.printf(Locale.ROOT, "  %s  NOT lazy (%s): %s  refs %d%n", shortDigest,
               l.path("reason").asText(), l.path("why").asText(), l.path("references").asInt());
