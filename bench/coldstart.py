@@ -263,13 +263,20 @@ def cold_run(work, reg, profile, contender, image, tag, variants):
     return {"seconds": round(elapsed, 3), "ok": ok, "bytes_down": down, "reads_waited": waited,
             "wait_ms": wait_ms, "fetch_mix": fetch_mix(status), "detail": detail, "status": status}
 
+def status_layers(status_json):
+    """Every layer entry of our `status --json` output; None if there is none (the peer, an
+    unreadable status)."""
+    if not status_json:
+        return None
+    try:
+        return [l for img in json.loads(status_json)["images"] for l in img["layers"]]
+    except (ValueError, KeyError):
+        return None
+
 def stalls(status_json):
     """Reads that waited for the network, and their total wait (ms), from our status."""
-    if not status_json:
-        return "", ""
-    try:
-        layers = [l for img in json.loads(status_json)["images"] for l in img["layers"]]
-    except (ValueError, KeyError):
+    layers = status_layers(status_json)
+    if layers is None:
         return "", ""
     return (sum(l.get("readsWaited", 0) for l in layers),
             sum(l.get("readWaitMillis", 0) for l in layers))
@@ -277,11 +284,8 @@ def stalls(status_json):
 def fetch_mix(status_json):
     """Our bytes fetched by reason (demand, read_ahead, near_reader...), summed over layers, in
     KiB: "demand=5120 read_ahead=900 ...". Says how much of a start's traffic was speculation."""
-    if not status_json:
-        return ""
-    try:
-        layers = [l for img in json.loads(status_json)["images"] for l in img["layers"]]
-    except (ValueError, KeyError):
+    layers = status_layers(status_json)
+    if layers is None:
         return ""
     total = {}
     for l in layers:

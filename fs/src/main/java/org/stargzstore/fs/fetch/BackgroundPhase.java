@@ -7,15 +7,18 @@ package org.stargzstore.fs.fetch;
  * trip for few bytes), then everything else.
  */
 enum BackgroundPhase {
-  PRIORITIZED(false),
-  NEAR_READER(false),
-  SMALL_FILES(true),
-  EVERYTHING(true);
+  PRIORITIZED(false, FetchReason.PRIORITIZED),
+  NEAR_READER(false, FetchReason.NEAR_READER),
+  SMALL_FILES(true, FetchReason.SMALL_FILES),
+  EVERYTHING(true, FetchReason.EVERYTHING);
 
   /** The bulk of a layer: waits until containers have been quiet (background_quiet). */
   final boolean bulk;
+  /** What its bytes are counted as. */
+  final FetchReason reason;
 
-  BackgroundPhase(boolean bulk) {
+  BackgroundPhase(boolean bulk, FetchReason reason) {
     this.bulk = bulk;
+    this.reason = reason;
   }
 }

@@ -55,11 +55,6 @@ final class DirectoryNeighbours {
     return new DirectoryNeighbours(out);
   }
 
-  /** Whether a miss on {@code fileName} says anything about its directory's other files. */
-  static boolean predictsNeighbours(String fileName) {
-    return !isSharedObject(fileName);
-  }
-
   /** {@code libfoo.so}, {@code libfoo.so.3}, {@code _ssl.cpython-311-x86_64-linux-gnu.so}. */
   static boolean isSharedObject(String fileName) {
     String base = fileName.substring(fileName.lastIndexOf('/') + 1);

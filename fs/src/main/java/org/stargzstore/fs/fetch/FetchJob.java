@@ -23,7 +23,6 @@ final class FetchJob {
   final List<Unit> units;
   final Map<Digest, InFlightChunks.Claim> owned = new LinkedHashMap<>();
   final FetchReason reason;
-  final Kind kind;
   final boolean background;
   /** Set when a reader waits on a chunk of this background job: it must not pause. */
   volatile boolean urgent;
@@ -31,8 +30,7 @@ final class FetchJob {
   FetchJob(List<Unit> units, FetchReason reason) {
     this.units = units;
     this.reason = reason;
-    this.kind = reason.kind;
-    this.background = kind == Kind.BACKGROUND;
+    this.background = reason.kind == Kind.BACKGROUND;
   }
 
   long start() {

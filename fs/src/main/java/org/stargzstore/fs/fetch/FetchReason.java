@@ -12,7 +12,7 @@ public enum FetchReason {
   DEMAND(FetchJob.Kind.DEMAND),
   /** The units right after a miss, in blob order (read_ahead). */
   READ_AHEAD(FetchJob.Kind.PREFETCH),
-  /** Predicted reads: the entrypoint's closure, files a lookup says are about to be read. */
+  /** Predicted reads: the entrypoint's closure (the program and the libraries it links). */
   PREDICTED(FetchJob.Kind.PREFETCH),
   /** Files a producer marked for prefetch (before the landmark). */
   PRIORITIZED(FetchJob.Kind.BACKGROUND),
@@ -32,14 +32,5 @@ public enum FetchReason {
   /** The name used in {@code status} and logs: {@code read_ahead}, {@code near_reader}... */
   public String label() {
     return name().toLowerCase(Locale.ROOT);
-  }
-
-  static FetchReason of(BackgroundPhase phase) {
-    return switch (phase) {
-      case PRIORITIZED -> PRIORITIZED;
-      case NEAR_READER -> NEAR_READER;
-      case SMALL_FILES -> SMALL_FILES;
-      case EVERYTHING -> EVERYTHING;
-    };
   }
 }

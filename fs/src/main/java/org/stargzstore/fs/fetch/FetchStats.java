@@ -9,7 +9,6 @@ import java.util.concurrent.atomic.AtomicLongArray;
 /** What a layer's fetcher did: for {@code status}, logs and tests. Thread-safe counters. */
 public final class FetchStats {
   final AtomicLong requests = new AtomicLong();
-  final AtomicLong bytesFetched = new AtomicLong();
   final AtomicLong chunksFetched = new AtomicLong();
   final AtomicLong demandFetches = new AtomicLong();
   final AtomicLong verifyFailures = new AtomicLong();
@@ -19,7 +18,6 @@ public final class FetchStats {
   private final AtomicLongArray bytesByReason = new AtomicLongArray(FetchReason.values().length);
 
   void addBytes(FetchReason reason, long n) {
-    bytesFetched.addAndGet(n);
     bytesByReason.addAndGet(reason.ordinal(), n);
   }
 
@@ -42,7 +40,11 @@ public final class FetchStats {
 
   /** Compressed bytes received. */
   public long bytesFetched() {
-    return bytesFetched.get();
+    long sum = 0;
+    for (int i = 0; i < bytesByReason.length(); i++) {
+      sum += bytesByReason.get(i);
+    }
+    return sum;
   }
 
   /** Chunks verified and cached. */

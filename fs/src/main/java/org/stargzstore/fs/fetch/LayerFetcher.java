@@ -187,7 +187,7 @@ public final class LayerFetcher implements AutoCloseable {
 
   private void submit(FetchJob job) {
     ctx.gate().noteActivity();
-    boolean holdsBackground = job.kind == FetchJob.Kind.DEMAND;
+    boolean holdsBackground = job.reason == FetchReason.DEMAND;
     if (holdsBackground) {
       ctx.gate().enter();
     }
@@ -367,7 +367,7 @@ public final class LayerFetcher implements AutoCloseable {
         return;
       }
       for (Chunk c : missed) {
-        if (!DirectoryNeighbours.predictsNeighbours(c.fileName())) {
+        if (DirectoryNeighbours.isSharedObject(c.fileName())) {
           continue;
         }
         String dir = DirectoryNeighbours.directoryOf(c.fileName());
@@ -426,7 +426,7 @@ public final class LayerFetcher implements AutoCloseable {
     }
     while (cur.idle < n) {
       List<Unit> run = new ArrayList<>();
-      FetchJob job = new FetchJob(run, FetchReason.of(phase));
+      FetchJob job = new FetchJob(run, phase.reason);
       int i = cur.next;
       for (; i < n; i++) {
         Unit u = units.get(cur.order[i]);
@@ -571,7 +571,7 @@ public final class LayerFetcher implements AutoCloseable {
   private void run(FetchJob job) {
     if (!job.background) {
       stats.requests.incrementAndGet();
-      if (job.kind == FetchJob.Kind.DEMAND) {
+      if (job.reason == FetchReason.DEMAND) {
         stats.demandFetches.incrementAndGet();
       }
     }
