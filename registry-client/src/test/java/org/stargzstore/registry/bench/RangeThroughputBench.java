@@ -189,54 +189,45 @@ public final class RangeThroughputBench {
     return mibPerSecond(size, System.nanoTime() - start);
   }
 
+  /** Reads {@code [offset, offset+length)} into {@code buf}; returns the bytes read. */
+  interface RangeRead {
+    int read(long offset, int length, byte[] buf) throws Exception;
+  }
+
   /**
    * The same range workload with the JDK's HttpURLConnection, one request per range: what a
    * client without coalescing gets from this registry.
    */
   static double plainRanges(URI url, long size, int range, int readers) throws Exception {
-    int count = (int) ((size + range - 1) / range);
-    AtomicInteger next = new AtomicInteger();
-    ExecutorService pool = Executors.newFixedThreadPool(readers);
-    long start = System.nanoTime();
-    try {
-      List<Future<Long>> fs = new ArrayList<>();
-      for (int t = 0; t < readers; t++) {
-        fs.add(pool.submit(() -> {
-          byte[] buf = new byte[range];
-          long got = 0;
-          int i;
-          while ((i = next.getAndIncrement()) < count) {
-            long off = (long) i * range;
-            int len = (int) Math.min(range, size - off);
-            HttpURLConnection c = (HttpURLConnection) url.toURL().openConnection();
-            c.setRequestProperty("Range", "bytes=" + off + "-" + (off + len - 1));
-            try (InputStream in = c.getInputStream()) {
-              int k = 0;
-              int n;
-              while (k < len && (n = in.read(buf, k, len - k)) > 0) {
-                k += n;
-              }
-              got += k;
-            }
-          }
-          return got;
-        }));
+    return concurrentRanges("plain ranges", size, range, readers, (off, len, buf) -> {
+      HttpURLConnection c = (HttpURLConnection) url.toURL().openConnection();
+      c.setRequestProperty("Range", "bytes=" + off + "-" + (off + len - 1));
+      try (InputStream in = c.getInputStream()) {
+        int k = 0;
+        int n;
+        while (k < len && (n = in.read(buf, k, len - k)) > 0) {
+          k += n;
+        }
+        return k;
       }
-      long total = 0;
-      for (Future<Long> f : fs) {
-        total += f.get();
-      }
-      if (total != size) {
-        throw new IllegalStateException("plain ranges read " + total + " of " + size);
-      }
-    } finally {
-      pool.shutdownNow();
-    }
-    return mibPerSecond(size, System.nanoTime() - start);
+    });
   }
 
-  /** The whole blob as consecutive ranges handed out to {@code readers} threads; MiB/s. */
+  /** The whole blob as consecutive ranges through {@link RegistryBlob#readFully}; MiB/s. */
   static double ranges(RegistryBlob blob, long size, int range, int readers) throws Exception {
+    return concurrentRanges("ranges", size, range, readers, (off, len, buf) -> {
+      blob.readFully(off, buf, 0, len, Duration.ofMinutes(2));
+      return len;
+    });
+  }
+
+  /**
+   * The whole blob as consecutive ranges handed out to {@code readers} threads, each read by
+   * {@code read}; MiB/s. Like the baseline, each reader reuses its buffer (a consumer
+   * decompresses, then discards): the bench measures transfer, not allocation.
+   */
+  static double concurrentRanges(String what, long size, int range, int readers, RangeRead read)
+      throws Exception {
     int count = (int) ((size + range - 1) / range);
     AtomicInteger next = new AtomicInteger();
     ExecutorService pool = Executors.newFixedThreadPool(readers);
@@ -245,16 +236,12 @@ public final class RangeThroughputBench {
       List<Future<Long>> fs = new ArrayList<>();
       for (int t = 0; t < readers; t++) {
         fs.add(pool.submit(() -> {
-          // like the baseline, each reader reuses its buffer (a consumer decompresses, then
-          // discards): the bench measures transfer, not allocation
           byte[] buf = new byte[range];
           long got = 0;
           int i;
           while ((i = next.getAndIncrement()) < count) {
             long off = (long) i * range;
-            int len = (int) Math.min(range, size - off);
-            blob.readFully(off, buf, 0, len, Duration.ofMinutes(2));
-            got += len;
+            got += read.read(off, (int) Math.min(range, size - off), buf);
           }
           return got;
         }));
@@ -264,7 +251,7 @@ public final class RangeThroughputBench {
         total += f.get();
       }
       if (total != size) {
-        throw new IllegalStateException("ranges read " + total + " of " + size + " bytes");
+        throw new IllegalStateException(what + " read " + total + " of " + size + " bytes");
       }
     } finally {
       pool.shutdownNow();
