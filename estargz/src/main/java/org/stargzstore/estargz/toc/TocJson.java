@@ -261,46 +261,28 @@ public final class TocJson {
     g.writeStartObject();
     g.writeStringField("name", e.name());
     g.writeStringField("type", e.type());
-    longField(g, "size", e.size());
+    JsonFields.number(g, "size", e.size());
     timeField(g, "modtime", e.modTime());
     timeField(g, "accesstime", e.accessTime());
     timeField(g, "changetime", e.changeTime());
-    stringField(g, "linkName", e.linkName());
-    longField(g, "mode", e.mode());
-    longField(g, "uid", e.uid());
-    longField(g, "gid", e.gid());
-    stringField(g, "userName", e.userName());
-    stringField(g, "groupName", e.groupName());
-    longField(g, "offset", e.offset());
-    longField(g, "endOffset", e.endOffset());
-    longField(g, "devMajor", e.devMajor());
-    longField(g, "devMinor", e.devMinor());
-    if (!e.xattrNames().isEmpty()) {
-      g.writeObjectFieldStart("xattrs");
-      for (String k : e.xattrNames()) {
-        g.writeStringField(k, Base64.getEncoder().encodeToString(e.xattr(k)));
-      }
-      g.writeEndObject();
-    }
-    stringField(g, "digest", e.digest());
-    longField(g, "chunkOffset", e.chunkOffset());
-    longField(g, "chunkSize", e.chunkSize());
-    stringField(g, "chunkDigest", e.chunkDigest());
-    longField(g, "innerOffset", e.innerOffset());
-    stringField(g, "chunkType", e.chunkType());
+    JsonFields.string(g, "linkName", e.linkName());
+    JsonFields.number(g, "mode", e.mode());
+    JsonFields.number(g, "uid", e.uid());
+    JsonFields.number(g, "gid", e.gid());
+    JsonFields.string(g, "userName", e.userName());
+    JsonFields.string(g, "groupName", e.groupName());
+    JsonFields.number(g, "offset", e.offset());
+    JsonFields.number(g, "endOffset", e.endOffset());
+    JsonFields.number(g, "devMajor", e.devMajor());
+    JsonFields.number(g, "devMinor", e.devMinor());
+    JsonFields.xattrs(g, e);
+    JsonFields.string(g, "digest", e.digest());
+    JsonFields.number(g, "chunkOffset", e.chunkOffset());
+    JsonFields.number(g, "chunkSize", e.chunkSize());
+    JsonFields.string(g, "chunkDigest", e.chunkDigest());
+    JsonFields.number(g, "innerOffset", e.innerOffset());
+    JsonFields.string(g, "chunkType", e.chunkType());
     g.writeEndObject();
-  }
-
-  private static void longField(JsonGenerator g, String name, long v) throws IOException {
-    if (v != 0) {
-      g.writeNumberField(name, v);
-    }
-  }
-
-  private static void stringField(JsonGenerator g, String name, String v) throws IOException {
-    if (!v.isEmpty()) {
-      g.writeStringField(name, v);
-    }
   }
 
   private static void timeField(JsonGenerator g, String name, Instant v) throws IOException {

@@ -8,9 +8,9 @@ import java.io.UncheckedIOException;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
-import java.util.Base64;
 import java.util.List;
 import org.stargzstore.estargz.Digest;
+import org.stargzstore.estargz.toc.JsonFields;
 import org.stargzstore.estargz.toc.TocEntry;
 
 /**
@@ -51,43 +51,25 @@ final class StorageManifestJson {
     g.writeStartObject();
     g.writeStringField("type", e.type());
     g.writeStringField("name", e.name());
-    string(g, "linkName", e.linkName());
-    number(g, "mode", e.mode());
-    number(g, "size", e.size());
-    number(g, "uid", e.uid());
-    number(g, "gid", e.gid());
+    JsonFields.string(g, "linkName", e.linkName());
+    JsonFields.number(g, "mode", e.mode());
+    JsonFields.number(g, "size", e.size());
+    JsonFields.number(g, "uid", e.uid());
+    JsonFields.number(g, "gid", e.gid());
     time(g, "modtime", e.modTime());
     time(g, "accesstime", e.accessTime());
     time(g, "changetime", e.changeTime());
-    number(g, "devMajor", e.devMajor());
-    number(g, "devMinor", e.devMinor());
-    if (!e.xattrNames().isEmpty()) {
-      g.writeObjectFieldStart("xattrs");
-      for (String k : e.xattrNames()) {
-        g.writeStringField(k, Base64.getEncoder().encodeToString(e.xattr(k)));
-      }
-      g.writeEndObject();
-    }
-    string(g, "digest", e.digest());
-    number(g, "offset", e.offset());
-    number(g, "endOffset", e.endOffset());
-    number(g, "chunkSize", e.chunkSize());
-    number(g, "chunkOffset", e.chunkOffset());
-    string(g, "chunkDigest", e.chunkDigest());
-    string(g, "chunkType", e.chunkType());
+    JsonFields.number(g, "devMajor", e.devMajor());
+    JsonFields.number(g, "devMinor", e.devMinor());
+    JsonFields.xattrs(g, e);
+    JsonFields.string(g, "digest", e.digest());
+    JsonFields.number(g, "offset", e.offset());
+    JsonFields.number(g, "endOffset", e.endOffset());
+    JsonFields.number(g, "chunkSize", e.chunkSize());
+    JsonFields.number(g, "chunkOffset", e.chunkOffset());
+    JsonFields.string(g, "chunkDigest", e.chunkDigest());
+    JsonFields.string(g, "chunkType", e.chunkType());
     g.writeEndObject();
-  }
-
-  private static void number(JsonGenerator g, String name, long v) throws IOException {
-    if (v != 0) {
-      g.writeNumberField(name, v);
-    }
-  }
-
-  private static void string(JsonGenerator g, String name, String v) throws IOException {
-    if (!v.isEmpty()) {
-      g.writeStringField(name, v);
-    }
   }
 
   private static void time(JsonGenerator g, String name, Instant t) throws IOException {
