@@ -12,9 +12,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.HexFormat;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
@@ -94,37 +92,6 @@ final class WriterTestSupport {
       TarArchiveEntry e = t.getNextEntry();
       assertEquals("stargz.index.json", e.getName());
       return JSON.readValue(t.readAllBytes(), Map.class);
-    }
-  }
-
-  /**
-   * TOC entries prepared for comparing two producers: without offsets (layouts differ), with
-   * user and group names filled in from earlier entries of the same id (the reference writes a
-   * name only when it changes for an id; readers fill it in).
-   */
-  @SuppressWarnings("unchecked")
-  static List<Map<String, Object>> comparableEntries(Map<String, Object> toc) {
-    List<Map<String, Object>> out = new ArrayList<>();
-    Map<Object, Object> users = new HashMap<>();
-    Map<Object, Object> groups = new HashMap<>();
-    for (Object o : (List<Object>) toc.get("entries")) {
-      Map<String, Object> e = new LinkedHashMap<>((Map<String, Object>) o);
-      e.remove("offset");
-      if (!"chunk".equals(e.get("type"))) {
-        fill(e, "userName", e.getOrDefault("uid", 0), users);
-        fill(e, "groupName", e.getOrDefault("gid", 0), groups);
-      }
-      out.add(e);
-    }
-    return out;
-  }
-
-  private static void fill(Map<String, Object> e, String field, Object id, Map<Object, Object> seen) {
-    Object v = e.get(field);
-    if (v != null && !"".equals(v)) {
-      seen.put(id, v);
-    } else if (seen.containsKey(id)) {
-      e.put(field, seen.get(id));
     }
   }
 }
