@@ -66,7 +66,7 @@ public final class Daemon implements AutoCloseable {
     StoreServices store = StoreServices.open(config, formats);
     this.services = store;
     ExecutorService diskWriter = FetchContext.diskWriter(2);
-    resources.add(diskWriter::shutdown);
+    resources.add(() -> FetchContext.finishWrites(diskWriter, java.time.Duration.ofSeconds(10)));
     ChunkCache cache = new ChunkCache(store.content, config.memoryCacheBytes(), diskWriter);
     FetchContext fetch = new FetchContext(cache, config.maxDemandRequests(),
         config.maxBackgroundStreams(), config.backgroundInflightBytes(), config.backgroundQuiet());

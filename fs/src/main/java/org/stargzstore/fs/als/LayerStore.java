@@ -460,6 +460,12 @@ public final class LayerStore implements AutoCloseable {
   public void close() {
     housekeeping.shutdownNow();
     openPool.shutdownNow();
+    try {
+      // an opener interrupted mid-way may still be keeping a TOC in the store
+      openPool.awaitTermination(5, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
     for (Slot<MountedLayer> s : layers.values()) {
       if (s.future().isDone() && !s.future().isCompletedExceptionally()) {
         s.future().join().close();

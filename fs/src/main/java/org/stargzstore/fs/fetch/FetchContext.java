@@ -53,6 +53,20 @@ public final class FetchContext implements AutoCloseable {
         new ThreadPoolExecutor.CallerRunsPolicy());
   }
 
+  /**
+   * Stops a {@link #diskWriter} after the writes already handed to it (up to {@code limit}): a
+   * clean stop leaves every verified chunk it fetched in the store, and nothing writes into the
+   * store after its owner has closed it.
+   */
+  public static void finishWrites(ExecutorService diskWriter, java.time.Duration limit) {
+    diskWriter.shutdown();
+    try {
+      diskWriter.awaitTermination(limit.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
   static ThreadFactory threads(String name) {
     AtomicInteger n = new AtomicInteger();
     return r -> {

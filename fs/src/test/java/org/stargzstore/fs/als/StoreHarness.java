@@ -51,6 +51,6 @@ final class StoreHarness implements AutoCloseable {
     }
     store.close();
     fetch.close();
-    diskWriter.shutdown();
+    FetchContext.finishWrites(diskWriter, java.time.Duration.ofSeconds(10));
   }
 }
