@@ -25,8 +25,8 @@ import org.stargzstore.fs.fetch.BlobSource;
 import org.stargzstore.fs.fetch.FetchContext;
 import org.stargzstore.fs.fetch.LayerFetcher;
 import org.stargzstore.fs.fuse.FsNode;
-import org.stargzstore.fs.prefetch.ElfLinks;
 import org.stargzstore.fs.prefetch.EntrypointClosure;
+import org.stargzstore.fs.prefetch.LibraryPrefetcher;
 import org.stargzstore.fs.prefetch.MergedView;
 import org.stargzstore.fs.store.ImageRecords;
 import org.stargzstore.fs.store.References;
@@ -52,6 +52,8 @@ public final class LayerStore implements AutoCloseable {
   private final InodeNumbers inodes = new InodeNumbers(2);
   private final ExecutorService openPool;
   private final ScheduledExecutorService housekeeping;
+  /** Parses shared objects as they arrive, for the libraries they link. */
+  private final ExecutorService libraryPool;
   private final ConcurrentHashMap<String, Slot<MountedImage>> images = new ConcurrentHashMap<>();
   private final ConcurrentHashMap<Digest, Slot<MountedLayer>> layers = new ConcurrentHashMap<>();
   private final ConcurrentHashMap<Digest, NotLazyException> notLazy = new ConcurrentHashMap<>();
@@ -79,6 +81,11 @@ public final class LayerStore implements AutoCloseable {
     this.config = config;
     this.openPool = Executors.newFixedThreadPool(8, r -> {
       Thread t = new Thread(r, "layer-open");
+      t.setDaemon(true);
+      return t;
+    });
+    this.libraryPool = Executors.newSingleThreadExecutor(r -> {
+      Thread t = new Thread(r, "library-prefetch");
       t.setDaemon(true);
       return t;
     });
@@ -254,14 +261,17 @@ public final class LayerStore implements AutoCloseable {
     if (config.prefetchEntrypoint() && !opening.isEmpty()) {
       CompletableFuture.allOf(opening.toArray(CompletableFuture[]::new))
           .handleAsync((v, t) -> {
-            prefetchEntrypoint(img, opening);
+            prefetchLinked(img, opening);
             return null;
           }, openPool);
     }
   }
 
-  /** Fetches what the container will exec first, while podman is still setting it up. */
-  private void prefetchEntrypoint(MountedImage img, List<CompletableFuture<MountedLayer>> opening) {
+  /**
+   * Once an image's layers are open: fetches what the container will exec first (while podman
+   * is still setting it up), and from then on the libraries of each shared object it loads.
+   */
+  private void prefetchLinked(MountedImage img, List<CompletableFuture<MountedLayer>> opening) {
     List<MountedLayer> open = new ArrayList<>();
     List<LayerIndex> indexes = new ArrayList<>();
     for (CompletableFuture<MountedLayer> f : opening) {
@@ -270,26 +280,17 @@ public final class LayerStore implements AutoCloseable {
         indexes.add(f.join().index());
       }
     }
+    MergedView<MountedLayer> view = new MergedView<>(open, indexes);
+    LayerFiles files = new LayerFiles();
+    LibraryPrefetcher<MountedLayer> libraries =
+        new LibraryPrefetcher<>(img.reference(), view, files, libraryPool);
+    for (MountedLayer l : open) {
+      // a layer shared by several images follows the image that opened it last
+      l.fetcher().onSharedObjectFetched(libraries::arrived);
+    }
     try {
-      List<String> files = EntrypointClosure.fetch(img.resolved().config(),
-          new MergedView<>(open, indexes), new EntrypointClosure.Files<MountedLayer>() {
-            @Override
-            public void fetch(MergedView.Found<MountedLayer> f) {
-              f.layer().fetcher().ensureAsync(f.entry().chunks(),
-                  org.stargzstore.fs.fetch.LayerFetcher.Priority.PREFETCH);
-            }
-
-            @Override
-            public ElfLinks.Bytes bytes(MergedView.Found<MountedLayer> f) {
-              return (offset, length) -> {
-                int n = (int) Math.max(0, Math.min(length, f.entry().size() - offset));
-                java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(n);
-                f.layer().content().read(f.entry(), offset, b);
-                return java.util.Arrays.copyOf(b.array(), b.position());
-              };
-            }
-          });
-      LOG.fine(() -> img.reference() + ": prefetching the entrypoint closure " + files);
+      List<String> fetched = EntrypointClosure.fetch(img.resolved().config(), view, files);
+      LOG.fine(() -> img.reference() + ": prefetching the entrypoint closure " + fetched);
     } catch (RuntimeException e) {
       LOG.log(Level.FINE, img.reference() + ": entrypoint prefetch stopped", e);
     }
@@ -459,6 +460,7 @@ public final class LayerStore implements AutoCloseable {
   @Override
   public void close() {
     housekeeping.shutdownNow();
+    libraryPool.shutdownNow();
     openPool.shutdownNow();
     try {
       // an opener interrupted mid-way may still be keeping a TOC in the store

@@ -23,14 +23,28 @@ final class FetchJob {
   final List<Unit> units;
   final Map<Digest, InFlightChunks.Claim> owned = new LinkedHashMap<>();
   final FetchReason reason;
+  /**
+   * How many of the leading units were asked for by {@link #reason}; the units after them are
+   * read-ahead riding in the same request.
+   */
+  int leadUnits;
   final boolean background;
+  /** Run once the response has begun (then the link serves this job's bytes before anything
+   * requested after); may be null. */
+  Runnable onResponse;
   /** Set when a reader waits on a chunk of this background job: it must not pause. */
   volatile boolean urgent;
 
   FetchJob(List<Unit> units, FetchReason reason) {
     this.units = units;
     this.reason = reason;
+    this.leadUnits = Integer.MAX_VALUE;
     this.background = reason.kind == Kind.BACKGROUND;
+  }
+
+  /** Why the bytes of unit {@code i} of this job are fetched. */
+  FetchReason reasonOf(int i) {
+    return i < leadUnits ? reason : FetchReason.READ_AHEAD;
   }
 
   long start() {

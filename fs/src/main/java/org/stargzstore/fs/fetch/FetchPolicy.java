@@ -5,7 +5,7 @@ package org.stargzstore.fs.fetch;
  * milliseconds away: a miss costs a round trip, so each request brings neighbours too.
  *
  * @param readAheadBytes compressed bytes fetched after a demanded chunk in the same request
- *     (the next files in blob order are likely read next)
+ *     (the next files of its directory in blob order are likely read next)
  * @param mergeGapBytes two wanted ranges this close are fetched as one request
  * @param backgroundRequestBytes size of one request of the background stream
  * @param prefetch fetch the prioritized files (before the landmark) when a layer is opened

@@ -18,6 +18,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Consumer;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 import org.stargzstore.estargz.ChunkDigestMismatchException;
@@ -54,6 +55,7 @@ public final class LayerFetcher implements AutoCloseable {
   private final java.util.ArrayDeque<Integer> nearQueue = new java.util.ArrayDeque<>();
   private final java.util.BitSet nearQueued = new java.util.BitSet();
   private volatile boolean closed;
+  private volatile Consumer<String> sharedObjectListener;
 
   /**
    * @param name what logs call this layer (image reference and layer digest)
@@ -110,8 +112,11 @@ public final class LayerFetcher implements AutoCloseable {
       throw new InterruptedIOException("interrupted while fetching");
     } finally {
       if (waitStart != 0) {
+        long waited = System.nanoTime() - waitStart;
         stats.readsWaited.incrementAndGet();
-        stats.readWaitNanos.addAndGet(System.nanoTime() - waitStart);
+        stats.readWaitNanos.addAndGet(waited);
+        LOG.fine(() -> name + ": a read of '" + chunks.get(0).fileName() + "' waited "
+            + waited / 1_000_000 + " ms for the network");
       }
     }
   }
@@ -141,21 +146,19 @@ public final class LayerFetcher implements AutoCloseable {
     InFlightChunks.Claim[] existing = new InFlightChunks.Claim[1];
     List<Chunk> missed = new ArrayList<>();
     for (Chunk c : chunks) {
-      if (!seen.add(c.digest()) || ctx.cache().has(c)) {
+      if (!seen.add(c.digest())) {
         continue;
       }
-      InFlightChunks.Claim mine = ctx.inFlight().claim(c.digest(), existing);
+      InFlightChunks.Claim mine = claimUncached(c, existing);
       if (mine == null) {
+        if (existing[0] == null) {
+          continue;
+        }
         FetchJob other = existing[0].owner;
         if (other != null && other.background && priority == Priority.DEMAND) {
           other.urgent = true;
         }
         waits.add(existing[0].done());
-        continue;
-      }
-      if (ctx.cache().has(c)) {
-        // cached between the check and the claim
-        ctx.inFlight().succeed(c.digest(), mine);
         continue;
       }
       owned.put(c.digest(), mine);
@@ -167,19 +170,21 @@ public final class LayerFetcher implements AutoCloseable {
       FetchReason reason = priority == Priority.DEMAND ? FetchReason.DEMAND
           : FetchReason.PREDICTED;
       List<FetchJob> exact = planExactJobs(wanted, owned, reason);
-      // what a reader waits for goes first; what it will probably read next right after it, in
-      // a request of its own, so the reader does not wait for the read-ahead's bytes
-      for (FetchJob job : exact) {
-        submit(job);
-      }
-      for (FetchJob job : exact) {
-        FetchJob ahead = readAhead(job);
-        if (ahead != null) {
-          submit(ahead);
-        }
-      }
       if (priority == Priority.DEMAND) {
-        queueNeighbours(missed);
+        // the neighbours of a miss are asked for once its response has begun: on a shared
+        // link, bytes requested before the miss's would be served before them
+        exact.get(0).onResponse = () -> queueNeighbours(missed);
+      }
+      for (FetchJob job : exact) {
+        if (priority == Priority.DEMAND) {
+          // what a reader will probably read next rides in the same request, after the bytes it
+          // waits for (which it gets as soon as they arrive): one request, and nothing of ours
+          // ahead of the reader's bytes on the link. Predicted fetches are whole files: nothing
+          // is known to follow them.
+          job.leadUnits = job.units.size();
+          job.units.addAll(claimReadAhead(job));
+        }
+        submit(job);
       }
     }
     return CompletableFuture.allOf(waits.toArray(CompletableFuture[]::new));
@@ -255,40 +260,59 @@ public final class LayerFetcher implements AutoCloseable {
   }
 
   /**
-   * The units after {@code job} in blob order, within the read-ahead budget, that are neither
-   * cached nor being fetched, claimed for a prefetch request of their own; null if none.
+   * True if a reader of {@code file} probably reads {@code u} next: the rest of the same file, or
+   * other files of its directory. Past the directory, blob order says nothing about what is read
+   * next (measured on the Python image: 0.86 of 0.94 MB read ahead across directories went
+   * unread).
    */
-  private FetchJob readAhead(FetchJob job) {
+  private static boolean readsNext(String file, Unit u) {
+    String dir = DirectoryNeighbours.directoryOf(file);
+    for (Chunk c : u.chunks()) {
+      if (!DirectoryNeighbours.directoryOf(c.fileName()).equals(dir)) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /**
+   * Claims for {@code job} the units after its last one in blob order, within the read-ahead
+   * budget and the missed file's directory, that are neither cached nor being fetched; returns
+   * them (maybe none).
+   */
+  private List<Unit> claimReadAhead(FetchJob job) {
     long budget = policy.readAheadBytes();
     List<Unit> run = new ArrayList<>();
-    FetchJob ahead = new FetchJob(run, FetchReason.READ_AHEAD);
     InFlightChunks.Claim[] existing = new InFlightChunks.Claim[1];
     Unit last = job.units.get(job.units.size() - 1);
     int next = last.index() + 1;
+    String missedFile = last.chunks().get(last.chunks().size() - 1).fileName();
     while (budget > 0 && next < units.size()) {
       Unit u = units.get(next);
       if (u.offset() - last.end() > policy.mergeGapBytes() || u.end() - last.end() > budget) {
         break;
       }
+      if (!readsNext(missedFile, u)) {
+        break;
+      }
       Map<Digest, InFlightChunks.Claim> got = new java.util.LinkedHashMap<>();
       boolean blocked = false;
       for (Chunk c : u.chunks()) {
-        if (job.owned.containsKey(c.digest()) || ahead.owned.containsKey(c.digest())
-            || got.containsKey(c.digest()) || ctx.cache().has(c)) {
+        if (job.owned.containsKey(c.digest()) || got.containsKey(c.digest())) {
           continue;
         }
-        InFlightChunks.Claim cl = ctx.inFlight().claim(c.digest(), existing);
+        InFlightChunks.Claim cl = claimUncached(c, existing);
         if (cl == null) {
-          blocked = true;
+          blocked |= existing[0] != null;
           continue;
         }
-        cl.owner = ahead;
+        cl.owner = job;
         got.put(c.digest(), cl);
       }
       if (got.isEmpty()) {
         break;
       }
-      ahead.owned.putAll(got);
+      job.owned.putAll(got);
       run.add(u);
       budget -= u.end() - last.end();
       last = u;
@@ -297,7 +321,25 @@ public final class LayerFetcher implements AutoCloseable {
         break;
       }
     }
-    return run.isEmpty() ? null : ahead;
+    return run;
+  }
+
+  /**
+   * Claims {@code c} for fetching. Null if it is cached ({@code existing[0]} null) or someone
+   * else fetches it ({@code existing[0]} is their claim). The cache is checked again after the
+   * claim: a delivery landing between the first check and the claim would be fetched twice.
+   */
+  private InFlightChunks.Claim claimUncached(Chunk c, InFlightChunks.Claim[] existing) {
+    existing[0] = null;
+    if (ctx.cache().has(c)) {
+      return null;
+    }
+    InFlightChunks.Claim cl = ctx.inFlight().claim(c.digest(), existing);
+    if (cl != null && ctx.cache().has(c)) {
+      ctx.inFlight().succeed(c.digest(), cl);
+      return null;
+    }
+    return cl;
   }
 
   private int unitOf(Chunk c) {
@@ -522,10 +564,10 @@ public final class LayerFetcher implements AutoCloseable {
     InFlightChunks.Claim[] existing = new InFlightChunks.Claim[1];
     boolean claimedAny = false;
     for (Chunk c : u.chunks()) {
-      if (job.owned.containsKey(c.digest()) || ctx.cache().has(c)) {
+      if (job.owned.containsKey(c.digest())) {
         continue;
       }
-      InFlightChunks.Claim cl = ctx.inFlight().claim(c.digest(), existing);
+      InFlightChunks.Claim cl = claimUncached(c, existing);
       if (cl != null) {
         cl.owner = job;
         job.owned.put(c.digest(), cl);
@@ -579,10 +621,14 @@ public final class LayerFetcher implements AutoCloseable {
         + " (" + job.units.size() + " units, first for '"
         + job.units.get(0).chunks().get(0).fileName() + "')");
     long pos = job.start();
+    int unitNo = 0;
     try (InputStream in = job.background
         ? new PiecewiseStream(blob, job.start(), job.end(), policy.backgroundRequestBytes(),
             backgroundPacer(job))
         : blob.openStream(job.start(), job.end() - job.start())) {
+      if (job.onResponse != null) {
+        job.onResponse.run();
+      }
       for (Unit u : job.units) {
         if (closed) {
           throw new IOException(name + ": layer closed");
@@ -593,7 +639,7 @@ public final class LayerFetcher implements AutoCloseable {
           throw new EOFException(blob.describe() + ": blob ended at " + (u.offset() + buf.length)
               + ", before the end of a chunk at " + u.end());
         }
-        stats.addBytes(job.reason, u.end() - pos);
+        stats.addBytes(job.reasonOf(unitNo++), u.end() - pos);
         pos = u.end();
         deliver(job, u, buf);
       }
@@ -612,10 +658,17 @@ public final class LayerFetcher implements AutoCloseable {
   }
 
   private void deliver(FetchJob job, Unit u, byte[] buf) {
+    String lastSharedObject = null;
     for (Chunk c : u.chunks()) {
       InFlightChunks.Claim cl = job.owned.remove(c.digest());
       if (cl == null) {
         continue;
+      }
+      if (!job.background && !c.fileName().equals(lastSharedObject)
+          && DirectoryNeighbours.isSharedObject(c.fileName())) {
+        lastSharedObject = c.fileName();
+        String so = lastSharedObject;
+        cl.done().thenRun(() -> sharedObjectArrived(so));
       }
       try {
         byte[] data = codec.decode(buf, 0, buf.length, c, blob.describe());
@@ -636,6 +689,25 @@ public final class LayerFetcher implements AutoCloseable {
         ctx.inFlight().fail(c.digest(), cl,
             e instanceof IOException io ? io : new IOException(e.getMessage(), e));
       }
+    }
+  }
+
+  /**
+   * Tells {@code listener} of each shared object a container's fetch (not the background's)
+   * completes: whoever knows the image can fetch the libraries it links before the loader asks.
+   */
+  public void onSharedObjectFetched(Consumer<String> listener) {
+    this.sharedObjectListener = listener;
+  }
+
+  private void sharedObjectArrived(String fileName) {
+    Consumer<String> l = sharedObjectListener;
+    if (l == null) {
+      return;
+    }
+    Optional<LayerEntry> e = index.entry(fileName);
+    if (e.isPresent() && e.get().chunks().stream().allMatch(ctx.cache()::has)) {
+      l.accept(fileName);
     }
   }
 

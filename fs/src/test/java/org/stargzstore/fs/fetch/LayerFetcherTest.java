@@ -92,22 +92,37 @@ class LayerFetcherTest {
   }
 
   @Test
-  void readAheadBringsFollowingUnitsWithinItsBudgetOnly() throws IOException {
+  void readAheadRidesInTheDemandRequestWithinItsBudgetOnly() throws IOException {
     LayerFetcher f = fetcher(new FetchPolicy(200_000, 0, 256 << 10, false, false, false, 0, 0));
     LayerEntry e = layer.index().entry("bin/rand-1048576").orElseThrow();
-    f.ensure(List.of(e.chunks().get(0)), Duration.ofSeconds(10));
-    long deadline = System.currentTimeMillis() + 10_000;
-    while (f.stats().requests() < 2 && System.currentTimeMillis() < deadline) {
-      Thread.onSpinWait();
-    }
-    // the wanted unit alone, then the read-ahead in a request of its own
-    assertEquals(2, f.stats().requests());
-    assertEquals(1, f.stats().demandFetches());
     long first = e.chunks().get(0).compressedLength();
+    f.ensure(List.of(e.chunks().get(0)), Duration.ofSeconds(10));
+    // one request: the wanted unit first, the read-ahead after it in the same response
+    assertEquals(1, f.stats().requests());
+    assertEquals(1, f.stats().demandFetches());
     // the chunks fetched ahead are served without another request
     f.ensure(List.of(e.chunks().get(1), e.chunks().get(2)), Duration.ofSeconds(10));
-    assertEquals(2, requests.get());
+    assertEquals(1, requests.get());
     assertTrue(bytes.get() > first && bytes.get() <= first + 200_000, "fetched " + bytes.get());
+    // and counted as what they are (once the request's last unit is delivered)
+    long deadline = System.currentTimeMillis() + 10_000;
+    while (f.stats().bytesFetched() < bytes.get() && System.currentTimeMillis() < deadline) {
+      Thread.onSpinWait();
+    }
+    assertEquals(first, f.stats().bytesByReason().get(FetchReason.DEMAND));
+    assertEquals(bytes.get() - first, f.stats().bytesByReason().get(FetchReason.READ_AHEAD));
+  }
+
+  @Test
+  void readAheadStaysInTheMissedFilesDirectory() throws IOException {
+    LayerFetcher f = fetcher(new FetchPolicy(200_000, 64 << 10, 256 << 10, false, false, false,
+        0, 0));
+    // etc/hostname is the last file of etc/ in blob order; bin/ follows it
+    LayerEntry e = layer.index().entry("etc/hostname").orElseThrow();
+    f.ensure(e.chunks(), Duration.ofSeconds(10));
+    assertEquals(1, requests.get());
+    assertEquals(e.chunks().get(0).compressedLength(), bytes.get());
+    assertEquals(0L, f.stats().bytesByReason().getOrDefault(FetchReason.READ_AHEAD, 0L));
   }
 
   @Test

@@ -1,0 +1,71 @@
+package org.stargzstore.fs.prefetch;
+
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * Fetches the libraries a shared object links as soon as the shared object itself arrives. An
+ * interpreter loads native modules late and one at a time ({@code import ssl} loads
+ * {@code _ssl.so}, whose loading then opens {@code libssl}, then {@code libcrypto}): each
+ * library would otherwise be a miss of its own, one after another. Measured on the Python image,
+ * five such misses cost about 0.5 s at 50 Mbit/s + 25 ms.
+ *
+ * @param <L> what identifies a layer to the caller
+ */
+public final class LibraryPrefetcher<L> {
+  private static final Logger LOG = Logger.getLogger(LibraryPrefetcher.class.getName());
+
+  private final String name;
+  private final MergedView<L> view;
+  private final EntrypointClosure.Files<L> files;
+  private final Executor executor;
+  private final Set<String> parsed = ConcurrentHashMap.newKeySet();
+
+  /**
+   * @param name what logs call the image
+   * @param executor where shared objects are parsed (their bytes are cached by then)
+   */
+  public LibraryPrefetcher(String name, MergedView<L> view, EntrypointClosure.Files<L> files,
+      Executor executor) {
+    this.name = name;
+    this.view = view;
+    this.files = files;
+    this.executor = executor;
+  }
+
+  /** A shared object named {@code fileName} (layer-relative) was fetched; each is parsed once. */
+  public void arrived(String fileName) {
+    String path = "/" + fileName;
+    if (!parsed.add(path)) {
+      return;
+    }
+    try {
+      executor.execute(() -> prefetchLinks(path));
+    } catch (RejectedExecutionException e) {
+      // shutting down
+    }
+  }
+
+  private void prefetchLinks(String path) {
+    try {
+      Optional<MergedView.Found<L>> so = view.resolve(path);
+      if (so.isEmpty() || !so.get().path().equals(path)) {
+        return;
+      }
+      for (MergedView.Found<L> lib : LinkedFiles.of(so.get(), ElfLinks.of(files.bytes(so.get())),
+          view)) {
+        if (!parsed.contains(lib.path())) {
+          LOG.fine(() -> name + ": " + path + " links " + lib.path() + ": prefetching it");
+          files.fetch(lib);
+        }
+      }
+    } catch (RuntimeException e) {
+      LOG.log(Level.FINE, name + ": cannot read the links of " + path, e);
+    }
+  }
+}

@@ -1,0 +1,98 @@
+package org.stargzstore.fs.prefetch;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.io.IOException;
+import java.io.RandomAccessFile;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A shared object's arrival fetches the libraries it links, found where the loader finds them;
+ * parsed from this machine's real Python {@code _ssl} module (libssl, libcrypto, libc).
+ */
+class LibraryPrefetcherTest {
+  static final String SSL_MODULE =
+      "usr/lib/python3.11/lib-dynload/_ssl.cpython-311-x86_64-linux-gnu.so";
+
+  final MergedView<String> view = new MergedView<>(List.of("base", "app"), List.of(
+      MergedViewTest.index(MergedViewTest.dir("lib"), MergedViewTest.dir("lib/x86_64-linux-gnu"),
+          MergedViewTest.file("lib/x86_64-linux-gnu/libc.so.6"),
+          MergedViewTest.file("lib/x86_64-linux-gnu/libssl.so.3"),
+          MergedViewTest.file("lib/x86_64-linux-gnu/libcrypto.so.3")),
+      MergedViewTest.index(MergedViewTest.dir("usr"), MergedViewTest.dir("usr/lib"),
+          MergedViewTest.dir("usr/lib/python3.11"),
+          MergedViewTest.dir("usr/lib/python3.11/lib-dynload"),
+          MergedViewTest.file(SSL_MODULE))));
+
+  final List<String> fetched = new CopyOnWriteArrayList<>();
+  final List<String> parsed = new CopyOnWriteArrayList<>();
+
+  /** Files of the view, read from the same paths on this machine. */
+  final EntrypointClosure.Files<String> hostFiles = new EntrypointClosure.Files<>() {
+    @Override
+    public void fetch(MergedView.Found<String> f) {
+      fetched.add(f.path());
+    }
+
+    @Override
+    public ElfLinks.Bytes bytes(MergedView.Found<String> f) {
+      parsed.add(f.path());
+      return (offset, length) -> {
+        try (RandomAccessFile r = new RandomAccessFile(f.path(), "r")) {
+          int n = (int) Math.max(0, Math.min(length, r.length() - offset));
+          byte[] b = new byte[n];
+          r.seek(offset);
+          r.readFully(b);
+          return b;
+        } catch (IOException e) {
+          throw new IOException(f.path() + ": " + e.getMessage(), e);
+        }
+      };
+    }
+  };
+
+  @Test
+  void aModuleArrivingFetchesTheLibrariesItLinksOnce() {
+    LibraryPrefetcher<String> p = new LibraryPrefetcher<>("test", view, hostFiles, Runnable::run);
+    p.arrived(SSL_MODULE);
+    assertEquals(List.of("/lib/x86_64-linux-gnu/libssl.so.3",
+        "/lib/x86_64-linux-gnu/libcrypto.so.3", "/lib/x86_64-linux-gnu/libc.so.6"), fetched);
+    p.arrived(SSL_MODULE);
+    assertEquals(List.of("/" + SSL_MODULE), parsed, "each shared object is parsed once");
+    assertEquals(3, fetched.size());
+  }
+
+  @Test
+  void librariesMissingFromTheImageAreSkipped() {
+    MergedView<String> noCrypto = new MergedView<>(List.of("app"), List.of(
+        MergedViewTest.index(MergedViewTest.dir("usr"), MergedViewTest.dir("usr/lib"),
+            MergedViewTest.dir("usr/lib/python3.11"),
+            MergedViewTest.dir("usr/lib/python3.11/lib-dynload"),
+            MergedViewTest.file(SSL_MODULE), MergedViewTest.dir("lib"),
+            MergedViewTest.dir("lib/x86_64-linux-gnu"),
+            MergedViewTest.file("lib/x86_64-linux-gnu/libssl.so.3"))));
+    new LibraryPrefetcher<>("test", noCrypto, hostFiles, Runnable::run).arrived(SSL_MODULE);
+    assertEquals(List.of("/lib/x86_64-linux-gnu/libssl.so.3"), fetched);
+  }
+
+  @Test
+  void aFileThatIsNotElfFetchesNothing() {
+    MergedView<String> v = new MergedView<>(List.of("app"), List.of(MergedViewTest.index(
+        MergedViewTest.dir("etc"), MergedViewTest.file("etc/hostname.so"))));
+    EntrypointClosure.Files<String> text = new EntrypointClosure.Files<>() {
+      @Override
+      public void fetch(MergedView.Found<String> f) {
+        fetched.add(f.path());
+      }
+
+      @Override
+      public ElfLinks.Bytes bytes(MergedView.Found<String> f) {
+        return (offset, length) -> "not an ELF file\n".getBytes();
+      }
+    };
+    new LibraryPrefetcher<>("test", v, text, Runnable::run).arrived("etc/hostname.so");
+    assertEquals(List.of(), fetched);
+  }
+}
