@@ -21,8 +21,15 @@ import org.stargzstore.estargz.layer.LayerIndex;
  * the link ahead of the reads that were waiting.
  */
 final class DirectoryNeighbours {
-  /** Files larger than this are not worth fetching speculatively as a neighbour. */
-  static final long MAX_FILE_BYTES = 1 << 20;
+  /**
+   * Files larger than this are not worth fetching speculatively as a neighbour. A neighbour
+   * fetched for nothing delays the next miss by its transfer time, one that is read saves a round
+   * trip: with the hit rate measured on the Python image's {@code __pycache__} (about one file in
+   * five), that pays only for files up to about a fifth of what the link carries in a round trip
+   * (~60 KB compressed at 50 Mbit/s and 50 ms). Cutting at 128 KiB uncompressed left out none
+   * of the files the start-up read and 0.33 MB of the 1.95 MB it did not.
+   */
+  static final long MAX_FILE_BYTES = 128 << 10;
 
   private final Map<String, int[]> unitsByDir;
 
