@@ -165,7 +165,7 @@ class LayerFetcherTest {
     LayerEntry missed = layer.index().entry("bin/rand-4095").orElseThrow();
     f.ensure(missed.chunks(), Duration.ofSeconds(10));
     List<String> neighbours = List.of("bin/rand-1", "bin/rand-4096", "bin/rand-65535",
-        "bin/rand-65536", "bin/rand-65537", "bin/rand-1048576", "bin/suid");
+        "bin/rand-65536", "bin/rand-65537", "bin/suid");
     long deadline = System.currentTimeMillis() + 10_000;
     while (!neighbours.stream().allMatch(this::cached) && System.currentTimeMillis() < deadline) {
       Thread.sleep(20);
@@ -176,7 +176,7 @@ class LayerFetcherTest {
     Thread.sleep(300);
     // other directories and files above the neighbour size limit are left to the bulk
     for (String other : List.of("etc/hostname", "xattr/file", "opaque/kept",
-        "bin/rand-3145745")) {
+        "bin/rand-1048576", "bin/rand-3145745")) {
       assertTrue(!cached(other), other + " must wait for the bulk");
     }
   }

@@ -2,8 +2,6 @@ package org.stargzstore.fs.prefetch;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import java.io.IOException;
-import java.io.RandomAccessFile;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.Test;
@@ -39,17 +37,7 @@ class LibraryPrefetcherTest {
     @Override
     public ElfLinks.Bytes bytes(MergedView.Found<String> f) {
       parsed.add(f.path());
-      return (offset, length) -> {
-        try (RandomAccessFile r = new RandomAccessFile(f.path(), "r")) {
-          int n = (int) Math.max(0, Math.min(length, r.length() - offset));
-          byte[] b = new byte[n];
-          r.seek(offset);
-          r.readFully(b);
-          return b;
-        } catch (IOException e) {
-          throw new IOException(f.path() + ": " + e.getMessage(), e);
-        }
-      };
+      return ElfLinksTest.file(java.nio.file.Path.of(f.path()));
     }
   };
 
