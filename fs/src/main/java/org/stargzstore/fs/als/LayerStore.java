@@ -25,6 +25,7 @@ import org.stargzstore.fs.fetch.BlobSource;
 import org.stargzstore.fs.fetch.FetchContext;
 import org.stargzstore.fs.fetch.LayerFetcher;
 import org.stargzstore.fs.fuse.FsNode;
+import org.stargzstore.fs.prefetch.ElfLinks;
 import org.stargzstore.fs.prefetch.EntrypointClosure;
 import org.stargzstore.fs.prefetch.LibraryPrefetcher;
 import org.stargzstore.fs.prefetch.MergedView;
@@ -288,8 +289,22 @@ public final class LayerStore implements AutoCloseable {
       // a layer shared by several images follows the image that opened it last
       l.fetcher().onSharedObjectFetched(libraries::arrived);
     }
+    // the closure parses the programs and libraries it fetches (and fetches what they link): the
+    // library prefetcher need not parse them again when they arrive
+    EntrypointClosure.Files<MountedLayer> closureFiles = new EntrypointClosure.Files<>() {
+      @Override
+      public void fetch(MergedView.Found<MountedLayer> f) {
+        libraries.parsedElsewhere(f.path());
+        files.fetch(f);
+      }
+
+      @Override
+      public ElfLinks.Bytes bytes(MergedView.Found<MountedLayer> f) {
+        return files.bytes(f);
+      }
+    };
     try {
-      List<String> fetched = EntrypointClosure.fetch(img.resolved().config(), view, files);
+      List<String> fetched = EntrypointClosure.fetch(img.resolved().config(), view, closureFiles);
       LOG.fine(() -> img.reference() + ": prefetching the entrypoint closure " + fetched);
     } catch (RuntimeException e) {
       LOG.log(Level.FINE, img.reference() + ": entrypoint prefetch stopped", e);

@@ -664,18 +664,17 @@ public final class LayerFetcher implements AutoCloseable {
       if (cl == null) {
         continue;
       }
-      if (!job.background && !c.fileName().equals(lastSharedObject)
-          && DirectoryNeighbours.isSharedObject(c.fileName())) {
-        lastSharedObject = c.fileName();
-        String so = lastSharedObject;
-        cl.done().thenRun(() -> sharedObjectArrived(so));
-      }
       try {
         byte[] data = codec.decode(buf, 0, buf.length, c, blob.describe());
         ChunkVerifier.verify(blob.describe(), c, data);
         ctx.cache().put(c, data);
         stats.chunksFetched.incrementAndGet();
         ctx.inFlight().succeed(c.digest(), cl);
+        if (!job.background && !c.fileName().equals(lastSharedObject)
+            && DirectoryNeighbours.isSharedObject(c.fileName())) {
+          lastSharedObject = c.fileName();
+          sharedObjectArrived(c.fileName());
+        }
       } catch (ChunkDigestMismatchException e) {
         stats.verifyFailures.incrementAndGet();
         LOG.severe(() -> name + ": NOT serving file '" + c.fileName() + "': chunk at file offset "

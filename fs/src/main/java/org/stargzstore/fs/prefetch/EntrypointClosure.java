@@ -136,6 +136,4 @@ public final class EntrypointClosure {
     }
     return Optional.empty();
   }
-
-
 }

@@ -38,6 +38,14 @@ public final class LibraryPrefetcher<L> {
     this.executor = executor;
   }
 
+  /**
+   * Someone else parses the file at {@code path} and fetches what it links (the entrypoint
+   * closure does, for every file it fetches): its arrival needs no second parse.
+   */
+  public void parsedElsewhere(String path) {
+    parsed.add(path);
+  }
+
   /** A shared object named {@code fileName} (layer-relative) was fetched; each is parsed once. */
   public void arrived(String fileName) {
     String path = "/" + fileName;

@@ -53,6 +53,15 @@ class LibraryPrefetcherTest {
   }
 
   @Test
+  void aFileParsedElsewhereIsNotParsedAgain() {
+    LibraryPrefetcher<String> p = new LibraryPrefetcher<>("test", view, hostFiles, Runnable::run);
+    p.parsedElsewhere("/" + SSL_MODULE);
+    p.arrived(SSL_MODULE);
+    assertEquals(List.of(), parsed);
+    assertEquals(List.of(), fetched);
+  }
+
+  @Test
   void librariesMissingFromTheImageAreSkipped() {
     MergedView<String> noCrypto = new MergedView<>(List.of("app"), List.of(
         MergedViewTest.index(MergedViewTest.dir("usr"), MergedViewTest.dir("usr/lib"),
