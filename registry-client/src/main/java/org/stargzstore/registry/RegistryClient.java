@@ -201,19 +201,34 @@ public final class RegistryClient implements Closeable {
     return resolve(ref, config.platform());
   }
 
+  /** As {@link #resolve(ImageReference)}, telling {@code listener} the chosen manifest early. */
+  public ResolvedImage resolve(ImageReference ref, ManifestListener listener)
+      throws RegistryException {
+    return resolve(ref, config.platform(), listener);
+  }
+
   /**
    * Resolves {@code ref} for {@code platform}: the manifest (through an index if need be), the
    * config, the layers. Mirrors are tried before the registry; the first source that serves the
    * whole lot wins.
    */
   public ResolvedImage resolve(ImageReference ref, Platform platform) throws RegistryException {
+    return resolve(ref, platform, ManifestListener.NONE);
+  }
+
+  /**
+   * As {@link #resolve(ImageReference, Platform)}, telling {@code listener} the chosen manifest
+   * before the config is fetched.
+   */
+  public ResolvedImage resolve(ImageReference ref, Platform platform, ManifestListener listener)
+      throws RegistryException {
     List<PullSource> sources = registries.pullSources(ref);
     List<String> failures = new ArrayList<>();
     RegistryException last = null;
     for (int i = 0; i < sources.size(); i++) {
       PullSource src = sources.get(i);
       try {
-        return resolveAt(ref, src, platform, reorder(sources, i));
+        return resolveAt(ref, src, platform, reorder(sources, i), listener);
       } catch (RegistryException e) {
         if (e.kind() == RegistryErrorKind.CONFIGURATION) {
           throw e;
@@ -234,7 +249,7 @@ public final class RegistryClient implements Closeable {
   }
 
   private ResolvedImage resolveAt(ImageReference ref, PullSource src, Platform platform,
-      List<PullSource> ordered) throws RegistryException {
+      List<PullSource> ordered, ManifestListener listener) throws RegistryException {
     Repository repo = pullRepository(src);
     ManifestResponse m = caller.call(repo, new ManifestPull(src.reference()),
         config.callTimeout());
@@ -256,6 +271,7 @@ public final class RegistryClient implements Closeable {
       }
     }
     ImageManifest manifest = (ImageManifest) parsed;
+    tell(listener, manifest, ordered, ref);
     RegistryBlob configBlob = new RegistryBlob(blobs, manifest.config().digest(),
         manifest.config().size(), src.reference().toString(), List.of(repo));
     byte[] configBytes;
@@ -298,15 +314,34 @@ public final class RegistryClient implements Closeable {
         + " failed on every source: " + String.join("; ", failures));
   }
 
+  private void tell(ManifestListener listener, ImageManifest manifest, List<PullSource> ordered,
+      ImageReference ref) {
+    if (listener == ManifestListener.NONE) {
+      return;
+    }
+    try {
+      List<Repository> locations = locations(ordered);
+      listener.manifestChosen(manifest, d -> new RegistryBlob(blobs, d.digest(), d.size(),
+          ref.toString(), locations));
+    } catch (RegistryConfigurationException | RuntimeException e) {
+      LOG.log(java.util.logging.Level.WARNING, "manifest listener failed for " + ref, e);
+    }
+  }
+
   /** Random and streaming access to one layer (or any blob) of a resolved image. */
   public RegistryBlob blob(ResolvedImage image, Descriptor descriptor)
       throws RegistryConfigurationException {
+    return new RegistryBlob(blobs, descriptor.digest(), descriptor.size(),
+        image.reference().toString(), locations(image.sources()));
+  }
+
+  private List<Repository> locations(List<PullSource> sources)
+      throws RegistryConfigurationException {
     List<Repository> locations = new ArrayList<>();
-    for (PullSource s : image.sources()) {
+    for (PullSource s : sources) {
       locations.add(pullRepository(s));
     }
-    return new RegistryBlob(blobs, descriptor.digest(), descriptor.size(),
-        image.reference().toString(), locations);
+    return locations;
   }
 
   /**

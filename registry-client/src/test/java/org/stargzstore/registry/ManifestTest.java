@@ -180,6 +180,42 @@ class ManifestTest {
   }
 
   @Test
+  void listenerHearsTheManifestBeforeTheConfigAndReadsItsLayers() throws Exception {
+    byte[] l1 = TestImages.random(5000, 11);
+    byte[] l2 = TestImages.random(7000, 12);
+    TestImages.Pushed p = TestImages.push(client, ref("m/early:1"), l1, l2);
+    List<Digest> heard = new java.util.ArrayList<>();
+    List<byte[]> read = new java.util.ArrayList<>();
+    ResolvedImage img = client.resolve(ref("m/early:1"), (manifest, layerBlob) -> {
+      for (Descriptor d : manifest.layers()) {
+        heard.add(d.digest());
+        try {
+          read.add(layerBlob.apply(d).read(0, 100));
+        } catch (java.io.IOException e) {
+          throw new java.io.UncheckedIOException(e);
+        }
+      }
+    });
+    assertEquals(p.layerDescriptors(), img.layers());
+    assertEquals(List.of(Digest.of(l1), Digest.of(l2)), heard);
+    assertArrayEquals(java.util.Arrays.copyOf(l1, 100), read.get(0));
+    assertArrayEquals(java.util.Arrays.copyOf(l2, 100), read.get(1));
+
+    // the config is gone: resolving fails, but the listener has already heard the layers
+    Files.delete(blobData(img.configDigest()));
+    heard.clear();
+    assertThrows(RegistryException.class, () -> client.resolve(ref("m/early:1"),
+        (manifest, layerBlob) -> manifest.layers().forEach(d -> heard.add(d.digest()))));
+    assertEquals(List.of(Digest.of(l1), Digest.of(l2)), heard);
+
+    // a listener that throws does not fail the resolution
+    TestImages.push(client, ref("m/early:2"), l1);
+    assertEquals(1, client.resolve(ref("m/early:2"), (manifest, layerBlob) -> {
+      throw new IllegalStateException("listener bug");
+    }).layers().size());
+  }
+
+  @Test
   void schemaOneIsUnsupportedWithAClearMessage() {
     byte[] schema1 = "{\"schemaVersion\":1,\"name\":\"x\",\"tag\":\"1\",\"fsLayers\":[]}"
         .getBytes(StandardCharsets.UTF_8);

@@ -26,19 +26,27 @@ import org.stargzstore.zstdchunked.LayerFormats;
 import org.stargzstore.zstdchunked.writer.LayerConversion;
 
 /**
- * Runs the first-lookup code paths once, on a tiny layer of each format, right after start: in a
- * fresh JVM the first TOC parse, index, tree and info file cost a few hundred milliseconds of
- * class loading, which would otherwise land on podman's first pull.
+ * Runs the first-lookup code paths right after start, on a tiny layer of each format (class
+ * loading, file reads) and on a layer with {@value #TOC_WARMUP_ENTRIES} entries (the JIT): in a
+ * fresh JVM the first TOC parse, index and tree of a real layer cost 100 to 200 ms more than
+ * once they are compiled (measured on a 1,548-entry Python layer: 112 ms after the tiny warm-up
+ * alone, 34 ms after this one, 7 ms fully warm), and that would land on podman's first pull,
+ * which waits for the layer's lookup.
  */
 final class Warmup {
   private static final Logger LOG = Logger.getLogger(Warmup.class.getName());
 
   private Warmup() {}
 
+  /** Entries of the layer whose TOC is parsed to get the TOC path compiled. */
+  static final int TOC_WARMUP_ENTRIES = 2000;
+  private static final int TOC_WARMUP_PARSES = 2;
+
   static void run(Path tmpDir) {
     long t0 = System.nanoTime();
     try {
       byte[] tar = tinyTar();
+      byte[] manyEntries = manyEntriesTar();
       for (LayerConversion.Format f : LayerConversion.Format.values()) {
         Path blob = Files.createTempFile(tmpDir, "warmup-", ".blob");
         try {
@@ -56,6 +64,14 @@ final class Warmup {
             Digest d = Digest.of(tar);
             LayerInfoJson.of(d, tar.length, d, tar.length, 2, d);
           }
+          LayerConversion.builder(f).build()
+              .convert(new ByteArrayInputStream(manyEntries), "warmup", blob);
+          for (int i = 0; i < TOC_WARMUP_PARSES; i++) {
+            try (FileRangeSource src = FileRangeSource.open(blob);
+                LayerReader r = LayerReader.open(src, LayerFormats.options().build())) {
+              LayerTree.build(r.index(), new InodeNumbers(1), "warmup");
+            }
+          }
         } finally {
           Files.deleteIfExists(blob);
         }
@@ -64,6 +80,39 @@ final class Warmup {
     } catch (IOException | RuntimeException e) {
       LOG.fine(() -> "warm-up skipped: " + e);
     }
+  }
+
+  /**
+   * A tar shaped like a language runtime's layer: directories, {@value #TOC_WARMUP_ENTRIES}
+   * entries in all, small files with long names, some symlinks.
+   */
+  private static byte[] manyEntriesTar() throws IOException {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    try (TarArchiveOutputStream t = new TarArchiveOutputStream(out)) {
+      t.setLongFileMode(TarArchiveOutputStream.LONGFILE_POSIX);
+      int dirs = 40;
+      for (int d = 0; d < dirs; d++) {
+        t.putArchiveEntry(new TarArchiveEntry("usr/lib/warmup/package" + d + "/__pycache__/"));
+        t.closeArchiveEntry();
+      }
+      for (int i = 0; i < TOC_WARMUP_ENTRIES - dirs; i++) {
+        String dir = "usr/lib/warmup/package" + (i % dirs) + "/__pycache__/";
+        if (i % 10 == 9) {
+          TarArchiveEntry link = new TarArchiveEntry(dir + "link" + i, TarArchiveEntry.LF_SYMLINK);
+          link.setLinkName("module" + (i - 1) + ".cpython-311.pyc");
+          t.putArchiveEntry(link);
+          t.closeArchiveEntry();
+          continue;
+        }
+        byte[] data = ("module " + i + "\n").getBytes(StandardCharsets.UTF_8);
+        TarArchiveEntry e = new TarArchiveEntry(dir + "module" + i + ".cpython-311.pyc");
+        e.setSize(data.length);
+        t.putArchiveEntry(e);
+        t.write(data);
+        t.closeArchiveEntry();
+      }
+    }
+    return out.toByteArray();
   }
 
   private static byte[] tinyTar() throws IOException {

@@ -33,8 +33,8 @@ final class WarmupImageSource implements ImageSource {
   }
 
   @Override
-  public ResolvedImage resolve(String reference) throws IOException {
-    return REFERENCE.equals(reference) ? image : delegate.resolve(reference);
+  public ResolvedImage resolve(String reference, EarlyLayers early) throws IOException {
+    return REFERENCE.equals(reference) ? image : delegate.resolve(reference, early);
   }
 
   @Override

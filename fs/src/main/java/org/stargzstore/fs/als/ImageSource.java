@@ -1,6 +1,7 @@
 package org.stargzstore.fs.als;
 
 import java.io.IOException;
+import java.util.List;
 import org.stargzstore.estargz.layer.LayerDescriptor;
 import org.stargzstore.fs.fetch.BlobSource;
 
@@ -19,8 +20,37 @@ public interface ImageSource {
   String normalize(String reference);
 
   /** Resolves a normalised reference to this node's image (fetching manifest and config). */
-  ResolvedImage resolve(String reference) throws IOException;
+  default ResolvedImage resolve(String reference) throws IOException {
+    return resolve(reference, EarlyLayers.NONE);
+  }
+
+  /**
+   * As {@link #resolve(String)}, telling {@code early} the image's layers as soon as its
+   * manifest is in (before the config), so their TOCs can be read during the config's round
+   * trip. (Abstract, so that a delegating source cannot silently drop the early layers.)
+   */
+  ResolvedImage resolve(String reference, EarlyLayers early) throws IOException;
 
   /** Random and streaming access to one layer blob of {@code image}. */
   BlobSource openBlob(ResolvedImage image, LayerDescriptor layer) throws IOException;
+
+  /** Told an image's layers before the image is resolved. */
+  @FunctionalInterface
+  interface EarlyLayers {
+    /** Tells nobody. */
+    EarlyLayers NONE = (layers, blobs) -> { };
+
+    /**
+     * Called on the resolving thread (start work elsewhere); not called if the manifest fails.
+     *
+     * @param blobs opens a layer's blob the way {@link #openBlob} will once resolved
+     */
+    void layersKnown(List<LayerDescriptor> layers, LayerBlobs blobs);
+  }
+
+  /** Opens the blob of one of the layers an {@link EarlyLayers} was told. */
+  @FunctionalInterface
+  interface LayerBlobs {
+    BlobSource open(LayerDescriptor layer) throws IOException;
+  }
 }

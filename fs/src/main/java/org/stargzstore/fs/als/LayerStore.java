@@ -58,6 +58,7 @@ public final class LayerStore implements AutoCloseable {
   private final ConcurrentHashMap<String, Slot<MountedImage>> images = new ConcurrentHashMap<>();
   private final ConcurrentHashMap<Digest, Slot<MountedLayer>> layers = new ConcurrentHashMap<>();
   private final ConcurrentHashMap<Digest, NotLazyException> notLazy = new ConcurrentHashMap<>();
+  private final EarlyTocReads earlyTocs;
   private final ConcurrentHashMap<String, Boolean> loggedFallbacks = new ConcurrentHashMap<>();
   private final FallbackCounters counters = new FallbackCounters();
   private final Instant started = Instant.now();
@@ -85,6 +86,7 @@ public final class LayerStore implements AutoCloseable {
       t.setDaemon(true);
       return t;
     });
+    this.earlyTocs = new EarlyTocReads(opener, openPool);
     this.libraryPool = Executors.newSingleThreadExecutor(r -> {
       Thread t = new Thread(r, "library-prefetch");
       t.setDaemon(true);
@@ -194,7 +196,7 @@ public final class LayerStore implements AutoCloseable {
       CompletableFuture<MountedImage> f = CompletableFuture.supplyAsync(() -> {
         try {
           Optional<ResolvedImage> stored = force ? Optional.empty() : fromRecord(ref);
-          ResolvedImage r = stored.isPresent() ? stored.get() : source.resolve(ref);
+          ResolvedImage r = stored.isPresent() ? stored.get() : resolveReadingTocs(ref);
           MountedImage img = new MountedImage(dirName, r, inodes, stored.isPresent());
           LOG.info(() -> "resolved " + ref + " to " + r.manifestDigest() + " ("
               + r.layers().size() + " layers" + (stored.isPresent() ? ", from the local store" : "")
@@ -222,6 +224,20 @@ public final class LayerStore implements AutoCloseable {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new NotLazyException(NotLazyException.Reason.REGISTRY_ERROR, "interrupted");
+    }
+  }
+
+  /** Resolves {@code ref}, starting the TOC reads of its layers once the manifest is in. */
+  private ResolvedImage resolveReadingTocs(String ref) throws IOException {
+    List<Digest> started = new ArrayList<>();
+    try {
+      return source.resolve(ref, (ls, blobs) -> started.addAll(earlyTocs.start(ls, blobs, d -> {
+        Slot<MountedLayer> s = layers.get(d);
+        return s != null && s.reusable(config.failureRetry());
+      })));
+    } catch (IOException | RuntimeException e) {
+      earlyTocs.discard(started);
+      throw e;
     }
   }
 
@@ -377,20 +393,28 @@ public final class LayerStore implements AutoCloseable {
     LayerDescriptor d = img.resolved().layers().get(index);
     Digest diffId = img.resolved().diffIds().get(index);
     long t0 = System.nanoTime();
-    BlobSource blob = source.openBlob(img.resolved(), d);
+    Optional<EarlyTocReads.Read> early = earlyTocs.take(d.digest());
+    BlobSource blob;
     CachingLayerOpener.Opened opened;
-    try {
-      opened = opener.open(d, blob);
-    } catch (IOException | NotLazyException | RuntimeException e) {
-      blob.close();
-      throw e;
+    if (early.isPresent()) {
+      blob = early.get().blob();
+      opened = early.get().opened();
+    } else {
+      blob = source.openBlob(img.resolved(), d);
+      try {
+        opened = opener.open(d, blob);
+      } catch (IOException | NotLazyException | RuntimeException e) {
+        blob.close();
+        throw e;
+      }
     }
     long tOpened = System.nanoTime();
     LayerIndex index1 = opened.toc().index();
     String name = img.reference() + "@" + d.digest().shortHex();
     LayerTree tree = LayerTree.build(index1, inodes, name);
     long tTree = System.nanoTime();
-    LOG.fine(() -> name + ": TOC read in " + (tOpened - t0) / 1_000_000 + " ms, tree built in "
+    LOG.fine(() -> name + ": TOC " + (early.isPresent() ? "read early, waited for " : "read in ")
+        + (tOpened - t0) / 1_000_000 + " ms, tree built in "
         + (tTree - tOpened) / 1_000_000 + " ms");
     LayerFetcher fetcher = new LayerFetcher(name, index1, blob, opened.format().codec(), fetch,
         config.fetch());

@@ -38,11 +38,18 @@ public final class RegistryImageSource implements ImageSource {
   }
 
   @Override
-  public ResolvedImage resolve(String reference) throws IOException {
+  public ResolvedImage resolve(String reference, EarlyLayers early) throws IOException {
     ImageReference ref = client.normalize(reference);
     org.stargzstore.registry.ResolvedImage r;
     try {
-      r = client.resolve(ref);
+      r = client.resolve(ref, (manifest, layerBlob) -> early.layersKnown(
+          LayerDescriptors.of(manifest.layers()), layer -> {
+            Descriptor d = manifest.layers().stream()
+                .filter(x -> x.digest().equals(layer.digest())).findFirst()
+                .orElseThrow(() -> new IOException(layer.digest() + " is not a layer of "
+                    + reference));
+            return blobSource(layerBlob.apply(d), layer);
+          }));
     } catch (RegistryException e) {
       throw new IOException(e.kind().name().toLowerCase(java.util.Locale.ROOT).replace('_', ' ')
           + ": " + e.getMessage(), e);
@@ -66,6 +73,10 @@ public final class RegistryImageSource implements ImageSource {
     } catch (RegistryException e) {
       throw new IOException(e.getMessage(), e);
     }
+    return blobSource(blob, layer);
+  }
+
+  private BlobSource blobSource(RegistryBlob blob, LayerDescriptor layer) {
     RegistryBlobSource src = new RegistryBlobSource(blob, readTimeout);
     return new BlobSource() {
       @Override

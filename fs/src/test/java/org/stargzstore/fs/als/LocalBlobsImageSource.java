@@ -32,6 +32,12 @@ final class LocalBlobsImageSource implements ImageSource {
   final AtomicLong reads = new AtomicLong();
   final AtomicLong resolves = new AtomicLong();
   final Map<Digest, AtomicLong> bytesReadByBlob = new java.util.concurrent.ConcurrentHashMap<>();
+  /** Tell the layers early (see {@link #resolve(String, EarlyLayers)}), and how to fail. */
+  boolean tellEarly;
+  boolean failEarlyOpen;
+  boolean failConfig;
+  final AtomicLong readsBeforeConfig = new AtomicLong(-1);
+  final AtomicLong closes = new AtomicLong();
 
   /** Adds image {@code ref} whose layers are the given blobs with their fixture descriptors. */
   LocalBlobsImageSource add(String ref, List<Path> blobFiles, List<Path> descriptorFiles)
@@ -83,12 +89,44 @@ final class LocalBlobsImageSource implements ImageSource {
     return reference;
   }
 
-  @Override
-  public ResolvedImage resolve(String reference) throws IOException {
+  private ResolvedImage lookup(String reference) throws IOException {
     resolves.incrementAndGet();
     ResolvedImage r = images.get(reference);
     if (r == null) {
       throw new IOException("manifest unknown: " + reference);
+    }
+    return r;
+  }
+
+  /**
+   * With the manifest's layers told early: waits (up to 10 s) for a read of every layer that has
+   * a TOC before "fetching the config", and counts the reads that came in before it returned.
+   * A config that {@code failConfig} names fails after the layers were told.
+   */
+  @Override
+  public ResolvedImage resolve(String reference, EarlyLayers early) throws IOException {
+    ResolvedImage r = lookup(reference);
+    if (!tellEarly) {
+      return r;
+    }
+    early.layersKnown(r.layers(), d -> {
+      if (failEarlyOpen) {
+        throw new IOException("early open refused by the test");
+      }
+      return openBlob(r, d);
+    });
+    long deadline = System.nanoTime() + 10_000_000_000L;
+    while (!failEarlyOpen && System.nanoTime() < deadline && r.layers().stream()
+        .anyMatch(d -> d.tocDigest().isPresent() && !bytesReadByBlob.containsKey(d.digest()))) {
+      try {
+        Thread.sleep(5);
+      } catch (InterruptedException e) {
+        throw new java.io.InterruptedIOException();
+      }
+    }
+    readsBeforeConfig.set(reads.get());
+    if (failConfig) {
+      throw new IOException("config blob unknown (test)");
     }
     return r;
   }
@@ -119,6 +157,7 @@ final class LocalBlobsImageSource implements ImageSource {
 
       @Override
       public void close() throws IOException {
+        closes.incrementAndGet();
         f.close();
       }
     });

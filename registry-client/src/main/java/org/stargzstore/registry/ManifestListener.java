@@ -1,0 +1,25 @@
+package org.stargzstore.registry;
+
+import java.util.function.Function;
+import org.stargzstore.registry.manifest.Descriptor;
+import org.stargzstore.registry.manifest.ImageManifest;
+
+/**
+ * Told an image's platform manifest as soon as it is chosen, before its config is fetched: a
+ * caller that reads each layer's table of contents can start those reads then, so they overlap
+ * the config's round trip instead of following it.
+ */
+@FunctionalInterface
+public interface ManifestListener {
+  /** A listener that does nothing. */
+  ManifestListener NONE = (manifest, layerBlob) -> { };
+
+  /**
+   * Called once per successful manifest pull (per source tried) on the resolving thread; it
+   * should only start work elsewhere. An exception it throws is logged and ignored.
+   *
+   * @param layerBlob access to a descriptor's blob, read from the source that served the
+   *     manifest first (as {@link RegistryClient#blob(ResolvedImage, Descriptor)} would)
+   */
+  void manifestChosen(ImageManifest manifest, Function<Descriptor, RegistryBlob> layerBlob);
+}
