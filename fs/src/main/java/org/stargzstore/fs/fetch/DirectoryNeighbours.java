@@ -50,7 +50,7 @@ final class DirectoryNeighbours {
       boolean eligible = true;
       for (Chunk c : u.chunks()) {
         eligible &= sizes.getOrDefault(c.fileName(), Long.MAX_VALUE) <= MAX_FILE_BYTES
-            && !isSharedObject(c.fileName());
+            && !SharedObjects.isSharedObject(c.fileName());
         dir = dir == null ? directoryOf(c.fileName()) : dir;
       }
       if (eligible && dir != null) {
@@ -60,12 +60,6 @@ final class DirectoryNeighbours {
     Map<String, int[]> out = new HashMap<>();
     byDir.forEach((d, l) -> out.put(d, l.stream().mapToInt(Integer::intValue).toArray()));
     return new DirectoryNeighbours(out);
-  }
-
-  /** {@code libfoo.so}, {@code libfoo.so.3}, {@code _ssl.cpython-311-x86_64-linux-gnu.so}. */
-  static boolean isSharedObject(String fileName) {
-    String base = fileName.substring(fileName.lastIndexOf('/') + 1);
-    return base.endsWith(".so") || base.contains(".so.");
   }
 
   /** The directory part of a normalised file name ("" for the root). */

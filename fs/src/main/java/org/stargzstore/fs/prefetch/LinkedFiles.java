@@ -3,6 +3,7 @@ package org.stargzstore.fs.prefetch;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import org.stargzstore.fs.fetch.SharedObjects;
 
 /**
  * Where the files an executable or library links to are in an image: its interpreter, and each
@@ -12,10 +13,6 @@ import java.util.Optional;
  * objects that containers load later.
  */
 public final class LinkedFiles {
-  static final List<String> LIBRARY_DIRS = List.of("/lib/x86_64-linux-gnu",
-      "/usr/lib/x86_64-linux-gnu", "/lib64", "/usr/lib64", "/lib", "/usr/lib",
-      "/usr/local/lib", "/lib/aarch64-linux-gnu", "/usr/lib/aarch64-linux-gnu");
-
   private LinkedFiles() {}
 
   /** The files {@code file} (whose links are {@code links}) needs, those present in the image. */
@@ -42,7 +39,7 @@ public final class LinkedFiles {
 
   /** The C library of the image, searched in the library directories; empty if none. */
   static <L> Optional<MergedView.Found<L>> libc(MergedView<L> view) {
-    for (String dir : LIBRARY_DIRS) {
+    for (String dir : SharedObjects.LOADER_DIRS) {
       Optional<MergedView.Found<L>> f = view.resolve(dir + "/libc.so.6");
       if (f.isPresent()) {
         return f;
@@ -56,7 +53,7 @@ public final class LinkedFiles {
     for (String p : runpath) {
       dirs.add(p.replace("$ORIGIN", origin).replace("${ORIGIN}", origin));
     }
-    dirs.addAll(LIBRARY_DIRS);
+    dirs.addAll(SharedObjects.LOADER_DIRS);
     return dirs;
   }
 }
