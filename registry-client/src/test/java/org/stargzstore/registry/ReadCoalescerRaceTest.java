@@ -1,6 +1,7 @@
 package org.stargzstore.registry;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
 import java.time.Duration;
@@ -13,6 +14,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.locks.LockSupport;
 import org.junit.jupiter.api.RepeatedTest;
+import org.junit.jupiter.api.Test;
 
 /**
  * The stream bookkeeping of {@link ReadCoalescer} under heavy interleaving, with a blob in
@@ -27,6 +29,17 @@ class ReadCoalescerRaceTest {
 
   /** A blob in memory whose streams hand out at most 4 KiB per call, after a short pause. */
   private static final class SlowMemoryFetcher implements ReadCoalescer.Fetcher {
+    private final long pauseNanos;
+    volatile boolean streamOpened;
+
+    SlowMemoryFetcher() {
+      this(20_000);
+    }
+
+    SlowMemoryFetcher(long pauseNanos) {
+      this.pauseNanos = pauseNanos;
+    }
+
     @Override
     public void fetch(long offset, byte[] dst, int dstOff, int length, Duration timeout) {
       LockSupport.parkNanos(50_000);
@@ -44,6 +57,7 @@ class ReadCoalescerRaceTest {
 
     @Override
     public ReadCoalescer.RangeStream openStream(long offset, long length, Duration timeout) {
+      streamOpened = true;
       return new ReadCoalescer.RangeStream() {
         long pos = offset;
         final long end = offset + length;
@@ -56,7 +70,7 @@ class ReadCoalescerRaceTest {
           if (pos >= end) {
             throw new IOException("read past the stream");
           }
-          LockSupport.parkNanos(20_000);
+          LockSupport.parkNanos(pauseNanos);
           return (int) Math.min(Math.min(max, 4096), end - pos);
         }
 
@@ -79,6 +93,42 @@ class ReadCoalescerRaceTest {
     @Override
     public long size() {
       return DATA.length;
+    }
+  }
+
+  @Test
+  void aStreamSkipsAnUnclaimedGapAfterOneGracePeriodNotOnePerStep() throws Exception {
+    ExecutorService streams = Executors.newCachedThreadPool();
+    ExecutorService readers = Executors.newSingleThreadExecutor();
+    try {
+      SlowMemoryFetcher fetcher = new SlowMemoryFetcher(100_000);
+      ReadCoalescer coalescer = new ReadCoalescer(fetcher,
+          new ReadCoalescer.Limits(2, 4 << 20, 64 << 10, 6 << 20), streams);
+      byte[] first = new byte[1000];
+      coalescer.read(0, first, 0, first.length, Duration.ofSeconds(30)); // direct
+      // continues the last request: a read-ahead stream, slow enough for the next reader to
+      // attach 3 MiB further on while it serves this one
+      byte[] second = new byte[1 << 20];
+      Future<?> streamed = readers.submit(() -> {
+        coalescer.read(1000, second, 0, second.length, Duration.ofSeconds(30));
+        return null;
+      });
+      while (!fetcher.streamOpened) {
+        Thread.onSpinWait();
+      }
+      long far = 1000 + (3L << 20);
+      byte[] third = new byte[1000];
+      coalescer.read(far, third, 0, third.length, Duration.ofSeconds(30));
+      streamed.get();
+      assertArrayEquals(Arrays.copyOfRange(DATA, 1000, 1000 + second.length), second);
+      assertArrayEquals(Arrays.copyOfRange(DATA, (int) far, (int) far + 1000), third);
+      // the 2 MiB nobody claimed are skipped after one wait (it used to wait 2 ms before each
+      // step of the skip: 512 stalls here, 32 for an 8 MiB gap in 256 KiB steps)
+      assertTrue(coalescer.graceExpiries() <= 2,
+          "waited out the grace " + coalescer.graceExpiries() + " times");
+    } finally {
+      readers.shutdownNow();
+      streams.shutdownNow();
     }
   }
 
