@@ -295,6 +295,24 @@ class FaultInjectionTest {
     }
   }
 
+  @Test
+  @org.junit.jupiter.api.Timeout(30)
+  void insecureHostThatSwallowsTlsIsReachedOverPlainHttpWithoutWaitingForTls(
+      @org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
+    try (FaultProxy p = FaultProxy.start(registry.baseUri())) {
+      p.silentToTls(true);
+      // the HTTPS probe would wait out a 120 s read timeout: plain HTTP answers first and wins
+      try (RegistryClient c = RegistryClient.create(TestSetup.config(dir,
+          TestSetup.insecureRegistriesConf(dir, p.hostPort())).readTimeout(Duration.ofSeconds(120))
+          .build())) {
+        ResolvedImage img = c.resolve(ImageReference.parse(p.hostPort() + "/faults/app:1"));
+        assertEquals(1, img.layers().size());
+        assertTrue(p.seen().stream().anyMatch(s -> s.target().equals("/v2/")),
+            "pinged over plain HTTP");
+      }
+    }
+  }
+
   private static RegistryClient freshClient() throws Exception {
     return RegistryClient.create(TestSetup.config(work.resolve("fresh-" + System.nanoTime()),
         work.resolve("registries.conf")).build());

@@ -50,6 +50,7 @@ public final class FaultProxy implements AutoCloseable {
   private volatile boolean redirectBlobs;
   private volatile String storageAuthorization;
   private volatile boolean closed;
+  private volatile boolean silentToTls;
 
   /** A request as the proxy received it. */
   public record Request(String method, String target, Map<String, String> headers) {
@@ -239,6 +240,14 @@ public final class FaultProxy implements AutoCloseable {
     generation.incrementAndGet();
   }
 
+  /**
+   * Connections that open with a TLS handshake get no answer at all (a port that swallows TLS,
+   * like some firewalls): a client that asks over HTTPS first waits until its own timeout.
+   */
+  public void silentToTls(boolean on) {
+    silentToTls = on;
+  }
+
   @Override
   public void close() {
     closed = true;
@@ -273,6 +282,17 @@ public final class FaultProxy implements AutoCloseable {
     try (client) {
       InputStream in = new BufferedInputStream(client.getInputStream());
       OutputStream out = client.getOutputStream();
+      if (silentToTls) {
+        in.mark(1);
+        int first = in.read();
+        in.reset();
+        if (first == 0x16) { // a TLS record: handshake
+          while (!closed && in.read() >= 0) {
+            // swallow it, answer nothing
+          }
+          return;
+        }
+      }
       while (!closed) {
         Head head = readHead(in);
         if (head == null) {
