@@ -181,6 +181,11 @@ final class ReadCoalescer {
   private int inFlight;
   /** Where the last request of this blob ended: a request starting there is sequential. */
   private long lastEnd = -1;
+  /**
+   * Where the direct requests in flight end: a read starting there is sequential too (readers
+   * that start together, or a kernel read-ahead, ask for consecutive ranges at once).
+   */
+  private final List<Long> directEnds = new ArrayList<>();
   /** Times a stream waited the whole grace period for a claim (each stalls the stream). */
   private long graceExpiries;
 
@@ -213,6 +218,7 @@ final class ReadCoalescer {
               List.of(me), true);
         } else {
           direct = true;
+          directEnds.add(offset + length);
         }
       } else {
         queue.add(me);
@@ -232,6 +238,7 @@ final class ReadCoalescer {
       } finally {
         synchronized (this) {
           lastEnd = offset + length;
+          directEnds.remove(offset + length);
         }
         release();
       }
@@ -242,7 +249,8 @@ final class ReadCoalescer {
 
   /**
    * Where a sequential stream for a read at {@code offset} should start, or -1 if the read is
-   * not sequential: at the offset if it continues the last request, at a running stream's end
+   * not sequential: at the offset if it continues the last request or a direct one in flight,
+   * at a running stream's end
    * if it lies just past it (readers of the bytes in between are about to come). Holding the
    * lock.
    */
@@ -250,7 +258,7 @@ final class ReadCoalescer {
     if (limits.readAhead() <= 0) {
       return -1;
     }
-    if (offset == lastEnd) {
+    if (offset == lastEnd || directEnds.contains(offset)) {
       return offset;
     }
     for (Stream s : streams) {

@@ -30,19 +30,32 @@ class ReadCoalescerRaceTest {
   /** A blob in memory whose streams hand out at most 4 KiB per call, after a short pause. */
   private static final class SlowMemoryFetcher implements ReadCoalescer.Fetcher {
     private final long pauseNanos;
+    private final long fetchPauseNanos;
     volatile boolean streamOpened;
+    final java.util.concurrent.atomic.AtomicInteger fetches =
+        new java.util.concurrent.atomic.AtomicInteger();
+    final java.util.concurrent.atomic.AtomicInteger streams =
+        new java.util.concurrent.atomic.AtomicInteger();
+    final java.util.concurrent.CountDownLatch fetching = new java.util.concurrent.CountDownLatch(1);
 
     SlowMemoryFetcher() {
-      this(20_000);
+      this(20_000, 50_000);
     }
 
     SlowMemoryFetcher(long pauseNanos) {
+      this(pauseNanos, 50_000);
+    }
+
+    SlowMemoryFetcher(long pauseNanos, long fetchPauseNanos) {
       this.pauseNanos = pauseNanos;
+      this.fetchPauseNanos = fetchPauseNanos;
     }
 
     @Override
     public void fetch(long offset, byte[] dst, int dstOff, int length, Duration timeout) {
-      LockSupport.parkNanos(50_000);
+      fetches.incrementAndGet();
+      fetching.countDown();
+      LockSupport.parkNanos(fetchPauseNanos);
       System.arraycopy(DATA, (int) offset, dst, dstOff, length);
     }
 
@@ -57,6 +70,7 @@ class ReadCoalescerRaceTest {
 
     @Override
     public ReadCoalescer.RangeStream openStream(long offset, long length, Duration timeout) {
+      streams.incrementAndGet();
       streamOpened = true;
       return new ReadCoalescer.RangeStream() {
         long pos = offset;
@@ -126,6 +140,41 @@ class ReadCoalescerRaceTest {
       // step of the skip: 512 stalls here, 32 for an 8 MiB gap in 256 KiB steps)
       assertTrue(coalescer.graceExpiries() <= 2,
           "waited out the grace " + coalescer.graceExpiries() + " times");
+    } finally {
+      readers.shutdownNow();
+      streams.shutdownNow();
+    }
+  }
+
+  @Test
+  void aReadThatContinuesADirectReadInFlightOpensOneStreamForWhatFollows() throws Exception {
+    ExecutorService streams = Executors.newCachedThreadPool();
+    ExecutorService readers = Executors.newSingleThreadExecutor();
+    try {
+      // the first read's request takes 300 ms: readers that started with it ask for the next
+      // ranges meanwhile, as readers starting together (or a kernel's read-ahead) do
+      SlowMemoryFetcher fetcher = new SlowMemoryFetcher(0, 300_000_000L);
+      ReadCoalescer coalescer = new ReadCoalescer(fetcher,
+          new ReadCoalescer.Limits(4, 4 << 20, 64 << 10, 4 << 20), streams);
+      byte[] first = new byte[1 << 20];
+      Future<?> direct = readers.submit(() -> {
+        coalescer.read(0, first, 0, first.length, Duration.ofSeconds(30));
+        return null;
+      });
+      fetcher.fetching.await();
+      byte[] second = new byte[64 << 10];
+      byte[] third = new byte[64 << 10];
+      coalescer.read(1 << 20, second, 0, second.length, Duration.ofSeconds(30));
+      coalescer.read((1 << 20) + (64 << 10), third, 0, third.length, Duration.ofSeconds(30));
+      direct.get();
+      assertArrayEquals(Arrays.copyOfRange(DATA, 0, 1 << 20), first);
+      assertArrayEquals(Arrays.copyOfRange(DATA, 1 << 20, (1 << 20) + (64 << 10)), second);
+      assertArrayEquals(Arrays.copyOfRange(DATA, (1 << 20) + (64 << 10), (1 << 20) + (128 << 10)),
+          third);
+      // one direct request for the first read, one read-ahead stream for both others (they
+      // used to be a direct request each: the registry's fixed cost per request, three times)
+      org.junit.jupiter.api.Assertions.assertEquals(1, fetcher.fetches.get());
+      org.junit.jupiter.api.Assertions.assertEquals(1, fetcher.streams.get());
     } finally {
       readers.shutdownNow();
       streams.shutdownNow();
