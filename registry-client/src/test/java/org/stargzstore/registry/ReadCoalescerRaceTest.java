@@ -127,7 +127,8 @@ class ReadCoalescerRaceTest {
         coalescer.read(1000, second, 0, second.length, Duration.ofSeconds(30));
         return null;
       });
-      while (!fetcher.streamOpened) {
+      long until = System.nanoTime() + 5_000_000_000L;
+      while (!fetcher.streamOpened && System.nanoTime() < until) {
         Thread.onSpinWait();
       }
       long far = 1000 + (3L << 20);
@@ -149,11 +150,12 @@ class ReadCoalescerRaceTest {
   @Test
   void aReadThatContinuesADirectReadInFlightOpensOneStreamForWhatFollows() throws Exception {
     ExecutorService streams = Executors.newCachedThreadPool();
-    ExecutorService readers = Executors.newSingleThreadExecutor();
+    ExecutorService readers = Executors.newFixedThreadPool(2);
     try {
       // the first read's request takes 300 ms: readers that started with it ask for the next
       // ranges meanwhile, as readers starting together (or a kernel's read-ahead) do
-      SlowMemoryFetcher fetcher = new SlowMemoryFetcher(0, 300_000_000L);
+      // (streams hand out 4 KiB per millisecond: the third reader has 16 ms to attach)
+      SlowMemoryFetcher fetcher = new SlowMemoryFetcher(1_000_000L, 300_000_000L);
       ReadCoalescer coalescer = new ReadCoalescer(fetcher,
           new ReadCoalescer.Limits(4, 4 << 20, 64 << 10, 4 << 20), streams);
       byte[] first = new byte[1 << 20];
@@ -164,8 +166,16 @@ class ReadCoalescerRaceTest {
       fetcher.fetching.await();
       byte[] second = new byte[64 << 10];
       byte[] third = new byte[64 << 10];
-      coalescer.read(1 << 20, second, 0, second.length, Duration.ofSeconds(30));
+      Future<?> streamed = readers.submit(() -> {
+        coalescer.read(1 << 20, second, 0, second.length, Duration.ofSeconds(30));
+        return null;
+      });
+      long until = System.nanoTime() + 5_000_000_000L;
+      while (!fetcher.streamOpened && System.nanoTime() < until) {
+        Thread.onSpinWait();
+      }
       coalescer.read((1 << 20) + (64 << 10), third, 0, third.length, Duration.ofSeconds(30));
+      streamed.get();
       direct.get();
       assertArrayEquals(Arrays.copyOfRange(DATA, 0, 1 << 20), first);
       assertArrayEquals(Arrays.copyOfRange(DATA, 1 << 20, (1 << 20) + (64 << 10)), second);
