@@ -38,10 +38,11 @@ import org.stargzstore.registry.errors.RegistryNetworkException;
  *
  * <p>A stream copies each reader's bytes from the network buffer straight into the reader's
  * array, {@value #STREAM_CHUNK_KIB} KiB per step (buffered {@code NETWORK_STEP} at a time), and
- * releases the reader as soon as its last byte is in. (Handing readers Okio segments to copy on their own threads measured the same in
- * {@code bench/range-throughput.sh}; the step size is what mattered: 64 KiB steps paid the lock
- * hand-offs four times as often, ratio 0.52 to 0.72 against 0.71 to 0.86.) A reader whose
- * deadline passes stops waiting and its buffer is never written afterwards.
+ * releases the reader as soon as its last byte is in. (Handing readers Okio segments to copy on
+ * their own threads measured the same in {@code bench/range-throughput.sh}; the step size is
+ * what mattered: 64 KiB steps paid the lock hand-offs four times as often, ratio 0.52 to 0.72
+ * against 0.71 to 0.86.) A reader whose deadline passes stops waiting and its buffer is never
+ * written afterwards.
  */
 final class ReadCoalescer {
   private static final int STREAM_CHUNK_KIB = 256;
@@ -250,9 +251,8 @@ final class ReadCoalescer {
   /**
    * Where a sequential stream for a read at {@code offset} should start, or -1 if the read is
    * not sequential: at the offset if it continues the last request or a direct one in flight,
-   * at a running stream's end
-   * if it lies just past it (readers of the bytes in between are about to come). Holding the
-   * lock.
+   * at a running stream's end if it lies just past it (readers of the bytes in between are about
+   * to come). Holding the lock.
    */
   private long continuationStart(long offset) {
     if (limits.readAhead() <= 0) {
@@ -614,7 +614,7 @@ final class ReadCoalescer {
   /** For batches where two readers want some of the same bytes: through a bounce buffer. */
   private void streamOverlapping(long[] span, List<Pending> sorted, Duration timeout)
       throws IOException {
-    byte[] chunk = new byte[STREAM_CHUNK];
+    byte[] chunk = new byte[NETWORK_STEP];
     boolean[] finished = new boolean[sorted.size()];
     long pos = span[0];
     try (RangeStream in = fetcher.openStream(span[0], span[1] - span[0], timeout)) {

@@ -351,11 +351,8 @@ public final class RegistryClient implements Closeable {
    */
   public RegistryBlob blob(ImageReference repo, Digest digest, long size)
       throws RegistryException {
-    List<Repository> locations = new ArrayList<>();
-    for (PullSource s : registries.pullSources(repo)) {
-      locations.add(pullRepository(s));
-    }
-    return new RegistryBlob(blobs, digest, size, repo.name(), locations);
+    return new RegistryBlob(blobs, digest, size, repo.name(),
+        locations(registries.pullSources(repo)));
   }
 
   /** The size of blob {@code digest} in the push target of {@code repo}, if it has it. */

@@ -29,8 +29,10 @@ final class FetchJob {
    */
   int leadUnits;
   final boolean background;
-  /** Run once the response has begun (then the link serves this job's bytes before anything
-   * requested after); may be null. */
+  /**
+   * Run once the response has begun (then the link serves this job's bytes before anything
+   * requested after); may be null.
+   */
   Runnable onResponse;
   /** Set when a reader waits on a chunk of this background job: it must not pause. */
   volatile boolean urgent;

@@ -26,21 +26,21 @@ public final class LinkedFiles {
         view.resolve(lib.startsWith("/") ? lib : origin + "/" + lib).ifPresent(out::add);
         continue;
       }
-      for (String dir : searchDirs(links.searchPaths(), origin)) {
-        Optional<MergedView.Found<L>> found = view.resolve(dir + "/" + lib);
-        if (found.isPresent()) {
-          out.add(found.get());
-          break;
-        }
-      }
+      firstIn(searchDirs(links.searchPaths(), origin), lib, view).ifPresent(out::add);
     }
     return out;
   }
 
   /** The C library of the image, searched in the library directories; empty if none. */
   static <L> Optional<MergedView.Found<L>> libc(MergedView<L> view) {
-    for (String dir : SharedObjects.LOADER_DIRS) {
-      Optional<MergedView.Found<L>> f = view.resolve(dir + "/libc.so.6");
+    return firstIn(SharedObjects.LOADER_DIRS, "libc.so.6", view);
+  }
+
+  /** {@code name} in the first of {@code dirs} that has it. */
+  private static <L> Optional<MergedView.Found<L>> firstIn(List<String> dirs, String name,
+      MergedView<L> view) {
+    for (String dir : dirs) {
+      Optional<MergedView.Found<L>> f = view.resolve(dir + "/" + name);
       if (f.isPresent()) {
         return f;
       }

@@ -3,6 +3,8 @@ package org.stargzstore.fs.remote;
 import java.io.IOException;
 import java.io.InputStream;
 import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import org.stargzstore.estargz.layer.LayerDescriptor;
 import org.stargzstore.fs.als.ImageSource;
@@ -44,10 +46,8 @@ public final class RegistryImageSource implements ImageSource {
     try {
       r = client.resolve(ref, (manifest, layerBlob) -> early.layersKnown(
           LayerDescriptors.of(manifest.layers()), layer -> {
-            Descriptor d = manifest.layers().stream()
-                .filter(x -> x.digest().equals(layer.digest())).findFirst()
-                .orElseThrow(() -> new IOException(layer.digest() + " is not a layer of "
-                    + reference));
+            Descriptor d = descriptorOf(manifest.layers(), layer).orElseThrow(() ->
+                new IOException(layer.digest() + " is not a layer of " + reference));
             return blobSource(layerBlob.apply(d), layer);
           }));
     } catch (RegistryException e) {
@@ -65,8 +65,7 @@ public final class RegistryImageSource implements ImageSource {
     RegistryBlob blob;
     try {
       // through the resolved image, so the blob is read from the mirror that served the manifest
-      Descriptor d = r == null ? null : r.layers().stream()
-          .filter(x -> x.digest().equals(layer.digest())).findFirst().orElse(null);
+      Descriptor d = r == null ? null : descriptorOf(r.layers(), layer).orElse(null);
       blob = d != null
           ? client.blob(r, d)
           : client.blob(client.normalize(image.reference()), layer.digest(), layer.size());
@@ -74,6 +73,11 @@ public final class RegistryImageSource implements ImageSource {
       throw new IOException(e.getMessage(), e);
     }
     return blobSource(blob, layer);
+  }
+
+  private static Optional<Descriptor> descriptorOf(List<Descriptor> layers,
+      LayerDescriptor layer) {
+    return layers.stream().filter(x -> x.digest().equals(layer.digest())).findFirst();
   }
 
   private BlobSource blobSource(RegistryBlob blob, LayerDescriptor layer) {

@@ -70,13 +70,13 @@ public final class RegistryHost {
   private HttpUrl ping() throws RegistryException {
     HttpUrl https = HttpUrl.get("https://" + hostPort + "/");
     if (!insecure) {
-      try {
-        pingAt(https);
-        return https;
-      } catch (IOException e) {
-        throw new RegistryNetworkException("pinging registry " + hostPort + " over HTTPS: "
-            + NetworkErrors.describe(e), e);
+      Ping tls = new Ping(https);
+      tls.settle();
+      if (tls.answered()) {
+        return accept(tls, https);
       }
+      throw new RegistryNetworkException("pinging registry " + hostPort + " over HTTPS: "
+          + NetworkErrors.describe(tls.failure()), tls.failure());
     }
     return raceSchemes(https, HttpUrl.get("http://" + hostPort + "/"));
   }
@@ -102,12 +102,12 @@ public final class RegistryHost {
             + " ms)");
         return accept(plain, http);
       }
-      tls.done.handle((r, e) -> null).join();
+      tls.settle();
       if (tls.answered()) {
         plain.call.cancel();
         return accept(tls, https);
       }
-      plain.done.handle((r, e) -> null).join();
+      plain.settle();
       if (plain.answered()) {
         LOG.fine(() -> "registry " + hostPort + " is insecure and answers plain HTTP (HTTPS: "
             + NetworkErrors.describe(tls.failure()) + ")");
@@ -159,6 +159,11 @@ public final class RegistryHost {
       done.completeExceptionally(e);
     }
 
+    /** Waits until the ping has an answer or has failed. */
+    void settle() {
+      done.handle((r, e) -> null).join();
+    }
+
     boolean answered() {
       return done.isDone() && !done.isCompletedExceptionally();
     }
@@ -179,15 +184,6 @@ public final class RegistryHost {
         return e.getCause() instanceof IOException io ? io : new IOException(e.getCause());
       } catch (java.util.concurrent.CancellationException e) {
         return new IOException("cancelled");
-      }
-    }
-  }
-
-  private void pingAt(HttpUrl base) throws IOException {
-    Request req = new Request.Builder().url(base.resolve("/v2/")).get().build();
-    try (Response r = client.newCall(req).execute()) {
-      if (r.code() == 401) {
-        challenges(AuthChallenge.parse(r.headers("WWW-Authenticate")));
       }
     }
   }
