@@ -120,6 +120,19 @@ class MirrorTest {
   }
 
   @Test
+  void insecureRegistryThatIsDownSaysSoForBothSchemes(@TempDir Path dir) throws Exception {
+    String down = "127.0.0.1:" + RegistryServer.freePort();
+    try (RegistryClient c = TestSetup.insecureClient(dir, down)) {
+      org.stargzstore.registry.errors.RegistryNetworkException e = assertThrows(
+          org.stargzstore.registry.errors.RegistryNetworkException.class,
+          () -> c.resolve(ImageReference.parse(down + "/team/app:1")));
+      assertTrue(e.getMessage().contains("pinging registry " + down + " over HTTPS ("),
+          e.getMessage());
+      assertTrue(e.getMessage().contains(") and plain HTTP: "), e.getMessage());
+    }
+  }
+
+  @Test
   void notFoundAnywhereListsEverySource() throws Exception {
     try (RegistryClient c = client(mirrored(mirror.hostPort()))) {
       RegistryNotFoundException e = assertThrows(RegistryNotFoundException.class,
