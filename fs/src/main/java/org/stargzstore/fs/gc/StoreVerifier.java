@@ -1,14 +1,12 @@
 package org.stargzstore.fs.gc;
 
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.logging.Logger;
 import org.stargzstore.estargz.Digest;
 import org.stargzstore.fs.store.ContentStore;
-import org.stargzstore.fs.store.StoreLayout;
 
 /**
  * {@code store verify}: hashes every stored blob again and deletes those that no longer match
@@ -24,20 +22,19 @@ public final class StoreVerifier {
   private StoreVerifier() {}
 
   public static Result verify(ContentStore store) throws IOException {
-    StoreLayout layout = store.layout();
     long n = 0;
     long bytes = 0;
     List<Digest> removed = new ArrayList<>();
     for (ContentStore.BlobInfo b : store.list()) {
-      byte[] data;
+      Digest actual;
       try {
-        data = Files.readAllBytes(layout.blob(b.digest()));
+        // streamed: the store also holds whole layer blobs, which must not be read into memory
+        actual = store.hashStored(b.digest());
       } catch (NoSuchFileException e) {
         continue;
       }
       n++;
-      bytes += data.length;
-      Digest actual = Digest.of(data);
+      bytes += b.size();
       if (!actual.equals(b.digest())) {
         store.delete(b.digest());
         removed.add(b.digest());

@@ -1,6 +1,7 @@
 package org.stargzstore.fs.store;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.AtomicMoveNotSupportedException;
@@ -21,8 +22,7 @@ public final class AtomicFiles {
   /** Atomically replaces {@code target} with {@code data[off, off+len)}. */
   public static void write(Path tmpDir, Path target, byte[] data, int off, int len, boolean fsync)
       throws IOException {
-    Path tmp = tmpDir.resolve(target.getFileName() + "." + Long.toHexString(
-        ThreadLocalRandom.current().nextLong()) + ".tmp");
+    Path tmp = tempFor(tmpDir, target);
     try {
       try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE_NEW,
           StandardOpenOption.WRITE)) {
@@ -34,17 +34,67 @@ public final class AtomicFiles {
           ch.force(true);
         }
       }
-      try {
-        Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-      } catch (AtomicMoveNotSupportedException e) {
-        throw new IOException("the store's tmp/ and " + target.getParent()
-            + " are not on one file system", e);
-      }
-      if (fsync) {
-        fsyncDirectory(target.getParent());
-      }
+      moveIntoPlace(tmp, target, fsync);
     } finally {
       Files.deleteIfExists(tmp);
+    }
+  }
+
+  /** Decides, once the whole stream is in the temp file, whether it may take the target's name. */
+  @FunctionalInterface
+  public interface BeforeRename {
+    /** Throws to discard the temp file (the target is left as it was). */
+    void check(long length) throws IOException;
+  }
+
+  /**
+   * Atomically replaces {@code target} with everything {@code in} yields, streamed through a
+   * temp file in 64 KiB pieces (never held in memory), if {@code check} accepts it.
+   *
+   * @return the bytes written
+   */
+  public static long write(Path tmpDir, Path target, InputStream in, boolean fsync,
+      BeforeRename check) throws IOException {
+    Path tmp = tempFor(tmpDir, target);
+    try {
+      long length = 0;
+      try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE_NEW,
+          StandardOpenOption.WRITE)) {
+        byte[] piece = new byte[64 << 10];
+        int n;
+        while ((n = in.read(piece)) >= 0) {
+          ByteBuffer buf = ByteBuffer.wrap(piece, 0, n);
+          while (buf.hasRemaining()) {
+            ch.write(buf);
+          }
+          length += n;
+        }
+        check.check(length);
+        if (fsync) {
+          ch.force(true);
+        }
+      }
+      moveIntoPlace(tmp, target, fsync);
+      return length;
+    } finally {
+      Files.deleteIfExists(tmp);
+    }
+  }
+
+  private static Path tempFor(Path tmpDir, Path target) {
+    return tmpDir.resolve(target.getFileName() + "." + Long.toHexString(
+        ThreadLocalRandom.current().nextLong()) + ".tmp");
+  }
+
+  private static void moveIntoPlace(Path tmp, Path target, boolean fsync) throws IOException {
+    try {
+      Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    } catch (AtomicMoveNotSupportedException e) {
+      throw new IOException("the store's tmp/ and " + target.getParent()
+          + " are not on one file system", e);
+    }
+    if (fsync) {
+      fsyncDirectory(target.getParent());
     }
   }
 

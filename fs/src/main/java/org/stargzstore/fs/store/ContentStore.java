@@ -1,6 +1,7 @@
 package org.stargzstore.fs.store;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.DirectoryStream;
@@ -10,6 +11,8 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.FileTime;
+import java.security.DigestInputStream;
+import java.security.MessageDigest;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -104,6 +107,67 @@ public final class ContentStore {
     bytesWritten.addAndGet(len);
   }
 
+  /**
+   * Stores what {@code in} yields as {@code expected} if, and only if, it hashes to it: streamed
+   * to a temp file (never held in memory) and hashed on the way, renamed into place only after
+   * the check. A mismatch leaves nothing behind.
+   *
+   * @param source what the stream reads (for the error message)
+   * @return the bytes stored
+   * @throws ContentDigestMismatchException if the bytes hash to something else
+   */
+  public long putStream(Digest expected, InputStream in, String source) throws IOException {
+    Path target = layout.blob(expected);
+    if (shards.add(expected.hex().substring(0, 2))) {
+      Files.createDirectories(target.getParent());
+    }
+    MessageDigest md = Digest.newSha256();
+    long n = AtomicFiles.write(layout.tmpDir(), target, new DigestInputStream(in, md), fsync,
+        length -> {
+          Digest actual = Digest.fromBytes(md.digest());
+          if (!actual.equals(expected)) {
+            throw new ContentDigestMismatchException(source, expected, actual);
+          }
+        });
+    present.add(expected);
+    verified.add(expected);
+    bytesWritten.addAndGet(n);
+    return n;
+  }
+
+  /** True if the blob is stored and has been hashed (or written) by this process. */
+  public boolean isVerified(Digest d) {
+    return verified.contains(d);
+  }
+
+  /**
+   * Makes sure a stored blob is whole: hashes it (streaming) unless this process did already.
+   * A blob that does not match is deleted (and logged).
+   *
+   * @return true if it is stored and matches; false if it is not stored, or was corrupt
+   */
+  public boolean verifyStored(Digest d) throws IOException {
+    try {
+      checkStoredOnFirstRead(d);
+      return true;
+    } catch (NoSuchFileException | CorruptContentException e) {
+      return false;
+    }
+  }
+
+  /** The sha256 of the stored blob's bytes, read in pieces; {@link NoSuchFileException} if absent. */
+  public Digest hashStored(Digest d) throws IOException {
+    MessageDigest md = Digest.newSha256();
+    try (InputStream in = Files.newInputStream(layout.blob(d))) {
+      byte[] piece = new byte[1 << 20];
+      int n;
+      while ((n = in.read(piece)) >= 0) {
+        md.update(piece, 0, n);
+      }
+    }
+    return Digest.fromBytes(md.digest());
+  }
+
   /** Hashes {@code data}, stores it, and returns its digest. */
   public Digest putHashing(byte[] data) throws IOException {
     Digest d = Digest.of(data);
@@ -127,22 +191,15 @@ public final class ContentStore {
 
   /**
    * Reads from a stored blob at {@code position} into {@code dst}; returns the bytes read (-1 at
-   * end). The first read of a blob since start hashes the whole blob first.
+   * end). The first read of a blob since start hashes the whole blob first (streaming, so a
+   * large blob is never held in memory).
    *
    * @throws NoSuchFileException if the blob is not stored (e.g. collected meanwhile)
    * @throws CorruptContentException if it failed its check (it has been deleted)
    */
   public int read(Digest d, long position, ByteBuffer dst) throws IOException {
     Path p = layout.blob(d);
-    if (!verified.contains(d)) {
-      byte[] all = readAll(d);
-      if (position >= all.length) {
-        return -1;
-      }
-      int n = (int) Math.min(dst.remaining(), all.length - position);
-      dst.put(all, (int) position, n);
-      return n;
-    }
+    checkStoredOnFirstRead(d);
     try (FileChannel ch = FileChannel.open(p, StandardOpenOption.READ)) {
       int total = 0;
       while (dst.hasRemaining()) {
@@ -159,6 +216,27 @@ public final class ContentStore {
       verified.remove(d);
       throw e;
     }
+  }
+
+  /** Like {@link #checkOnFirstRead} for a blob that may be large: hashes the file in pieces. */
+  private void checkStoredOnFirstRead(Digest d) throws IOException {
+    if (verified.contains(d)) {
+      return;
+    }
+    Digest actual;
+    try {
+      actual = hashStored(d);
+    } catch (NoSuchFileException e) {
+      present.remove(d);
+      throw e;
+    }
+    if (!actual.equals(d)) {
+      delete(d);
+      LOG.severe(() -> "stored blob " + d + " is corrupt (hashes to " + actual
+          + "): deleted; it will be fetched again");
+      throw new CorruptContentException(d, actual);
+    }
+    verified.add(d);
   }
 
   private void checkOnFirstRead(Digest d, byte[] data) throws IOException {

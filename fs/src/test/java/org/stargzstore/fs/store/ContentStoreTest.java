@@ -6,11 +6,14 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.ByteArrayInputStream;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.util.Random;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.stargzstore.estargz.Digest;
@@ -43,6 +46,46 @@ class ContentStoreTest {
     assertTrue(restarted.contains(d));
     assertThrows(CorruptContentException.class, () -> restarted.read(d, 0, ByteBuffer.allocate(4)));
     assertFalse(restarted.contains(d));
+    assertFalse(Files.exists(layout.blob(d)));
+  }
+
+  @Test
+  void streamedPutKeepsOnlyBytesThatHashToTheExpectedDigest() throws Exception {
+    StoreLayout layout = new StoreLayout(root);
+    ContentStore s = ContentStore.open(layout, true);
+    byte[] data = new byte[3 << 20];
+    new Random(7).nextBytes(data);
+    Digest d = Digest.of(data);
+    byte[] altered = data.clone();
+    altered[data.length / 2] ^= 1;
+    ContentDigestMismatchException e = assertThrows(ContentDigestMismatchException.class,
+        () -> s.putStream(d, new ByteArrayInputStream(altered), "test blob"));
+    assertEquals(Digest.of(altered), e.actual());
+    assertTrue(e.getMessage().contains("test blob") && e.getMessage().contains(d.toString()),
+        e.getMessage());
+    assertFalse(Files.exists(layout.blob(d)));
+    try (Stream<Path> tmp = Files.list(layout.tmpDir())) {
+      assertEquals(0, tmp.count(), "the temp file is removed");
+    }
+    assertEquals(data.length, s.putStream(d, new ByteArrayInputStream(data), "test blob"));
+    assertTrue(s.isVerified(d));
+    ByteBuffer b = ByteBuffer.allocate(16);
+    assertEquals(16, s.read(d, data.length - 16, b));
+    assertArrayEquals(java.util.Arrays.copyOfRange(data, data.length - 16, data.length), b.array());
+  }
+
+  @Test
+  void damageAnywhereInALargeBlobIsCaughtByTheFirstReadOfAnyRange() throws Exception {
+    StoreLayout layout = new StoreLayout(root);
+    byte[] data = new byte[3 << 20];
+    new Random(8).nextBytes(data);
+    Digest d = Digest.of(data);
+    ContentStore.open(layout, false).putStream(d, new ByteArrayInputStream(data), "test blob");
+    data[data.length - 1] ^= 1;
+    Files.write(layout.blob(d), data);
+    ContentStore restarted = ContentStore.open(layout, false);
+    assertFalse(restarted.isVerified(d));
+    assertFalse(restarted.verifyStored(d));
     assertFalse(Files.exists(layout.blob(d)));
   }
 
