@@ -176,7 +176,7 @@ final class AlsNodes {
         case INFO:
           return new BytesFile(layer.infoIno(), layer.info(), image.resolvedAt());
         case BLOB:
-          return new BlobFile(layer, image.resolvedAt());
+          return new BlobFile(layer, store.verifiedBlobs(), image.resolvedAt());
         case CHAIN:
           return ChainNode.of(store, image, layer);
         default:
@@ -239,13 +239,19 @@ final class AlsNodes {
     }
   }
 
-  /** The raw layer blob, read from the registry on demand (podman reads it to push or save). */
+  /**
+   * The raw layer blob (podman reads it to push or save). Served from a copy downloaded whole
+   * and verified against the layer digest first, since no byte of it may reach a reader unchecked
+   * (see {@link VerifiedBlobs}).
+   */
   static final class BlobFile implements FsNode {
     private final MountedLayer layer;
+    private final VerifiedBlobs blobs;
     private final Instant mtime;
 
-    BlobFile(MountedLayer layer, Instant mtime) {
+    BlobFile(MountedLayer layer, VerifiedBlobs blobs, Instant mtime) {
       this.layer = layer;
+      this.blobs = blobs;
       this.mtime = mtime;
     }
 
@@ -261,15 +267,14 @@ final class AlsNodes {
         if (offset >= size) {
           return 0;
         }
-        int n = (int) Math.min(dst.remaining(), size - offset);
-        byte[] b;
+        // a long read of the blob keeps the layer (and so its stored blob) in use
+        layer.touch();
         try {
-          b = layer.blob().read(offset, n);
+          return blobs.read(layer, offset, dst);
         } catch (IOException e) {
-          throw new FsError(FsError.EIO, "reading blob " + layer.digest() + ": " + e.getMessage(), e);
+          throw new FsError(FsError.EIO, "reading the blob file of layer " + layer.digest()
+              + ": " + e.getMessage(), e);
         }
-        dst.put(b);
-        return n;
       };
     }
   }

@@ -61,6 +61,7 @@ public final class LayerStore implements AutoCloseable {
   private final EarlyTocReads earlyTocs;
   private final ConcurrentHashMap<String, Boolean> loggedFallbacks = new ConcurrentHashMap<>();
   private final FallbackCounters counters = new FallbackCounters();
+  private final VerifiedBlobs verifiedBlobs;
   private final Instant started = Instant.now();
 
   /** A value being computed, and when; failures are retried after {@code failureRetry}. */
@@ -87,6 +88,7 @@ public final class LayerStore implements AutoCloseable {
       return t;
     });
     this.earlyTocs = new EarlyTocReads(opener, openPool);
+    this.verifiedBlobs = new VerifiedBlobs(fetch.cache().store(), config.failureRetry());
     this.libraryPool = Executors.newSingleThreadExecutor(r -> {
       Thread t = new Thread(r, "library-prefetch");
       t.setDaemon(true);
@@ -120,6 +122,11 @@ public final class LayerStore implements AutoCloseable {
 
   FetchContext fetchContext() {
     return fetch;
+  }
+
+  /** Where the layers' {@code blob} files are served from, verified. */
+  VerifiedBlobs verifiedBlobs() {
+    return verifiedBlobs;
   }
 
   /** The images resolved so far. */

@@ -13,7 +13,8 @@ import org.stargzstore.fs.store.LayerRecords;
 
 /**
  * Tells the garbage collector which stored blobs a layer needs, from the layer's record and the
- * TOC kept in the store. Results are cached by TOC blob (a TOC never changes).
+ * TOC kept in the store, plus the layer's own blob. Results are cached by TOC blob (a TOC never
+ * changes).
  */
 public final class StoredLayerContent implements LayerContentIndex {
   private final LayerRecords records;
@@ -25,8 +26,20 @@ public final class StoredLayerContent implements LayerContentIndex {
     this.opener = opener;
   }
 
+  /**
+   * The layer's TOC and chunks, and its whole blob (stored under the layer digest once its
+   * {@code blob} file was read; naming it when it is not stored is harmless).
+   */
   @Override
   public Set<Digest> contentOf(Digest layer) {
+    Set<Digest> toc = tocContentOf(layer);
+    Set<Digest> out = new HashSet<>(toc.size() + 1);
+    out.addAll(toc);
+    out.add(layer);
+    return out;
+  }
+
+  private Set<Digest> tocContentOf(Digest layer) {
     Optional<LayerRecord> rec = records.get(layer);
     if (rec.isEmpty()) {
       return Set.of();

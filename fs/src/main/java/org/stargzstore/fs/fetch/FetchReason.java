@@ -21,7 +21,9 @@ public enum FetchReason {
   /** Small files anywhere in the layer, once containers are quiet. */
   SMALL_FILES(FetchJob.Kind.BACKGROUND),
   /** The rest of the layer, once containers are quiet. */
-  EVERYTHING(FetchJob.Kind.BACKGROUND);
+  EVERYTHING(FetchJob.Kind.BACKGROUND),
+  /** The whole compressed blob, downloaded once to serve the layer's {@code blob} file. */
+  BLOB_FILE(FetchJob.Kind.DEMAND);
 
   final FetchJob.Kind kind;
 

@@ -21,6 +21,15 @@ public final class FetchStats {
     bytesByReason.addAndGet(reason.ordinal(), n);
   }
 
+  /**
+   * Counts one download of the whole blob for the layer's {@code blob} file (made outside the
+   * fetcher): one request, {@code bytes} received, whether or not they turned out to verify.
+   */
+  public void countBlobFileDownload(long bytes) {
+    requests.incrementAndGet();
+    addBytes(FetchReason.BLOB_FILE, bytes);
+  }
+
   /** Compressed bytes received, by why they were asked for (reasons with none left out). */
   public Map<FetchReason, Long> bytesByReason() {
     Map<FetchReason, Long> out = new EnumMap<>(FetchReason.class);

@@ -81,6 +81,11 @@ final class LocalBlobsImageSource implements ImageSource {
     return this;
   }
 
+  /** The image added as {@code ref} (to push it to a real registry). */
+  ResolvedImage image(String ref) {
+    return images.get(ref);
+  }
+
   @Override
   public String normalize(String reference) {
     if (!reference.contains("/") || reference.contains(" ")) {
