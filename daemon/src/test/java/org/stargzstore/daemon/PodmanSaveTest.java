@@ -1,0 +1,139 @@
+package org.stargzstore.daemon;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Locale;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+import org.stargzstore.daemon.config.DaemonConfig;
+import org.stargzstore.daemon.run.Daemon;
+import org.stargzstore.daemon.run.RegistryClients;
+import org.stargzstore.daemon.run.StatusReport;
+import org.stargzstore.estargz.Digest;
+import org.stargzstore.fs.remote.RegistryImageSource;
+import org.stargzstore.registry.RegistryClient;
+import org.stargzstore.testkit.ExternalTools;
+import org.stargzstore.testkit.ImagePusher;
+import org.stargzstore.testkit.PodmanSandbox;
+import org.stargzstore.testkit.RegistryServer;
+import org.stargzstore.testkit.TestLayers;
+import org.stargzstore.zstdchunked.LayerFormats;
+
+/**
+ * {@code podman save} exports a lazily pulled layer from its {@code blob} file (podman 4.3.1,
+ * the real registry, images made by the reference eStargz writer): the archive is whole when
+ * the registry's blob is intact, and the save fails when the blob was altered in the
+ * registry's storage: never an archive with a wrong byte.
+ */
+class PodmanSaveTest {
+  @RegisterExtension static final RegistryServer REGISTRY = RegistryServer.builder().build();
+  @TempDir static Path tmp;
+  static Daemon daemon;
+  static RegistryClient client;
+  static PodmanSandbox podman;
+
+  static String image(String repo) {
+    return REGISTRY.hostPort() + "/" + repo + ":1";
+  }
+
+  @BeforeAll
+  static void setUp() throws Exception {
+    Path base = TestLayers.busyboxLayer(tmp.resolve("base.tar"));
+    ImagePusher.pushimg(REGISTRY, "save/intact:1", "estargz",
+        List.of(base, TestLayers.dataLayer(tmp.resolve("data2.tar"), 2)));
+    ImagePusher.pushimg(REGISTRY, "save/altered:1", "estargz",
+        List.of(base, TestLayers.dataLayer(tmp.resolve("data3.tar"), 3)));
+    Path mnt = tmp.resolve("mnt");
+    podman = PodmanSandbox.create(mnt, List.of(REGISTRY.hostPort()));
+    Path conf = tmp.resolve("config.toml");
+    Files.writeString(conf, "[store]\nroot = \"" + tmp.resolve("root") + "\"\n"
+        + "[fetch]\nbackground = false\nprefetch = false\n"
+        + "[registry]\nregistries_conf = \"" + podman.dir().resolve("registries.conf") + "\"\n");
+    DaemonConfig cfg = DaemonConfig.load(conf, true);
+    client = RegistryClients.create(cfg);
+    daemon = Daemon.start(cfg, mnt, new RegistryImageSource(client, cfg.readTimeout()),
+        LayerFormats.all(), (r, u, p, t) -> { });
+  }
+
+  @AfterAll
+  static void tearDown() {
+    if (podman != null) {
+      podman.close();
+    }
+    if (daemon != null) {
+      daemon.close();
+    }
+    if (client != null) {
+      client.close();
+    }
+  }
+
+  @Test
+  void savedArchiveOfALazyImageIsWhole() throws IOException {
+    String img = image("save/intact");
+    podman.ok("pull", "-q", img);
+    JsonNode top = layerStatus(img, 1);
+    assertTrue(top.path("lazy").asBoolean(), top.toString());
+    Path out = tmp.resolve("intact.tar");
+    podman.ok("save", "-o", out.toString(), img);
+    // the export read the layer's blob file: downloaded whole once, verified
+    top = layerStatus(img, 1);
+    assertEquals(top.path("size").asLong(), top.path("bytesByReason").path("blob_file").asLong(),
+        top.toString());
+    // every layer in the archive hashes to the name podman gave it (its diff ID)
+    List<String> layerTars = ExternalTools.run(List.of("tar", "-tf", out.toString()), 60)
+        .requireSuccess().output().lines().filter(n -> n.matches("[0-9a-f]{64}\\.tar")).toList();
+    assertEquals(2, layerTars.size(), "layers in the archive: " + layerTars);
+    for (String t : layerTars) {
+      String sum = ExternalTools.run(List.of("bash", "-c", "tar -xOf " + out + " " + t
+          + " | sha256sum"), 60).requireSuccess().output().split(" ")[0];
+      assertEquals(t.substring(0, 64), sum, t);
+    }
+  }
+
+  @Test
+  void saveFailsWhenTheRegistryBlobWasAltered() throws IOException {
+    String img = image("save/altered");
+    podman.ok("pull", "-q", img);
+    JsonNode top = layerStatus(img, 1);
+    assertTrue(top.path("lazy").asBoolean(), top.toString());
+    Digest layer = Digest.parse(top.path("digest").asText());
+    Path data = REGISTRY.storageDir().resolve("docker/registry/v2/blobs/sha256")
+        .resolve(layer.hex().substring(0, 2)).resolve(layer.hex()).resolve("data");
+    byte[] original = Files.readAllBytes(data);
+    byte[] altered = original.clone();
+    altered[altered.length / 3] ^= 0x40;
+    Files.write(data, altered);
+    try {
+      ExternalTools.Result save = podman.podman("save", "-o", tmp.resolve("altered.tar").toString(),
+          img);
+      assertNotEquals(0, save.exitCode(), "podman save succeeded:\n" + save.output());
+      assertTrue(save.output().toLowerCase(Locale.ROOT).contains("input/output error"),
+          save.output());
+      assertFalse(Files.exists(tmp.resolve("root/blobs/sha256").resolve(layer.hex()
+          .substring(0, 2)).resolve(layer.hex())), "an unverified blob was stored");
+    } finally {
+      Files.write(data, original);
+    }
+  }
+
+  static JsonNode layerStatus(String image, int index) {
+    for (JsonNode img : StatusReport.of(daemon.layerStore()).path("images")) {
+      if (img.path("reference").asText().equals(image)) {
+        return img.path("layers").get(index);
+      }
+    }
+    throw new AssertionError("no status for " + image);
+  }
+}
