@@ -11,6 +11,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.stargzstore.testkit.ExternalTools;
@@ -42,6 +43,12 @@ class MountVisibilityTest {
       assertTrue(file.output().contains("Permission denied"), file.output());
       ExternalTools.Result list = OtherUser.run("ls", mnt.toString());
       assertNotEquals(0, list.exitCode(), "nobody listed the mount: " + list.output());
+      // root is not exempt: the kernel wants the mounter's uid and gid, capabilities or not
+      ExternalTools.Result rootOtherGroup = ExternalTools.run(List.of("setpriv",
+          "--regid=" + OtherUser.NOBODY, "--clear-groups", "--", "cat",
+          mnt.resolve("etc/secret.conf").toString()), 60);
+      assertNotEquals(0, rootOtherGroup.exitCode(), rootOtherGroup.output());
+      assertTrue(rootOtherGroup.output().contains("Permission denied"), rootOtherGroup.output());
 
       MountAudience audience = MountAudience.of(mnt, false);
       assertFalse(audience.everyUser());
