@@ -1,6 +1,7 @@
 package org.stargzstore.fs.store;
 
 import java.io.IOException;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileAttribute;
@@ -48,7 +49,13 @@ public final class PrivateFiles {
     createDirectories(dir);
     Set<PosixFilePermission> was = Files.getPosixFilePermissions(dir);
     if (!was.equals(DIRECTORY_MODE)) {
-      Files.setPosixFilePermissions(dir, DIRECTORY_MODE);
+      try {
+        Files.setPosixFilePermissions(dir, DIRECTORY_MODE);
+      } catch (FileSystemException e) {
+        throw new IOException("cannot make " + dir + " private (rwx------, it is "
+            + PosixFilePermissions.toString(was) + "): " + e.getMessage() + "; the store holds "
+            + "content of private images, so the daemon's user must own its root", e);
+      }
       LOG.info(() -> dir + " was " + PosixFilePermissions.toString(was) + "; made it rwx------ so "
           + "that only its owner reads the store (content of private images is kept there)");
     }

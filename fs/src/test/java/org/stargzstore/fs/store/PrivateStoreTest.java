@@ -3,6 +3,7 @@ package org.stargzstore.fs.store;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
@@ -79,6 +80,17 @@ class PrivateStoreTest {
       assertNotEquals(0, r.exitCode(), "nobody read " + p + ": " + r.output());
     }
     assertArrayEquals(Files.readAllBytes(migrated), content.readAll(blobs.get(0)));
+  }
+
+  @Test
+  void aRootWhoseModeCannotBeChangedIsRefusedWithTheReason() {
+    // the kernel refuses any chmod in /proc, even root's: a stand-in for a root the daemon's
+    // user does not own
+    Path self = Path.of("/proc/self");
+    IOException e = assertThrows(IOException.class, () -> PrivateFiles.restrictDirectory(self));
+    assertTrue(e.getMessage().startsWith("cannot make " + self + " private (rwx------, it is "
+        + "r-xr-xr-x)"), e.getMessage());
+    assertTrue(e.getMessage().contains("the daemon's user must own its root"), e.getMessage());
   }
 
   private static List<Path> walk(Path dir) throws IOException {
