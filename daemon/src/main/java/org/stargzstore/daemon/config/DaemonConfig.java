@@ -125,7 +125,7 @@ public record DaemonConfig(
         fetch.integer("max_background_streams", 4),
         fetch.duration("read_timeout", "2m"),
         fetch.duration("resolve_timeout", "30s"),
-        fuse.bool("allow_other", true),
+        fuse.bool("allow_other", false),
         fuse.duration("cache_timeout", "60s"),
         fuse.bool("debug", false),
         reg.has("registries_conf") ? Path.of(reg.string("registries_conf", "")) : null,

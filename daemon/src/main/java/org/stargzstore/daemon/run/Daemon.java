@@ -26,6 +26,7 @@ import org.stargzstore.fs.gc.StoreVerifier;
 import org.stargzstore.fs.fetch.ChunkCache;
 import org.stargzstore.fs.fetch.FetchContext;
 import org.stargzstore.fs.fuse.FuseMount;
+import org.stargzstore.fs.fuse.MountAudience;
 import org.stargzstore.fs.fuse.MountOptions;
 
 /**
@@ -99,6 +100,7 @@ public final class Daemon implements AutoCloseable {
     mount = FuseMount.mount(layerStore.root(), mountPoint,
         new MountOptions(config.allowOther(), config.fuseCacheTimeout(), config.fuseDebug()));
     resources.add(mount);
+    logAudience(MountAudience.of(mount.mountPoint(), config.allowOther()));
     // before the daemon reports ready: the first container should not pay for a cold JVM
     Warmup.run(store.layout.tmpDir());
     if (warmSource != null) {
@@ -116,6 +118,14 @@ public final class Daemon implements AutoCloseable {
     LOG.info(() -> "serving layers at " + mount.mountPoint() + " (store " + store.layout.root()
         + ", cache budget " + ByteSize.format(config.cacheMaxBytes()) + ", control socket "
         + control.path() + ")");
+  }
+
+  private static void logAudience(MountAudience audience) {
+    if (audience.everyUser()) {
+      LOG.warning(audience.describe());
+    } else {
+      LOG.info(audience.describe());
+    }
   }
 
   private static JsonNode acceptCredentials(JsonNode req, CredentialSink sink) {

@@ -4,9 +4,10 @@ import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.channels.OverlappingFileLockException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.Set;
+import org.stargzstore.fs.store.PrivateFiles;
 
 /**
  * One daemon per store root: two daemons sharing a root would each believe they own the
@@ -23,9 +24,9 @@ public final class RootLock implements AutoCloseable {
   }
 
   public static RootLock acquire(Path root) throws IOException {
-    Files.createDirectories(root);
-    FileChannel ch = FileChannel.open(root.resolve("lock"), StandardOpenOption.CREATE,
-        StandardOpenOption.WRITE);
+    PrivateFiles.createDirectories(root);
+    FileChannel ch = FileChannel.open(root.resolve("lock"), Set.of(StandardOpenOption.CREATE,
+        StandardOpenOption.WRITE), PrivateFiles.file());
     FileLock l;
     try {
       l = ch.tryLock();

@@ -20,6 +20,7 @@ import org.stargzstore.fs.als.ImageDirectoryName;
 import org.stargzstore.fs.als.ImageSource;
 import org.stargzstore.fs.als.LayerInfoJson;
 import org.stargzstore.fs.als.ResolvedImage;
+import org.stargzstore.fs.store.PrivateFiles;
 import org.stargzstore.fs.tree.InodeNumbers;
 import org.stargzstore.fs.tree.LayerTree;
 import org.stargzstore.zstdchunked.LayerFormats;
@@ -145,6 +146,8 @@ final class Warmup {
     Path blob = tmpDir.resolve("warmup-image.blob");
     LayerWriteResult r = LayerConversion.builder(LayerConversion.Format.ESTARGZ).build()
         .convert(new ByteArrayInputStream(tar), "warmup", blob);
+    // the converter honours the umask (it writes users' files); in the store, files are 0600
+    Files.setPosixFilePermissions(blob, PrivateFiles.FILE_MODE);
     String config = "{\"architecture\":\"amd64\",\"os\":\"linux\",\"config\":"
         + "{\"Entrypoint\":[\"/bin/tool\"]},\"rootfs\":{\"type\":\"layers\","
         + "\"diff_ids\":[\"" + r.diffId() + "\"]}}";

@@ -9,14 +9,20 @@ import java.util.List;
  * attributes, names and pages for long; failed lookups are never cached, because a layer that is
  * not known yet may become known a moment later (and podman probes {@code use} expecting ENOENT).
  *
- * @param allowOther let users other than the mounter (podman's, CRI-O's) see the tree
+ * <p>Without {@code allow_other} the kernel lets only processes of the mounter's uid and gid use
+ * the mount: rootful podman and CRI-O (root, like the daemon) work, other users get EACCES, so
+ * the files of private images are not readable by every user of the node. See
+ * docs/configuration.md, {@code [fuse] allow_other}.
+ *
+ * @param allowOther let users other than the mounter (podman or CRI-O running as another user)
+ *     use the tree: then every user who can reach the mount point reads every image in it
  * @param cacheTimeout how long the kernel may cache attributes and names
  * @param debug pass {@code -d} to libfuse (every request logged to stderr)
  */
 public record MountOptions(boolean allowOther, Duration cacheTimeout, boolean debug) {
 
   public static MountOptions defaults() {
-    return new MountOptions(true, Duration.ofSeconds(60), false);
+    return new MountOptions(false, Duration.ofSeconds(60), false);
   }
 
   /** libfuse 2 command-line options. */

@@ -9,12 +9,14 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.util.Set;
 import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * Whole-file writes that a reader never sees half done: write a temp file in the store's
  * {@code tmp/} (same file system), optionally fsync it, rename it over the target. After a crash
  * the target is either the old or the new file, and leftovers in {@code tmp/} are deleted at start.
+ * Files are created 0600 ({@link PrivateFiles}).
  */
 public final class AtomicFiles {
   private AtomicFiles() {}
@@ -24,8 +26,8 @@ public final class AtomicFiles {
       throws IOException {
     Path tmp = tempFor(tmpDir, target);
     try {
-      try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE_NEW,
-          StandardOpenOption.WRITE)) {
+      try (FileChannel ch = FileChannel.open(tmp, Set.of(StandardOpenOption.CREATE_NEW,
+          StandardOpenOption.WRITE), PrivateFiles.file())) {
         ByteBuffer buf = ByteBuffer.wrap(data, off, len);
         while (buf.hasRemaining()) {
           ch.write(buf);

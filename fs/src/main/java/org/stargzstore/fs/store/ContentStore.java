@@ -99,7 +99,7 @@ public final class ContentStore {
     }
     Path target = layout.blob(d);
     if (shards.add(d.hex().substring(0, 2))) {
-      Files.createDirectories(target.getParent());
+      PrivateFiles.createDirectories(target.getParent());
     }
     AtomicFiles.write(layout.tmpDir(), target, data, off, len, fsync);
     present.add(d);

@@ -51,7 +51,7 @@ final class MigrationJournal {
   }
 
   void record(int fromVersion, Phase p) throws IOException {
-    Files.createDirectories(layout.tmpDir());
+    PrivateFiles.createDirectories(layout.tmpDir());
     AtomicFiles.write(layout.tmpDir(), layout.migrationJournal(), JSON.writeValueAsBytes(
         JSON.createObjectNode().put("from", fromVersion).put("to", fromVersion + 1)
             .put("phase", p.name())), true);

@@ -36,7 +36,7 @@ final class ShardBlobsMigration implements StoreFormat.Migration {
         for (Path p : s) {
           String hex = p.getFileName().toString();
           Path shard = blobs.resolve(hex.substring(0, 2));
-          Files.createDirectories(shard);
+          PrivateFiles.createDirectories(shard);
           try {
             Files.createLink(shard.resolve(hex), p);
           } catch (FileAlreadyExistsException e) {

@@ -61,9 +61,13 @@ public final class StoreFormat {
     }
   }
 
-  /** Brings the store under {@code layout} to {@link #CURRENT}, resuming a migration if needed. */
+  /**
+   * Brings the store under {@code layout} to {@link #CURRENT}, resuming a migration if needed.
+   * The root is made private (0700) first: a store written before stores were private has 0644
+   * files in 0755 directories.
+   */
   public static void open(StoreLayout layout) throws IOException {
-    Files.createDirectories(layout.root());
+    PrivateFiles.restrictDirectory(layout.root());
     int v = read(layout);
     if (v > CURRENT) {
       throw new IOException("the store at " + layout.root() + " has format version " + v
@@ -86,7 +90,7 @@ public final class StoreFormat {
   }
 
   static void writeVersion(StoreLayout layout, int version) throws IOException {
-    Files.createDirectories(layout.tmpDir());
+    PrivateFiles.createDirectories(layout.tmpDir());
     AtomicFiles.write(layout.tmpDir(), layout.versionFile(),
         (version + "\n").getBytes(StandardCharsets.UTF_8), true);
   }

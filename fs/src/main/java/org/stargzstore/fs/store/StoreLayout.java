@@ -65,10 +65,10 @@ public record StoreLayout(Path root) {
     return root.resolve("tmp");
   }
 
-  /** Creates the directories of the layout that do not exist yet. */
+  /** Creates the directories of the layout that do not exist yet, 0700 ({@link PrivateFiles}). */
   public void createDirectories() throws java.io.IOException {
     for (Path p : new Path[] {blobsDir(), layersDir(), imagesDir(), tmpDir()}) {
-      java.nio.file.Files.createDirectories(p);
+      PrivateFiles.createDirectories(p);
     }
   }
 }
