@@ -60,8 +60,8 @@ public final class AtomicFiles {
     Path tmp = tempFor(tmpDir, target);
     try {
       long length = 0;
-      try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE_NEW,
-          StandardOpenOption.WRITE)) {
+      try (FileChannel ch = FileChannel.open(tmp, Set.of(StandardOpenOption.CREATE_NEW,
+          StandardOpenOption.WRITE), PrivateFiles.file())) {
         byte[] piece = new byte[64 << 10];
         int n;
         while ((n = in.read(piece)) >= 0) {

@@ -97,10 +97,7 @@ public final class ContentStore {
     if (present.contains(d)) {
       return;
     }
-    Path target = layout.blob(d);
-    if (shards.add(d.hex().substring(0, 2))) {
-      PrivateFiles.createDirectories(target.getParent());
-    }
+    Path target = shardedPath(d);
     AtomicFiles.write(layout.tmpDir(), target, data, off, len, fsync);
     present.add(d);
     verified.add(d);
@@ -117,10 +114,7 @@ public final class ContentStore {
    * @throws ContentDigestMismatchException if the bytes hash to something else
    */
   public long putStream(Digest expected, InputStream in, String source) throws IOException {
-    Path target = layout.blob(expected);
-    if (shards.add(expected.hex().substring(0, 2))) {
-      Files.createDirectories(target.getParent());
-    }
+    Path target = shardedPath(expected);
     MessageDigest md = Digest.newSha256();
     long n = AtomicFiles.write(layout.tmpDir(), target, new DigestInputStream(in, md), fsync,
         length -> {
@@ -133,6 +127,15 @@ public final class ContentStore {
     verified.add(expected);
     bytesWritten.addAndGet(n);
     return n;
+  }
+
+  /** Where {@code d} is stored, its shard directory created (0700) the first time. */
+  private Path shardedPath(Digest d) throws IOException {
+    Path target = layout.blob(d);
+    if (shards.add(d.hex().substring(0, 2))) {
+      PrivateFiles.createDirectories(target.getParent());
+    }
+    return target;
   }
 
   /** True if the blob is stored and has been hashed (or written) by this process. */

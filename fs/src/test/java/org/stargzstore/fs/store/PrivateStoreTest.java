@@ -45,11 +45,15 @@ class PrivateStoreTest {
     StoreLayout layout = new StoreLayout(root);
     ContentStore content = ContentStore.open(layout, false);
     Digest blob = content.putHashing("secret layer bytes".getBytes(StandardCharsets.UTF_8));
+    byte[] streamedBytes = "a layer blob written as a stream".getBytes(StandardCharsets.UTF_8);
+    Digest streamed = Digest.of(streamedBytes);
+    content.putStream(streamed, new java.io.ByteArrayInputStream(streamedBytes), "test");
     Digest layer = Digest.of(new byte[] {7});
     References.load(layout).acquire("registry.example/private/app:1", layer);
 
     List<Path> files = walk(root);
     assertTrue(files.contains(layout.blob(blob)), files.toString());
+    assertTrue(files.contains(layout.blob(streamed)), files.toString());
     assertTrue(files.contains(layout.versionFile()), files.toString());
     for (Path p : files) {
       String want = Files.isDirectory(p) ? "rwx------" : "rw-------";
