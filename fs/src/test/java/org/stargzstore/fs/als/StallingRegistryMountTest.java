@@ -27,7 +27,10 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.stargzstore.estargz.Digest;
+import org.stargzstore.estargz.layer.Chunk;
 import org.stargzstore.fs.fetch.FetchPolicy;
+import org.stargzstore.fs.fetch.LayerFetcher;
 import org.stargzstore.fs.remote.RegistryImageSource;
 import org.stargzstore.registry.RegistryClient;
 import org.stargzstore.registry.RegistryClientConfig;
@@ -43,9 +46,11 @@ import org.stargzstore.testkit.TempDirs;
  * A registry that stalls, seen through the mount: the real registry behind {@link FaultProxy},
  * the real registry client, the layer store and FUSE. A read whose chunks the registry does not
  * send fails with EIO within {@code read_timeout} (each read request of the kernel; a program's
- * read may be two of them) plus a generous margin for a loaded machine, never hangs: on fresh connections that are never answered, on a kept-alive connection that
- * stops answering, and when a body stops part-way. Once the registry answers again the same
- * read succeeds at once: the stalled fetch did not outlive its deadline holding the chunks.
+ * read may be two of them) plus a generous margin for a loaded machine, never hangs: on fresh
+ * connections that are never answered, on a kept-alive connection that stops answering, when
+ * a body stops part-way, and when the read waits for a prefetch that stalled. The stalled fetch
+ * does not outlive its deadline holding the chunks: once the registry answers again the same
+ * file reads right.
  */
 class StallingRegistryMountTest {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -245,6 +250,26 @@ class StallingRegistryMountTest {
         proxy.seen().toString());
     assertStallLogged();
     assertReadsAgain(diff, "bin/rand-1048576", stalledAt);
+  }
+
+  @Test
+  void readWaitingOnAStalledPrefetchGivesEioWithinTheReadTimeout() throws Exception {
+    // the client would wait 30 s for a silent connection: only the fetch's deadline ends it
+    Path diff = mount(Duration.ofSeconds(30), 32);
+    LayerFetcher fetcher = harness.store.loadedLayer(Digest.parse(layerDigest)).orElseThrow()
+        .fetcher();
+    List<Chunk> chunks = fetcher.index().entry("bin/rand-65535").orElseThrow().chunks();
+    proxy.inject(FaultProxy.Request::isBlobGet, FaultProxy.stall(), -1);
+    fetcher.ensureAsync(chunks, LayerFetcher.Priority.PREFETCH);
+    long deadline = System.nanoTime() + 10_000_000_000L;
+    while (proxy.seen().stream().noneMatch(s -> s.fault().equals("Stall"))) {
+      assertTrue(System.nanoTime() < deadline, "the prefetch never asked the registry");
+      Thread.sleep(10);
+    }
+    // the read finds its chunks being fetched by the prefetch and waits for it
+    long stalledAt = assertEioWithinReadTimeout(diff.resolve("bin/rand-65535"));
+    assertStallLogged();
+    assertReadsAgain(diff, "bin/rand-65535", stalledAt);
   }
 
   @Test
