@@ -85,7 +85,7 @@ public final class EndpointCaller {
   public Response open(Repository repo, RegistryOperation<?> op, Duration timeout)
       throws RegistryException {
     long deadline = deadline(timeout);
-    HttpUrl base = repo.host().base();
+    HttpUrl base = repo.host().base(remaining(deadline, op.action()));
     Request request;
     try {
       request = op.request(base)
