@@ -3,6 +3,7 @@ package org.stargzstore.registry;
 import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.InterruptedIOException;
 import java.io.OutputStream;
 import java.security.MessageDigest;
 import java.time.Duration;
@@ -231,7 +232,7 @@ public final class RegistryBlob {
    */
   private RegistryException stalled(RegistryException e, String what, Repository loc,
       long lastData) {
-    java.io.InterruptedIOException cause = NetworkErrors.stallCause(e);
+    InterruptedIOException cause = NetworkErrors.stallCause(e);
     if (cause == null) {
       return e;
     }

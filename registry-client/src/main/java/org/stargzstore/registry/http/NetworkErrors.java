@@ -7,8 +7,13 @@ import java.net.SocketTimeoutException;
 import java.net.UnknownHostException;
 import javax.net.ssl.SSLException;
 
-/** One-line descriptions of transport failures for error messages. */
+/**
+ * One-line descriptions of transport failures for error messages, and which of them are stalls.
+ */
 public final class NetworkErrors {
+  /** The message of {@link #deadlineExceeded()}. */
+  private static final String DEADLINE = "deadline exceeded";
+
   private NetworkErrors() {}
 
   public static String describe(IOException e) {
@@ -63,8 +68,6 @@ public final class NetworkErrors {
   public static InterruptedIOException deadlineExceeded() {
     return new InterruptedIOException(DEADLINE);
   }
-
-  private static final String DEADLINE = "deadline exceeded";
 
   /** {@code 1.2 s}: an elapsed time for messages. */
   public static String seconds(long nanos) {
