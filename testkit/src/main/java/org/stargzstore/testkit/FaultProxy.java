@@ -30,9 +30,9 @@ import java.util.regex.Pattern;
 /**
  * An HTTP/1.1 proxy in front of a real (plain HTTP) registry that injects the failures a node
  * sees in the wild: connection resets, 5xx, 429 with {@code Retry-After}, bodies cut short or
- * trickling in, a server that stalls (takes the request and sends nothing, or stops sending part-way
- * through a body, keeping the connection open), a server that ignores {@code Range}, a wrong
- * {@code Content-Range}; and, in redirect mode, blob downloads sent to a "storage" URL that
+ * trickling in, a server that stalls (takes the request and sends nothing, or stops sending
+ * part-way through a body, keeping the connection open), a server that ignores {@code Range}, a
+ * wrong {@code Content-Range}; and, in redirect mode, blob downloads sent to a "storage" URL that
  * expires like a signed URL.
  *
  * <p>Faults are rules: a predicate on the request, what to do, and how many times. Every request
