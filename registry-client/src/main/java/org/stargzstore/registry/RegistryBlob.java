@@ -3,6 +3,7 @@ package org.stargzstore.registry;
 import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.InterruptedIOException;
 import java.io.OutputStream;
 import java.security.MessageDigest;
 import java.time.Duration;
@@ -41,6 +42,12 @@ import org.stargzstore.registry.ops.RangeBuffer;
  *       failures.
  *   <li>{@link #copyTo}: the whole blob, verified against its digest.
  * </ul>
+ *
+ * <p>Every read takes a deadline for all of it (requests, retries, resumes and the body), by
+ * default the client's {@code callTimeout}; a registry that stalls (sends nothing within the
+ * idle read timeout) is tried again on a new connection within that deadline, and a read that
+ * ends because of a stall is logged at WARNING naming the registry, the blob and how long
+ * nothing came.
  *
  * <p>A server that ignores {@code Range} and answers 200 is streamed: bytes before the range are
  * discarded as they arrive, never buffered. A redirect to blob storage (a signed URL) is
@@ -175,6 +182,7 @@ public final class RegistryBlob {
     String what = "bytes " + offset + "-" + (offset + length - 1);
     int done = 0;
     int failures = 0;
+    long lastData = System.nanoTime();
     while (done < length) {
       Repository loc = location();
       long from = offset + done;
@@ -183,10 +191,11 @@ public final class RegistryBlob {
       try {
         r = access.openRange(this, loc, header, what, remaining(deadline, what));
       } catch (RegistryException e) {
-        if (failover(loc, e)) {
+        RegistryException why = stalled(e, what, loc, lastData);
+        if (failover(loc, why)) {
           continue;
         }
-        throw e;
+        throw givingUp(why);
       }
       access.stats().onRangeRequest(false);
       RangeBodies.Progress p = new RangeBodies.Progress();
@@ -199,16 +208,58 @@ public final class RegistryBlob {
         done += (int) p.bytes();
       } catch (IOException e) {
         done += (int) p.bytes();
+        if (p.bytes() > 0) {
+          lastData = System.nanoTime();
+        }
         failures++;
         if (!(RetryInterceptor.isTransient(e) || e instanceof RegistryProtocolException)
             || failures >= access.caller().policy().maxAttempts()) {
-          throw e instanceof RegistryException re ? re
-              : new RegistryNetworkException(action(what) + ": " + NetworkErrors.describe(e), e);
+          throw givingUp(stalled(e instanceof RegistryException re ? re
+              : new RegistryNetworkException(action(what) + ": " + NetworkErrors.describe(e), e),
+              what, loc, lastData));
         }
-        LOG.fine(() -> action(what) + ": resuming after " + e);
+        noteResume(e, what, loc, lastData, failures);
         access.stats().onRetry();
         pause(access.caller().policy().backoff(failures));
       }
+    }
+  }
+
+  /**
+   * What a read from {@code loc} that failed with {@code e} reports: if the registry stalled,
+   * an error that says so and how long no data came (since {@code lastData}); other errors as
+   * they are.
+   */
+  private RegistryException stalled(RegistryException e, String what, Repository loc,
+      long lastData) {
+    InterruptedIOException cause = NetworkErrors.stallCause(e);
+    if (cause == null) {
+      return e;
+    }
+    String silent = NetworkErrors.seconds(System.nanoTime() - lastData);
+    return new RegistryNetworkException(action(what) + ": registry " + loc.host().hostPort()
+        + " stalled, no data for " + silent + " (" + NetworkErrors.describe(cause) + "); gave up",
+        e);
+  }
+
+  /** A read ends with {@code e}: a stall is logged at WARNING (the caller may log the rest). */
+  private static RegistryException givingUp(RegistryException e) {
+    if (NetworkErrors.isStall(e)) {
+      LOG.warning(e::getMessage);
+    }
+    return e;
+  }
+
+  /** Before resuming a read cut off by {@code e}: a stall is worth a WARNING, the rest FINE. */
+  private void noteResume(IOException e, String what, Repository loc, long lastData,
+      int failures) {
+    if (NetworkErrors.isStall(e)) {
+      String silent = NetworkErrors.seconds(System.nanoTime() - lastData);
+      LOG.warning(() -> action(what) + ": registry " + loc.host().hostPort()
+          + " stalled, no data for " + silent + "; resuming on a new connection (try "
+          + (failures + 1) + " of " + access.caller().policy().maxAttempts() + ")");
+    } else {
+      LOG.fine(() -> action(what) + ": resuming after " + e);
     }
   }
 
@@ -295,13 +346,23 @@ public final class RegistryBlob {
   }
 
   /**
-   * Streams {@code [offset, offset + length)} without holding it in memory. The stream resumes
-   * with a new range request if the connection fails, and throws rather than return a byte from
-   * the wrong place. Close it when done.
+   * Streams {@code [offset, offset + length)} without holding it in memory, within the client's
+   * default deadline ({@code callTimeout}, none if unset). The stream resumes with a new range
+   * request if the connection fails, and throws rather than return a byte from the wrong place.
+   * Close it when done.
    */
   public InputStream openStream(long offset, long length) throws IOException {
+    return openStream(offset, length, access.defaultTimeout());
+  }
+
+  /**
+   * As {@link #openStream(long, long)}, with a deadline ({@code timeout} from now, null: none)
+   * for the whole stream: requests, retries, resumes and reading the body. A read of the stream
+   * still waiting when it passes fails, and the connection is closed.
+   */
+  public InputStream openStream(long offset, long length, Duration timeout) throws IOException {
     checkBounds(offset, length);
-    return new ResumingStream(offset, length, 0);
+    return new ResumingStream(offset, length, deadline(timeout));
   }
 
   /**
@@ -347,6 +408,8 @@ public final class RegistryBlob {
     private int failures;
     private boolean closed;
     private final long deadline;
+    /** When bytes last arrived (or the stream opened): how long a stall has lasted. */
+    private long lastData = System.nanoTime();
 
     ResumingStream(long offset, long length, long deadline) {
       this.pos = offset;
@@ -384,6 +447,7 @@ public final class RegistryBlob {
           }
           pos += n;
           partLeft -= n;
+          lastData = System.nanoTime();
           if (partLeft == 0 || pos >= end) {
             release();
           }
@@ -400,13 +464,16 @@ public final class RegistryBlob {
      */
     private void recover(IOException e, String what) throws IOException {
       release();
-      if (e instanceof RegistryException) {
-        throw e;
+      Repository loc = location();
+      if (e instanceof RegistryException re) {
+        throw givingUp(stalled(re, what, loc, lastData));
       }
       if (!RetryInterceptor.isTransient(e)
           || ++failures >= access.caller().policy().maxAttempts()) {
-        throw new RegistryNetworkException(action(what) + ": " + NetworkErrors.describe(e), e);
+        throw givingUp(stalled(new RegistryNetworkException(action(what) + ": "
+            + NetworkErrors.describe(e), e), what, loc, lastData));
       }
+      noteResume(e, what, loc, lastData, failures);
       access.stats().onRetry();
       pause(access.caller().policy().backoff(failures));
     }
@@ -431,6 +498,7 @@ public final class RegistryBlob {
           if (buffered == 0) {
             throw new EOFException(action(what) + ": body ended early");
           }
+          lastData = System.nanoTime();
           return (int) buffered;
         } catch (IOException e) {
           recover(e, what); // throws unless the request may be resumed
@@ -474,7 +542,7 @@ public final class RegistryBlob {
               what, remaining(deadline, what));
           break;
         } catch (RegistryException e) {
-          if (!failover(loc, e)) {
+          if (!failover(loc, stalled(e, what, loc, lastData))) {
             throw e;
           }
         }
@@ -590,7 +658,8 @@ public final class RegistryBlob {
     }
     long left = deadline - System.nanoTime();
     if (left <= 0) {
-      throw new RegistryNetworkException("reading " + what + ": deadline exceeded");
+      throw new RegistryNetworkException("reading " + what + ": deadline exceeded",
+          NetworkErrors.deadlineExceeded());
     }
     return Duration.ofNanos(left);
   }

@@ -30,8 +30,10 @@ import java.util.regex.Pattern;
 /**
  * An HTTP/1.1 proxy in front of a real (plain HTTP) registry that injects the failures a node
  * sees in the wild: connection resets, 5xx, 429 with {@code Retry-After}, bodies cut short or
- * trickling in, a server that ignores {@code Range}, a wrong {@code Content-Range}; and, in
- * redirect mode, blob downloads sent to a "storage" URL that expires like a signed URL.
+ * trickling in, a server that stalls (takes the request and sends nothing, or stops sending
+ * part-way through a body, keeping the connection open), a server that ignores {@code Range}, a
+ * wrong {@code Content-Range}; and, in redirect mode, blob downloads sent to a "storage" URL that
+ * expires like a signed URL.
  *
  * <p>Faults are rules: a predicate on the request, what to do, and how many times. Every request
  * is recorded with the fault applied, so tests can assert on retries.
@@ -47,10 +49,13 @@ public final class FaultProxy implements AutoCloseable {
   private final List<Seen> seen = new CopyOnWriteArrayList<>();
   private final List<Socket> open = new CopyOnWriteArrayList<>();
   private final AtomicInteger generation = new AtomicInteger(1);
+  private final AtomicInteger connections = new AtomicInteger();
   private volatile boolean redirectBlobs;
   private volatile String storageAuthorization;
   private volatile boolean closed;
   private volatile boolean silentToTls;
+  private volatile boolean stallNewConnections;
+  private final AtomicInteger stalledConnections = new AtomicInteger();
 
   /** A request as the proxy received it. */
   public record Request(String method, String target, Map<String, String> headers) {
@@ -80,9 +85,13 @@ public final class FaultProxy implements AutoCloseable {
     }
   }
 
-  /** What the proxy saw and did: method, target, Range header, fault name, status sent. */
+  /**
+   * What the proxy saw and did: method, target, Range header, fault name, status sent, and the
+   * client connection it came on (numbered from 1 in accept order: equal numbers mean a
+   * keep-alive connection was reused).
+   */
   public record Seen(String method, String target, String range, String authorization,
-      String fault, int status) {}
+      String fault, int status, int connection) {}
 
   /** A failure to inject. */
   public sealed interface Fault {
@@ -106,6 +115,18 @@ public final class FaultProxy implements AutoCloseable {
 
     /** Waits before forwarding. */
     record Delay(Duration delay) implements Fault {}
+
+    /**
+     * Takes the request and answers nothing, keeping the connection open until the client gives
+     * up (or the proxy closes): a registry that hangs.
+     */
+    record Stall() implements Fault {}
+
+    /**
+     * Forwards, sends the status line, the headers and the first {@code bytes} of the body, then
+     * sends nothing more, keeping the connection open: a body that stops part-way.
+     */
+    record StallBody(int bytes) implements Fault {}
   }
 
   public static Fault reset() {
@@ -138,6 +159,14 @@ public final class FaultProxy implements AutoCloseable {
 
   public static Fault delay(Duration d) {
     return new Fault.Delay(d);
+  }
+
+  public static Fault stall() {
+    return new Fault.Stall();
+  }
+
+  public static Fault stallBody(int bytes) {
+    return new Fault.StallBody(bytes);
   }
 
   private static final class Rule {
@@ -248,6 +277,20 @@ public final class FaultProxy implements AutoCloseable {
     silentToTls = on;
   }
 
+  /**
+   * Connections accepted from now on get no answer at all: the proxy reads nothing and sends
+   * nothing, holding them open (a registry that hangs). Connections already open are served as
+   * before, so a client's pooled connections still work.
+   */
+  public void stallNewConnections(boolean on) {
+    stallNewConnections = on;
+  }
+
+  /** How many connections {@link #stallNewConnections} has left unanswered. */
+  public int stalledConnections() {
+    return stalledConnections.get();
+  }
+
   @Override
   public void close() {
     closed = true;
@@ -267,7 +310,8 @@ public final class FaultProxy implements AutoCloseable {
       try {
         Socket s = server.accept();
         open.add(s);
-        pool.execute(() -> serve(s));
+        int n = connections.incrementAndGet();
+        pool.execute(() -> serve(s, n));
       } catch (IOException e) {
         if (!closed) {
           // transient accept failure: keep serving
@@ -278,8 +322,13 @@ public final class FaultProxy implements AutoCloseable {
     }
   }
 
-  private void serve(Socket client) {
+  private void serve(Socket client, int connection) {
     try (client) {
+      if (stallNewConnections) {
+        stalledConnections.incrementAndGet();
+        holdOpen(client);
+        return;
+      }
       InputStream in = new BufferedInputStream(client.getInputStream());
       OutputStream out = client.getOutputStream();
       if (silentToTls) {
@@ -307,7 +356,7 @@ public final class FaultProxy implements AutoCloseable {
             break;
           }
         }
-        if (!handle(req, head, body, fault, client, out)) {
+        if (!handle(req, head, body, fault, client, out, connection)) {
           return;
         }
       }
@@ -320,17 +369,24 @@ public final class FaultProxy implements AutoCloseable {
 
   /** Handles one request; false if the connection must be closed. */
   private boolean handle(Request req, Head head, byte[] body, Fault fault, Socket client,
-      OutputStream out) throws IOException {
+      OutputStream out, int connection) throws IOException {
     String faultName = fault == null ? "" : fault.getClass().getSimpleName();
     String range = req.header("range");
     String auth = req.header("authorization");
+    Recorder record = (f, status) -> seen.add(new Seen(req.method(), req.target(), range, auth,
+        f, status, connection));
     if (fault instanceof Fault.Reset) {
-      record(req, range, auth, faultName, 0);
+      record.add(faultName, 0);
       client.setSoLinger(true, 0);
       return false;
     }
+    if (fault instanceof Fault.Stall) {
+      record.add(faultName, 0);
+      holdOpen(client);
+      return false;
+    }
     if (fault instanceof Fault.Status st) {
-      record(req, range, auth, faultName, st.code());
+      record.add(faultName, st.code());
       Response r = new Response(st.code(), reason(st.code()), new ArrayList<>(),
           st.body().getBytes(StandardCharsets.UTF_8));
       st.headers().forEach((k, v) -> r.headers.add(new String[] {k, v}));
@@ -349,7 +405,7 @@ public final class FaultProxy implements AutoCloseable {
             + "/blobs/" + m.group(2) + "?gen=" + generation.get() + "&sig=s" + System.nanoTime();
         Response r = new Response(307, "Temporary Redirect", new ArrayList<>(), new byte[0]);
         r.headers.add(new String[] {"Location", location});
-        record(req, range, auth, faultName.isEmpty() ? "redirect" : faultName, 307);
+        record.add(faultName.isEmpty() ? "redirect" : faultName, 307);
         write(out, r, false, null);
         return true;
       }
@@ -358,7 +414,7 @@ public final class FaultProxy implements AutoCloseable {
     if (storage.matches()) {
       String gen = queryParam(req.target(), "gen");
       if (!String.valueOf(generation.get()).equals(gen)) {
-        record(req, range, auth, "expired", 403);
+        record.add("expired", 403);
         byte[] msg = "<Error><Code>AccessDenied</Code><Message>Request has expired</Message></Error>"
             .getBytes(StandardCharsets.UTF_8);
         write(out, new Response(403, "Forbidden", new ArrayList<>(), msg), false, null);
@@ -386,7 +442,7 @@ public final class FaultProxy implements AutoCloseable {
         }
       }
     }
-    record(req, range, auth, faultName, resp.status);
+    record.add(faultName, resp.status);
     boolean head0 = req.method().equals("HEAD");
     if (fault instanceof Fault.Truncate t) {
       write(out, resp, head0, t);
@@ -397,12 +453,34 @@ public final class FaultProxy implements AutoCloseable {
       writeSlow(out, resp, s);
       return true;
     }
+    if (fault instanceof Fault.StallBody sb) {
+      write(out, resp, head0, new Fault.Truncate(sb.bytes()));
+      holdOpen(client);
+      return false;
+    }
     write(out, resp, head0, null);
     return true;
   }
 
-  private void record(Request req, String range, String auth, String fault, int status) {
-    seen.add(new Seen(req.method(), req.target(), range, auth, fault, status));
+  /** Records a request with the fault applied and the status sent. */
+  private interface Recorder {
+    void add(String fault, int status);
+  }
+
+  /**
+   * Sends nothing more on {@code client} and keeps it open until the client closes it (or the
+   * proxy closes); what the client sends meanwhile is read and ignored.
+   */
+  private void holdOpen(Socket client) {
+    try {
+      InputStream in = client.getInputStream();
+      byte[] sink = new byte[4096];
+      while (!closed && in.read(sink) >= 0) {
+        // ignore: a stalled server answers nothing
+      }
+    } catch (IOException e) {
+      // the client gave up
+    }
   }
 
   private Response forwardUpstream(Head head, byte[] body) throws IOException {

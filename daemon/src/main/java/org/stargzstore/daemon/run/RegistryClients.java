@@ -1,16 +1,23 @@
 package org.stargzstore.daemon.run;
 
 import java.io.IOException;
+import java.time.Duration;
 import java.util.List;
 import org.stargzstore.daemon.config.DaemonConfig;
 import org.stargzstore.registry.Platform;
 import org.stargzstore.registry.RegistryClient;
 import org.stargzstore.registry.RegistryClientConfig;
+import org.stargzstore.registry.http.RetryPolicy;
 
 /**
  * Builds the registry client the daemon uses: by default it reads exactly what podman reads on
  * this node (registries.conf, certs.d, auth files, credential helpers), so a node that can
  * {@code podman pull} an image can mount it lazily; {@code [registry]} keys override each file.
+ *
+ * <p>Its patience follows {@code read_timeout}: a connection that stays silent (or takes to
+ * connect) for an eighth of it is given up and the request tried again, so the tries the retry
+ * policy allows on one source take at most about half the time a read may wait, leaving the
+ * rest for the next source (see {@code docs/configuration.md}).
  */
 public final class RegistryClients {
   private RegistryClients() {}
@@ -22,6 +29,9 @@ public final class RegistryClients {
   /** The client configuration {@code c} describes, for callers that add to it. */
   public static RegistryClientConfig.Builder configure(DaemonConfig c) {
     RegistryClientConfig.Builder b = RegistryClientConfig.defaults().toBuilder();
+    RegistryClientConfig stock = RegistryClientConfig.builder().build();
+    b.readTimeout(stallTimeout(c.readTimeout(), stock.readTimeout()));
+    b.connectTimeout(stallTimeout(c.readTimeout(), stock.connectTimeout()));
     if (c.registriesConf() != null) {
       b.registriesConf(c.registriesConf(), true);
     }
@@ -38,6 +48,17 @@ public final class RegistryClients {
       b.platform(Platform.parse(c.platform()));
     }
     return b;
+  }
+
+  /**
+   * How long a connection may be silent (or take to connect) before it is given up and the
+   * request tried again: half of {@code readTimeout} divided among the tries of the default
+   * retry policy (an eighth), at most {@code cap} (the client's own default), at least 100 ms.
+   */
+  public static Duration stallTimeout(Duration readTimeout, Duration cap) {
+    Duration share = readTimeout.dividedBy(2L * RetryPolicy.defaults().maxAttempts());
+    Duration floor = Duration.ofMillis(100);
+    return share.compareTo(cap) > 0 ? cap : share.compareTo(floor) < 0 ? floor : share;
   }
 
   /** Creates a client; a bad configuration is an {@link IOException} naming the problem. */

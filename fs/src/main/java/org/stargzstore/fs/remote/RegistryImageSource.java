@@ -28,7 +28,10 @@ public final class RegistryImageSource implements ImageSource {
   private final ConcurrentHashMap<String, org.stargzstore.registry.ResolvedImage> resolved =
       new ConcurrentHashMap<>();
 
-  /** @param readTimeout deadline of one range request */
+  /**
+   * @param readTimeout deadline of each read of a blob and of each stream of its chunks, retries
+   *     and resumes included (the daemon's {@code read_timeout})
+   */
   public RegistryImageSource(RegistryClient client, Duration readTimeout) {
     this.client = client;
     this.readTimeout = readTimeout;

@@ -15,7 +15,7 @@ public final class RegistryBlobSource implements RangeSource {
   private final RegistryBlob blob;
   private final Duration timeout;
 
-  /** @param timeout deadline of each read, or null for the client's default */
+  /** @param timeout deadline of each read and each stream, or null for the client's default */
   public RegistryBlobSource(RegistryBlob blob, Duration timeout) {
     this.blob = blob;
     this.timeout = timeout;
@@ -39,9 +39,13 @@ public final class RegistryBlobSource implements RangeSource {
     blob.readFully(offset, dst, dstOffset, length, timeout);
   }
 
-  /** Streams {@code [offset, offset + length)} in one request (resuming on failure). */
+  /**
+   * Streams {@code [offset, offset + length)} in one request (resuming on failure), all of it
+   * within the deadline this source was made with.
+   */
   public InputStream openStream(long offset, long length) throws IOException {
-    return blob.openStream(offset, length);
+    return timeout == null ? blob.openStream(offset, length)
+        : blob.openStream(offset, length, timeout);
   }
 
   @Override

@@ -85,7 +85,7 @@ public final class EndpointCaller {
   public Response open(Repository repo, RegistryOperation<?> op, Duration timeout)
       throws RegistryException {
     long deadline = deadline(timeout);
-    HttpUrl base = repo.host().base();
+    HttpUrl base = repo.host().base(remaining(deadline, op.action()));
     Request request;
     try {
       request = op.request(base)
@@ -143,7 +143,8 @@ public final class EndpointCaller {
     if (deadline > 0) {
       long left = deadline - System.nanoTime();
       if (left <= 0) {
-        throw new RegistryNetworkException(action + ": deadline exceeded");
+        throw new RegistryNetworkException(action + ": deadline exceeded",
+            NetworkErrors.deadlineExceeded());
       }
       call.timeout().timeout(left, TimeUnit.NANOSECONDS);
     }
@@ -179,7 +180,8 @@ public final class EndpointCaller {
     }
     long left = deadline - System.nanoTime();
     if (left <= 0) {
-      throw new RegistryNetworkException(action + ": deadline exceeded");
+      throw new RegistryNetworkException(action + ": deadline exceeded",
+          NetworkErrors.deadlineExceeded());
     }
     return Duration.ofNanos(left);
   }

@@ -1,7 +1,9 @@
 package org.stargzstore.registry.http;
 
 import java.io.IOException;
+import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import java.util.logging.Logger;
 import okhttp3.HttpUrl;
 import okhttp3.OkHttpClient;
@@ -55,22 +57,30 @@ public final class RegistryHost {
 
   /** {@code https://host:port/} (or http for an insecure host without TLS), pinging once. */
   public HttpUrl base() throws RegistryException {
+    return base(null);
+  }
+
+  /**
+   * As {@link #base()}; a ping this call makes gives up when {@code timeout} (null: none) has
+   * passed, so a registry that stalls at first contact holds no read past its deadline.
+   */
+  public HttpUrl base(Duration timeout) throws RegistryException {
     HttpUrl b = base;
     if (b != null) {
       return b;
     }
     synchronized (this) {
       if (base == null) {
-        base = ping();
+        base = ping(timeout);
       }
       return base;
     }
   }
 
-  private HttpUrl ping() throws RegistryException {
+  private HttpUrl ping(Duration timeout) throws RegistryException {
     HttpUrl https = HttpUrl.get("https://" + hostPort + "/");
     if (!insecure) {
-      Ping tls = new Ping(https);
+      Ping tls = new Ping(https, timeout);
       tls.settle();
       if (tls.answered()) {
         return accept(tls, https);
@@ -78,7 +88,7 @@ public final class RegistryHost {
       throw new RegistryNetworkException("pinging registry " + hostPort + " over HTTPS: "
           + NetworkErrors.describe(tls.failure()), tls.failure());
     }
-    return raceSchemes(https, HttpUrl.get("http://" + hostPort + "/"));
+    return raceSchemes(https, HttpUrl.get("http://" + hostPort + "/"), timeout);
   }
 
   /**
@@ -88,10 +98,11 @@ public final class RegistryHost {
    * pull of a fresh daemon 130 ms for the failing TLS handshake, through a 50 ms round trip,
    * before the plain ping even started.
    */
-  private HttpUrl raceSchemes(HttpUrl https, HttpUrl http) throws RegistryException {
+  private HttpUrl raceSchemes(HttpUrl https, HttpUrl http, Duration timeout)
+      throws RegistryException {
     long t0 = System.nanoTime();
-    Ping tls = new Ping(https);
-    Ping plain = new Ping(http);
+    Ping tls = new Ping(https, timeout);
+    Ping plain = new Ping(http, timeout);
     try {
       java.util.concurrent.CompletableFuture.anyOf(tls.done, plain.done)
           .handle((r, e) -> null).join();
@@ -139,8 +150,11 @@ public final class RegistryHost {
         new java.util.concurrent.CompletableFuture<>();
     volatile List<AuthChallenge> challenges = List.of();
 
-    Ping(HttpUrl base) {
+    Ping(HttpUrl base, Duration timeout) {
       call = client.newCall(new Request.Builder().url(base.resolve("/v2/")).get().build());
+      if (timeout != null) {
+        call.timeout().timeout(Math.max(1, timeout.toNanos()), TimeUnit.NANOSECONDS);
+      }
       call.enqueue(this);
     }
 

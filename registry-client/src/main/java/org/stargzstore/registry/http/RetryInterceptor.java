@@ -48,6 +48,7 @@ public final class RetryInterceptor implements Interceptor {
     int attempt = 1;
     while (true) {
       Response resp;
+      long sent = System.nanoTime();
       try {
         resp = chain.proceed(req);
       } catch (IOException e) {
@@ -56,6 +57,13 @@ public final class RetryInterceptor implements Interceptor {
         }
         Duration wait = policy.backoff(attempt);
         int n = attempt;
+        if (e instanceof SocketTimeoutException) {
+          long waited = System.nanoTime() - sent;
+          LOG.warning(() -> "registry " + EndpointCaller.hostPort(req.url())
+              + " stalled: no answer to " + Redaction.describe(req) + " after "
+              + NetworkErrors.seconds(waited) + "; trying again on a new connection (try "
+              + (n + 1) + " of " + policy.maxAttempts() + ")");
+        }
         LOG.fine(() -> "retrying " + Redaction.describe(req) + " after " + e + " (attempt " + n
             + ", waiting " + wait.toMillis() + " ms)");
         pause(wait);

@@ -1,0 +1,113 @@
+package org.stargzstore.daemon;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+import org.stargzstore.fs.als.ImageDirectoryName;
+import org.stargzstore.testkit.ExternalTools;
+import org.stargzstore.testkit.FaultProxy;
+import org.stargzstore.testkit.ImagePush;
+import org.stargzstore.testkit.RegistryServer;
+import org.stargzstore.testkit.Shared;
+
+/**
+ * The daemon as configured by a user, in front of a registry that stops answering on a
+ * kept-alive connection: with {@code read_timeout = "4s"} (so the client gives up on a silent
+ * connection after 0.5 s) a read through the mount fails with EIO within twice the read timeout
+ * (the kernel's read-ahead and the read itself, see docs/configuration.md) plus a margin for a
+ * loaded machine, the daemon's log says which registry and blob stalled and for how long, and
+ * once the registry answers again the file reads right.
+ */
+class StallingRegistryDaemonTest {
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final long READ_TIMEOUT_MS = 4_000;
+  private static final long MARGIN_MS = 8_000;
+  @RegisterExtension static final RegistryServer REGISTRY = RegistryServer.builder().build();
+  @TempDir Path tmp;
+
+  @Test
+  void stalledRegistryGivesEioWithinTheConfiguredReadTimeout() throws Exception {
+    JsonNode d = JSON.readTree(Files.readAllBytes(Shared.fixture("edge.estargz.json")));
+    Map<String, String> annotations = new LinkedHashMap<>();
+    d.path("annotations").fields().forEachRemaining(e -> annotations.put(e.getKey(),
+        e.getValue().asText()));
+    new ImagePush(REGISTRY.baseUri()).push("stall/edge", "1", List.of(new ImagePush.Layer(
+        Shared.fixture("edge.estargz.blob"), d.get("mediaType").asText(), annotations,
+        d.get("diffID").asText())), List.of("/bin/sh"));
+    try (FaultProxy proxy = FaultProxy.start(REGISTRY.baseUri())) {
+      Path registries = tmp.resolve("registries.conf");
+      Files.writeString(registries, "[[registry]]\nlocation = \"" + proxy.hostPort()
+          + "\"\ninsecure = true\n");
+      Path root = tmp.resolve("root");
+      Path config = tmp.resolve("config.toml");
+      Files.writeString(config, "[store]\nroot = \"" + root + "\"\nfsync = false\n"
+          + "[fetch]\nprefetch = false\nprefetch_entrypoint = false\nbackground = false\n"
+          + "read_timeout = \"" + READ_TIMEOUT_MS / 1000 + "s\"\n"
+          + "[registry]\nregistries_conf = \"" + registries + "\"\n");
+      Path mnt = tmp.resolve("mnt");
+      Path log = tmp.resolve("daemon.log");
+      try (DaemonProcess daemon = DaemonProcess.start(config, mnt, log,
+          root.resolve("control.sock"))) {
+        Path diff = mnt.resolve(ImageDirectoryName.encode(proxy.hostPort() + "/stall/edge:1"))
+            .resolve(d.get("digest").asText()).resolve("diff");
+        assertArrayEquals(expected("bin/rand-4096"),
+            Files.readAllBytes(diff.resolve("bin/rand-4096")), "served over keep-alive first");
+        proxy.inject(FaultProxy.Request::isBlobGet, FaultProxy.stall(), -1);
+        long start = System.nanoTime();
+        IOException e = assertThrows(IOException.class,
+            () -> Files.readAllBytes(diff.resolve("bin/rand-1048576")));
+        long ms = (System.nanoTime() - start) / 1_000_000;
+        System.out.println("EIO through the daemon after " + ms + " ms (read_timeout "
+            + READ_TIMEOUT_MS + " ms)");
+        assertTrue(e.getMessage().contains("Input/output error"), e.toString());
+        assertTrue(ms <= 2 * READ_TIMEOUT_MS + MARGIN_MS, "a stalled read took " + ms + " ms");
+        String text = Files.readString(log);
+        assertTrue(text.lines().anyMatch(l -> l.contains("registry " + proxy.hostPort()
+                + " stalled") && l.contains(d.get("digest").asText())
+                && l.matches(".*no data for \\d+\\.\\d s.*")),
+            "the log names the registry, the blob and how long it was silent:\n" + text);
+        proxy.clearFaults();
+        assertArrayEquals(expected("bin/rand-1048576"),
+            readWithin(diff.resolve("bin/rand-1048576"), READ_TIMEOUT_MS + MARGIN_MS));
+      }
+    }
+  }
+
+  /** Reads {@code file}, trying again while a read fails, for at most {@code ms}. */
+  private static byte[] readWithin(Path file, long ms) throws Exception {
+    long until = System.nanoTime() + ms * 1_000_000;
+    while (true) {
+      try {
+        return Files.readAllBytes(file);
+      } catch (IOException e) {
+        if (System.nanoTime() > until) {
+          throw e;
+        }
+        Thread.sleep(100);
+      }
+    }
+  }
+
+  private static byte[] expected(String member) throws IOException {
+    Path out = Files.createTempFile("srs-expected-", "");
+    try {
+      ExternalTools.run(List.of("bash", "-c", "tar -xOf " + Shared.fixture("edge.tar") + " "
+          + member + " > " + out), 60).requireSuccess();
+      return Files.readAllBytes(out);
+    } finally {
+      Files.deleteIfExists(out);
+    }
+  }
+}
