@@ -10,11 +10,11 @@ A contender "ours-<format>%NAME" runs our daemon with the --variant NAME's extra
 (A/B of a setting in one run, e.g. --variant nonear='[fetch]\nnearby_files = "0B"').
 
 Every cold run has fresh podman storage, a fresh daemon store (or peer state), and a fresh
-slowlink proxy (shared/tools/slowlink.py) between podman/daemon and the registry, whose byte
+slowlink proxy (tools/slowlink.py) between podman/daemon and the registry, whose byte
 count is that run's bytes fetched. The time is podman run's wall clock (pull included); the
 daemon (or peer) is started and mounted before the clock starts, as a node service would be.
 Images are built from this machine's files (bench/mkimage.py) and pushed once per invocation:
-gzip and estargz-ref by shared/tools/pushimg.py, estargz/zstd-chunked-stargz/zstd-chunked by
+gzip and estargz-ref by tools/push-image.py, estargz/zstd-chunked-stargz/zstd-chunked by
 our converter, zstd-podman by podman push, optimized ones by our converter from an access list
 recorded in a first run through the daemon.
 """
@@ -22,9 +22,9 @@ import argparse, csv, json, os, shutil, signal, socket, statistics, subprocess, 
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
-SHARED = os.environ.get("SRS_SHARED", os.path.join(ROOT, "..", "shared"))
+TOOLS = os.path.join(ROOT, "tools")
 SRS = os.path.join(ROOT, "bin", "stargz-registry-storage")
-RUNC = os.path.join(SHARED, "tools", "no-rlimits", "runc")
+RUNC = os.path.join(TOOLS, "no-rlimits", "runc")
 PROFILES = {"unshaped": None, "100mbit-10ms": (100, 10), "50mbit-25ms": (50, 25)}
 WORKLOADS = {
     "python": ["/usr/bin/python3", "-c", "import json, http.server, sqlite3, ssl; print('ok')"],
@@ -47,6 +47,13 @@ def wait_port(port, timeout=30):
 def run(cmd, **kw):
     return subprocess.run(cmd, check=True, capture_output=True, text=True, **kw)
 
+def go_tool(name):
+    """tools/bin/NAME, built from tools/NAME first if missing (tools/build-go.sh)."""
+    path = os.path.join(TOOLS, "bin", name)
+    if not os.access(path, os.X_OK):
+        run(["bash", os.path.join(TOOLS, "build-go.sh"), name])
+    return path
+
 class Registry:
     def __init__(self, work):
         self.port = free_port(); self.dir = os.path.join(work, "registry")
@@ -68,7 +75,7 @@ class Link:
             rate, delay = 100000, 0
         else:
             rate, delay = PROFILES[profile]
-        self.proc = subprocess.Popen([sys.executable, os.path.join(SHARED, "tools", "slowlink.py"), str(self.port),
+        self.proc = subprocess.Popen([sys.executable, os.path.join(TOOLS, "slowlink.py"), str(self.port),
                                       f"127.0.0.1:{registry_port}", "--rate-mbit", str(rate), "--delay-ms", str(delay)],
                                      stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
         wait_port(self.port)
@@ -114,7 +121,7 @@ class Daemon:
         os.makedirs(self.mnt)
         self.log = open(os.path.join(self.root, "daemon.log"), "w")
         if kind == "peer":
-            self.proc = subprocess.Popen(["peer-stargz-store", "-root", os.path.join(self.root, "state"), "-plain-http",
+            self.proc = subprocess.Popen([go_tool("peer-stargz-store"), "-root", os.path.join(self.root, "state"), "-plain-http",
                                           self.mnt], stdout=self.log, stderr=subprocess.STDOUT)
         else:
             cfg = os.path.join(self.root, "config.toml")
@@ -185,7 +192,7 @@ def push_images(work, reg, image, formats):
         tag = f"bench/{image}:" + fmt.replace("@", "-chunk-").replace("+", "-")
         if fmt in ("gzip", "estargz-ref", "zstd-stargz-ref"):
             kind = {"gzip": "gzip", "estargz-ref": "estargz", "zstd-stargz-ref": "zstd-stargz"}[fmt]
-            run([sys.executable, os.path.join(SHARED, "tools", "pushimg.py"), host, tag, kind, *layers, "--cmd", cmd])
+            run([sys.executable, os.path.join(TOOLS, "push-image.py"), host, tag, kind, *layers, "--cmd", cmd])
         elif fmt == "zstd-podman":
             p = Podman(work, insecure=[host])
             try:

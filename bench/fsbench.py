@@ -5,8 +5,8 @@
                    [--big-mib 256] [--images 10] [--contenders A,B,...] [--settle 15]
                    [--out bench/results/fsbench.csv] [--workdir DIR]
 
-Needs a build of this checkout (mvn -o -q package -DskipTests), docker-registry, refgen,
-peer-stargz-store, fusermount, root (FUSE). About 6 to 8 minutes on 2 vCPUs. All images live in
+Needs a build of this checkout (mvn -o -q package -DskipTests), docker-registry, tools/bin/refgen
+and tools/bin/peer-stargz-store (built if missing), fusermount, root (FUSE). About 6 to 8 minutes on 2 vCPUs. All images live in
 a docker-registry on loopback (no link shaping); the peer is peer-stargz-store (stargz-snapshotter
 v0.12's store) reading refgen's eStargz of the same tar. One run measures, with its baselines:
 
@@ -50,7 +50,7 @@ import argparse, base64, csv, io, json, os, random, shutil, signal, statistics, 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 sys.dont_write_bytecode = True  # no bench/__pycache__ from importing coldstart
-from coldstart import Registry, Daemon, SRS, SHARED, run  # noqa: E402
+from coldstart import Registry, Daemon, SRS, TOOLS, run  # noqa: E402
 
 MTIME = 1700000000
 WORDS = (b"import def class return self None True False for in if else elif while try except with as "
@@ -143,8 +143,8 @@ def push_ours(host, tar, tag):
     return json.loads(desc)["digest"]
 
 def push_ref(host, tar, tag):
-    """refgen's eStargz of `tar` (shared/tools/pushimg.py); returns the layer digest."""
-    out = run([sys.executable, os.path.join(SHARED, "tools", "pushimg.py"), host, tag, "estargz", tar]).stdout
+    """refgen's eStargz of `tar` (tools/push-image.py); returns the layer digest."""
+    out = run([sys.executable, os.path.join(TOOLS, "push-image.py"), host, tag, "estargz", tar]).stdout
     return next(json.loads(l)["digest"] for l in out.splitlines() if '"layer"' in l)
 
 def layer_dir(mnt, ref, digest):

@@ -15,7 +15,7 @@ out="bench/results/range-throughput-$(date -u +%Y%m%dT%H%M%SZ).txt"
   echo "# range-throughput $(date -u +%FT%TZ) on $(nproc) CPUs, $(java -version 2>&1 | head -1)"
   echo "# load average before the run: $(cut -d' ' -f1-3 /proc/loadavg)"
   echo "# docker-registry: $(docker-registry --version 2>/dev/null || echo unknown)"
-  java -Xmx1g -Dsrs.shared="$here/../shared" -Dsrs.projectRoot="$here" \
+  java -Xmx1g -Dsrs.projectRoot="$here" \
     -cp "$cp" org.stargzstore.registry.bench.RangeThroughputBench "$@"
 } | tee "$out"
 echo "results: $out"

@@ -6,7 +6,7 @@
 #   bench/reader-throughput.sh [SOURCE_DIR]  (default /usr/lib/google-cloud-sdk/lib/googlecloudsdk)
 #   RUNS=N: rounds (default 7); each round times the baseline and our reader back to back.
 #
-# Needs: python3, refgen, gzip, zstd, JDK 17, Maven (offline is fine). Work files go to
+# Needs: python3, tools/bin/refgen (built if missing), gzip, zstd, JDK 17, Maven (offline is fine). Work files go to
 # bench/results/tmp/ (git-ignored); the table is printed and written to
 # bench/results/reader-throughput.md.
 set -euo pipefail
@@ -17,11 +17,12 @@ runs=${RUNS:-7}
 mkdir -p "$tmp"
 cd "$here"
 
-shared=${SRS_SHARED:-$here/../shared}
+refgen=$here/tools/bin/refgen
+[ -x "$refgen" ] || bash tools/build-go.sh refgen >&2
 tar=$tmp/tree.tar
 if [ ! -f "$tar" ] || [ "$(cat "$tmp/tree.src" 2>/dev/null)" != "$src" ]; then
-  echo ">> corpus.py tree $src" >&2
-  python3 "$shared/tools/corpus.py" tree "$tar" "$src" >/dev/null
+  echo ">> tools/tar-tree.py $src" >&2
+  python3 tools/tar-tree.py "$tar" "$src"
   echo "$src" > "$tmp/tree.src"
 fi
 tar_mb=$(( $(stat -c %s "$tar") / 1000000 ))
@@ -47,7 +48,7 @@ for kind in gzip zstd; do
     meta=$tmp/tree.$kind.$chunk.json
     if [ ! -f "$blob" ] || [ ! -f "$meta" ] || [ "$tar" -nt "$blob" ]; then
       echo ">> refgen build $kind -chunk $chunk" >&2
-      refgen build "$kind" "$tar" "$blob" -chunk "$chunk" > "$meta"
+      "$refgen" build "$kind" "$tar" "$blob" -chunk "$chunk" > "$meta"
     fi
     toc=$(python3 -c 'import json,sys;print(json.load(open(sys.argv[1]))["tocDigest"])' "$meta")
     if [ "$kind" = gzip ]; then base=(gzip -d -c "$blob"); else base=(zstd -q -d -c "$blob"); fi
@@ -68,7 +69,7 @@ done
 mv "$out.tmp" "$out"
 {
   echo
-  echo "Source: \`corpus.py tree\` of $src ($(stat -c %s "$tar" | awk '{printf "%.0f", $1/1e6}') MB tar), blobs by refgen (stargz-snapshotter v0.12)."
+  echo "Source: \`tools/tar-tree.py\` of $src ($(stat -c %s "$tar" | awk '{printf "%.0f", $1/1e6}') MB tar), blobs by refgen (stargz-snapshotter v0.12)."
   echo "Times: best of $runs rounds, each round timing the baseline and our reader back to back; ours = open (footer, TOC, index) + LayerReader.readAll with sha256 verification of every chunk, in a warmed-up JVM; baseline = the whole command, output discarded."
   echo "Ratio = baseline time / our time (above 1: we are faster). Machine: $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(java -version 2>&1 | head -1), $(gzip --version | head -1), $(zstd --version)."
 } >> "$out"

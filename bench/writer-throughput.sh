@@ -7,11 +7,13 @@
 #   bench/writer-throughput.sh [LAYER.tar]      (default: a tar of /usr/lib/go-1.19, ~340 MB)
 #   RUNS=3 THREADS=... bench/writer-throughput.sh
 #
-# Needs: java 17, gzip, zstd, python3 (corpus.py), refgen; builds the CLI jar if missing.
+# Needs: java 17, gzip, zstd, python3 (tools/tar-tree.py); builds the CLI jar and tools/bin/refgen
+# if missing.
 # "speed vs baseline" > 1 means faster than gzip -c (gzip rows) or zstd -c (zstd rows).
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
-shared=${SRS_SHARED:-$here/../shared}
+refgen=$here/tools/bin/refgen
+[ -x "$refgen" ] || bash "$here/tools/build-go.sh" refgen >&2
 runs=${RUNS:-3}
 jar="$here/daemon/target/stargz-registry-storage.jar"
 if [ ! -f "$jar" ]; then
@@ -24,7 +26,7 @@ if [ -z "$tar" ]; then
   src=/usr/lib/go-1.19
   [ -d "$src" ] || src=$(dirname "$(dirname "$(readlink -f "$(command -v java)")")")
   tar="$work/layer.tar"
-  python3 "$shared/tools/corpus.py" tree "$tar" "$src" >/dev/null
+  python3 "$here/tools/tar-tree.py" "$tar" "$src"
 fi
 size=$(stat -c %s "$tar")
 if [ "$size" -lt $((200 << 20)) ]; then
@@ -38,8 +40,8 @@ cases=(
   "gzip -c (baseline, level 6, 1 thread)|gzip -c \"$tar\" > \"\$out\""
   "zstd -c (baseline, level 3, 1 thread)|zstd -q -c \"$tar\" > \"\$out\""
   "zstd -T0 -c (level 3, all cores)|zstd -q -T0 -c \"$tar\" > \"\$out\""
-  "refgen build gzip (reference eStargz, level 9)|refgen build gzip \"$tar\" \"\$out\" > /dev/null"
-  "refgen build zstd (reference zstd:chunked stargz)|refgen build zstd \"$tar\" \"\$out\" > /dev/null"
+  "refgen build gzip (reference eStargz, level 9)|$refgen build gzip \"$tar\" \"\$out\" > /dev/null"
+  "refgen build zstd (reference zstd:chunked stargz)|$refgen build zstd \"$tar\" \"\$out\" > /dev/null"
   "convert estargz (level 6)|${java[*]} convert --format estargz $threads \"$tar\" \"\$out\" > /dev/null"
   "convert estargz (level 6, 1 thread)|${java[*]} convert --format estargz --threads 1 \"$tar\" \"\$out\" > /dev/null"
   "convert estargz (level 9, as the reference)|${java[*]} convert --format estargz --compression-level 9 $threads \"$tar\" \"\$out\" > /dev/null"

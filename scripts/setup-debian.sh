@@ -3,16 +3,15 @@
 # Idempotent: safe to run again; it only adds what is missing.
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
-shared=${SRS_SHARED:-$here/../shared}
 
 packages=(
   openjdk-17-jdk-headless maven          # build
   fuse3 libfuse2 attr                    # FUSE (fusermount, libfuse.so.2 for jnr-fuse), getfattr
   docker-registry                        # the real registry, started by tests and the demo
   podman runc containers-storage         # end-to-end tests and the demo
-  zstd gzip python3 curl                 # format tools, shared/tools scripts
+  zstd gzip python3 curl                 # format tools, the scripts in tools/
   busybox-static                         # the shell of end-to-end test images
-  golang-go golang-github-containerd-stargz-snapshotter-dev  # reference tools (refgen, peer)
+  golang-go golang-github-containerd-stargz-snapshotter-dev  # tools/refgen, tools/peer-stargz-store
   golang-github-vbatts-tar-split-dev     # tar-split checker of the zstd:chunked writer tests
 )
 sudo=""
@@ -23,15 +22,12 @@ $sudo apt-get update -qq
 echo ">> apt-get install ${packages[*]}"
 DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${packages[@]}" >/dev/null
 
-# The reference tools from shared/tools (built from Debian's packaged Go sources).
+# The project's reference tools (tools/README.md), built into tools/bin from Debian's packaged
+# Go sources; again only when a source is newer than its build.
 for tool in refgen peer-stargz-store; do
-  if ! command -v "$tool" >/dev/null 2>&1; then
-    if [ -x "$shared/tools/$tool/build.sh" ] || [ -f "$shared/tools/$tool/build.sh" ]; then
-      echo ">> building $tool"
-      $sudo bash "$shared/tools/$tool/build.sh" /usr/local/bin/$tool >/dev/null
-    else
-      echo "!! $shared/tools/$tool/build.sh not found: tests that compare with $tool will build it or fail" >&2
-    fi
+  if ! [ -x "$here/tools/bin/$tool" ] || [ "$here/tools/$tool/main.go" -nt "$here/tools/bin/$tool" ]; then
+    echo ">> building tools/bin/$tool"
+    bash "$here/tools/build-go.sh" "$tool" >/dev/null
   fi
 done
 

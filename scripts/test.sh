@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Builds stargz-registry-storage and runs every test (unit, conformance against shared/fixtures,
+# Builds stargz-registry-storage and runs every test (unit, conformance against testdata/fixtures,
 # real registry, FUSE and podman end-to-end). Installs system packages first (idempotent).
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)

@@ -22,9 +22,8 @@ import org.stargzstore.registry.manifest.ImageManifest;
 import org.stargzstore.registry.manifest.ManifestJson;
 import org.stargzstore.registry.manifest.MediaTypes;
 import org.stargzstore.testkit.PodmanSandbox;
-import org.stargzstore.testkit.ExternalTools;
 import org.stargzstore.testkit.RegistryServer;
-import org.stargzstore.testkit.Shared;
+import org.stargzstore.testkit.TarCorpus;
 import org.stargzstore.testkit.TempDirs;
 
 /**
@@ -70,15 +69,15 @@ class PodmanInteropTest {
   }
 
   /**
-   * A rootfs tar (made by the shared corpus tool) with a file naming {@code variant}, imported
-   * into podman as {@code localhost/srs-interop:VARIANT}. Distinct content per test: podman
-   * would otherwise reuse a blob it pushed before, whatever compression was asked for.
+   * A rootfs tar (made by Python's tarfile, {@link TarCorpus}) with a file naming
+   * {@code variant}, imported into podman as {@code localhost/srs-interop:VARIANT}. Distinct
+   * content per test: podman would otherwise reuse a blob it pushed before, whatever compression
+   * was asked for.
    */
   private static Path variant(String variant) throws Exception {
     Files.writeString(root.resolve("etc/variant"), variant + "\n");
     Path tar = work.resolve(variant + ".tar");
-    ExternalTools.run(List.of("python3", Shared.tool("corpus.py").toString(), "tree",
-        tar.toString(), root.toString()), 120).requireSuccess();
+    TarCorpus.tree(tar, root);
     podman.ok("import", tar.toString(), "localhost/srs-interop:" + variant);
     return tar;
   }

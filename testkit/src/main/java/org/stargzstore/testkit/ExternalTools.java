@@ -10,41 +10,42 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The reference tools in {@code shared/tools}, built on first use: {@code refgen} (reference
- * eStargz / zstd:chunked producer and verifier) and {@code peer-stargz-store}, and a way to run
- * any command with its output captured.
+ * The project's reference tools, {@code refgen} (reference eStargz / zstd:chunked producer and
+ * verifier) and {@code peer-stargz-store}, built from {@code tools/NAME/main.go} into
+ * {@code tools/bin/} on first use (or by {@code scripts/setup-debian.sh}); and a way to run any
+ * command with its output captured.
  */
 public final class ExternalTools {
   private ExternalTools() {}
 
-  /** Path to {@code refgen}: on PATH, else built once into {@code target/tools/}. */
+  /** Path to {@code tools/bin/refgen}, built first if missing or older than its source. */
   public static synchronized Path refgen() {
     return goTool("refgen");
   }
 
-  /** Path to {@code peer-stargz-store}: on PATH, else built once into {@code target/tools/}. */
+  /** Path to {@code tools/bin/peer-stargz-store}, built first if missing or out of date. */
   public static synchronized Path peerStargzStore() {
     return goTool("peer-stargz-store");
   }
 
   private static Path goTool(String name) {
-    Path onPath = which(name);
-    if (onPath != null) {
-      return onPath;
-    }
-    Path out = Shared.projectRoot().resolve("target/tools").resolve(name);
-    if (Files.isExecutable(out)) {
-      return out;
-    }
+    Path source = Shared.tool(name + "/main.go");
+    Path binary = Shared.tool("bin/" + name);
     try {
-      Files.createDirectories(out.getParent());
-      Result r = run(List.of("bash", Shared.tool(name + "/build.sh").toString(), out.toString()), 900);
-      if (r.exitCode() != 0 || !Files.isExecutable(out)) {
-        throw new IllegalStateException("building " + name + " failed: " + r.output());
+      if (Files.isExecutable(binary)
+          && !Files.getLastModifiedTime(binary).toInstant()
+              .isBefore(Files.getLastModifiedTime(source).toInstant())) {
+        return binary;
       }
-      return out;
+      Result r = run(List.of("bash", Shared.tool("build-go.sh").toString(), name,
+          binary.toString()), 900);
+      if (r.exitCode() != 0 || !Files.isExecutable(binary)) {
+        throw new IllegalStateException("building " + binary + " from " + source + " failed: "
+            + r.output());
+      }
+      return binary;
     } catch (IOException e) {
-      throw new IllegalStateException("building " + name + " failed", e);
+      throw new IllegalStateException("building " + binary + " from " + source + " failed", e);
     }
   }
 

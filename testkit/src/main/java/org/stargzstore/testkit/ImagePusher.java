@@ -6,21 +6,25 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Pushes test images with producers this project did not write: {@code shared/tools/pushimg.py}
- * (gzip, or eStargz / zstd:chunked made by the reference Go implementation) and podman itself
- * ({@code podman push --compression-format zstd:chunked}).
+ * Pushes test images with producers this project did not write: {@code tools/push-image.py}
+ * (GNU gzip, or eStargz / zstd:chunked made by the reference Go implementation through
+ * {@code refgen}) and podman itself ({@code podman push --compression-format zstd:chunked}).
  */
 public final class ImagePusher {
   private ImagePusher() {}
 
   /**
-   * {@code pushimg.py REGISTRY REPO:TAG FORMAT LAYERS...}: FORMAT is gzip, estargz or
-   * zstd-stargz.
+   * {@code tools/push-image.py REGISTRY REPO:TAG FORMAT LAYERS... EXTRA...}: FORMAT is gzip,
+   * estargz or zstd-stargz; EXTRA options such as {@code --chunk N}, {@code --prio a,b} or
+   * {@code --cmd JSON}. Returns its output: a JSON line per layer, then one with the manifest.
    */
   public static String pushimg(RegistryServer registry, String repoTag, String format,
       List<Path> layers, String... extra) throws IOException {
-    List<String> cmd = new ArrayList<>(List.of("python3", Shared.tool("pushimg.py").toString(),
-        registry.hostPort(), repoTag, format));
+    if (!format.equals("gzip")) {
+      ExternalTools.refgen(); // built (or rebuilt) here, where a failure says why
+    }
+    List<String> cmd = new ArrayList<>(List.of("python3",
+        Shared.tool("push-image.py").toString(), registry.hostPort(), repoTag, format));
     layers.forEach(l -> cmd.add(l.toString()));
     cmd.addAll(List.of(extra));
     return ExternalTools.run(cmd, 600).requireSuccess().output();

@@ -14,7 +14,7 @@ import java.util.concurrent.TimeUnit;
  * configuration of its own, so tests never touch the node's images or settings: a private graph
  * root and run root (overlay, or vfs where nothing may stay mounted), optionally an additional
  * layer store and partial (zstd:chunked) pulls, insecure (plain HTTP) test registries, an empty
- * auth file, and the runc wrapper that these VMs need ({@code shared/tools/no-rlimits/runc}).
+ * auth file, and the runc wrapper that these VMs need ({@code tools/no-rlimits/runc}).
  */
 public final class PodmanSandbox implements AutoCloseable {
   private static final long DEFAULT_TIMEOUT_SECONDS = 300;
@@ -120,7 +120,7 @@ public final class PodmanSandbox implements AutoCloseable {
     return dir;
   }
 
-  /** The runc wrapper for VMs that deny setrlimit. */
+  /** The runc wrapper for VMs that deny setrlimit ({@code tools/no-rlimits/runc}). */
   public static Path runtime() {
     return Shared.tool("no-rlimits/runc");
   }

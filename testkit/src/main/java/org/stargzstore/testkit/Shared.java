@@ -5,23 +5,12 @@ import java.nio.file.Path;
 import java.nio.file.Paths;
 
 /**
- * Locates the read-only {@code shared/} directory (fixtures and reference tools made by producers
- * this project did not write) that sits next to the project checkout.
+ * Locates the test data every checkout carries: the layer fixtures in {@code testdata/fixtures}
+ * (made by producers this project did not write, see its README) and the project's test tools
+ * in {@code tools/}. Nothing outside the checkout is needed.
  */
 public final class Shared {
   private Shared() {}
-
-  /** The {@code shared/} directory: system property {@code srs.shared}, else {@code ../shared}. */
-  public static Path root() {
-    String prop = System.getProperty("srs.shared");
-    Path p = prop != null ? Paths.get(prop) : projectRoot().resolve("../shared");
-    p = p.toAbsolutePath().normalize();
-    if (!Files.isDirectory(p.resolve("fixtures"))) {
-      throw new IllegalStateException("shared fixtures not found at " + p
-          + " (set -Dsrs.shared=DIR or check out the project next to shared/)");
-    }
-    return p;
-  }
 
   /** The project's root directory (system property {@code srs.projectRoot}, else searched up). */
   public static Path projectRoot() {
@@ -39,11 +28,18 @@ public final class Shared {
     return p;
   }
 
+  /** A file of {@code testdata/fixtures}; fails with where it looked if it is missing. */
   public static Path fixture(String name) {
-    return root().resolve("fixtures").resolve(name);
+    Path p = projectRoot().resolve("testdata/fixtures").resolve(name);
+    if (!Files.isRegularFile(p)) {
+      throw new IllegalStateException("fixture " + name + " not found at " + p
+          + " (the fixtures are part of the checkout: see testdata/fixtures/README.md)");
+    }
+    return p;
   }
 
+  /** A file under the project's {@code tools/} directory (the sources of the test tools). */
   public static Path tool(String relative) {
-    return root().resolve("tools").resolve(relative);
+    return projectRoot().resolve("tools").resolve(relative);
   }
 }

@@ -32,7 +32,7 @@ import org.stargzstore.testkit.TestLayers;
 /**
  * {@code image inspect} and registry-to-registry {@code convert} against the real registry,
  * with images made by producers this project did not write: a plain gzip image and a
- * zstd:chunked (stargz-snapshotter flavour) one from {@code pushimg.py} (gzip, and the
+ * zstd:chunked (stargz-snapshotter flavour) one from {@code push-image.py} (gzip, and the
  * reference Go implementation), and a zstd:chunked one from {@code podman push}. Converted
  * images are checked by the reference reader ({@code refgen verify}) and pulled and run by
  * podman 4.3.1.
@@ -111,7 +111,7 @@ class ImageCommandsTest {
   void plainGzipImageIsReportedNotLazilyPullable() throws Exception {
     JsonNode j = inspect(ref("src/app:gzip"));
     assertEquals(gzipManifest, j.get("manifest").get("digest").asText(),
-        "the digest pushimg.py computed");
+        "the digest push-image.py computed");
     assertEquals(2, j.get("layers").size());
     assertFalse(j.get("lazilyPullable").asBoolean());
     for (JsonNode l : j.get("layers")) {

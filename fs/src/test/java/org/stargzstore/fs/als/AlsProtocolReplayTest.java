@@ -22,7 +22,7 @@ import org.stargzstore.testkit.Shared;
 
 /**
  * Replays, with real syscalls against the mount, what containers/storage does to an additional
- * layer store (../shared/docs/als-protocol.md): 1.43 (podman 4.3.1) by blob digest, and 1.54+
+ * layer store (docs/als.md): 1.43 (podman 4.3.1) by blob digest, and 1.54+
  * (podman 5.1+, which no podman here speaks) by TOC digest. Every answer is checked.
  */
 class AlsProtocolReplayTest {

@@ -16,15 +16,15 @@ import org.stargzstore.estargz.layer.FormatKind;
 import org.stargzstore.estargz.layer.Landmark;
 import org.stargzstore.testkit.EntryFacts;
 import org.stargzstore.testkit.ExternalTools;
-import org.stargzstore.testkit.Shared;
+import org.stargzstore.testkit.TarCorpus;
 import org.stargzstore.testkit.TarListing;
 import org.stargzstore.testkit.TempDirs;
 
 /**
  * Blobs that the reference producer ({@code refgen build}, stargz-snapshotter v0.12) makes from
- * tars this test generates: the {@code corpus.py edge} tar at chunk sizes of 4 KiB, 64 KiB and
- * 1 MiB, and a {@code corpus.py tree} of a real directory, each as eStargz and as zstd:chunked,
- * some with prioritized files.
+ * tars from producers this project did not write: the edge fixture tar at chunk sizes of 4 KiB,
+ * 64 KiB and 1 MiB, and a tar of a real directory ({@link TarCorpus}), each as eStargz and as
+ * zstd:chunked, some with prioritized files.
  */
 class RefgenConformanceTest extends LayerConformanceTest {
   private static final Path TREE_SOURCE = Path.of("/usr/share/perl5");
@@ -37,8 +37,8 @@ class RefgenConformanceTest extends LayerConformanceTest {
       return subjects;
     }
     dir = Files.createTempDirectory("srs-refgen-");
-    Path edge = corpus(dir.resolve("edge.tar"), "edge");
-    Path tree = corpus(dir.resolve("tree.tar"), "tree", TREE_SOURCE.toString());
+    Path edge = TarCorpus.edge(dir.resolve("edge.tar"));
+    Path tree = TarCorpus.tree(dir.resolve("tree.tar"), TREE_SOURCE);
     List<String> edgePrio = List.of("etc/hostname", "bin/rand-65537");
     List<String> treePrio = firstRegularFiles(tree, 2);
     List<Subject> out = new ArrayList<>();
@@ -72,14 +72,6 @@ class RefgenConformanceTest extends LayerConformanceTest {
     FormatKind format = kind.equals("gzip") ? FormatKind.ESTARGZ : FormatKind.ZSTD_CHUNKED_STARGZ;
     return new Subject(label, blob, format, null, toc, tar, prio,
         prio.isEmpty() ? Landmark.NO_PREFETCH : Landmark.PREFETCH, true);
-  }
-
-  private static Path corpus(Path out, String... args) throws IOException {
-    List<String> cmd = new ArrayList<>(List.of("python3", Shared.tool("corpus.py").toString(),
-        args[0], out.toString()));
-    cmd.addAll(List.of(args).subList(1, args.length));
-    ExternalTools.run(cmd, 300).requireSuccess();
-    return out;
   }
 
   private static List<String> firstRegularFiles(Path tar, int n) throws IOException {

@@ -1,0 +1,104 @@
+#!/usr/bin/env python3
+"""A TCP proxy that behaves like a slow network link, for cold-start benchmarks on machines
+whose kernel has no `tc netem`: every byte waits for the line (one bandwidth per direction,
+shared by all connections, as on a real link), then travels a one-way delay.
+
+  tools/slowlink.py LISTEN_PORT TARGET_HOST:TARGET_PORT [--delay-ms 10] [--rate-mbit 100]
+                    [--bind 127.0.0.1]
+
+Forwards each connection on --bind:LISTEN_PORT to the target. Ends on SIGINT or SIGTERM and
+then prints "carried N bytes up, M bytes down" (up: towards the target).
+"""
+import argparse
+import asyncio
+import signal
+import time
+
+READ_SIZE = 16 * 1024
+
+
+class Line:
+    """One direction of the link: data leaves in order once the line is free, then arrives
+    `delay` seconds later. Counts what it carried."""
+
+    def __init__(self, bits_per_second, delay):
+        self.bits_per_second = bits_per_second
+        self.delay = delay
+        self.free_at = 0.0
+        self.carried = 0
+
+    def arrival(self, size):
+        """When `size` bytes handed over now reach the other end (and book the line)."""
+        start = max(time.monotonic(), self.free_at)
+        self.free_at = start + (size * 8 / self.bits_per_second if self.bits_per_second else 0)
+        self.carried += size
+        return self.free_at + self.delay
+
+
+async def carry(reader, writer, line):
+    """Copies reader to writer through `line`; a second task delivers on schedule so reading
+    goes on while earlier data is still on its way."""
+    in_flight = asyncio.Queue()
+
+    async def deliver():
+        while True:
+            due, data = await in_flight.get()
+            if data is None:
+                break
+            await asyncio.sleep(max(0.0, due - time.monotonic()))
+            writer.write(data)
+            await writer.drain()
+        if writer.can_write_eof():
+            writer.write_eof()
+
+    delivery = asyncio.create_task(deliver())
+    try:
+        while data := await reader.read(READ_SIZE):
+            in_flight.put_nowait((line.arrival(len(data)), data))
+    except OSError:
+        pass
+    in_flight.put_nowait((0.0, None))
+    try:
+        await delivery
+    except OSError:
+        pass
+
+
+async def serve(args):
+    host, port = args.target.rsplit(":", 1)
+    bits = args.rate_mbit * 1e6
+    up, down = Line(bits, args.delay_ms / 1000), Line(bits, args.delay_ms / 1000)
+
+    async def connection(client_reader, client_writer):
+        try:
+            target_reader, target_writer = await asyncio.open_connection(host, int(port))
+        except OSError:
+            client_writer.close()
+            return
+        await asyncio.gather(carry(client_reader, target_writer, up),
+                             carry(target_reader, client_writer, down))
+        for w in (client_writer, target_writer):
+            w.close()
+
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for s in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(s, stop.set)
+    server = await asyncio.start_server(connection, args.bind, args.port)
+    async with server:
+        await stop.wait()
+    print(f"carried {up.carried} bytes up, {down.carried} bytes down", flush=True)
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("port", type=int)
+    ap.add_argument("target", help="HOST:PORT")
+    ap.add_argument("--delay-ms", type=float, default=10, help="one-way delay")
+    ap.add_argument("--rate-mbit", type=float, default=100, help="bandwidth per direction")
+    ap.add_argument("--bind", default="127.0.0.1")
+    asyncio.run(serve(ap.parse_args()))
+
+
+if __name__ == "__main__":
+    main()
