@@ -12,6 +12,7 @@ packages=(
   podman runc containers-storage         # end-to-end tests and the demo
   zstd gzip python3 curl                 # format tools, shared/tools scripts
   busybox-static                         # the shell of end-to-end test images
+  debootstrap                            # the podman 5 root of podman 5 tests (scripts/podman5-root.sh)
   golang-go golang-github-containerd-stargz-snapshotter-dev  # reference tools (refgen, peer)
   golang-github-vbatts-tar-split-dev     # tar-split checker of the zstd:chunked writer tests
 )
