@@ -20,6 +20,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.stargzstore.testkit.ExternalTools;
+import org.stargzstore.testkit.OtherUser;
 import org.stargzstore.testkit.Shared;
 
 /**
@@ -122,6 +123,27 @@ class AuthHelperScriptTest {
     assertEquals(1, notJson.exitCode());
     assertTrue(notJson.output().contains("is not JSON"), notJson.output());
     assertFalse(notJson.output().contains("s3cret-pw"), notJson.output());
+    assertTrue(received.isEmpty());
+  }
+
+  @Test
+  void anotherUserIsToldTheSocketIsTheDaemonOwners() throws Exception {
+    Path helper = Shared.projectRoot().resolve("bin/stargz-registry-storage-auth-helper");
+    String call = "echo '" + CREDENTIALS + "' | SRS_CONTROL_SOCKET=" + socket + " " + helper;
+    // as the daemon's root directory is: its owner's only
+    OtherUser.openToEveryone(tmp);
+    Files.setPosixFilePermissions(socket.getParent(),
+        java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
+    ExternalTools.Result hidden = OtherUser.run("sh", "-c", call);
+    assertEquals(1, hidden.exitCode(), hidden.output());
+    assertTrue(hidden.output().contains("not allowed to reach the daemon control socket "
+        + socket + " (" + socket.getParent() + " is root's only"), hidden.output());
+
+    OtherUser.openToEveryone(socket.getParent());
+    ExternalTools.Result refused = OtherUser.run("sh", "-c", call);
+    assertEquals(1, refused.exitCode(), refused.output());
+    assertTrue(refused.output().contains("not allowed to use the daemon control socket " + socket
+        + " (only its owner, root, may"), refused.output());
     assertTrue(received.isEmpty());
   }
 
