@@ -170,5 +170,11 @@ class AuthHelperScriptTest {
         "http://localhost/status"), 30);
     assertEquals(22, bad.exitCode(), bad.output());
     assertTrue(bad.output().contains("method 'DELETE' not supported"), bad.output());
+    ExternalTools.Result chunked = ExternalTools.run(List.of("sh", "-c", "echo '" + CREDENTIALS
+        + "' | curl --silent --show-error --fail-with-body --unix-socket " + socket
+        + " -H 'Transfer-Encoding: chunked' --data-binary @- http://localhost/credentials"), 30);
+    assertEquals(22, chunked.exitCode(), chunked.output());
+    assertTrue(chunked.output().contains("chunked bodies are not supported"), chunked.output());
+    assertTrue(received.isEmpty());
   }
 }
