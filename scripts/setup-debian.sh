@@ -11,6 +11,7 @@ packages=(
   podman runc containers-storage         # end-to-end tests and the demo
   zstd gzip python3 curl                 # format tools, the scripts in tools/
   busybox-static                         # the shell of end-to-end test images
+  debootstrap                            # the podman 5 root of podman 5 tests (scripts/podman5-root.sh)
   golang-go golang-github-containerd-stargz-snapshotter-dev  # tools/refgen, tools/peer-stargz-store
   golang-github-vbatts-tar-split-dev     # tar-split checker of the zstd:chunked writer tests
 )

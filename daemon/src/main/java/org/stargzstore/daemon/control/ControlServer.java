@@ -3,6 +3,7 @@ package org.stargzstore.daemon.control;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -16,13 +17,16 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Map;
+import java.util.TreeSet;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
 /**
- * The daemon's control socket (a Unix socket, root only): one JSON request line in, one JSON
- * response line out. {@code status} reports what is mounted; {@code credentials} receives what
- * podman's {@code additional-layer-store-auth-helper} passes. Secrets are never logged.
+ * The daemon's control socket (a Unix socket, its owner only): one JSON request line in, one
+ * JSON response line out, or the same as one HTTP/1.1 request ({@link HttpControlExchange}),
+ * which {@code curl --unix-socket} can send without a JVM. {@code status} reports what is
+ * mounted; {@code credentials} receives what podman's {@code additional-layer-store-auth-helper}
+ * passes. Secrets are never logged.
  */
 public final class ControlServer implements AutoCloseable {
   private static final Logger LOG = Logger.getLogger(ControlServer.class.getName());
@@ -85,27 +89,62 @@ public final class ControlServer implements AutoCloseable {
   }
 
   private void serve(SocketChannel c) {
-    try (c; InputStream in = Channels.newInputStream(c); OutputStream out = Channels.newOutputStream(c)) {
-      byte[] line = readLine(in);
-      JsonNode response;
-      String op = "?";
-      try {
-        JsonNode req = JSON.readTree(line);
-        op = req.path("op").asText();
-        Handler h = handlers.get(op);
-        if (h == null) {
-          response = error("unknown operation '" + op + "' (known: " + handlers.keySet() + ")");
-        } else {
-          response = h.handle(req);
-        }
-      } catch (Exception e) {
-        LOG.warning("control request '" + op + "' failed: " + e.getMessage());
-        response = error(e.getMessage() == null ? e.toString() : e.getMessage());
+    try (c; InputStream in = new BufferedInputStream(Channels.newInputStream(c));
+        OutputStream out = Channels.newOutputStream(c)) {
+      int first = in.read();
+      if (first < 0) {
+        return;
       }
-      out.write(JSON.writeValueAsBytes(response));
-      out.write('\n');
+      if (HttpControlExchange.startsHttp(first)) {
+        serveHttp(first, in, out);
+      } else {
+        serveLine(first, in, out);
+      }
     } catch (IOException e) {
       LOG.fine(() -> "control connection: " + e.getMessage());
+    }
+  }
+
+  private void serveLine(int first, InputStream in, OutputStream out) throws IOException {
+    byte[] rest = readLine(in);
+    byte[] line = new byte[rest.length + 1];
+    line[0] = (byte) first;
+    System.arraycopy(rest, 0, line, 1, rest.length);
+    JsonNode response;
+    try {
+      response = answer(JSON.readTree(line));
+    } catch (IOException e) {
+      // not the parser's message: it quotes the request, which may hold a password
+      response = error("the request is not a JSON line");
+    }
+    out.write(JSON.writeValueAsBytes(response));
+    out.write('\n');
+  }
+
+  private void serveHttp(int first, InputStream in, OutputStream out) throws IOException {
+    ObjectNode req;
+    try {
+      req = HttpControlExchange.readRequest(first, in, MAX_REQUEST);
+    } catch (HttpControlExchange.BadRequest e) {
+      LOG.warning("control request over HTTP refused: " + e.getMessage());
+      HttpControlExchange.writeResponse(out, error(e.getMessage()));
+      return;
+    }
+    HttpControlExchange.writeResponse(out, answer(req));
+  }
+
+  private JsonNode answer(JsonNode req) {
+    String op = req.path("op").asText();
+    try {
+      Handler h = handlers.get(op);
+      if (h == null) {
+        return error("unknown operation '" + op + "' (known: " + new TreeSet<>(handlers.keySet())
+            + ")");
+      }
+      return h.handle(req);
+    } catch (Exception e) {
+      LOG.warning("control request '" + op + "' failed: " + e.getMessage());
+      return error(e.getMessage() == null ? e.toString() : e.getMessage());
     }
   }
 
