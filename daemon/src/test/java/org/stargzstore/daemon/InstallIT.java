@@ -155,6 +155,20 @@ class InstallIT {
   }
 
   @Test
+  void checkoutInstallScriptInstallsTheBuiltJarUnderUsrLocal() throws Exception {
+    Path dest = tmp.resolve("checkout-dest");
+    run("bash", project.resolve("scripts/install.sh").toString(), "--destdir", dest.toString());
+    assertEquals(NAME + " " + version + "\n",
+        run(dest.resolve("usr/local/bin/" + NAME).toString(), "--version"));
+    assertTrue(Files.readString(dest.resolve("etc/systemd/system/" + NAME + ".service"))
+        .contains("\nExecStart=/usr/local/bin/" + NAME + " "));
+    assertTrue(Files.readString(
+            dest.resolve("usr/local/share/bash-completion/completions/" + NAME))
+        .contains("complete -F"), "completion generated from the checkout's jar");
+    assertTrue(Files.isRegularFile(dest.resolve("etc/" + NAME + "/config.toml")));
+  }
+
+  @Test
   void checkoutLauncherStillRunsTheBuiltJar() throws Exception {
     assertEquals(NAME + " " + version + "\n",
         run(project.resolve("bin/" + NAME).toString(), "--version"));
