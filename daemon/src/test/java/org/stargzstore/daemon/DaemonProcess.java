@@ -33,7 +33,20 @@ final class DaemonProcess implements AutoCloseable {
    */
   static DaemonProcess start(Path config, Path mountPoint, Path log, Path controlSocket)
       throws IOException {
-    DaemonProcess d = launch(config, mountPoint, log);
+    return awaitReady(launch(config, mountPoint, log), controlSocket);
+  }
+
+  /**
+   * Starts {@code command} (an installed launcher with its arguments, say), which mounts at
+   * {@code mountPoint}, and waits as {@link #start(Path, Path, Path, Path)} does.
+   */
+  static DaemonProcess start(List<String> command, Path mountPoint, Path log, Path controlSocket)
+      throws IOException {
+    return awaitReady(launch(command, mountPoint, log), controlSocket);
+  }
+
+  private static DaemonProcess awaitReady(DaemonProcess d, Path controlSocket)
+      throws IOException {
     Instant deadline = Instant.now().plus(Duration.ofSeconds(60));
     while (!d.answers(controlSocket)) {
       if (!d.process.isAlive()) {
@@ -56,6 +69,11 @@ final class DaemonProcess implements AutoCloseable {
         "-cp", System.getProperty("java.class.path"),
         "org.stargzstore.daemon.cli.Main", "--config", config.toString(), "--log-level", "debug",
         mountPoint.toString()));
+    return launch(cmd, mountPoint, log);
+  }
+
+  private static DaemonProcess launch(List<String> cmd, Path mountPoint, Path log)
+      throws IOException {
     Process p = new ProcessBuilder(cmd).redirectErrorStream(true)
         .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
     return new DaemonProcess(p, mountPoint, log);

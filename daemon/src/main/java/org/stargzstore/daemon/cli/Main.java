@@ -14,6 +14,7 @@ import org.stargzstore.fs.remote.RegistryImageSource;
 import org.stargzstore.registry.RegistryClient;
 import org.stargzstore.registry.auth.Credential;
 import org.stargzstore.zstdchunked.LayerFormats;
+import picocli.AutoComplete;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -34,7 +35,8 @@ import picocli.CommandLine.Parameters;
         "",
         "storage.conf: [storage.options] additionallayerstores = [\"MOUNTPOINT:ref\"]"},
     subcommands = {LayerCommand.class, ConvertCommand.class, ImageCommand.class,
-        StatusCommand.class, StoreCommand.class, AccessesCommand.class})
+        StatusCommand.class, StoreCommand.class, AccessesCommand.class,
+        AutoComplete.GenerateCompletion.class})
 public final class Main implements Callable<Integer> {
   private static final Logger LOG = Logger.getLogger(Main.class.getName());
 
@@ -85,6 +87,8 @@ public final class Main implements Callable<Integer> {
     cl.setErr(streams.errWriter());
     cl.setExecutionExceptionHandler(new CliErrorHandler());
     cl.setParameterExceptionHandler(new CliErrorHandler());
+    // The bash completion script the packages install (scripts/install.sh); not a daily command.
+    cl.getSubcommands().get("generate-completion").getCommandSpec().usageMessage().hidden(true);
     return cl;
   }
 
