@@ -29,7 +29,7 @@ class LayerFormatsFuzzTest {
   /** Any well-formed digest: with an annotated position the TOC is always checked. */
   private static final String SOME_DIGEST = "sha256:" + "0".repeat(64);
 
-  @FuzzTest(maxDuration = "15s")
+  @FuzzTest(maxDuration = "12s")
   void openAnyBlob(byte[] input) {
     if (input.length == 0) {
       return;

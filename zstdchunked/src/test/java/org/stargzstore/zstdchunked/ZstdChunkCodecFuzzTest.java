@@ -17,7 +17,7 @@ import org.stargzstore.estargz.LayerFormatException;
 class ZstdChunkCodecFuzzTest {
   private static final ZstdChunkCodec CODEC = new ZstdChunkCodec();
 
-  @FuzzTest(maxDuration = "10s")
+  @FuzzTest(maxDuration = "8s")
   void decodeUnit(byte[] input) {
     if (input.length < 4) {
       return;

@@ -21,7 +21,7 @@ import org.stargzstore.estargz.layer.TocLocation;
 class ZstdManifestFuzzTest {
   private static final long DATA_END = 1 << 20;
 
-  @FuzzTest(maxDuration = "12s")
+  @FuzzTest(maxDuration = "10s")
   void readManifest(byte[] json) {
     byte[] frame = Zstd.compress(json, 1);
     TocLocation at = new TocLocation(DATA_END + ZstdChunkedFooter.SKIPPABLE_HEADER, frame.length,

@@ -17,7 +17,7 @@ import org.stargzstore.estargz.LayerFormatException;
 class GzipChunkCodecFuzzTest {
   private static final GzipChunkCodec CODEC = new GzipChunkCodec();
 
-  @FuzzTest(maxDuration = "10s")
+  @FuzzTest(maxDuration = "8s")
   void decodeUnit(byte[] input) {
     if (input.length < 4) {
       return;

@@ -12,7 +12,7 @@ import org.stargzstore.estargz.io.ByteArrayRangeSource;
  */
 class LayerOpenerFuzzTest {
 
-  @FuzzTest(maxDuration = "15s")
+  @FuzzTest(maxDuration = "12s")
   void openAnyBlob(byte[] blob) {
     OpenOptions options = OpenOptions.builder().maxTocSize(1 << 20).build();
     try {

@@ -13,7 +13,7 @@ import java.io.OutputStream;
  */
 class TarStreamReaderFuzzTest {
 
-  @FuzzTest(maxDuration = "15s")
+  @FuzzTest(maxDuration = "10s")
   void readWholeArchive(byte[] tar) throws IOException {
     TarStreamReader r = new TarStreamReader(new ByteArrayInputStream(tar), "fuzz.tar");
     byte[] buf = new byte[4096];

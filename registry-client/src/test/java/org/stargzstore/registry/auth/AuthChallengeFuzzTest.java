@@ -14,7 +14,7 @@ import java.util.Locale;
  */
 class AuthChallengeFuzzTest {
 
-  @FuzzTest(maxDuration = "10s")
+  @FuzzTest(maxDuration = "8s")
   void parseHeaders(byte[] input) {
     List<String> values =
         List.of(new String(input, StandardCharsets.ISO_8859_1).split("\n", -1));

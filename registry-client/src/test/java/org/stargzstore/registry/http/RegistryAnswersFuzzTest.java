@@ -27,7 +27,7 @@ import org.stargzstore.registry.errors.RegistryProtocolException;
 class RegistryAnswersFuzzTest {
   private static final Instant NOW = Instant.parse("2026-01-01T00:00:00Z");
 
-  @FuzzTest(maxDuration = "10s")
+  @FuzzTest(maxDuration = "8s")
   void readAnswer(byte[] input) throws Exception {
     int nl = 0;
     while (nl < input.length && input[nl] != '\n') {

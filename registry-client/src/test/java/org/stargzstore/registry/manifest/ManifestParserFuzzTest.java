@@ -20,7 +20,7 @@ import org.stargzstore.registry.errors.UnsupportedManifestException;
  */
 class ManifestParserFuzzTest {
 
-  @FuzzTest(maxDuration = "12s")
+  @FuzzTest(maxDuration = "10s")
   void parseManifest(byte[] input) throws Exception {
     int nl = indexOf(input, (byte) '\n');
     String contentType = nl < 0 ? null

@@ -27,7 +27,7 @@ import org.stargzstore.registry.RegistryStats;
 class RangeBodiesFuzzTest {
   private static final long BLOB_SIZE = 200;
 
-  @FuzzTest(maxDuration = "12s")
+  @FuzzTest(maxDuration = "10s")
   void fillFromAnswer(byte[] input) {
     int nl1 = indexOf(input, 0);
     int nl2 = nl1 < 0 ? -1 : indexOf(input, nl1 + 1);
