@@ -61,7 +61,8 @@ class TokenAuthTest {
 
   @BeforeEach
   void reset() {
-    tokens.anonymousPull(false).lifetime(Duration.ofMinutes(5), 300).issueExpired(0);
+    tokens.anonymousPull(false).lifetime(Duration.ofMinutes(5), 300).issueExpired(0)
+        .chunkedAnswers(false);
   }
 
   private static ImageReference ref(String s) {
@@ -98,6 +99,16 @@ class TokenAuthTest {
       assertEquals(1, tokens.tokensIssued() - before, "one token for repository:tok/app:pull");
       String last = tokens.requests().get(tokens.requests().size() - 1);
       assertEquals("GET repository:tok/app:pull [" + USER + "]", last);
+    }
+  }
+
+  @Test
+  void aTokenAnswerWithoutContentLengthIsRead() throws Exception {
+    // the client used to read exactly its 1 MiB limit and failed with an EOF on any token
+    // answer of unknown length (chunked, or gzip-encoded and decoded by OkHttp)
+    tokens.chunkedAnswers(true);
+    try (RegistryClient c = client(Credential.basic(USER, PASSWORD))) {
+      read(c, 0);
     }
   }
 

@@ -55,6 +55,7 @@ public final class TokenServer implements AutoCloseable {
   private volatile boolean anonymousPull;
   private volatile Duration tokenLifetime = Duration.ofMinutes(5);
   private volatile long advertisedExpiresIn = 300;
+  private volatile boolean chunkedAnswers;
 
   private TokenServer(TestPki pki, TestPki.Issued signer, HttpServer server) {
     this.pki = pki;
@@ -114,6 +115,15 @@ public final class TokenServer implements AutoCloseable {
    */
   public TokenServer issueExpired(int n) {
     expiredToIssue.set(n);
+    return this;
+  }
+
+  /**
+   * Answers without {@code Content-Length} ({@code Transfer-Encoding: chunked}), as token
+   * servers behind some proxies, or gzip-encoded answers once decoded, arrive.
+   */
+  public TokenServer chunkedAnswers(boolean chunked) {
+    this.chunkedAnswers = chunked;
     return this;
   }
 
@@ -279,10 +289,10 @@ public final class TokenServer implements AutoCloseable {
     return v == null || v.isEmpty() ? null : v.get(0);
   }
 
-  private static void reply(HttpExchange ex, int status, String body) throws IOException {
+  private void reply(HttpExchange ex, int status, String body) throws IOException {
     byte[] b = body.getBytes(StandardCharsets.UTF_8);
     ex.getResponseHeaders().set("Content-Type", "application/json");
-    ex.sendResponseHeaders(status, b.length);
+    ex.sendResponseHeaders(status, chunkedAnswers ? 0 : b.length);
     ex.getResponseBody().write(b);
   }
 }

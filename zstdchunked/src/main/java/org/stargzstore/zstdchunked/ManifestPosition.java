@@ -11,7 +11,10 @@ import org.stargzstore.estargz.layer.TocLocation;
 final class ManifestPosition {
   private ManifestPosition() {}
 
-  /** The manifest's location, or empty if the value is malformed or not of type 1 (CRFS). */
+  /**
+   * The manifest's location, or empty if the value is malformed, not of type 1 (CRFS), or ends
+   * past the largest offset (it would wrap around and pass the check against the blob's size).
+   */
   static Optional<TocLocation> parse(String value) {
     String[] parts = value.trim().split(":");
     if (parts.length != 4) {
@@ -23,7 +26,7 @@ final class ManifestPosition {
       long uncompressed = Long.parseLong(parts[2]);
       long type = Long.parseLong(parts[3]);
       if (type != ZstdChunkedFooter.MANIFEST_TYPE_CRFS || offset < ZstdChunkedFooter.SKIPPABLE_HEADER
-          || length <= 0 || uncompressed < 0) {
+          || length <= 0 || uncompressed < 0 || length > Long.MAX_VALUE - offset) {
         return Optional.empty();
       }
       return Optional.of(new TocLocation(offset, length, uncompressed));

@@ -34,8 +34,7 @@ public final class ZstdChunkCodec implements ChunkCodec {
   @Override
   public byte[] decodePrefix(byte[] unit, int off, int len, int length, String blob)
       throws IOException {
-    byte[] out = new byte[length];
-    ByteBuffer dst = ByteBuffer.wrap(out);
+    ByteBuffer dst = ByteBuffer.wrap(new byte[ChunkCodec.initialOutputSize(len, length)]);
     int headLength = Math.min(len, HEAD);
     byte[] head = Arrays.copyOfRange(unit, off, off + headLength);
     if (isFrameStart(head)) {
@@ -43,9 +42,9 @@ public final class ZstdChunkCodec implements ChunkCodec {
     }
     ZstdDecompressCtx ctx = take();
     try {
-      feed(ctx, dst, ByteBuffer.wrap(head));
-      if (dst.hasRemaining()) {
-        feed(ctx, dst, ByteBuffer.wrap(unit, off + headLength, len - headLength));
+      dst = feed(ctx, dst, ByteBuffer.wrap(head), length);
+      if (dst.position() < length) {
+        dst = feed(ctx, dst, ByteBuffer.wrap(unit, off + headLength, len - headLength), length);
       }
     } catch (RuntimeException e) {
       ctx.close();
@@ -57,23 +56,38 @@ public final class ZstdChunkCodec implements ChunkCodec {
         give(ctx);
       }
     }
-    if (dst.hasRemaining()) {
+    if (dst.position() < length) {
       throw new LayerFormatException(blob, "zstd unit ends after " + dst.position() + " of "
           + length + " bytes");
     }
-    return out;
+    return dst.array();
   }
 
-  /** Decodes from {@code src} into {@code dst} until either is exhausted or no progress. */
-  private static void feed(ZstdDecompressCtx ctx, ByteBuffer dst, ByteBuffer src) {
-    while (dst.hasRemaining() && src.hasRemaining()) {
+  /**
+   * Decodes from {@code src} into {@code dst} until {@code length} bytes are out or a call
+   * makes no progress (input exhausted, or the frame ended); returns {@code dst}, or the larger
+   * buffer it grew into (the output grows with what the unit really decodes to, never to a
+   * TOC's word alone).
+   */
+  private static ByteBuffer feed(ZstdDecompressCtx ctx, ByteBuffer dst, ByteBuffer src,
+      int length) {
+    ByteBuffer out = dst;
+    // not "while src has bytes": with a small output the decoder may hold decoded bytes of
+    // input it has consumed, and a call with no input left still flushes them
+    while (out.position() < length) {
+      if (!out.hasRemaining()) {
+        int at = out.position();
+        out = ByteBuffer.wrap(ChunkCodec.grow(out.array(), length));
+        out.position(at);
+      }
       int in = src.position();
-      int out = dst.position();
-      ctx.decompressByteBufferStream(dst, src);
-      if (src.position() == in && dst.position() == out) {
-        return;
+      int before = out.position();
+      ctx.decompressByteBufferStream(out, src);
+      if (src.position() == in && out.position() == before) {
+        break;
       }
     }
+    return out;
   }
 
   private static boolean isFrameStart(byte[] b) {

@@ -10,14 +10,16 @@ import org.stargzstore.estargz.layer.ChunkCodec;
  * Decodes eStargz chunks: a unit is a gzip member whose deflate stream starts with the chunk's
  * bytes (or, since stargz-snapshotter v0.13, several small files at {@code innerOffset}s) and
  * may go on with the tar headers of the next entries. Inflates only as far as the chunk ends;
- * if a member ends first, inflation continues with the next member in the unit.
+ * if a member ends first, inflation continues with the next member in the unit. The output grows
+ * with what the unit really inflates to, so a chunk size stated in a TOC is never allocated
+ * up front.
  */
 public final class GzipChunkCodec implements ChunkCodec {
 
   @Override
   public byte[] decodePrefix(byte[] unit, int off, int len, int length, String blob)
       throws IOException {
-    byte[] out = new byte[length];
+    byte[] out = new byte[ChunkCodec.initialOutputSize(len, length)];
     int produced = 0;
     int pos = off;
     int end = off + len;
@@ -33,7 +35,10 @@ public final class GzipChunkCodec implements ChunkCodec {
         inflater.reset();
         inflater.setInput(unit, pos, end - pos);
         while (produced < length && !inflater.finished()) {
-          int n = inflater.inflate(out, produced, length - produced);
+          if (produced == out.length) {
+            out = ChunkCodec.grow(out, length);
+          }
+          int n = inflater.inflate(out, produced, out.length - produced);
           produced += n;
           if (n == 0 && (inflater.needsInput() || inflater.needsDictionary())) {
             throw new LayerFormatException(blob, "gzip unit ends after " + produced + " of "

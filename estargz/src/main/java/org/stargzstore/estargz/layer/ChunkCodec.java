@@ -44,4 +44,19 @@ public interface ChunkCodec {
    *     data or decompresses to fewer than {@code length} bytes
    */
   byte[] decodePrefix(byte[] unit, int off, int len, int length, String blob) throws IOException;
+
+  /**
+   * The first output buffer for decoding {@code length} bytes from a unit of {@code unitLength}
+   * compressed bytes: {@code length} if the unit could plausibly hold it, else a guess that
+   * {@link #grow} enlarges as bytes come out. The length comes from the TOC, so allocating it
+   * up front would let a few bytes of TOC claim gigabytes of memory.
+   */
+  static int initialOutputSize(int unitLength, int length) {
+    return (int) Math.min(length, Math.max(64L << 10, 8L * unitLength));
+  }
+
+  /** {@code out} with its contents, twice as large (at most {@code length}). */
+  static byte[] grow(byte[] out, int length) {
+    return Arrays.copyOf(out, (int) Math.min(length, Math.max(1L, 2L * out.length)));
+  }
 }

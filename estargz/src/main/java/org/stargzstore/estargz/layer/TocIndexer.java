@@ -61,6 +61,8 @@ public final class TocIndexer {
   public static final String CHUNK_TYPE_ZEROS = "zeros";
   /** Go's zero {@code time.Time}, which containers/storage writes for unset times. */
   private static final Instant GO_ZERO_TIME = Instant.parse("0001-01-01T00:00:00Z");
+  /** The most bytes of zeros one TOC may make us hash to name its zero chunks: 64 MiB. */
+  static final long MAX_ZERO_BYTES_HASHED = 64L << 20;
 
   private final FormatKind format;
   private final long tocOffset;
@@ -77,6 +79,7 @@ public final class TocIndexer {
   private Landmark landmark = Landmark.NONE;
   private List<String> prioritizedNames = List.of();
   private long[] unitStarts = new long[0];
+  private long zeroBytesHashed;
 
   private TocIndexer(FormatKind format, long tocOffset, String blob) {
     this.format = format;
@@ -353,7 +356,7 @@ public final class TocIndexer {
         d = fileDigest;
       }
       if (d == null && zeros) {
-        d = zeroDigest(chunkSize);
+        d = zeroDigest(chunkSize, piece.index, p.raw.name());
       }
       if (d == null) {
         throw new InvalidTocException(blob, where(piece.index, p.raw.name())
@@ -405,15 +408,31 @@ public final class TocIndexer {
     return new Chunk(p.name, fileOffset, size, offset, end, c.innerOffset(), d, false);
   }
 
-  private Digest zeroDigest(long size) {
-    return zeroDigests.computeIfAbsent(size, n -> {
-      MessageDigest md = Digest.newSha256();
-      byte[] zeros = new byte[(int) Math.min(n, 1 << 16)];
-      for (long left = n; left > 0; left -= zeros.length) {
-        md.update(zeros, 0, (int) Math.min(left, zeros.length));
-      }
-      return Digest.fromBytes(md.digest());
-    });
+  /**
+   * The digest of {@code size} zeros, for a zero chunk without {@code chunkDigest}. Hashing costs
+   * time in proportion to the size the TOC states, so a TOC may make us hash at most
+   * {@value #MAX_ZERO_BYTES_HASHED} bytes in all: a few bytes of JSON must not buy hours of
+   * work (the writers state {@code chunkDigest} on zero chunks, so this path is rare).
+   */
+  private Digest zeroDigest(long size, int index, String name) throws InvalidTocException {
+    Digest known = zeroDigests.get(size);
+    if (known != null) {
+      return known;
+    }
+    if (size > MAX_ZERO_BYTES_HASHED - zeroBytesHashed) {
+      throw new InvalidTocException(blob, where(index, name) + ": a zero chunk of " + size
+          + " bytes has no chunkDigest, and naming it would mean hashing more than "
+          + MAX_ZERO_BYTES_HASHED + " bytes of zeros for this TOC");
+    }
+    zeroBytesHashed += size;
+    MessageDigest md = Digest.newSha256();
+    byte[] zeros = new byte[(int) Math.min(size, 1 << 16)];
+    for (long left = size; left > 0; left -= zeros.length) {
+      md.update(zeros, 0, (int) Math.min(left, zeros.length));
+    }
+    Digest d = Digest.fromBytes(md.digest());
+    zeroDigests.put(size, d);
+    return d;
   }
 
   private void checkHardlinks() throws InvalidTocException {

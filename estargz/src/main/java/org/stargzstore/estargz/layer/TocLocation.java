@@ -9,7 +9,7 @@ package org.stargzstore.estargz.layer;
  */
 public record TocLocation(long offset, long length, long uncompressedLength) {
   public TocLocation {
-    if (offset < 0 || length <= 0) {
+    if (offset < 0 || length <= 0 || length > Long.MAX_VALUE - offset) {
       throw new IllegalArgumentException("bad TOC location " + offset + "+" + length);
     }
   }

@@ -285,6 +285,27 @@ class TocIndexerTest {
     assertEquals("../../outside/./x", x.entry("l").orElseThrow().linkName());
   }
 
+  @Test
+  void aZeroChunkWithoutDigestCannotMakeUsHashExabytesOfZeros() {
+    // one line of JSON made the indexer hash 2^62 zeros (a hang); TocJsonFuzzTest replays it
+    // as its seed bug-zero-chunk-hash-hang.json
+    long huge = 1L << 62;
+    InvalidTocException e = assertThrows(InvalidTocException.class, () -> TocIndexer.index(
+        new Toc(1, List.of(reg("f", huge).chunkType("zeros").build())),
+        FormatKind.ZSTD_CHUNKED_STORAGE, TOC_AT, "blob"));
+    assertTrue(e.getMessage().contains("a zero chunk of " + huge + " bytes has no chunkDigest"),
+        e.getMessage());
+    // the budget is per TOC: many zero chunks of different sizes cannot add up either
+    List<TocEntry> many = new ArrayList<>();
+    long step = TocIndexer.MAX_ZERO_BYTES_HASHED / 4;
+    many.add(reg("f", 8 * step).chunkSize(step).chunkType("zeros").build());
+    for (int i = 1; i < 5; i++) {
+      many.add(chunk("f", i * step + i * (i - 1) / 2, step + i, 0).chunkType("zeros").build());
+    }
+    assertThrows(InvalidTocException.class, () -> TocIndexer.index(new Toc(1, many),
+        FormatKind.ZSTD_CHUNKED_STORAGE, TOC_AT, "blob"));
+  }
+
   /** Indexes entries given as {@link TocEntry} or unbuilt {@link TocEntry.Builder}. */
   private static LayerIndex index(Object... entries) throws InvalidTocException {
     List<TocEntry> list = new ArrayList<>();

@@ -8,6 +8,7 @@ import java.util.ArrayList;
 import java.util.List;
 import okhttp3.Response;
 import okhttp3.ResponseBody;
+import okio.BufferedSource;
 import org.stargzstore.registry.errors.RegistryDeniedException;
 import org.stargzstore.registry.errors.RegistryException;
 import org.stargzstore.registry.errors.RegistryNotFoundException;
@@ -64,9 +65,12 @@ public final class ErrorDecoder {
     }
     byte[] bytes;
     try {
-      bytes = body.source().readByteArray(Math.min(MAX_ERROR_BODY,
-          body.contentLength() < 0 ? MAX_ERROR_BODY : body.contentLength()));
-    } catch (IOException | IllegalArgumentException e) {
+      // at most MAX_ERROR_BODY bytes, however long the body or whether its length is declared
+      // (a chunked or gzip-encoded error body has none)
+      BufferedSource src = body.source();
+      src.request(MAX_ERROR_BODY);
+      bytes = src.getBuffer().readByteArray(Math.min(src.getBuffer().size(), MAX_ERROR_BODY));
+    } catch (IOException e) {
       return "";
     }
     if (bytes.length == 0) {

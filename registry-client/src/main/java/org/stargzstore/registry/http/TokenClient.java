@@ -1,13 +1,8 @@
 package org.stargzstore.registry.http;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
-import java.time.OffsetDateTime;
-import java.time.format.DateTimeParseException;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -39,7 +34,6 @@ import org.stargzstore.registry.errors.RegistryUnauthorizedException;
  * registry rejects it.
  */
 public final class TokenClient {
-  private static final ObjectMapper JSON = new ObjectMapper();
   private static final int MAX_TOKEN_RESPONSE = 1 << 20;
   private static final String CLIENT_ID = "stargz-registry-storage";
 
@@ -136,37 +130,10 @@ public final class TokenClient {
 
   private BearerToken parse(ResponseBody body, HttpUrl realm, String forWhat)
       throws IOException {
-    byte[] bytes = body == null ? new byte[0] : body.source().readByteArray(
-        Math.min(MAX_TOKEN_RESPONSE, Math.max(0, body.contentLength() < 0 ? MAX_TOKEN_RESPONSE
-            : body.contentLength())));
-    JsonNode n;
-    try {
-      n = JSON.readTree(bytes);
-    } catch (IOException e) {
-      n = null;
-    }
-    if (n == null || !n.isObject()) {
-      throw new RegistryProtocolException(forWhat + ": token server " + Redaction.url(realm)
-          + " did not answer a JSON object");
-    }
-    String token = n.path("token").asText("");
-    if (token.isEmpty()) {
-      token = n.path("access_token").asText("");
-    }
-    if (token.isEmpty()) {
-      throw new RegistryProtocolException(forWhat + ": token server " + Redaction.url(realm)
-          + " answered without a token");
-    }
-    long expiresIn = Math.max(n.path("expires_in").asLong(0), minimumLifetime.toSeconds());
-    Instant issued = clock.instant();
-    String issuedAt = n.path("issued_at").asText("");
-    if (!issuedAt.isEmpty()) {
-      try {
-        issued = OffsetDateTime.parse(issuedAt).toInstant();
-      } catch (DateTimeParseException e) {
-        // keep "now", as containers/image does for a zero time
-      }
-    }
-    return new BearerToken(token, issued.plusSeconds(expiresIn));
+    byte[] bytes = Bodies.readLimited(body, MAX_TOKEN_RESPONSE,
+        forWhat + ": token server " + Redaction.url(realm));
+    return TokenResponse.parse(bytes, clock.instant(), minimumLifetime, Redaction.url(realm),
+        forWhat);
   }
+
 }

@@ -34,7 +34,8 @@ public final class ManifestParser {
       throws RegistryProtocolException, UnsupportedManifestException {
     JsonNode root = readTree(bytes, what);
     String declared = text(root, "mediaType");
-    String served = contentType == null ? null : contentType.split(";")[0].trim();
+    String served = contentType == null || MediaTypes.withoutParameters(contentType).isEmpty()
+        ? null : MediaTypes.withoutParameters(contentType);
     String type = declared != null ? declared : served;
     if (type == null || !(MediaTypes.isIndex(type) || MediaTypes.isImageManifest(type))) {
       JsonNode sv = root.get("schemaVersion");

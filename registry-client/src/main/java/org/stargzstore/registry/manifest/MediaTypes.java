@@ -27,6 +27,15 @@ public final class MediaTypes {
 
   private MediaTypes() {}
 
+  /**
+   * The media type of a {@code Content-Type} value without its parameters
+   * ({@code "a/b; charset=utf-8"} is {@code "a/b"}); empty if the value starts with {@code ;}.
+   */
+  public static String withoutParameters(String contentType) {
+    int semicolon = contentType.indexOf(';');
+    return (semicolon < 0 ? contentType : contentType.substring(0, semicolon)).trim();
+  }
+
   public static boolean isIndex(String mediaType) {
     return OCI_INDEX.equals(mediaType) || DOCKER_MANIFEST_LIST.equals(mediaType);
   }

@@ -20,9 +20,17 @@ record ContentRange(long first, long last, long total) {
     if (!m.matches()) {
       throw new RegistryProtocolException(what + ": malformed Content-Range \"" + header + "\"");
     }
-    long first = Long.parseLong(m.group(1));
-    long last = Long.parseLong(m.group(2));
-    long total = m.group(3).equals("*") ? -1 : Long.parseLong(m.group(3));
+    long first;
+    long last;
+    long total;
+    try {
+      first = Long.parseLong(m.group(1));
+      last = Long.parseLong(m.group(2));
+      total = m.group(3).equals("*") ? -1 : Long.parseLong(m.group(3));
+    } catch (NumberFormatException e) {
+      throw new RegistryProtocolException(what + ": Content-Range \"" + header
+          + "\" has a number too large for a blob offset");
+    }
     if (last < first || (total >= 0 && last >= total)) {
       throw new RegistryProtocolException(what + ": impossible Content-Range \"" + header + "\"");
     }

@@ -10,6 +10,7 @@ import org.stargzstore.registry.ImageReference;
 import org.stargzstore.registry.ManifestResponse;
 import org.stargzstore.registry.errors.RegistryDigestMismatchException;
 import org.stargzstore.registry.errors.RegistryProtocolException;
+import org.stargzstore.registry.http.Bodies;
 import org.stargzstore.registry.http.RegistryOperation;
 import org.stargzstore.registry.manifest.MediaTypes;
 

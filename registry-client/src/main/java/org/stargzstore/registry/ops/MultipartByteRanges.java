@@ -31,7 +31,7 @@ final class MultipartByteRanges {
       return null;
     }
     String[] parts = contentType.split(";");
-    if (!parts[0].trim().equalsIgnoreCase("multipart/byteranges")) {
+    if (parts.length == 0 || !parts[0].trim().equalsIgnoreCase("multipart/byteranges")) {
       return null;
     }
     for (int i = 1; i < parts.length; i++) {

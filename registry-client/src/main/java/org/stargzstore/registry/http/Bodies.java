@@ -1,4 +1,4 @@
-package org.stargzstore.registry.ops;
+package org.stargzstore.registry.http;
 
 import java.io.IOException;
 import okhttp3.ResponseBody;
@@ -7,10 +7,17 @@ import okio.BufferedSource;
 import org.stargzstore.registry.errors.RegistryProtocolException;
 
 /** Reading response bodies with a size limit (a hostile registry cannot exhaust memory). */
-final class Bodies {
+public final class Bodies {
   private Bodies() {}
 
-  static byte[] readLimited(ResponseBody body, long max, String what) throws IOException {
+  /**
+   * The whole body, which may be at most {@code max} bytes; a body without a declared length
+   * (chunked, or gzip that OkHttp decodes) is read to its end.
+   *
+   * @throws RegistryProtocolException if it is longer than {@code max}
+   * @throws java.io.EOFException if it is shorter than its declared length
+   */
+  public static byte[] readLimited(ResponseBody body, long max, String what) throws IOException {
     if (body == null) {
       return new byte[0];
     }
