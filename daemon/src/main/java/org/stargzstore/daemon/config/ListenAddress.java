@@ -14,13 +14,22 @@ public record ListenAddress(String host, int port) {
     }
   }
 
-  /** Parses {@code HOST:PORT}; the host may be an IPv6 literal in brackets. */
+  /** Where only this node's processes can connect: the default host. */
+  public static final String LOOPBACK = "127.0.0.1";
+
+  /**
+   * Parses {@code HOST:PORT}; the host may be an IPv6 literal in brackets. A port alone
+   * ({@code 9464} or {@code :9464}) means loopback: exposing the endpoint must be asked for.
+   */
   public static ListenAddress parse(String s) {
     int colon = s.lastIndexOf(':');
+    if (colon < 0 && !s.isEmpty() && s.chars().allMatch(Character::isDigit)) {
+      return parse(LOOPBACK + ":" + s);
+    }
     if (colon < 0) {
       throw new IllegalArgumentException("'" + s + "' is not HOST:PORT (e.g. 127.0.0.1:9464)");
     }
-    String host = s.substring(0, colon);
+    String host = colon == 0 ? LOOPBACK : s.substring(0, colon);
     if (host.startsWith("[") && host.endsWith("]")) {
       host = host.substring(1, host.length() - 1);
     }

@@ -32,6 +32,16 @@ class ObservabilityConfigTest {
   }
 
   @Test
+  void aPortAloneBindsLoopback() throws IOException {
+    assertEquals(new ListenAddress("127.0.0.1", 9464),
+        load("[metrics]\naddress = \"9464\"\n").metricsAddress());
+    assertEquals(new ListenAddress("127.0.0.1", 9464),
+        load("[metrics]\naddress = \":9464\"\n").metricsAddress());
+    assertEquals(new ListenAddress("0.0.0.0", 9464),
+        load("[metrics]\naddress = \"0.0.0.0:9464\"\n").metricsAddress());
+  }
+
+  @Test
   void badValuesNameTheKey() {
     IOException port = assertThrows(IOException.class,
         () -> load("[metrics]\naddress = \"127.0.0.1:http\"\n"));
