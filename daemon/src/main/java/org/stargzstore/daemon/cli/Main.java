@@ -6,7 +6,9 @@ import java.lang.reflect.Constructor;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import java.util.logging.Logger;
+import org.stargzstore.daemon.BuildVersion;
 import org.stargzstore.daemon.config.DaemonConfig;
+import org.stargzstore.daemon.logging.LogFormat;
 import org.stargzstore.daemon.logging.LogSetup;
 import org.stargzstore.daemon.run.Daemon;
 import org.stargzstore.daemon.run.RegistryClients;
@@ -52,6 +54,10 @@ public final class Main implements Callable<Integer> {
   @Option(names = "--log-level", paramLabel = "LEVEL", defaultValue = "info",
       description = "debug, info, warn or error (default: ${DEFAULT-VALUE}).")
   String logLevel;
+
+  @Option(names = "--log-format", paramLabel = "FORMAT",
+      description = "text or json: one JSON object per line (default: [log] format, else text).")
+  String logFormat;
 
   @Parameters(index = "0", arity = "0..1", paramLabel = "MOUNTPOINT",
       description = "Where to mount the layer store.")
@@ -119,12 +125,15 @@ public final class Main implements Callable<Integer> {
       throw new CommandLine.ParameterException(spec.commandLine(),
           "missing MOUNTPOINT (or a command: layer, convert, status, ...)");
     }
+    DaemonConfig cfg = loadConfig();
     try {
-      LogSetup.configure(LogSetup.parseLevel(logLevel));
+      LogSetup.configure(LogSetup.parseLevel(logLevel),
+          logFormat != null ? LogFormat.parse(logFormat) : cfg.logFormat());
     } catch (IllegalArgumentException e) {
       throw new UsageException(e.getMessage());
     }
-    DaemonConfig cfg = loadConfig();
+    LOG.info(() -> "stargz-registry-storage " + BuildVersion.get() + " starting (Java "
+        + Runtime.version() + ", pid " + ProcessHandle.current().pid() + ")");
     RegistryClient client = RegistryClients.create(cfg);
     Daemon daemon = Daemon.start(cfg, mountPoint,
         new RegistryImageSource(client, cfg.readTimeout()), LayerFormats.all(),

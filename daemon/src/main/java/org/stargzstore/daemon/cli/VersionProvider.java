@@ -1,12 +1,12 @@
 package org.stargzstore.daemon.cli;
 
+import org.stargzstore.daemon.BuildVersion;
 import picocli.CommandLine;
 
-/** Reports the version recorded in the jar manifest at build time. */
+/** Reports the project version recorded at build time ({@link BuildVersion}). */
 final class VersionProvider implements CommandLine.IVersionProvider {
   @Override
   public String[] getVersion() {
-    String v = Main.class.getPackage().getImplementationVersion();
-    return new String[] {"stargz-registry-storage " + (v == null ? "(development build)" : v)};
+    return new String[] {"stargz-registry-storage " + BuildVersion.get()};
   }
 }

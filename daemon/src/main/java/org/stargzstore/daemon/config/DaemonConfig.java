@@ -11,6 +11,7 @@ import java.util.Iterator;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.Function;
+import org.stargzstore.daemon.logging.LogFormat;
 import org.stargzstore.fs.als.LayerStoreConfig;
 import org.stargzstore.fs.fetch.FetchPolicy;
 
@@ -49,7 +50,9 @@ public record DaemonConfig(
     Path certsDir,
     Path authFile,
     String platform,
-    Path controlSocket) {
+    Path controlSocket,
+    ListenAddress metricsAddress,
+    LogFormat logFormat) {
 
   public static final Path DEFAULT_PATH = Path.of("/etc/stargz-registry-storage/config.toml");
   public static final Path DEFAULT_ROOT = Path.of("/var/lib/stargz-registry-storage");
@@ -63,7 +66,9 @@ public record DaemonConfig(
       "fuse", Set.of("allow_other", "cache_timeout", "debug"),
       "registry", Set.of("registries_conf", "registries_conf_dir", "certs_dir", "auth_file",
           "platform"),
-      "daemon", Set.of("control_socket"));
+      "daemon", Set.of("control_socket"),
+      "metrics", Set.of("address"),
+      "log", Set.of("format"));
 
   /** The defaults, as documented. */
   public static DaemonConfig defaults() {
@@ -102,6 +107,8 @@ public record DaemonConfig(
     Section fuse = new Section(tree, "fuse");
     Section reg = new Section(tree, "registry");
     Section daemon = new Section(tree, "daemon");
+    Section metrics = new Section(tree, "metrics");
+    Section log = new Section(tree, "log");
     Path root = Path.of(store.string("root", DEFAULT_ROOT.toString()));
     return new DaemonConfig(
         root,
@@ -133,7 +140,9 @@ public record DaemonConfig(
         reg.has("certs_dir") ? Path.of(reg.string("certs_dir", "")) : null,
         reg.has("auth_file") ? Path.of(reg.string("auth_file", "")) : null,
         reg.string("platform", ""),
-        daemon.has("control_socket") ? Path.of(daemon.string("control_socket", "")) : null);
+        daemon.has("control_socket") ? Path.of(daemon.string("control_socket", "")) : null,
+        metrics.has("address") ? metrics.get("address", "", ListenAddress::parse) : null,
+        log.get("format", "text", LogFormat::parse));
   }
 
   private static void checkKeys(JsonNode tree) {
@@ -167,7 +176,7 @@ public record DaemonConfig(
         backgroundRequestBytes, backgroundInflightBytes, yieldToDemand, smallFileBytes,
         nearbyBytes, backgroundQuiet, prefetchEntrypoint, maxDemandRequests, maxBackgroundStreams,
         readTimeout, resolveTimeout, allowOther, fuseCacheTimeout, fuseDebug, registriesConf,
-        registriesConfDir, certsDir, authFile, platform, controlSocket);
+        registriesConfDir, certsDir, authFile, platform, controlSocket, metricsAddress, logFormat);
   }
 
   /** Where the control socket is: configured, or {@code ROOT/control.sock}. */
@@ -199,7 +208,7 @@ public record DaemonConfig(
       return node != null && node.has(key);
     }
 
-    private <T> T get(String key, String dflt, Function<String, T> parse) {
+    <T> T get(String key, String dflt, Function<String, T> parse) {
       String raw = has(key) ? node.get(key).asText() : dflt;
       try {
         return parse.apply(raw);

@@ -15,8 +15,8 @@ import java.util.logging.Logger;
 
 /**
  * One-line logs on stderr (journald adds its own timestamps, so do terminals' users not need
- * more), with the level chosen by {@code --log-level}. Uses java.util.logging: no extra
- * dependency, and OkHttp logs through it too.
+ * more), as text or JSON ({@link LogFormat}), with the level chosen by {@code --log-level}. Uses
+ * java.util.logging: no extra dependency, and OkHttp logs through it too.
  */
 public final class LogSetup {
   private LogSetup() {}
@@ -35,13 +35,17 @@ public final class LogSetup {
   }
 
   public static void configure(Level level) {
+    configure(level, LogFormat.TEXT);
+  }
+
+  public static void configure(Level level, LogFormat format) {
     Logger root = Logger.getLogger("");
     for (Handler h : root.getHandlers()) {
       root.removeHandler(h);
     }
     ConsoleHandler h = new ConsoleHandler();
     h.setLevel(level);
-    h.setFormatter(new OneLine());
+    h.setFormatter(format == LogFormat.JSON ? new JsonLineFormatter() : new OneLine());
     root.addHandler(h);
     root.setLevel(Level.WARNING);
     Logger.getLogger("org.stargzstore").setLevel(level);
@@ -71,18 +75,19 @@ public final class LogSetup {
       }
       return sb.toString();
     }
+  }
 
-    private static String label(Level l) {
-      if (l.intValue() >= Level.SEVERE.intValue()) {
-        return "ERROR";
-      }
-      if (l.intValue() >= Level.WARNING.intValue()) {
-        return "WARN";
-      }
-      if (l.intValue() >= Level.INFO.intValue()) {
-        return "INFO";
-      }
-      return "DEBUG";
+  /** {@code ERROR}, {@code WARN}, {@code INFO} or {@code DEBUG}: the level's name in logs. */
+  static String label(Level l) {
+    if (l.intValue() >= Level.SEVERE.intValue()) {
+      return "ERROR";
     }
+    if (l.intValue() >= Level.WARNING.intValue()) {
+      return "WARN";
+    }
+    if (l.intValue() >= Level.INFO.intValue()) {
+      return "INFO";
+    }
+    return "DEBUG";
   }
 }

@@ -18,6 +18,7 @@ import java.util.logging.Logger;
 import org.stargzstore.daemon.config.ByteSize;
 import org.stargzstore.daemon.config.DaemonConfig;
 import org.stargzstore.daemon.control.ControlServer;
+import org.stargzstore.daemon.metrics.MetricsServer;
 import org.stargzstore.estargz.layer.LayerFormat;
 import org.stargzstore.fs.als.ImageSource;
 import org.stargzstore.fs.als.LayerStore;
@@ -105,6 +106,12 @@ public final class Daemon implements AutoCloseable {
     Warmup.run(store.layout.tmpDir());
     if (warmSource != null) {
       Warmup.throughMount(mount.mountPoint(), warmSource);
+    }
+    if (config.metricsAddress() != null) {
+      MetricsServer metrics = MetricsServer.start(config.metricsAddress(), layerStore,
+          store.content);
+      resources.add(metrics);
+      LOG.info(() -> "serving metrics at http://" + metrics.address() + "/metrics");
     }
     // the control socket answers only once the mount is up: it doubles as a readiness signal
     control = ControlServer.start(config.controlSocketPath(), Map.of(

@@ -38,6 +38,11 @@ final class WarmupImageSource implements ImageSource {
   }
 
   @Override
+  public boolean isInternal(String reference) {
+    return REFERENCE.equals(reference) || delegate.isInternal(reference);
+  }
+
+  @Override
   public BlobSource openBlob(ResolvedImage resolved, LayerDescriptor layer) throws IOException {
     if (REFERENCE.equals(resolved.reference())) {
       return BlobSource.of(FileRangeSource.open(blob));

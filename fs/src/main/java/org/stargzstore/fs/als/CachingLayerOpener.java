@@ -58,10 +58,19 @@ public final class CachingLayerOpener {
    * @throws IOException if the registry or the blob fails (a TOC digest mismatch included)
    */
   public Opened open(LayerDescriptor d, BlobSource blob) throws IOException, NotLazyException {
+    return open(d, blob, true);
+  }
+
+  /**
+   * As {@link #open(LayerDescriptor, BlobSource)}; with {@code keep} false the store is neither
+   * read nor written (for the daemon's internal images, which must leave no trace in it).
+   */
+  public Opened open(LayerDescriptor d, BlobSource blob, boolean keep)
+      throws IOException, NotLazyException {
     Digest expected = d.tocDigest().orElseThrow(() -> new NotLazyException(
         NotLazyException.Reason.NO_TOC_DIGEST, "layer " + d.digest() + " (" + d.mediaType()
             + ") has no TOC digest annotation: it is not eStargz or zstd:chunked"));
-    Optional<LayerRecord> rec = records.get(d.digest());
+    Optional<LayerRecord> rec = keep ? records.get(d.digest()) : Optional.empty();
     if (rec.isPresent() && rec.get().tocDigest().equals(expected.toString())) {
       Optional<Opened> stored = openStored(rec.get(), blob.describe());
       if (stored.isPresent()) {
@@ -79,7 +88,9 @@ public final class CachingLayerOpener {
           + e.getMessage(), e);
     }
     // keeping the TOC (fsynced writes) is off the path of the lookup podman waits on
-    background.execute(() -> remember(d, opened, recorder));
+    if (keep) {
+      background.execute(() -> remember(d, opened, recorder));
+    }
     return new Opened(opened.toc(), opened.format(), false);
   }
 

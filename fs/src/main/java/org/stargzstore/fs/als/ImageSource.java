@@ -34,6 +34,15 @@ public interface ImageSource {
   /** Random and streaming access to one layer blob of {@code image}. */
   BlobSource openBlob(ResolvedImage image, LayerDescriptor layer) throws IOException;
 
+  /**
+   * Whether {@code reference} is one of the daemon's own images (the warm-up image), not a
+   * user's: the layer store serves it but does not list it in the mount root, keep it in the
+   * store, or announce it in the logs, so operators see only their images.
+   */
+  default boolean isInternal(String reference) {
+    return false;
+  }
+
   /** Told an image's layers before the image is resolved. */
   @FunctionalInterface
   interface EarlyLayers {

@@ -61,6 +61,8 @@ public final class LayerStore implements AutoCloseable {
   private final EarlyTocReads earlyTocs;
   private final ConcurrentHashMap<String, Boolean> loggedFallbacks = new ConcurrentHashMap<>();
   private final FallbackCounters counters = new FallbackCounters();
+  /** Layers of the daemon's internal images: their unloading is not announced either. */
+  private final java.util.Set<Digest> internalLayers = ConcurrentHashMap.newKeySet();
   private final VerifiedBlobs verifiedBlobs;
   private final Instant started = Instant.now();
 
@@ -129,15 +131,26 @@ public final class LayerStore implements AutoCloseable {
     return verifiedBlobs;
   }
 
-  /** The images resolved so far. */
+  /** The users' images resolved so far (not the daemon's {@linkplain #isInternal own}). */
   public List<MountedImage> images() {
     List<MountedImage> out = new ArrayList<>();
     for (Slot<MountedImage> s : images.values()) {
-      if (s.future().isDone() && !s.future().isCompletedExceptionally()) {
+      if (s.future().isDone() && !s.future().isCompletedExceptionally()
+          && !isInternal(s.future().join().reference())) {
         out.add(s.future().join());
       }
     }
     return out;
+  }
+
+  /** Whether {@code reference} is one of the daemon's own images (see {@link ImageSource}). */
+  public boolean isInternal(String reference) {
+    return source.isInternal(reference);
+  }
+
+  /** INFO for users' images; the daemon's own images are logged at FINE only. */
+  private Level announce(String reference) {
+    return isInternal(reference) ? Level.FINE : Level.INFO;
   }
 
   /** Digests of the layers loaded now (the garbage collector keeps their content). */
@@ -205,10 +218,10 @@ public final class LayerStore implements AutoCloseable {
           Optional<ResolvedImage> stored = force ? Optional.empty() : fromRecord(ref);
           ResolvedImage r = stored.isPresent() ? stored.get() : resolveReadingTocs(ref);
           MountedImage img = new MountedImage(dirName, r, inodes, stored.isPresent());
-          LOG.info(() -> "resolved " + ref + " to " + r.manifestDigest() + " ("
+          LOG.log(announce(ref), () -> "resolved " + ref + " to " + r.manifestDigest() + " ("
               + r.layers().size() + " layers" + (stored.isPresent() ? ", from the local store" : "")
               + ")");
-          if (stored.isEmpty()) {
+          if (stored.isEmpty() && !isInternal(ref)) {
             openPool.execute(() -> remember(r));
           }
           openAllLayers(img);
@@ -250,6 +263,9 @@ public final class LayerStore implements AutoCloseable {
 
   /** A resolution kept by an earlier run, if its manifest and config are still stored. */
   private Optional<ResolvedImage> fromRecord(String ref) {
+    if (isInternal(ref)) {
+      return Optional.empty();
+    }
     Optional<ImageRecords.ImageRecord> rec = imageRecords.get(ref);
     if (rec.isEmpty()) {
       return Optional.empty();
@@ -401,6 +417,10 @@ public final class LayerStore implements AutoCloseable {
     Digest diffId = img.resolved().diffIds().get(index);
     long t0 = System.nanoTime();
     Optional<EarlyTocReads.Read> early = earlyTocs.take(d.digest());
+    boolean internal = isInternal(img.reference());
+    if (internal) {
+      internalLayers.add(d.digest());
+    }
     BlobSource blob;
     CachingLayerOpener.Opened opened;
     if (early.isPresent()) {
@@ -409,7 +429,7 @@ public final class LayerStore implements AutoCloseable {
     } else {
       blob = source.openBlob(img.resolved(), d);
       try {
-        opened = opener.open(d, blob);
+        opened = opener.open(d, blob, !internal);
       } catch (IOException | NotLazyException | RuntimeException e) {
         blob.close();
         throw e;
@@ -433,7 +453,8 @@ public final class LayerStore implements AutoCloseable {
         tree, fetcher, content, blob, info, inodes.next(), inodes.next(), opened.fromStore());
     fetcher.startBackground();
     long ms = (System.nanoTime() - t0) / 1_000_000;
-    LOG.info(() -> "serving layer " + d.digest() + " of " + img.reference() + " lazily: "
+    LOG.log(announce(img.reference()), () -> "serving layer " + d.digest() + " of "
+        + img.reference() + " lazily: "
         + index1.format().displayName() + ", " + index1.entries().size() + " entries, "
         + d.size() + " bytes, TOC " + (opened.fromStore() ? "from the local store" : "fetched")
         + " in " + ms + " ms");
@@ -468,7 +489,8 @@ public final class LayerStore implements AutoCloseable {
     try (StoreLock.Held held = storeLock.sharedHeld()) {
       n = references.acquire(img.reference(), layer.digest());
     }
-    LOG.info(() -> "layer " + layer.digest() + " of " + img.reference() + " is in use ("
+    LOG.log(announce(img.reference()), () -> "layer " + layer.digest() + " of "
+        + img.reference() + " is in use ("
         + n + " reference(s))");
   }
 
@@ -478,7 +500,8 @@ public final class LayerStore implements AutoCloseable {
       LOG.info(() -> "release of layer " + layer + " of " + img.reference()
           + " that holds no reference (ignored)");
     } else {
-      LOG.info(() -> "layer " + layer + " of " + img.reference() + " released (" + n
+      LOG.log(announce(img.reference()), () -> "layer " + layer + " of " + img.reference()
+          + " released (" + n
           + " reference(s) left)");
     }
   }
@@ -497,7 +520,8 @@ public final class LayerStore implements AutoCloseable {
       boolean referenced = r != null && r.total() > 0;
       if (!referenced && l.lastUsed().isBefore(cutoff) && layers.remove(e.getKey(), s)) {
         l.close();
-        LOG.info(() -> "unloaded layer " + e.getKey() + ": unreferenced and unused since "
+        LOG.log(internalLayers.contains(e.getKey()) ? Level.FINE : Level.INFO,
+            () -> "unloaded layer " + e.getKey() + ": unreferenced and unused since "
             + l.lastUsed());
       }
     }
