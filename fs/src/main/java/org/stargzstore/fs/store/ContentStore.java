@@ -127,23 +127,35 @@ public final class ContentStore {
 
   /**
    * Reads from a stored blob at {@code position} into {@code dst}; returns the bytes read (-1 at
-   * end). The first read of a blob since start hashes the whole blob first.
+   * end). The first read of a blob since start hashes the whole blob first (streaming it: the
+   * blob is never held in memory).
    *
    * @throws NoSuchFileException if the blob is not stored (e.g. collected meanwhile)
    * @throws CorruptContentException if it failed its check (it has been deleted)
    */
   public int read(Digest d, long position, ByteBuffer dst) throws IOException {
+    return read(d, -1, position, dst);
+  }
+
+  /**
+   * As {@link #read(Digest, long, ByteBuffer)}, for a caller that knows how long the content
+   * must be: a digest fixes the content, so a blob of another length can never be what the
+   * caller wants.
+   *
+   * @param expectedLength the length the caller's metadata gives the content; -1 if unknown
+   * @throws ContentLengthMismatchException if the (verified) blob has another length
+   */
+  public int read(Digest d, long expectedLength, long position, ByteBuffer dst)
+      throws IOException {
     Path p = layout.blob(d);
-    if (!verified.contains(d)) {
-      byte[] all = readAll(d);
-      if (position >= all.length) {
-        return -1;
-      }
-      int n = (int) Math.min(dst.remaining(), all.length - position);
-      dst.put(all, (int) position, n);
-      return n;
-    }
     try (FileChannel ch = FileChannel.open(p, StandardOpenOption.READ)) {
+      if (!verified.contains(d)) {
+        checkOnFirstRead(d, ch);
+      }
+      long length = ch.size();
+      if (expectedLength >= 0 && length != expectedLength) {
+        throw new ContentLengthMismatchException(d, expectedLength, length);
+      }
       int total = 0;
       while (dst.hasRemaining()) {
         int n = ch.read(dst, position + total);
@@ -161,18 +173,79 @@ public final class ContentStore {
     }
   }
 
+  /**
+   * A new empty file in the store's {@code tmp/}, for content too large for memory that the
+   * caller hashes while writing and then hands to {@link #putFile} (or deletes).
+   */
+  public Path newTempFile() throws IOException {
+    return Files.createTempFile(layout.tmpDir(), "stream-", ".tmp");
+  }
+
+  /**
+   * Moves {@code verifiedTemp} (from {@link #newTempFile}), whose content the caller has
+   * verified to hash to {@code d}, into place as blob {@code d}. The temp file is gone after.
+   */
+  public void putFile(Digest d, Path verifiedTemp) throws IOException {
+    try {
+      if (present.contains(d)) {
+        return;
+      }
+      Path target = layout.blob(d);
+      if (shards.add(d.hex().substring(0, 2))) {
+        Files.createDirectories(target.getParent());
+      }
+      long len = Files.size(verifiedTemp);
+      if (fsync) {
+        try (FileChannel ch = FileChannel.open(verifiedTemp, StandardOpenOption.WRITE)) {
+          ch.force(true);
+        }
+      }
+      Files.move(verifiedTemp, target, java.nio.file.StandardCopyOption.ATOMIC_MOVE,
+          java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+      if (fsync) {
+        AtomicFiles.fsyncDirectory(target.getParent());
+      }
+      present.add(d);
+      verified.add(d);
+      bytesWritten.addAndGet(len);
+    } finally {
+      Files.deleteIfExists(verifiedTemp);
+    }
+  }
+
+  /** Hashes an open blob from start to end, 1 MiB at a time. */
+  private void checkOnFirstRead(Digest d, FileChannel ch) throws IOException {
+    java.security.MessageDigest md = Digest.newSha256();
+    ByteBuffer buf = ByteBuffer.allocate(1 << 20);
+    long pos = 0;
+    for (int n; (n = ch.read(buf, pos)) > 0; pos += n) {
+      buf.flip();
+      md.update(buf);
+      buf.clear();
+    }
+    Digest actual = Digest.fromBytes(md.digest());
+    if (!actual.equals(d)) {
+      corrupt(d, actual);
+    }
+    verified.add(d);
+  }
+
   private void checkOnFirstRead(Digest d, byte[] data) throws IOException {
     if (verified.contains(d)) {
       return;
     }
     Digest actual = Digest.of(data);
     if (!actual.equals(d)) {
-      delete(d);
-      LOG.severe(() -> "stored blob " + d + " is corrupt (hashes to " + actual
-          + "): deleted; it will be fetched again");
-      throw new CorruptContentException(d, actual);
+      corrupt(d, actual);
     }
     verified.add(d);
+  }
+
+  private void corrupt(Digest d, Digest actual) throws IOException {
+    delete(d);
+    LOG.severe(() -> "stored blob " + d + " is corrupt (hashes to " + actual
+        + "): deleted; it will be fetched again");
+    throw new CorruptContentException(d, actual);
   }
 
   /** Deletes a blob (garbage collection, or corrupt content). */
