@@ -41,12 +41,13 @@ public final class UnitStreamer {
   /**
    * True if a unit of {@code compressedLength} bytes whose chunks end {@code decodedLength}
    * bytes into its decoded data should be streamed under {@code streamAbove}. The compressed
-   * bound is twice the decoded one: real units never compress to more than their data, and a
-   * unit padded with garbage must not be read into memory either.
+   * bound has a sixteenth of slack: incompressible data grows a little in a gzip member or zstd
+   * frame (and a unit may end with the next entry's tar header), and a chunk of exactly
+   * {@code streamAbove} bytes should stay in memory; a unit padded with garbage must not.
    */
   public static boolean tooLargeForMemory(long compressedLength, long decodedLength,
       long streamAbove) {
-    return decodedLength > streamAbove || compressedLength > 2 * streamAbove;
+    return decodedLength > streamAbove || compressedLength > streamAbove + streamAbove / 16;
   }
 
   /** Where the last of {@code chunks} ends in its unit's decoded data. */

@@ -652,10 +652,11 @@ public final class LayerFetcher implements AutoCloseable {
                 - unit.remaining()) + ", before the end of a chunk at " + u.end());
           }
         } else {
-          byte[] buf = in.readNBytes((int) u.length());
-          if (buf.length != u.length()) {
-            throw new EOFException(blob.describe() + ": blob ended at " + (u.offset()
-                + buf.length) + ", before the end of a chunk at " + u.end());
+          byte[] buf = new byte[(int) u.length()]; // exact: readNBytes(n) would copy twice
+          int got = in.readNBytes(buf, 0, buf.length);
+          if (got != u.length()) {
+            throw new EOFException(blob.describe() + ": blob ended at " + (u.offset() + got)
+                + ", before the end of a chunk at " + u.end());
           }
           deliver(job, u, buf);
         }
