@@ -178,7 +178,10 @@ public final class ContentStore {
    * caller hashes while writing and then hands to {@link #putFile} (or deletes).
    */
   public Path newTempFile() throws IOException {
-    return Files.createTempFile(layout.tmpDir(), "stream-", ".tmp");
+    // created as AtomicFiles creates its temp files (not createTempFile's 0600): a blob's
+    // permissions do not depend on the path that stored it
+    return Files.createFile(layout.tmpDir().resolve("stream-" + Long.toHexString(
+        java.util.concurrent.ThreadLocalRandom.current().nextLong()) + ".tmp"));
   }
 
   /**
