@@ -342,9 +342,9 @@ public final class LayerFetcher implements AutoCloseable {
     if (ctx.cache().has(c)) {
       return null;
     }
-    InFlightChunks.Claim cl = ctx.inFlight().claim(c.digest(), existing);
+    InFlightChunks.Claim cl = ctx.inFlight().claim(c, existing);
     if (cl != null && ctx.cache().has(c)) {
-      ctx.inFlight().succeed(c.digest(), cl);
+      ctx.inFlight().succeed(cl);
       return null;
     }
     return cl;
@@ -743,7 +743,7 @@ public final class LayerFetcher implements AutoCloseable {
   private void delivered(FetchJob job, Chunk c, InFlightChunks.Claim cl,
       String[] lastSharedObject) {
     stats.chunksFetched.incrementAndGet();
-    ctx.inFlight().succeed(c.digest(), cl);
+    ctx.inFlight().succeed(cl);
     if (!job.background && !c.fileName().equals(lastSharedObject[0])
         && SharedObjects.isSharedObject(c.fileName())) {
       lastSharedObject[0] = c.fileName();
@@ -762,7 +762,7 @@ public final class LayerFetcher implements AutoCloseable {
       LOG.severe(() -> name + ": NOT serving file '" + c.fileName() + "': chunk at file offset "
           + c.fileOffset() + " cannot be decoded: " + e.getMessage());
     }
-    ctx.inFlight().fail(c.digest(), cl,
+    ctx.inFlight().fail(cl,
         e instanceof IOException io ? io : new IOException(e.getMessage(), e));
   }
 
@@ -787,7 +787,7 @@ public final class LayerFetcher implements AutoCloseable {
 
   private void failAll(FetchJob job, IOException e) {
     for (Map.Entry<Digest, InFlightChunks.Claim> en : job.owned.entrySet()) {
-      ctx.inFlight().fail(en.getKey(), en.getValue(), e);
+      ctx.inFlight().fail(en.getValue(), e);
     }
     job.owned.clear();
   }
