@@ -378,4 +378,54 @@ class LayerCommandTest {
     }
     return java.util.HexFormat.of().formatHex(md.digest());
   }
+
+  /**
+   * A large chunk that fails verification stops {@code layer extract} with the mismatch, and
+   * no staged (verified or not) chunk is left in the target directory.
+   */
+  @Test
+  void extractStopsAtABadLargeChunkAndLeavesNoStagedFile() throws Exception {
+    Path tar = dir.resolve("two.tar");
+    java.util.Random rnd = new java.util.Random(13);
+    try (OutputStream o = Files.newOutputStream(tar);
+        org.apache.commons.compress.archivers.tar.TarArchiveOutputStream t =
+            new org.apache.commons.compress.archivers.tar.TarArchiveOutputStream(o)) {
+      for (String name : List.of("a", "b")) {
+        byte[] data = new byte[6 << 20];
+        rnd.nextBytes(data);
+        org.apache.commons.compress.archivers.tar.TarArchiveEntry e =
+            new org.apache.commons.compress.archivers.tar.TarArchiveEntry(name);
+        e.setSize(data.length);
+        t.putArchiveEntry(e);
+        t.write(data);
+        t.closeArchiveEntry();
+      }
+    }
+    Path blob = dir.resolve("two.blob");
+    try (OutputStream out = Files.newOutputStream(blob)) {
+      org.stargzstore.estargz.writer.EstargzWriter.builder(1).chunkSize(16 << 20).build()
+          .write(tar, out);
+    }
+    long aAt;
+    try (LayerReader r = LayerReader.open(FileRangeSource.open(blob),
+        LayerFormats.options().build())) {
+      aAt = r.index().entry("a").orElseThrow().chunks().get(0).compressedOffset();
+    }
+    // random data is stored, not deflated: a flipped byte decodes, and fails its digest
+    try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(blob,
+        java.nio.file.StandardOpenOption.READ, java.nio.file.StandardOpenOption.WRITE)) {
+      java.nio.ByteBuffer one = java.nio.ByteBuffer.allocate(1);
+      ch.read(one, aAt + (1 << 20));
+      one.put(0, (byte) (one.get(0) ^ 0x55)).rewind();
+      ch.write(one, aAt + (1 << 20));
+    }
+    Path out = dir.resolve("out-bad");
+    Run r = run("layer", "extract", blob.toString(), out.toString());
+    assertEquals(1, r.code, r.err);
+    assertTrue(r.err.contains("chunk digest mismatch") || r.err.contains("hashes to"), r.err);
+    try (java.util.stream.Stream<Path> left = Files.list(out)) {
+      assertEquals(List.of(), left.filter(p -> p.getFileName().toString().startsWith(".staged"))
+          .toList(), "no staged chunk left behind");
+    }
+  }
 }

@@ -66,6 +66,32 @@ final class BulkChunkReader {
       }
     } finally {
       pool.shutdownNow();
+      if (!inFlight.isEmpty()) {
+        discardStaged(pool, inFlight);
+      }
+    }
+  }
+
+  /** After a failure: deletes what the batches still queued staged (e.g. in the target dir). */
+  private static void discardStaged(ExecutorService pool, Deque<Future<List<Decoded>>> left) {
+    try {
+      pool.awaitTermination(30, java.util.concurrent.TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    for (Future<List<Decoded>> f : left) {
+      if (!f.isDone() || f.isCancelled()) {
+        continue;
+      }
+      try {
+        for (Decoded d : f.get()) {
+          if (d.file != null) {
+            Files.deleteIfExists(d.file);
+          }
+        }
+      } catch (ExecutionException | InterruptedException | IOException e) {
+        // failed batches delete their own files; this is best effort
+      }
     }
   }
 
