@@ -40,4 +40,18 @@ class HeapCheckTest {
         () -> DaemonConfig.load(f, true));
     assertTrue(e.getMessage().contains("stream_above"), e.getMessage());
   }
+
+  /** What the launcher reads to size the daemon's heap. */
+  @Test
+  void theLauncherGetsTheBudgetInMiB() throws Exception {
+    Path f = tmp.resolve("config.toml");
+    Files.writeString(f, "[fetch]\nmemory_cache = \"64MiB\"\nstream_above = \"1MiB\"\n"
+        + "max_demand_requests = 8\nmax_background_streams = 2\nbackground_inflight = \"1MiB\"\n");
+    java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+    java.io.ByteArrayOutputStream err = new java.io.ByteArrayOutputStream();
+    int code = org.stargzstore.daemon.cli.Main.run(new java.io.PrintStream(out),
+        new java.io.PrintStream(err), "--config", f.toString(), "--print-heap-budget");
+    assertEquals(0, code, err.toString());
+    assertEquals("207", out.toString().trim());
+  }
 }
