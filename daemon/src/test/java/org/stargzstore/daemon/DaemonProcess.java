@@ -33,7 +33,13 @@ final class DaemonProcess implements AutoCloseable {
    */
   static DaemonProcess start(Path config, Path mountPoint, Path log, Path controlSocket)
       throws IOException {
-    return awaitReady(launch(config, mountPoint, log), controlSocket);
+    return start(config, mountPoint, log, controlSocket, "-Xmx512m");
+  }
+
+  /** As {@link #start(Path, Path, Path, Path)}, with the JVM's heap option (e.g. -Xmx64m). */
+  static DaemonProcess start(Path config, Path mountPoint, Path log, Path controlSocket,
+      String heap) throws IOException {
+    return awaitReady(launch(config, mountPoint, log, heap), controlSocket);
   }
 
   /**
@@ -63,9 +69,14 @@ final class DaemonProcess implements AutoCloseable {
 
   /** Starts the daemon process without waiting for it to be ready. */
   static DaemonProcess launch(Path config, Path mountPoint, Path log) throws IOException {
+    return launch(config, mountPoint, log, "-Xmx512m");
+  }
+
+  private static DaemonProcess launch(Path config, Path mountPoint, Path log, String heap)
+      throws IOException {
     List<String> cmd = new ArrayList<>(List.of(
         Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-        "-Dfile.encoding=UTF-8", "-Xmx512m",
+        "-Dfile.encoding=UTF-8", heap,
         "-cp", System.getProperty("java.class.path"),
         "org.stargzstore.daemon.cli.Main", "--config", config.toString(), "--log-level", "debug",
         mountPoint.toString()));
@@ -91,6 +102,16 @@ final class DaemonProcess implements AutoCloseable {
 
   long pid() {
     return process.pid();
+  }
+
+  /** The process's peak resident set size so far (VmHWM), in bytes. */
+  long peakRssBytes() throws IOException {
+    for (String l : Files.readAllLines(Path.of("/proc", Long.toString(pid()), "status"))) {
+      if (l.startsWith("VmHWM:")) {
+        return Long.parseLong(l.replaceAll("[^0-9]", "")) * 1024;
+      }
+    }
+    throw new IOException("no VmHWM in /proc/" + pid() + "/status");
   }
 
   /** SIGKILL: no shutdown hook runs, the FUSE mount is left dangling. */

@@ -1,7 +1,9 @@
 package org.stargzstore.zstdchunked;
 
 import com.github.luben.zstd.ZstdDecompressCtx;
+import com.github.luben.zstd.ZstdInputStreamNoFinalizer;
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.util.Arrays;
 import java.util.concurrent.ConcurrentLinkedQueue;
@@ -112,5 +114,16 @@ public final class ZstdChunkCodec implements ChunkCodec {
       pooled.decrementAndGet();
       ctx.close();
     }
+  }
+
+  /**
+   * Frames one after the other. Unlike {@link #decodePrefix}, a frame's checksum is checked
+   * if the stream reaches the frame's end (the streaming decoder offers no way out): a damaged
+   * frame then fails as undecodable rather than as a digest mismatch; either way it is not
+   * served.
+   */
+  @Override
+  public InputStream decodeStream(InputStream unit, String blob) throws IOException {
+    return new ZstdInputStreamNoFinalizer(unit);
   }
 }

@@ -61,8 +61,8 @@ abstract class ZstdChunkedFormat implements LayerFormat {
   public Optional<OpenedToc> tryReadToc(byte[] tocBytes, TocLocation location, Digest expected,
       long maxTocSize, String blob) throws LayerFormatException {
     if (tocBytes.length > maxTocSize) {
-      throw new InvalidTocException(blob, "the compressed TOC is " + tocBytes.length
-          + " bytes, over the limit of " + maxTocSize);
+      throw new InvalidTocException(blob, LayerFormat.overCap(blob, tocBytes.length,
+          " compressed", maxTocSize));
     }
     byte[] json = decompress(tocBytes, maxTocSize, blob);
     Digest ofCompressed = Digest.of(tocBytes);
@@ -96,8 +96,8 @@ abstract class ZstdChunkedFormat implements LayerFormat {
         new ZstdInputStreamNoFinalizer(new ByteArrayInputStream(frame))) {
       byte[] json = in.readNBytes((int) Math.min(max + 1, Integer.MAX_VALUE - 8));
       if (json.length > max) {
-        throw new InvalidTocException(blob, "the TOC JSON is over the limit of " + max
-            + " bytes");
+        throw new InvalidTocException(blob, LayerFormat.overCap(blob, json.length,
+            " uncompressed (or more)", max));
       }
       return json;
     } catch (InvalidTocException e) {

@@ -33,6 +33,7 @@ import org.stargzstore.estargz.io.FileRangeSource;
 import org.stargzstore.estargz.layer.Chunk;
 import org.stargzstore.estargz.layer.LayerDescriptor;
 import org.stargzstore.estargz.layer.LayerEntry;
+import org.stargzstore.estargz.layer.LayerFormat;
 import org.stargzstore.estargz.layer.LayerReader;
 import org.stargzstore.estargz.layer.OpenOptions;
 import org.stargzstore.testkit.EntryFacts;
@@ -123,6 +124,13 @@ class BadInputTest {
     assertEquals(good.tocDigest().orElseThrow(), e.actual());
   }
 
+  @Test
+  void theDefaultTocCapIsContainersStorages150MiB() {
+    assertEquals(150L << 20, LayerFormats.options().build().maxTocSize());
+    assertEquals("TOC of blob b is 157286401 bytes uncompressed, over the 150 MiB cap",
+        LayerFormat.overCap("b", (150L << 20) + 1, " uncompressed", 150L << 20));
+  }
+
   @ParameterizedTest
   @ValueSource(strings = {"estargz", "zstd-stargz", "zstd-podman"})
   void aTocOverTheSizeLimitIsRejected(String fixture) throws Exception {
@@ -131,7 +139,8 @@ class BadInputTest {
         LayerFormats.options().descriptor(descriptor(fixture)))) {
       InvalidTocException e = assertThrows(InvalidTocException.class,
           () -> LayerReader.open(FileRangeSource.open(blob), o.maxTocSize(100_000).build()));
-      assertTrue(e.getMessage().contains("over the limit of 100000"), e.getMessage());
+      assertTrue(e.getMessage().matches(".*TOC of blob .*" + fixture + ".* is \\d+ bytes"
+          + " (un)?compressed.*, over the 100000 bytes cap"), e.getMessage());
     }
     // the TOCs are 450-530 KB of JSON: a limit above that opens them
     LayerReader.open(FileRangeSource.open(blob),

@@ -157,32 +157,75 @@ final class LayerExtractor {
   }
 
   private long writeData(int parallelism) throws IOException {
-    long[] bytes = {0};
-    FileChannel[] open = {null};
-    String[] openName = {null};
+    DataWriter w = new DataWriter();
     try {
-      reader.readAll(parallelism, (Chunk c, byte[] data) -> {
-        if (!c.fileName().equals(openName[0])) {
-          if (open[0] != null) {
-            open[0].close();
-          }
-          open[0] = FileChannel.open(path(c.fileName()), StandardOpenOption.WRITE,
-              LinkOption.NOFOLLOW_LINKS);
-          openName[0] = c.fileName();
-        }
-        ByteBuffer b = ByteBuffer.wrap(data);
-        long pos = c.fileOffset();
-        while (b.hasRemaining()) {
-          pos += open[0].write(b, pos);
-        }
-        bytes[0] += data.length;
-      });
+      reader.readAll(parallelism, w);
     } finally {
-      if (open[0] != null) {
-        open[0].close();
+      w.close();
+    }
+    return w.bytes;
+  }
+
+  /**
+   * Writes verified chunks into the extracted files, in blob order. A chunk too large for
+   * memory arrives staged (verified) in a temp file in the target directory and is copied into
+   * place from there: nothing unverified is ever written to a target file.
+   */
+  private final class DataWriter implements LayerReader.StagedChunkSink {
+    long bytes;
+    private FileChannel open;
+    private String openName;
+
+    private FileChannel channel(Chunk c) throws IOException {
+      if (!c.fileName().equals(openName)) {
+        close();
+        open = FileChannel.open(path(c.fileName()), StandardOpenOption.WRITE,
+            LinkOption.NOFOLLOW_LINKS);
+        openName = c.fileName();
+      }
+      return open;
+    }
+
+    @Override
+    public void accept(Chunk c, byte[] data) throws IOException {
+      ByteBuffer b = ByteBuffer.wrap(data);
+      long pos = c.fileOffset();
+      FileChannel ch = channel(c);
+      while (b.hasRemaining()) {
+        pos += ch.write(b, pos);
+      }
+      bytes += data.length;
+    }
+
+    @Override
+    public Path stagingDirectory() {
+      return dir;
+    }
+
+    @Override
+    public void acceptStaged(Chunk c, Path file) throws IOException {
+      FileChannel ch = channel(c);
+      try (FileChannel in = FileChannel.open(file, StandardOpenOption.READ)) {
+        long done = 0;
+        while (done < c.size()) {
+          long n = ch.transferFrom(in.position(done), c.fileOffset() + done, c.size() - done);
+          if (n <= 0) {
+            throw new IOException("staged chunk " + file + " of " + c.fileName()
+                + " ended after " + done + " of " + c.size() + " bytes");
+          }
+          done += n;
+        }
+      }
+      bytes += c.size();
+    }
+
+    void close() throws IOException {
+      if (open != null) {
+        open.close();
+        open = null;
+        openName = null;
       }
     }
-    return bytes[0];
   }
 
   private void applyMetadata(LayerEntry e, Path p) {

@@ -9,6 +9,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.Callable;
 import org.stargzstore.estargz.Digest;
+import org.stargzstore.estargz.layer.Chunk;
 import org.stargzstore.estargz.layer.LayerDescriptor;
 import org.stargzstore.estargz.layer.LayerReader;
 import org.stargzstore.estargz.layer.OpenedToc;
@@ -47,10 +48,23 @@ final class LayerVerifyCommand implements Callable<Integer> {
     long[] bytes = {0};
     Set<String> files = new HashSet<>();
     try (LayerReader r = source.open(spec.commandLine().getErr())) {
-      r.readAll(Runtime.getRuntime().availableProcessors(), (c, data) -> {
-        chunks[0]++;
-        bytes[0] += data.length;
-        files.add(c.fileName());
+      r.readAll(Runtime.getRuntime().availableProcessors(), new LayerReader.StagedChunkSink() {
+        @Override
+        public void accept(Chunk c, byte[] data) {
+          acceptStaged(c, null);
+        }
+
+        @Override
+        public java.nio.file.Path stagingDirectory() {
+          return null; // large chunks are verified as they stream, never kept
+        }
+
+        @Override
+        public void acceptStaged(Chunk c, java.nio.file.Path file) {
+          chunks[0]++;
+          bytes[0] += c.size();
+          files.add(c.fileName());
+        }
       });
       long regular = r.index().entries().stream().filter(e -> e.isRegular()).count();
       OpenedToc toc = r.layer().toc();

@@ -59,6 +59,10 @@ public final class Main implements Callable<Integer> {
       description = "text or json: one JSON object per line (default: [log] format, else text).")
   String logFormat;
 
+  /** For the launcher: prints the heap (MiB) the configuration needs and exits. */
+  @Option(names = "--print-heap-budget", hidden = true)
+  boolean printHeapBudget;
+
   @Parameters(index = "0", arity = "0..1", paramLabel = "MOUNTPOINT",
       description = "Where to mount the layer store.")
   Path mountPoint;
@@ -121,6 +125,12 @@ public final class Main implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
+    if (printHeapBudget) {
+      // what bin/stargz-registry-storage gives -Xmx when SRS_JAVA_OPTS sets no heap limit
+      spec.commandLine().getOut().println((loadConfig().heapBudgetBytes() + (1 << 20) - 1) >> 20);
+      spec.commandLine().getOut().flush();
+      return 0;
+    }
     if (mountPoint == null) {
       throw new CommandLine.ParameterException(spec.commandLine(),
           "missing MOUNTPOINT (or a command: layer, convert, status, ...)");

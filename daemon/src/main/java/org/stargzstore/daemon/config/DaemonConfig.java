@@ -27,6 +27,7 @@ public record DaemonConfig(
     Duration gcInterval,
     Duration releaseGrace,
     long memoryCacheBytes,
+    long streamAboveBytes,
     boolean prefetch,
     boolean background,
     long readAheadBytes,
@@ -62,7 +63,7 @@ public record DaemonConfig(
       "fetch", Set.of("prefetch", "background", "read_ahead", "merge_gap", "background_request",
           "background_inflight", "yield_to_demand", "small_files_first", "nearby_files", "background_quiet",
           "prefetch_entrypoint", "max_demand_requests", "max_background_streams", "memory_cache",
-          "read_timeout", "resolve_timeout"),
+          "stream_above", "read_timeout", "resolve_timeout"),
       "fuse", Set.of("allow_other", "cache_timeout", "debug"),
       "registry", Set.of("registries_conf", "registries_conf_dir", "certs_dir", "auth_file",
           "platform"),
@@ -117,6 +118,7 @@ public record DaemonConfig(
         store.duration("gc_interval", "5m"),
         store.duration("release_grace", "10m"),
         fetch.size("memory_cache", "256MiB"),
+        positive(fetch.size("stream_above", "4MiB"), "[fetch] stream_above"),
         fetch.bool("prefetch", true),
         fetch.bool("background", true),
         fetch.size("read_ahead", "128KiB"),
@@ -172,7 +174,7 @@ public record DaemonConfig(
   /** The same configuration with another store root ({@code --root}). */
   public DaemonConfig withRoot(Path newRoot) {
     return new DaemonConfig(newRoot, cacheMaxBytes, fsync, gcInterval, releaseGrace,
-        memoryCacheBytes, prefetch, background, readAheadBytes, mergeGapBytes,
+        memoryCacheBytes, streamAboveBytes, prefetch, background, readAheadBytes, mergeGapBytes,
         backgroundRequestBytes, backgroundInflightBytes, yieldToDemand, smallFileBytes,
         nearbyBytes, backgroundQuiet, prefetchEntrypoint, maxDemandRequests, maxBackgroundStreams,
         readTimeout, resolveTimeout, allowOther, fuseCacheTimeout, fuseDebug, registriesConf,
@@ -182,6 +184,29 @@ public record DaemonConfig(
   /** Where the control socket is: configured, or {@code ROOT/control.sock}. */
   public Path controlSocketPath() {
     return controlSocket != null ? controlSocket : root.resolve("control.sock");
+  }
+
+  /** Heap the JVM needs beyond what this configuration bounds (code, TOCs, FUSE, buffers). */
+  public static final long HEAP_BASELINE = 96L << 20;
+
+  /**
+   * The heap this configuration may use at most for fetched content, plus a baseline: the
+   * memory cache, the writes queued for the store (a quarter of it), and per concurrent fetch
+   * (on demand and background) one unit in memory: up to about 3 x {@code stream_above}
+   * (compressed bytes, decoded bytes, the chunk cut out of them). Loaded TOCs come on top (see
+   * docs/configuration.md). What {@code -Xmx} should be at least.
+   */
+  public long heapBudgetBytes() {
+    long fetches = (long) maxDemandRequests + maxBackgroundStreams;
+    return memoryCacheBytes + memoryCacheBytes / 4 + fetches * 3 * streamAboveBytes
+        + backgroundInflightBytes + HEAP_BASELINE;
+  }
+
+  private static long positive(long v, String key) {
+    if (v <= 0) {
+      throw new IllegalArgumentException(key + " must be more than 0 bytes");
+    }
+    return v;
   }
 
   public FetchPolicy fetchPolicy() {

@@ -69,7 +69,9 @@ public final class Daemon implements AutoCloseable {
     this.services = store;
     ExecutorService diskWriter = FetchContext.diskWriter(2);
     resources.add(() -> FetchContext.finishWrites(diskWriter, java.time.Duration.ofSeconds(10)));
-    ChunkCache cache = new ChunkCache(store.content, config.memoryCacheBytes(), diskWriter);
+    ChunkCache cache = new ChunkCache(store.content, config.memoryCacheBytes(), diskWriter,
+        config.streamAboveBytes());
+    HeapCheck.log(config, Runtime.getRuntime().maxMemory());
     FetchContext fetch = new FetchContext(cache, config.maxDemandRequests(),
         config.maxBackgroundStreams(), config.backgroundInflightBytes(), config.backgroundQuiet());
     resources.add(fetch);

@@ -287,4 +287,145 @@ class LayerCommandTest {
     return new Run(code, out.toString(StandardCharsets.UTF_8), out.toByteArray(),
         err.toString(StandardCharsets.UTF_8));
   }
+
+  /**
+   * A file stored as one chunk far larger than the heap: {@code layer extract}, {@code cat}
+   * and {@code verify} in a JVM of 64 MiB still get every byte, verified (the chunk is decoded
+   * as a stream and staged in a file, never held in an array).
+   */
+  @Test
+  void aFileOfOneHugeChunkIsExtractedCatAndVerifiedWithA64MiBHeap() throws Exception {
+    long size = 300L << 20;
+    Path tar = dir.resolve("huge.tar");
+    try (OutputStream o = Files.newOutputStream(tar);
+        org.apache.commons.compress.archivers.tar.TarArchiveOutputStream t =
+            new org.apache.commons.compress.archivers.tar.TarArchiveOutputStream(o)) {
+      org.apache.commons.compress.archivers.tar.TarArchiveEntry e =
+          new org.apache.commons.compress.archivers.tar.TarArchiveEntry("zeros");
+      e.setSize(size);
+      t.putArchiveEntry(e);
+      byte[] buf = new byte[1 << 20];
+      for (long n = 0; n < size; n += buf.length) {
+        t.write(buf);
+      }
+      t.closeArchiveEntry();
+    }
+    Path blob = dir.resolve("huge.blob");
+    try (OutputStream out = Files.newOutputStream(blob)) {
+      org.stargzstore.estargz.writer.EstargzWriter.builder(1).chunkSize(Integer.MAX_VALUE - 8)
+          .build().write(tar, out);
+    }
+    Files.delete(tar);
+    Path out = dir.resolve("out");
+    ForkedRun extract = runForked("-Xmx64m", "layer", "extract", blob.toString(),
+        out.toString());
+    assertEquals(0, extract.code, extract.err);
+    assertEquals(size, Files.size(out.resolve("zeros")));
+    assertEquals(zerosSha256(size), sha256(Files.newInputStream(out.resolve("zeros"))));
+    try (java.util.stream.Stream<Path> left = Files.list(out)) {
+      assertEquals(List.of(out.resolve("zeros")), left.toList(), "no staged file left");
+    }
+    Files.delete(out.resolve("zeros"));
+    Path catOut = dir.resolve("cat.out");
+    ProcessBuilder pb = forked("-Xmx64m", "layer", "cat", blob.toString(), "zeros")
+        .redirectOutput(catOut.toFile()).redirectError(ProcessBuilder.Redirect.PIPE);
+    Process p = pb.start();
+    String err = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertEquals(0, p.waitFor(), err);
+    assertEquals(zerosSha256(size), sha256(Files.newInputStream(catOut)));
+    Files.delete(catOut);
+    ForkedRun verify = runForked("-Xmx64m", "layer", "verify", blob.toString());
+    assertEquals(0, verify.code, verify.err);
+    assertTrue(verify.out.contains(size + " bytes, all verified"), verify.out);
+  }
+
+  private record ForkedRun(int code, String out, String err) {}
+
+  private static ProcessBuilder forked(String heap, String... args) {
+    List<String> cmd = new java.util.ArrayList<>(List.of(
+        Path.of(System.getProperty("java.home"), "bin", "java").toString(), heap,
+        "-cp", System.getProperty("java.class.path"), Main.class.getName()));
+    cmd.addAll(List.of(args));
+    return new ProcessBuilder(cmd);
+  }
+
+  private static ForkedRun runForked(String heap, String... args) throws Exception {
+    Process p = forked(heap, args).redirectError(ProcessBuilder.Redirect.PIPE).start();
+    java.util.concurrent.CompletableFuture<byte[]> err =
+        java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+          try {
+            return p.getErrorStream().readAllBytes();
+          } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+          }
+        });
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    int code = p.waitFor();
+    return new ForkedRun(code, out, new String(err.get(), StandardCharsets.UTF_8));
+  }
+
+  private static String zerosSha256(long size) throws Exception {
+    return sha256(org.stargzstore.estargz.layer.UnitStreamer.zeros(size));
+  }
+
+  private static String sha256(InputStream in) throws Exception {
+    java.security.MessageDigest md = java.security.MessageDigest.getInstance("SHA-256");
+    try (InputStream i = in) {
+      byte[] buf = new byte[1 << 20];
+      for (int n; (n = i.read(buf)) > 0; ) {
+        md.update(buf, 0, n);
+      }
+    }
+    return java.util.HexFormat.of().formatHex(md.digest());
+  }
+
+  /**
+   * A large chunk that fails verification stops {@code layer extract} with the mismatch, and
+   * no staged (verified or not) chunk is left in the target directory.
+   */
+  @Test
+  void extractStopsAtABadLargeChunkAndLeavesNoStagedFile() throws Exception {
+    Path tar = dir.resolve("two.tar");
+    java.util.Random rnd = new java.util.Random(13);
+    try (OutputStream o = Files.newOutputStream(tar);
+        org.apache.commons.compress.archivers.tar.TarArchiveOutputStream t =
+            new org.apache.commons.compress.archivers.tar.TarArchiveOutputStream(o)) {
+      for (String name : List.of("a", "b")) {
+        byte[] data = new byte[6 << 20];
+        rnd.nextBytes(data);
+        org.apache.commons.compress.archivers.tar.TarArchiveEntry e =
+            new org.apache.commons.compress.archivers.tar.TarArchiveEntry(name);
+        e.setSize(data.length);
+        t.putArchiveEntry(e);
+        t.write(data);
+        t.closeArchiveEntry();
+      }
+    }
+    Path blob = dir.resolve("two.blob");
+    try (OutputStream out = Files.newOutputStream(blob)) {
+      org.stargzstore.estargz.writer.EstargzWriter.builder(1).chunkSize(16 << 20).build()
+          .write(tar, out);
+    }
+    long aAt;
+    try (LayerReader r = LayerReader.open(FileRangeSource.open(blob),
+        LayerFormats.options().build())) {
+      aAt = r.index().entry("a").orElseThrow().chunks().get(0).compressedOffset();
+    }
+    // random data is stored, not deflated: a flipped byte decodes, and fails its digest
+    try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(blob,
+        java.nio.file.StandardOpenOption.READ, java.nio.file.StandardOpenOption.WRITE)) {
+      java.nio.ByteBuffer one = java.nio.ByteBuffer.allocate(1);
+      ch.read(one, aAt + (1 << 20));
+      one.put(0, (byte) (one.get(0) ^ 0x55)).rewind();
+      ch.write(one, aAt + (1 << 20));
+    }
+    Path out = dir.resolve("out-bad");
+    Run r = run("layer", "extract", blob.toString(), out.toString());
+    assertEquals(1, r.code, r.err);
+    assertTrue(r.err.contains("chunk digest mismatch") || r.err.contains("hashes to"), r.err);
+    try (java.util.stream.Stream<Path> left = Files.list(out)) {
+      assertEquals(List.of(), left.filter(p -> p.getFileName().toString().startsWith(".staged"))
+          .toList(), "no staged chunk left behind");
+    }
+  }
 }

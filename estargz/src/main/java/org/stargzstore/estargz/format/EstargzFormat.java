@@ -78,8 +78,8 @@ public final class EstargzFormat implements LayerFormat {
   public OpenedToc readToc(byte[] tocBytes, TocLocation location, Digest expected,
       long maxTocSize, String blob) throws LayerFormatException {
     if (location.length() > maxTocSize) {
-      throw new InvalidTocException(blob, "the compressed TOC is " + location.length()
-          + " bytes, over the limit of " + maxTocSize);
+      throw new InvalidTocException(blob, LayerFormat.overCap(blob, location.length(),
+          " compressed", maxTocSize));
     }
     byte[] json = tocJson(tocBytes, maxTocSize, blob);
     Digest actual = Digest.of(json);
@@ -105,8 +105,8 @@ public final class EstargzFormat implements LayerFormat {
             + "', not '" + TocIndexer.TOC_TAR_NAME + "'");
       }
       if (e.getSize() > maxTocSize) {
-        throw new InvalidTocException(blob, "the TOC JSON is " + e.getSize()
-            + " bytes, over the limit of " + maxTocSize);
+        throw new InvalidTocException(blob, LayerFormat.overCap(blob, e.getSize(),
+            " uncompressed", maxTocSize));
       }
       byte[] json = tar.readNBytes((int) e.getSize());
       if (json.length != e.getSize()) {

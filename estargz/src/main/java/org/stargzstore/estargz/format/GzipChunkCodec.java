@@ -1,9 +1,11 @@
 package org.stargzstore.estargz.format;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.util.zip.DataFormatException;
 import java.util.zip.Inflater;
 import org.stargzstore.estargz.LayerFormatException;
+import org.apache.commons.compress.compressors.gzip.GzipCompressorInputStream;
 import org.stargzstore.estargz.layer.ChunkCodec;
 
 /**
@@ -55,6 +57,17 @@ public final class GzipChunkCodec implements ChunkCodec {
           + e.getMessage(), e);
     } finally {
       inflater.end();
+    }
+  }
+
+  /** Members one after the other, as {@link #decodePrefix} inflates them. */
+  @Override
+  public InputStream decodeStream(InputStream unit, String blob) throws IOException {
+    try {
+      return new GzipCompressorInputStream(unit, true);
+    } catch (IOException e) {
+      throw new LayerFormatException(blob, "compressed unit is not a gzip member: "
+          + e.getMessage(), e);
     }
   }
 }

@@ -2,6 +2,7 @@ package org.stargzstore.estargz.io;
 
 import java.io.Closeable;
 import java.io.IOException;
+import java.io.InputStream;
 
 /**
  * Random access to the bytes of one layer blob.
@@ -27,6 +28,14 @@ public interface RangeSource extends Closeable {
     byte[] out = new byte[length];
     readFully(offset, out, 0, length);
     return out;
+  }
+
+  /**
+   * Streams {@code [offset, offset + length)}: for ranges too long to hold in memory. The
+   * default reads them in 1 MiB pieces; a remote source answers with one request.
+   */
+  default InputStream openStream(long offset, long length) throws IOException {
+    return new RangeSourceStream(this, offset, length);
   }
 
   /** A short human-readable name for error messages (a path, or a blob digest and image). */

@@ -2,6 +2,8 @@ package org.stargzstore.estargz.layer;
 
 import java.io.IOException;
 import java.io.InterruptedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -40,7 +42,12 @@ final class BulkChunkReader {
   }
 
   void run(LayerReader.ChunkSink sink) throws IOException {
-    List<Batch> batches = plan(units(layer.index().chunksInBlobOrder()));
+    // a sink that takes staged chunks gets units over the threshold streamed; any other gets
+    // them in memory (up to the array limit), as before
+    LayerReader.StagedChunkSink staged =
+        sink instanceof LayerReader.StagedChunkSink s ? s : null;
+    long streamAbove = staged != null ? UnitStreamer.DEFAULT_STREAM_ABOVE : Long.MAX_VALUE / 4;
+    List<Batch> batches = plan(units(layer.index().chunksInBlobOrder(), streamAbove));
     ExecutorService pool = Executors.newFixedThreadPool(parallelism, r -> {
       Thread t = new Thread(r, "layer-reader");
       t.setDaemon(true);
@@ -49,7 +56,7 @@ final class BulkChunkReader {
     Deque<Future<List<Decoded>>> inFlight = new ArrayDeque<>();
     try {
       for (Batch b : batches) {
-        inFlight.add(pool.submit(() -> decode(b)));
+        inFlight.add(pool.submit(() -> b.streamed ? stream(b, staged) : decode(b)));
         while (inFlight.size() > parallelism * 2) {
           deliver(inFlight.poll(), sink);
         }
@@ -59,6 +66,32 @@ final class BulkChunkReader {
       }
     } finally {
       pool.shutdownNow();
+      if (!inFlight.isEmpty()) {
+        discardStaged(pool, inFlight);
+      }
+    }
+  }
+
+  /** After a failure: deletes what the batches still queued staged (e.g. in the target dir). */
+  private static void discardStaged(ExecutorService pool, Deque<Future<List<Decoded>>> left) {
+    try {
+      pool.awaitTermination(30, java.util.concurrent.TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    for (Future<List<Decoded>> f : left) {
+      if (!f.isDone() || f.isCancelled()) {
+        continue;
+      }
+      try {
+        for (Decoded d : f.get()) {
+          if (d.file != null) {
+            Files.deleteIfExists(d.file);
+          }
+        }
+      } catch (ExecutionException | InterruptedException | IOException e) {
+        // failed batches delete their own files; this is best effort
+      }
     }
   }
 
@@ -80,9 +113,72 @@ final class BulkChunkReader {
       }
       throw new IOException(c);
     }
-    for (Decoded d : done) {
-      sink.accept(d.chunk, d.data);
+    for (int i = 0; i < done.size(); i++) {
+      Decoded d = done.get(i);
+      try {
+        if (d.data != null) {
+          sink.accept(d.chunk, d.data);
+        } else {
+          ((LayerReader.StagedChunkSink) sink).acceptStaged(d.chunk, d.file);
+        }
+      } finally {
+        if (d.file != null) {
+          Files.deleteIfExists(d.file);
+        }
+      }
     }
+  }
+
+  /**
+   * Streams the one unit of {@code b} (too large for memory): each chunk decoded, hashed and
+   * staged in a file of the sink's staging directory (or only hashed, if it has none).
+   */
+  private List<Decoded> stream(Batch b, LayerReader.StagedChunkSink sink) throws IOException {
+    String blob = layer.blob();
+    Unit u = b.units.get(0);
+    List<Decoded> out = new ArrayList<>();
+    IOException[] failed = {null};
+    UnitStreamer.ChunkFiles files = new UnitStreamer.ChunkFiles() {
+      @Override
+      public Path create(Chunk c) throws IOException {
+        Path dir = sink.stagingDirectory();
+        return dir == null ? null : Files.createTempFile(dir, ".staged-chunk-", ".tmp");
+      }
+
+      @Override
+      public void verified(Chunk c, Path file) {
+        out.add(new Decoded(c, null, file));
+      }
+
+      @Override
+      public void rejected(Chunk c, IOException why) {
+        if (failed[0] == null) {
+          failed[0] = why instanceof LayerFormatException lf && !(why
+              instanceof org.stargzstore.estargz.ChunkDigestMismatchException)
+              ? LayerReader.undecodable(blob, c, lf) : why;
+        }
+      }
+    };
+    try {
+      if (u.zeros) {
+        UnitStreamer.streamDecoded(UnitStreamer.zeros(u.chunks.get(0).size()), u.chunks, blob,
+            files);
+      } else {
+        try (java.io.InputStream in = source.openStream(u.start, u.end - u.start)) {
+          UnitStreamer.stream(in, layer.format().codec(), u.chunks, blob, files);
+        }
+      }
+    } catch (IOException | RuntimeException e) {
+      failed[0] = failed[0] != null ? failed[0] : e instanceof IOException io ? io
+          : new IOException(e);
+    }
+    if (failed[0] != null) {
+      for (Decoded d : out) {
+        Files.deleteIfExists(d.file);
+      }
+      throw failed[0];
+    }
+    return out;
   }
 
   private List<Decoded> decode(Batch b) throws IOException {
@@ -95,7 +191,7 @@ final class BulkChunkReader {
         Chunk c = u.chunks.get(0);
         byte[] data = new byte[(int) c.size()];
         ChunkVerifier.verify(blob, c, data);
-        out.add(new Decoded(c, data));
+        out.add(new Decoded(c, data, null));
         continue;
       }
       long prefix = 0;
@@ -117,21 +213,21 @@ final class BulkChunkReader {
         byte[] data = c.innerOffset() == 0 && c.size() == plain.length ? plain
             : Arrays.copyOfRange(plain, (int) c.innerOffset(), (int) (c.innerOffset() + c.size()));
         ChunkVerifier.verify(blob, c, data);
-        out.add(new Decoded(c, data));
+        out.add(new Decoded(c, data, null));
       }
     }
     return out;
   }
 
-  /** Groups chunks (in blob order) that share a compressed unit; zero chunks stand alone. */
-  static List<Unit> units(List<Chunk> chunks) throws LayerFormatException {
+  /**
+   * Groups chunks (in blob order) that share a compressed unit; zero chunks stand alone. Units
+   * over {@code streamAbove} (see {@link UnitStreamer#tooLargeForMemory}) are marked to be
+   * streamed; a unit too large for an array that is not is an error.
+   */
+  static List<Unit> units(List<Chunk> chunks, long streamAbove) throws LayerFormatException {
     List<Unit> units = new ArrayList<>();
     Unit cur = null;
     for (Chunk c : chunks) {
-      if (c.size() > LayerReader.MAX_ARRAY) {
-        throw new LayerFormatException("(layer)", "chunk of '" + c.fileName() + "' at "
-            + c.fileOffset() + " is " + c.size() + " bytes, too large to read into memory");
-      }
       if (c.zeros()) {
         units.add(new Unit(c.compressedOffset(), c.compressedOffset(), true, List.of(c)));
         continue;
@@ -143,6 +239,15 @@ final class BulkChunkReader {
       cur = new Unit(c.compressedOffset(), c.compressedEnd(), false, new ArrayList<>(List.of(c)));
       units.add(cur);
     }
+    for (Unit u : units) {
+      long decoded = UnitStreamer.decodedLength(u.chunks);
+      u.streamed = UnitStreamer.tooLargeForMemory(u.end - u.start, decoded, streamAbove);
+      if (!u.streamed && (decoded > LayerReader.MAX_ARRAY || u.end - u.start > LayerReader.MAX_ARRAY)) {
+        Chunk c = u.chunks.get(0);
+        throw new LayerFormatException("(layer)", "chunk of '" + c.fileName() + "' at "
+            + c.fileOffset() + " is " + c.size() + " bytes, too large to read into memory");
+      }
+    }
     return units;
   }
 
@@ -151,6 +256,14 @@ final class BulkChunkReader {
     List<Batch> batches = new ArrayList<>();
     Batch cur = null;
     for (Unit u : units) {
+      if (u.streamed) {
+        Batch alone = new Batch(u.start, u.end);
+        alone.streamed = true;
+        alone.units.add(u);
+        batches.add(alone);
+        cur = null;
+        continue;
+      }
       if (u.zeros) {
         if (cur == null) {
           cur = new Batch(0, 0);
@@ -182,6 +295,8 @@ final class BulkChunkReader {
     long end;
     final boolean zeros;
     final List<Chunk> chunks;
+    /** Too large for memory: decoded as a stream and staged. */
+    boolean streamed;
 
     Unit(long start, long end, boolean zeros, List<Chunk> chunks) {
       this.start = start;
@@ -200,6 +315,8 @@ final class BulkChunkReader {
   static final class Batch {
     long start;
     long end;
+    /** One unit, streamed ({@link Unit#streamed}). */
+    boolean streamed;
     final List<Unit> units = new ArrayList<>();
 
     Batch(long start, long end) {
@@ -208,5 +325,6 @@ final class BulkChunkReader {
     }
   }
 
-  private record Decoded(Chunk chunk, byte[] data) {}
+  /** A verified chunk: its bytes in memory, or staged in a file (or only hashed: neither). */
+  private record Decoded(Chunk chunk, byte[] data, Path file) {}
 }

@@ -1,6 +1,7 @@
 package org.stargzstore.estargz.layer;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.util.Arrays;
 
 /**
@@ -44,6 +45,14 @@ public interface ChunkCodec {
    *     data or decompresses to fewer than {@code length} bytes
    */
   byte[] decodePrefix(byte[] unit, int off, int len, int length, String blob) throws IOException;
+
+  /**
+   * The decompressed bytes of a whole unit as a stream over its compressed bytes
+   * {@code unit} (which must end where the unit ends): for units too large to decode in memory.
+   * Decodes only as far as the caller reads; memory stays that of the decoder's window. Errors
+   * in the compressed data surface as {@link IOException}s from the stream's reads.
+   */
+  InputStream decodeStream(InputStream unit, String blob) throws IOException;
 
   /**
    * The first output buffer for decoding {@code length} bytes from a unit of {@code unitLength}

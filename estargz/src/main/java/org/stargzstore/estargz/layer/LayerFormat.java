@@ -12,8 +12,19 @@ import org.stargzstore.estargz.LayerFormatException;
  */
 public interface LayerFormat {
 
-  /** The default limit on a TOC's size, compressed or not: 256 MiB. */
-  long DEFAULT_MAX_TOC_SIZE = 256L << 20;
+  /**
+   * The default limit on a TOC's size, compressed or not: 150 MiB, containers/storage's own cap
+   * (a layer podman would refuse is refused here too, and a parsed TOC of that size already
+   * takes over a GiB of heap).
+   */
+  long DEFAULT_MAX_TOC_SIZE = 150L << 20;
+
+  /** The error for a TOC over the cap: "TOC of blob X is N bytes, over the 150 MiB cap". */
+  static String overCap(String blob, long size, String how, long cap) {
+    String capText = cap % (1 << 20) == 0 ? (cap >> 20) + " MiB" : cap + " bytes";
+    return "TOC of blob " + blob + " is " + size + " bytes" + how + ", over the " + capText
+        + " cap";
+  }
 
   /** Short name for logs and errors. */
   String name();

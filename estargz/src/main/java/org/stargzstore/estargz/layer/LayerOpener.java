@@ -193,12 +193,12 @@ public final class LayerOpener {
   private static void checkSize(TocLocation l, OpenOptions options, String blob)
       throws InvalidTocException {
     if (l.length() > options.maxTocSize()) {
-      throw new InvalidTocException(blob, "the TOC is " + l.length() + " bytes compressed, over"
-          + " the limit of " + options.maxTocSize());
+      throw new InvalidTocException(blob, LayerFormat.overCap(blob, l.length(), " compressed",
+          options.maxTocSize()));
     }
     if (l.uncompressedLength() > options.maxTocSize()) {
-      throw new InvalidTocException(blob, "the TOC is " + l.uncompressedLength()
-          + " bytes uncompressed, over the limit of " + options.maxTocSize());
+      throw new InvalidTocException(blob, LayerFormat.overCap(blob, l.uncompressedLength(),
+          " uncompressed", options.maxTocSize()));
     }
   }
 

@@ -3,6 +3,9 @@ package org.stargzstore.estargz.layer;
 import java.io.Closeable;
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.List;
 import org.stargzstore.estargz.LayerFormatException;
 import org.stargzstore.estargz.io.RangeSource;
@@ -159,12 +162,35 @@ public final class LayerReader implements Closeable {
     void accept(Chunk chunk, byte[] data) throws IOException;
   }
 
-  /** Streams a file chunk by chunk; each chunk is verified before its first byte is returned. */
+  /**
+   * A sink that takes chunks too large for memory (units over
+   * {@link UnitStreamer#DEFAULT_STREAM_ABOVE}) as verified files instead of arrays: with it,
+   * {@link #readAll} runs in bounded memory whatever the chunk sizes. A plain
+   * {@link ChunkSink} gets every chunk in memory.
+   */
+  public interface StagedChunkSink extends ChunkSink {
+    /**
+     * Where to stage large chunks (a directory on the file system they will end up on, to
+     * avoid a copy across file systems); null to have them verified without being kept.
+     */
+    Path stagingDirectory();
+
+    /**
+     * {@code chunk}'s bytes, verified, in {@code file} (null without a staging directory).
+     * The sink may move the file; whatever is left of it is deleted after this returns.
+     */
+    void acceptStaged(Chunk chunk, Path file) throws IOException;
+  }
+
+  /**
+   * Streams a file chunk by chunk; each chunk is verified before its first byte is returned. A
+   * chunk too large for memory is staged, verified, in a temp file ({@code java.io.tmpdir})
+   * that is deleted once read.
+   */
   private final class FileStream extends InputStream {
     private final List<Chunk> chunks;
     private int next;
-    private byte[] current = new byte[0];
-    private int pos;
+    private InputStream current = InputStream.nullInputStream();
 
     FileStream(LayerEntry e) {
       this.chunks = e.chunks();
@@ -182,17 +208,82 @@ public final class LayerReader implements Closeable {
       if (len == 0) {
         return 0;
       }
-      while (pos == current.length) {
+      while (true) {
+        int n = current.read(b, off, len);
+        if (n > 0) {
+          return n;
+        }
+        current.close();
         if (next == chunks.size()) {
           return -1;
         }
-        current = readChunk(chunks.get(next++));
-        pos = 0;
+        current = openChunk(chunks.get(next++));
       }
-      int k = Math.min(len, current.length - pos);
-      System.arraycopy(current, pos, b, off, k);
-      pos += k;
-      return k;
+    }
+
+    @Override
+    public void close() throws IOException {
+      current.close();
+    }
+  }
+
+  /** A verified chunk's bytes: from memory, or from a staged file if it is too large. */
+  private InputStream openChunk(Chunk c) throws IOException {
+    long streamAbove = UnitStreamer.DEFAULT_STREAM_ABOVE;
+    if (!UnitStreamer.tooLargeForMemory(c.compressedLength(), c.innerOffset() + c.size(),
+        streamAbove)) {
+      return new java.io.ByteArrayInputStream(readChunk(c));
+    }
+    if (c.zeros()) {
+      try {
+        UnitStreamer.streamDecoded(UnitStreamer.zeros(c.size()), List.of(c), blob(),
+            stagingCheck(null));
+      } catch (RejectedChunk r) {
+        throw r.getCause();
+      }
+      return UnitStreamer.zeros(c.size());
+    }
+    Path file = Files.createTempFile("layer-chunk-", ".tmp");
+    try {
+      try (InputStream in = source.openStream(c.compressedOffset(), c.compressedLength())) {
+        UnitStreamer.stream(in, codec, List.of(c), blob(), stagingCheck(file));
+      }
+      return Files.newInputStream(file, StandardOpenOption.DELETE_ON_CLOSE);
+    } catch (RejectedChunk r) {
+      Files.deleteIfExists(file);
+      throw r.getCause();
+    } catch (IOException | RuntimeException e) {
+      Files.deleteIfExists(file);
+      throw e;
+    }
+  }
+
+  /** Stages one chunk in {@code file} (null: only verifies it); a rejection is thrown. */
+  private UnitStreamer.ChunkFiles stagingCheck(Path file) {
+    return new UnitStreamer.ChunkFiles() {
+      @Override
+      public Path create(Chunk c) {
+        return file;
+      }
+
+      @Override
+      public void verified(Chunk c, Path f) {}
+
+      @Override
+      public void rejected(Chunk c, IOException why) {
+        throw new RejectedChunk(why instanceof LayerFormatException lf
+            && !(why instanceof org.stargzstore.estargz.ChunkDigestMismatchException)
+            ? undecodable(blob(), c, lf) : why);
+      }
+    };
+  }
+
+  /** Carries a rejection out of {@link UnitStreamer} callbacks. */
+  private static final class RejectedChunk extends java.io.UncheckedIOException {
+    private static final long serialVersionUID = 1L;
+
+    RejectedChunk(IOException cause) {
+      super(cause);
     }
   }
 }

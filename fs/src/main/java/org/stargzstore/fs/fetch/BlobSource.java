@@ -6,15 +6,10 @@ import org.stargzstore.estargz.io.RangeSource;
 
 /**
  * A layer blob the daemon fetches from: random reads for TOCs and small pieces, and streams for
- * long runs of chunks (one HTTP request, consumed as it arrives, never held whole in memory).
+ * long runs of chunks ({@link #openStream}: one HTTP request, consumed as it arrives, never held
+ * whole in memory).
  */
 public interface BlobSource extends RangeSource {
-
-  /** Streams {@code [offset, offset + length)}. The default reads it in pieces. */
-  default InputStream openStream(long offset, long length) throws IOException {
-    return new PieceStream(this, offset, length);
-  }
-
   /** Adapts any {@link RangeSource} (a local file, in tests and tools). */
   static BlobSource of(RangeSource source) {
     if (source instanceof BlobSource b) {
@@ -33,6 +28,11 @@ public interface BlobSource extends RangeSource {
       }
 
       @Override
+      public InputStream openStream(long offset, long length) throws IOException {
+        return source.openStream(offset, length);
+      }
+
+      @Override
       public String describe() {
         return source.describe();
       }
@@ -42,54 +42,5 @@ public interface BlobSource extends RangeSource {
         source.close();
       }
     };
-  }
-
-  /** Reads a range in 1 MiB pieces through {@link RangeSource#readFully}. */
-  final class PieceStream extends InputStream {
-    private static final int PIECE = 1 << 20;
-    private final RangeSource source;
-    private long pos;
-    private final long end;
-    private byte[] buf = new byte[0];
-    private int bufPos;
-
-    PieceStream(RangeSource source, long offset, long length) {
-      this.source = source;
-      this.pos = offset;
-      this.end = offset + length;
-    }
-
-    private boolean fill() throws IOException {
-      if (bufPos < buf.length) {
-        return true;
-      }
-      if (pos >= end) {
-        return false;
-      }
-      int n = (int) Math.min(PIECE, end - pos);
-      buf = source.read(pos, n);
-      pos += n;
-      bufPos = 0;
-      return true;
-    }
-
-    @Override
-    public int read() throws IOException {
-      return fill() ? buf[bufPos++] & 0xff : -1;
-    }
-
-    @Override
-    public int read(byte[] b, int off, int len) throws IOException {
-      if (len == 0) {
-        return 0;
-      }
-      if (!fill()) {
-        return -1;
-      }
-      int n = Math.min(len, buf.length - bufPos);
-      System.arraycopy(buf, bufPos, b, off, n);
-      bufPos += n;
-      return n;
-    }
   }
 }

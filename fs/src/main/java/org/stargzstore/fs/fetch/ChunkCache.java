@@ -5,12 +5,15 @@ import com.github.benmanes.caffeine.cache.Caffeine;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 import org.stargzstore.estargz.Digest;
 import org.stargzstore.estargz.layer.Chunk;
+import org.stargzstore.fs.store.ContentLengthMismatchException;
 import org.stargzstore.fs.store.ContentStore;
 
 /**
@@ -18,39 +21,79 @@ import org.stargzstore.fs.store.ContentStore;
  * all of them in the content store. Only verified bytes ever enter; a zero chunk needs no storage.
  * A chunk whose store write is still queued is held until the write ends: the memory cache may
  * evict (or refuse to admit) an entry at once, and the chunk must stay readable in between.
+ *
+ * <p>Entries are addressed by what was verified, digest and size: a TOC that names a cached
+ * digest with another size never gets the cached bytes (a prefix of them, or a read past their
+ * end); its read fails. Chunks larger than {@link #streamAboveBytes()} never enter memory: the
+ * fetcher streams them into the store ({@link #putVerifiedFile}).
  */
 public final class ChunkCache {
   private static final Logger LOG = Logger.getLogger(ChunkCache.class.getName());
+  /** Units (compressed or decoded) above this are streamed through the store by default. */
+  public static final long DEFAULT_STREAM_ABOVE =
+      org.stargzstore.estargz.layer.UnitStreamer.DEFAULT_STREAM_ABOVE;
+
+  /** What a cached chunk was verified as. */
+  private record Key(Digest digest, long size) {
+    static Key of(Chunk c) {
+      return new Key(c.digest(), c.size());
+    }
+  }
 
   private final ContentStore store;
-  private final Cache<Digest, byte[]> memory;
+  private final Cache<Key, byte[]> memory;
   private final Executor diskWriter;
+  private final long streamAboveBytes;
+  /** Bytes of chunks handed to the disk writer and not written yet. */
+  private final ByteBudget pendingWrites;
   private final AtomicBoolean warnedDiskFull = new AtomicBoolean();
   /** Chunks whose store write has not finished yet. */
-  private final java.util.concurrent.ConcurrentHashMap<Digest, byte[]> unwritten =
-      new java.util.concurrent.ConcurrentHashMap<>();
+  private final ConcurrentHashMap<Key, byte[]> unwritten = new ConcurrentHashMap<>();
 
   /**
    * @param memoryBytes bound of the in-memory part
    * @param diskWriter runs the store writes (a bounded executor applies back-pressure)
    */
   public ChunkCache(ContentStore store, long memoryBytes, Executor diskWriter) {
+    this(store, memoryBytes, diskWriter, DEFAULT_STREAM_ABOVE);
+  }
+
+  /**
+   * @param memoryBytes bound of the in-memory part; chunks waiting for their store write are
+   *     bounded by a quarter of it (at least {@code streamAboveBytes}): fetchers wait beyond
+   * @param diskWriter runs the store writes
+   * @param streamAboveBytes units larger than this (compressed or decoded) are never held in
+   *     memory: they are decoded and verified as a stream into the store
+   */
+  public ChunkCache(ContentStore store, long memoryBytes, Executor diskWriter,
+      long streamAboveBytes) {
+    if (streamAboveBytes <= 0) {
+      throw new IllegalArgumentException("stream threshold must be positive: " + streamAboveBytes);
+    }
     this.store = store;
     this.memory = Caffeine.newBuilder()
         .maximumWeight(memoryBytes)
-        .weigher((Digest k, byte[] v) -> v.length + 64)
+        .weigher((Key k, byte[] v) -> v.length + 64)
         .build();
     this.diskWriter = diskWriter;
+    this.streamAboveBytes = streamAboveBytes;
+    this.pendingWrites = new ByteBudget(Math.max(memoryBytes / 4, streamAboveBytes));
   }
 
   public ContentStore store() {
     return store;
   }
 
+  /** Units larger than this (compressed or decoded) are streamed into the store. */
+  public long streamAboveBytes() {
+    return streamAboveBytes;
+  }
+
   /** True if the chunk can be read without fetching. */
   public boolean has(Chunk c) {
-    return c.zeros() || c.size() == 0 || memory.getIfPresent(c.digest()) != null
-        || unwritten.containsKey(c.digest()) || store.contains(c.digest());
+    Key k = Key.of(c);
+    return c.zeros() || c.size() == 0 || memory.getIfPresent(k) != null
+        || unwritten.containsKey(k) || store.contains(c.digest());
   }
 
   /**
@@ -59,6 +102,8 @@ public final class ChunkCache {
    *
    * @throws NoSuchFileException if the chunk is not cached (collected, or never fetched)
    * @throws org.stargzstore.fs.store.CorruptContentException if the stored copy was damaged
+   * @throws ContentLengthMismatchException if the stored content of the chunk's digest has
+   *     another length than the chunk (the TOC is wrong: the chunk can never be valid)
    */
   public int read(Chunk c, long offsetInChunk, ByteBuffer dst) throws IOException {
     int want = (int) Math.min(dst.remaining(), c.size() - offsetInChunk);
@@ -71,9 +116,10 @@ public final class ChunkCache {
       }
       return want;
     }
-    byte[] mem = memory.getIfPresent(c.digest());
+    Key k = Key.of(c);
+    byte[] mem = memory.getIfPresent(k);
     if (mem == null) {
-      mem = unwritten.get(c.digest());
+      mem = unwritten.get(k);
     }
     if (mem != null) {
       dst.put(mem, (int) offsetInChunk, want);
@@ -82,23 +128,40 @@ public final class ChunkCache {
     ByteBuffer slice = dst.slice();
     slice.limit(want);
     int total = 0;
-    while (slice.hasRemaining()) {
-      int n = store.read(c.digest(), offsetInChunk + total, slice);
-      if (n <= 0) {
-        throw new IOException("stored chunk " + c.digest() + " of " + c.fileName()
-            + " is shorter than its " + c.size() + " bytes");
+    try {
+      while (slice.hasRemaining()) {
+        int n = store.read(c.digest(), c.size(), offsetInChunk + total, slice);
+        if (n <= 0) {
+          throw new IOException("stored chunk " + c.digest() + " of " + c.fileName()
+              + " is shorter than its " + c.size() + " bytes");
+        }
+        total += n;
       }
-      total += n;
+    } catch (ContentLengthMismatchException e) {
+      LOG.severe(() -> "NOT serving file '" + c.fileName() + "': chunk at file offset "
+          + c.fileOffset() + ": " + e.getMessage());
+      throw e;
     }
     dst.position(dst.position() + total);
     return total;
   }
 
-  /** Adds verified chunk bytes: to memory now, to the store in the background. */
+  /**
+   * Adds verified chunk bytes: to memory now, to the store in the background. Waits while
+   * too many bytes are queued for the disk (the disk is the bound on how fast we may fetch).
+   */
   public void put(Chunk c, byte[] verified) {
+    Key k = Key.of(c);
     Digest d = c.digest();
-    unwritten.put(d, verified);
-    memory.put(d, verified);
+    try {
+      pendingWrites.acquire(verified.length);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      memory.put(k, verified); // shutting down: memory only
+      return;
+    }
+    unwritten.put(k, verified);
+    memory.put(k, verified);
     try {
       diskWriter.execute(() -> {
         try {
@@ -109,16 +172,26 @@ public final class ChunkCache {
                 + "): chunks are served from memory and the network until it has room again", e);
           }
         } finally {
-          unwritten.remove(d, verified);
+          unwritten.remove(k, verified);
+          pendingWrites.release(verified.length);
         }
       });
     } catch (java.util.concurrent.RejectedExecutionException e) {
-      unwritten.remove(d, verified); // shutting down: memory only
+      unwritten.remove(k, verified); // shutting down: memory only
+      pendingWrites.release(verified.length);
     }
+  }
+
+  /**
+   * Adds a chunk streamed to {@code verifiedTemp} (a {@link ContentStore#newTempFile}) whose
+   * length and digest the caller has checked against {@code c}: it goes straight to the store.
+   */
+  public void putVerifiedFile(Chunk c, Path verifiedTemp) throws IOException {
+    store.putFile(c.digest(), verifiedTemp);
   }
 
   /** Forgets a chunk in memory (the store copy stays); used when a stored copy proved corrupt. */
   public void forget(Digest d) {
-    memory.invalidate(d);
+    memory.asMap().keySet().removeIf(k -> k.digest().equals(d));
   }
 }

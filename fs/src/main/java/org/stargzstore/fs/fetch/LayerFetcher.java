@@ -28,6 +28,7 @@ import org.stargzstore.estargz.layer.ChunkCodec;
 import org.stargzstore.estargz.layer.ChunkVerifier;
 import org.stargzstore.estargz.layer.LayerEntry;
 import org.stargzstore.estargz.layer.LayerIndex;
+import org.stargzstore.estargz.layer.UnitStreamer;
 
 /**
  * Brings one layer's chunks into the cache: on demand (a read's missing chunks plus read-ahead, in
@@ -341,9 +342,9 @@ public final class LayerFetcher implements AutoCloseable {
     if (ctx.cache().has(c)) {
       return null;
     }
-    InFlightChunks.Claim cl = ctx.inFlight().claim(c.digest(), existing);
+    InFlightChunks.Claim cl = ctx.inFlight().claim(c, existing);
     if (cl != null && ctx.cache().has(c)) {
-      ctx.inFlight().succeed(c.digest(), cl);
+      ctx.inFlight().succeed(cl);
       return null;
     }
     return cl;
@@ -641,14 +642,26 @@ public final class LayerFetcher implements AutoCloseable {
           throw new IOException(name + ": layer closed");
         }
         in.skipNBytes(u.offset() - pos);
-        byte[] buf = in.readNBytes((int) u.length());
-        if (buf.length != u.length()) {
-          throw new EOFException(blob.describe() + ": blob ended at " + (u.offset() + buf.length)
-              + ", before the end of a chunk at " + u.end());
+        if (UnitStreamer.tooLargeForMemory(u.length(), UnitStreamer.decodedLength(u.chunks()),
+            ctx.cache().streamAboveBytes())) {
+          BoundedStream unit = new BoundedStream(in, u.length());
+          deliverStreamed(job, u, unit);
+          unit.skipRest();
+          if (unit.remaining() > 0) {
+            throw new EOFException(blob.describe() + ": blob ended at " + (u.end()
+                - unit.remaining()) + ", before the end of a chunk at " + u.end());
+          }
+        } else {
+          byte[] buf = new byte[(int) u.length()]; // exact: readNBytes(n) would copy twice
+          int got = in.readNBytes(buf, 0, buf.length);
+          if (got != u.length()) {
+            throw new EOFException(blob.describe() + ": blob ended at " + (u.offset() + got)
+                + ", before the end of a chunk at " + u.end());
+          }
+          deliver(job, u, buf);
         }
         stats.addBytes(job.reasonOf(unitNo++), u.end() - pos);
         pos = u.end();
-        deliver(job, u, buf);
       }
       if (in instanceof PiecewiseStream ps) {
         stats.requests.addAndGet(ps.requests());
@@ -665,7 +678,7 @@ public final class LayerFetcher implements AutoCloseable {
   }
 
   private void deliver(FetchJob job, Unit u, byte[] buf) {
-    String lastSharedObject = null;
+    String[] lastSharedObject = {null};
     for (Chunk c : u.chunks()) {
       InFlightChunks.Claim cl = job.owned.remove(c.digest());
       if (cl == null) {
@@ -675,27 +688,82 @@ public final class LayerFetcher implements AutoCloseable {
         byte[] data = codec.decode(buf, 0, buf.length, c, blob.describe());
         ChunkVerifier.verify(blob.describe(), c, data);
         ctx.cache().put(c, data);
-        stats.chunksFetched.incrementAndGet();
-        ctx.inFlight().succeed(c.digest(), cl);
-        if (!job.background && !c.fileName().equals(lastSharedObject)
-            && SharedObjects.isSharedObject(c.fileName())) {
-          lastSharedObject = c.fileName();
-          sharedObjectArrived(c.fileName());
-        }
-      } catch (ChunkDigestMismatchException e) {
-        stats.verifyFailures.incrementAndGet();
-        LOG.severe(() -> name + ": NOT serving file '" + c.fileName() + "': chunk at file offset "
-            + c.fileOffset() + " (" + c.size() + " bytes, blob bytes " + u.offset() + "-"
-            + u.end() + ") hashes to " + e.actual() + " but the TOC says " + e.expected());
-        ctx.inFlight().fail(c.digest(), cl, e);
+        delivered(job, c, cl, lastSharedObject);
       } catch (IOException | RuntimeException e) {
-        stats.verifyFailures.incrementAndGet();
-        LOG.severe(() -> name + ": NOT serving file '" + c.fileName() + "': chunk at file offset "
-            + c.fileOffset() + " cannot be decoded: " + e.getMessage());
-        ctx.inFlight().fail(c.digest(), cl,
-            e instanceof IOException io ? io : new IOException(e.getMessage(), e));
+        notDelivered(u, c, cl, e);
       }
     }
+  }
+
+  /**
+   * Delivers the claimed chunks of a unit too large for memory: decoded as a stream from the
+   * response, each chunk written to a temp file in the store while hashed, moved into the store
+   * only if it verifies. Readers wait for the chunk as for any other in flight.
+   */
+  private void deliverStreamed(FetchJob job, Unit u, InputStream unit) throws IOException {
+    List<Chunk> mine = new ArrayList<>();
+    Map<Chunk, InFlightChunks.Claim> claims = new java.util.HashMap<>();
+    for (Chunk c : u.chunks()) {
+      InFlightChunks.Claim cl = job.owned.remove(c.digest());
+      if (cl != null) {
+        mine.add(c);
+        claims.put(c, cl);
+      }
+    }
+    if (mine.isEmpty()) {
+      return;
+    }
+    String[] lastSharedObject = {null};
+    LOG.fine(() -> name + ": streaming a unit of " + u.length() + " bytes (" + mine.size()
+        + " chunk(s) of '" + mine.get(0).fileName() + "') through the store");
+    UnitStreamer.stream(unit, codec, mine, blob.describe(), new UnitStreamer.ChunkFiles() {
+      @Override
+      public java.nio.file.Path create(Chunk c) throws IOException {
+        return ctx.cache().store().newTempFile();
+      }
+
+      @Override
+      public void verified(Chunk c, java.nio.file.Path file) {
+        try {
+          ctx.cache().putVerifiedFile(c, file);
+          delivered(job, c, claims.get(c), lastSharedObject);
+        } catch (IOException | RuntimeException e) {
+          notDelivered(u, c, claims.get(c), e);
+        }
+      }
+
+      @Override
+      public void rejected(Chunk c, IOException why) {
+        notDelivered(u, c, claims.get(c), why);
+      }
+    });
+  }
+
+  /** A verified chunk is cached: its waiters go on; a container's shared object is noted. */
+  private void delivered(FetchJob job, Chunk c, InFlightChunks.Claim cl,
+      String[] lastSharedObject) {
+    stats.chunksFetched.incrementAndGet();
+    ctx.inFlight().succeed(cl);
+    if (!job.background && !c.fileName().equals(lastSharedObject[0])
+        && SharedObjects.isSharedObject(c.fileName())) {
+      lastSharedObject[0] = c.fileName();
+      sharedObjectArrived(c.fileName());
+    }
+  }
+
+  /** A claimed chunk failed: never cached, its waiters get the error, the log says why. */
+  private void notDelivered(Unit u, Chunk c, InFlightChunks.Claim cl, Exception e) {
+    stats.verifyFailures.incrementAndGet();
+    if (e instanceof ChunkDigestMismatchException m) {
+      LOG.severe(() -> name + ": NOT serving file '" + c.fileName() + "': chunk at file offset "
+          + c.fileOffset() + " (" + c.size() + " bytes, blob bytes " + u.offset() + "-"
+          + u.end() + ") hashes to " + m.actual() + " but the TOC says " + m.expected());
+    } else {
+      LOG.severe(() -> name + ": NOT serving file '" + c.fileName() + "': chunk at file offset "
+          + c.fileOffset() + " cannot be decoded: " + e.getMessage());
+    }
+    ctx.inFlight().fail(cl,
+        e instanceof IOException io ? io : new IOException(e.getMessage(), e));
   }
 
   /**
@@ -719,7 +787,7 @@ public final class LayerFetcher implements AutoCloseable {
 
   private void failAll(FetchJob job, IOException e) {
     for (Map.Entry<Digest, InFlightChunks.Claim> en : job.owned.entrySet()) {
-      ctx.inFlight().fail(en.getKey(), en.getValue(), e);
+      ctx.inFlight().fail(en.getValue(), e);
     }
     job.owned.clear();
   }

@@ -204,9 +204,26 @@ public final class ContentStore {
    * @throws CorruptContentException if it failed its check (it has been deleted)
    */
   public int read(Digest d, long position, ByteBuffer dst) throws IOException {
+    return read(d, -1, position, dst);
+  }
+
+  /**
+   * As {@link #read(Digest, long, ByteBuffer)}, for a caller that knows how long the content
+   * must be: a digest fixes the content, so a blob of another length can never be what the
+   * caller wants.
+   *
+   * @param expectedLength the length the caller's metadata gives the content; -1 if unknown
+   * @throws ContentLengthMismatchException if the (verified) blob has another length
+   */
+  public int read(Digest d, long expectedLength, long position, ByteBuffer dst)
+      throws IOException {
     Path p = layout.blob(d);
     checkStoredOnFirstRead(d);
     try (FileChannel ch = FileChannel.open(p, StandardOpenOption.READ)) {
+      long length = ch.size();
+      if (expectedLength >= 0 && length != expectedLength) {
+        throw new ContentLengthMismatchException(d, expectedLength, length);
+      }
       int total = 0;
       while (dst.hasRemaining()) {
         int n = ch.read(dst, position + total);
@@ -224,6 +241,45 @@ public final class ContentStore {
     }
   }
 
+  /**
+   * A new empty file (0600) in the store's {@code tmp/}, for content too large for memory that
+   * the caller hashes while writing and then hands to {@link #putFile} (or deletes).
+   */
+  public Path newTempFile() throws IOException {
+    return Files.createFile(layout.tmpDir().resolve("stream-" + Long.toHexString(
+        java.util.concurrent.ThreadLocalRandom.current().nextLong()) + ".tmp"),
+        PrivateFiles.file());
+  }
+
+  /**
+   * Moves {@code verifiedTemp} (from {@link #newTempFile}), whose content the caller has
+   * verified to hash to {@code d}, into place as blob {@code d}. The temp file is gone after.
+   */
+  public void putFile(Digest d, Path verifiedTemp) throws IOException {
+    try {
+      if (present.contains(d)) {
+        return;
+      }
+      Path target = shardedPath(d);
+      long len = Files.size(verifiedTemp);
+      if (fsync) {
+        try (FileChannel ch = FileChannel.open(verifiedTemp, StandardOpenOption.WRITE)) {
+          ch.force(true);
+        }
+      }
+      Files.move(verifiedTemp, target, java.nio.file.StandardCopyOption.ATOMIC_MOVE,
+          java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+      if (fsync) {
+        AtomicFiles.fsyncDirectory(target.getParent());
+      }
+      present.add(d);
+      verified.add(d);
+      bytesWritten.addAndGet(len);
+    } finally {
+      Files.deleteIfExists(verifiedTemp);
+    }
+  }
+
   /** Like {@link #checkOnFirstRead} for a blob that may be large: hashes the file in pieces. */
   private void checkStoredOnFirstRead(Digest d) throws IOException {
     if (verified.contains(d)) {
@@ -237,10 +293,7 @@ public final class ContentStore {
       throw e;
     }
     if (!actual.equals(d)) {
-      delete(d);
-      LOG.severe(() -> "stored blob " + d + " is corrupt (hashes to " + actual
-          + "): deleted; it will be fetched again");
-      throw new CorruptContentException(d, actual);
+      corrupt(d, actual);
     }
     verified.add(d);
   }
@@ -251,12 +304,16 @@ public final class ContentStore {
     }
     Digest actual = Digest.of(data);
     if (!actual.equals(d)) {
-      delete(d);
-      LOG.severe(() -> "stored blob " + d + " is corrupt (hashes to " + actual
-          + "): deleted; it will be fetched again");
-      throw new CorruptContentException(d, actual);
+      corrupt(d, actual);
     }
     verified.add(d);
+  }
+
+  private void corrupt(Digest d, Digest actual) throws IOException {
+    delete(d);
+    LOG.severe(() -> "stored blob " + d + " is corrupt (hashes to " + actual
+        + "): deleted; it will be fetched again");
+    throw new CorruptContentException(d, actual);
   }
 
   /** Deletes a blob (garbage collection, or corrupt content). */

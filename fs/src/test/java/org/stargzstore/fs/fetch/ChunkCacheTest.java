@@ -2,6 +2,8 @@ package org.stargzstore.fs.fetch;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.ByteBuffer;
@@ -13,6 +15,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.stargzstore.estargz.Digest;
 import org.stargzstore.estargz.layer.Chunk;
+import org.stargzstore.fs.store.ContentLengthMismatchException;
 import org.stargzstore.fs.store.ContentStore;
 import org.stargzstore.fs.store.StoreLayout;
 
@@ -55,6 +58,33 @@ class ChunkCacheTest {
       ByteBuffer dst = ByteBuffer.allocate(data.get(i).length);
       cache.read(chunks.get(i), 0, dst);
       assertArrayEquals(data.get(i), dst.array());
+    }
+  }
+
+  /**
+   * A digest fixes the content, hence its length: a chunk naming a cached digest with another
+   * size is never served the cached bytes (a prefix, or a read past their end), from memory or
+   * from the store.
+   */
+  @Test
+  void aCachedDigestIsNeverServedForAnotherSize() throws Exception {
+    ContentStore store = ContentStore.open(new StoreLayout(root), false);
+    List<Runnable> queuedWrites = new ArrayList<>();
+    ChunkCache cache = new ChunkCache(store, 64 << 20, queuedWrites::add);
+    byte[] b = "seventeen bytes!\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+    Digest d = Digest.of(b);
+    cache.put(new Chunk("real", 0, b.length, 0, 1, 0, d, false), b);
+    Chunk prefix = new Chunk("liar", 0, 5, 0, 1, 0, d, false);
+    Chunk huge = new Chunk("liar", 0, 1L << 40, 0, 1, 0, d, false);
+    assertFalse(cache.has(prefix), "in memory: addressed by digest and size");
+    assertThrows(java.nio.file.NoSuchFileException.class,
+        () -> cache.read(prefix, 0, ByteBuffer.allocate(5)));
+    queuedWrites.forEach(Runnable::run);
+    for (Chunk liar : List.of(prefix, huge)) {
+      ContentLengthMismatchException e = assertThrows(ContentLengthMismatchException.class,
+          () -> cache.read(liar, 0, ByteBuffer.allocate(5)));
+      assertEquals("TOC says " + liar.size() + " bytes for digest " + d
+          + " but verified content has 17", e.getMessage());
     }
   }
 }
