@@ -7,6 +7,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.stargzstore.daemon.control.ControlServer;
 import org.stargzstore.fs.fuse.FuseMount;
@@ -50,14 +51,22 @@ final class DaemonProcess implements AutoCloseable {
 
   /** Starts the daemon process without waiting for it to be ready. */
   static DaemonProcess launch(Path config, Path mountPoint, Path log) throws IOException {
+    return launch(config, mountPoint, log, Map.of());
+  }
+
+  /** Starts the daemon process with {@code env} added to its environment, without waiting. */
+  static DaemonProcess launch(Path config, Path mountPoint, Path log, Map<String, String> env)
+      throws IOException {
     List<String> cmd = new ArrayList<>(List.of(
         Path.of(System.getProperty("java.home"), "bin", "java").toString(),
         "-Dfile.encoding=UTF-8", "-Xmx512m",
         "-cp", System.getProperty("java.class.path"),
         "org.stargzstore.daemon.cli.Main", "--config", config.toString(), "--log-level", "debug",
         mountPoint.toString()));
-    Process p = new ProcessBuilder(cmd).redirectErrorStream(true)
-        .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
+    ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true)
+        .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
+    pb.environment().putAll(env);
+    Process p = pb.start();
     return new DaemonProcess(p, mountPoint, log);
   }
 
@@ -69,6 +78,11 @@ final class DaemonProcess implements AutoCloseable {
     } catch (IOException e) {
       return false;
     }
+  }
+
+  /** Waits up to {@code timeout} for the process to exit; its exit code, or -1 if still alive. */
+  int awaitExit(Duration timeout) throws InterruptedException {
+    return process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS) ? process.exitValue() : -1;
   }
 
   long pid() {

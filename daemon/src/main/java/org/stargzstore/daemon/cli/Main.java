@@ -5,11 +5,12 @@ import java.io.PrintStream;
 import java.lang.reflect.Constructor;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
-import java.util.logging.Logger;
 import org.stargzstore.daemon.config.DaemonConfig;
 import org.stargzstore.daemon.logging.LogSetup;
 import org.stargzstore.daemon.run.Daemon;
+import org.stargzstore.daemon.run.GracefulStop;
 import org.stargzstore.daemon.run.RegistryClients;
+import org.stargzstore.daemon.systemd.SystemdNotifier;
 import org.stargzstore.fs.remote.RegistryImageSource;
 import org.stargzstore.registry.RegistryClient;
 import org.stargzstore.registry.auth.Credential;
@@ -35,9 +36,8 @@ import picocli.CommandLine.Parameters;
         "storage.conf: [storage.options] additionallayerstores = [\"MOUNTPOINT:ref\"]"},
     subcommands = {LayerCommand.class, ConvertCommand.class, ImageCommand.class,
         StatusCommand.class, AuthHelperCommand.class, StoreCommand.class,
-        AccessesCommand.class})
+        AccessesCommand.class, UnmountStaleCommand.class})
 public final class Main implements Callable<Integer> {
-  private static final Logger LOG = Logger.getLogger(Main.class.getName());
 
   @Option(names = "--root", paramLabel = "DIR",
       description = "Store directory (default: [store] root, else /var/lib/stargz-registry-storage).")
@@ -123,16 +123,14 @@ public final class Main implements Callable<Integer> {
     }
     DaemonConfig cfg = loadConfig();
     RegistryClient client = RegistryClients.create(cfg);
+    SystemdNotifier systemd = SystemdNotifier.fromEnvironment();
     Daemon daemon = Daemon.start(cfg, mountPoint,
         new RegistryImageSource(client, cfg.readTimeout()), LayerFormats.all(),
         (ref, user, pass, token) -> client.runtimeCredentials().put(
             client.normalize(ref).name(), new Credential(user, pass, token)));
-    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-      LOG.info("stopping: unmounting " + daemon.mountPoint());
-      daemon.close();
-      client.close();
-    }, "shutdown"));
+    GracefulStop.install(daemon, client, systemd);
+    systemd.ready("serving layers at " + daemon.mountPoint());
     daemon.awaitStop();
-    return 0;
+    return 0; // also after SIGTERM: systemd counts any other status as a failed stop
   }
 }
