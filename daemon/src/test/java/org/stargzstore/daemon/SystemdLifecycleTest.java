@@ -109,8 +109,15 @@ class SystemdLifecycleTest {
       int exit = second.awaitExit(START);
       assertNotEquals(-1, exit, "the second daemon must exit:\n" + second.logTail());
       assertNotEquals(0, exit, "the second daemon must fail:\n" + second.logTail());
-      assertTrue(second.log().contains(mnt + " is served by a running stargz-registry-storage"),
-          second.logTail());
+      assertTrue(second.log().contains(mnt + " is served by a running stargz-registry-storage (pid "
+          + first.pid() + ", fuse.stargz"), second.logTail());
+
+      // the same root on another mount point: refused by the root's lock, naming the holder
+      DaemonProcess third = DaemonProcess.launch(config("root1"), tmp.resolve("mnt3"),
+          tmp.resolve("d3.log"));
+      assertEquals(1, third.awaitExit(START), third.logTail());
+      assertTrue(third.log().contains("another stargz-registry-storage (pid " + first.pid()
+          + ") is using " + tmp.resolve("root1")), third.logTail());
       assertTrue(answersStatus("root1"), first.logTail());
       assertServes(mnt);
 

@@ -87,12 +87,14 @@ public final class MountPointCheck {
   /** Why a mount at {@code mp} is refused, and what the user can do about it. */
   public static String refusal(Path mp, Result r) {
     String what = r.mount().map(MountEntry::toString).orElse("nothing");
+    String server = r.finding() == Finding.LIVE || r.finding() == Finding.NOT_ANSWERING
+        ? MountServer.pidOf(mp).map(pid -> "pid " + pid + ", ").orElse("") : "";
     return switch (r.finding()) {
-      case LIVE -> mp + " is served by a running stargz-registry-storage (" + what + "); stop it "
-          + "first (systemctl stop stargz-registry-storage) or use another mount point";
+      case LIVE -> mp + " is served by a running stargz-registry-storage (" + server + what
+          + "); stop it first (systemctl stop stargz-registry-storage) or use another mount point";
       case NOT_ANSWERING -> mp + " is mounted by a stargz-registry-storage that does not answer "
-          + "within " + PROBE_TIMEOUT.toSeconds() + " s (stopped or hung: " + what + "); stop or "
-          + "kill it first, or use another mount point";
+          + "within " + PROBE_TIMEOUT.toSeconds() + " s (stopped or hung: " + server + what
+          + "); stop or kill it first, or use another mount point";
       case FOREIGN -> mp + " is already a mount point of another file system (" + what
           + "); refusing to mount over it: unmount it or use another mount point";
       default -> mp + ": " + r.finding();
