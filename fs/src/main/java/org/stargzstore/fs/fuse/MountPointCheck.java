@@ -94,7 +94,9 @@ public final class MountPointCheck {
           + "); stop it first (systemctl stop stargz-registry-storage) or use another mount point";
       case NOT_ANSWERING -> mp + " is mounted by a stargz-registry-storage that does not answer "
           + "within " + PROBE_TIMEOUT.toSeconds() + " s (stopped or hung: " + server + what
-          + "); stop or kill it first, or use another mount point";
+          + "); stop or kill it first, or use another mount point (a daemon killed while one of "
+          + "its own threads read the mount can stay stuck; 'umount -f " + mp + "' aborts its "
+          + "FUSE connection)";
       case FOREIGN -> mp + " is already a mount point of another file system (" + what
           + "); refusing to mount over it: unmount it or use another mount point";
       default -> mp + ": " + r.finding();

@@ -23,7 +23,7 @@ final class MountProbe {
   enum Answer {
     /** The server answered (with success or any error but ENOTCONN): somebody serves it. */
     ANSWERS,
-    /** ENOTCONN: the server is gone. */
+    /** ENOTCONN (or ECONNABORTED): the server is gone. */
     NOT_CONNECTED,
     /** No answer within the timeout: a server is there but hung or stopped. */
     NO_ANSWER
@@ -74,7 +74,9 @@ final class MountProbe {
       return Answer.ANSWERS;
     }
     int errno = jnr.ffi.Runtime.getRuntime(c).getLastError();
-    return errno == Errno.ENOTCONN.intValue() ? Answer.NOT_CONNECTED : Answer.ANSWERS;
+    // ECONNABORTED: the connection was aborted (umount -f) while requests were pending
+    return errno == Errno.ENOTCONN.intValue() || errno == Errno.ECONNABORTED.intValue()
+        ? Answer.NOT_CONNECTED : Answer.ANSWERS;
   }
 
   private static LibC libc() {
