@@ -7,6 +7,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.stargzstore.daemon.control.ControlServer;
 import org.stargzstore.fs.fuse.FuseMount;
@@ -69,24 +70,42 @@ final class DaemonProcess implements AutoCloseable {
 
   /** Starts the daemon process without waiting for it to be ready. */
   static DaemonProcess launch(Path config, Path mountPoint, Path log) throws IOException {
-    return launch(config, mountPoint, log, "-Xmx512m");
+    return launch(config, mountPoint, log, "-Xmx512m", Map.of());
+  }
+
+  /** Starts the daemon process with {@code env} added to its environment, without waiting. */
+  static DaemonProcess launch(Path config, Path mountPoint, Path log, Map<String, String> env)
+      throws IOException {
+    return launch(config, mountPoint, log, "-Xmx512m", env);
   }
 
   private static DaemonProcess launch(Path config, Path mountPoint, Path log, String heap)
       throws IOException {
+    return launch(config, mountPoint, log, heap, Map.of());
+  }
+
+  private static DaemonProcess launch(Path config, Path mountPoint, Path log, String heap,
+      Map<String, String> env) throws IOException {
     List<String> cmd = new ArrayList<>(List.of(
         Path.of(System.getProperty("java.home"), "bin", "java").toString(),
         "-Dfile.encoding=UTF-8", heap,
         "-cp", System.getProperty("java.class.path"),
         "org.stargzstore.daemon.cli.Main", "--config", config.toString(), "--log-level", "debug",
         mountPoint.toString()));
-    return launch(cmd, mountPoint, log);
+    return launch(cmd, mountPoint, log, env);
   }
 
   private static DaemonProcess launch(List<String> cmd, Path mountPoint, Path log)
       throws IOException {
-    Process p = new ProcessBuilder(cmd).redirectErrorStream(true)
-        .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
+    return launch(cmd, mountPoint, log, Map.of());
+  }
+
+  private static DaemonProcess launch(List<String> cmd, Path mountPoint, Path log,
+      Map<String, String> env) throws IOException {
+    ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true)
+        .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
+    pb.environment().putAll(env);
+    Process p = pb.start();
     return new DaemonProcess(p, mountPoint, log);
   }
 
@@ -98,6 +117,11 @@ final class DaemonProcess implements AutoCloseable {
     } catch (IOException e) {
       return false;
     }
+  }
+
+  /** Waits up to {@code timeout} for the process to exit; its exit code, or -1 if still alive. */
+  int awaitExit(Duration timeout) throws InterruptedException {
+    return process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS) ? process.exitValue() : -1;
   }
 
   long pid() {

@@ -11,7 +11,9 @@ import org.stargzstore.daemon.config.DaemonConfig;
 import org.stargzstore.daemon.logging.LogFormat;
 import org.stargzstore.daemon.logging.LogSetup;
 import org.stargzstore.daemon.run.Daemon;
+import org.stargzstore.daemon.run.GracefulStop;
 import org.stargzstore.daemon.run.RegistryClients;
+import org.stargzstore.daemon.systemd.SystemdNotifier;
 import org.stargzstore.fs.remote.RegistryImageSource;
 import org.stargzstore.registry.RegistryClient;
 import org.stargzstore.registry.auth.Credential;
@@ -38,7 +40,7 @@ import picocli.CommandLine.Parameters;
         "storage.conf: [storage.options] additionallayerstores = [\"MOUNTPOINT:ref\"]"},
     subcommands = {LayerCommand.class, ConvertCommand.class, ImageCommand.class,
         StatusCommand.class, StoreCommand.class, AccessesCommand.class,
-        AutoComplete.GenerateCompletion.class})
+        UnmountStaleCommand.class, AutoComplete.GenerateCompletion.class})
 public final class Main implements Callable<Integer> {
   private static final Logger LOG = Logger.getLogger(Main.class.getName());
 
@@ -145,16 +147,14 @@ public final class Main implements Callable<Integer> {
     LOG.info(() -> "stargz-registry-storage " + BuildVersion.get() + " starting (Java "
         + Runtime.version() + ", pid " + ProcessHandle.current().pid() + ")");
     RegistryClient client = RegistryClients.create(cfg);
+    SystemdNotifier systemd = SystemdNotifier.fromEnvironment();
     Daemon daemon = Daemon.start(cfg, mountPoint,
         new RegistryImageSource(client, cfg.readTimeout()), LayerFormats.all(),
         (ref, user, pass, token) -> client.runtimeCredentials().put(
             client.normalize(ref).name(), new Credential(user, pass, token)));
-    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-      LOG.info("stopping: unmounting " + daemon.mountPoint());
-      daemon.close();
-      client.close();
-    }, "shutdown"));
+    GracefulStop.install(daemon, client, systemd);
+    systemd.ready("serving layers at " + daemon.mountPoint());
     daemon.awaitStop();
-    return 0;
+    return 0; // also after SIGTERM: systemd counts any other status as a failed stop
   }
 }

@@ -28,6 +28,7 @@ import org.stargzstore.fs.fetch.ChunkCache;
 import org.stargzstore.fs.fetch.FetchContext;
 import org.stargzstore.fs.fuse.FuseMount;
 import org.stargzstore.fs.fuse.MountAudience;
+import org.stargzstore.fs.fuse.MountPointCheck;
 import org.stargzstore.fs.fuse.MountOptions;
 
 /**
@@ -65,6 +66,9 @@ public final class Daemon implements AutoCloseable {
   private void open(DaemonConfig config, Path mountPoint, ImageSource source,
       List<LayerFormat> formats, CredentialSink credentials) throws IOException {
     resources.add(RootLock.acquire(config.root()));
+    // before the store is opened (a migration can take a while): refuse a mount point another
+    // daemon serves, clear our own stale one
+    MountPointCheck.prepareForMount(mountPoint);
     StoreServices store = StoreServices.open(config, formats);
     this.services = store;
     ExecutorService diskWriter = FetchContext.diskWriter(2);

@@ -1,9 +1,12 @@
 package org.stargzstore.daemon.run;
 
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.channels.OverlappingFileLockException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.Set;
@@ -12,7 +15,8 @@ import org.stargzstore.fs.store.PrivateFiles;
 /**
  * One daemon per store root: two daemons sharing a root would each believe they own the
  * references and the garbage collector. The lock dies with the process, so a killed daemon never
- * leaves a stale lock behind.
+ * leaves a stale lock behind. The holder writes its pid into the lock file, so the refusal can
+ * say which process to stop.
  */
 public final class RootLock implements AutoCloseable {
   private final FileChannel channel;
@@ -25,7 +29,8 @@ public final class RootLock implements AutoCloseable {
 
   public static RootLock acquire(Path root) throws IOException {
     PrivateFiles.createDirectories(root);
-    FileChannel ch = FileChannel.open(root.resolve("lock"), Set.of(StandardOpenOption.CREATE,
+    Path lockFile = root.resolve("lock");
+    FileChannel ch = FileChannel.open(lockFile, Set.of(StandardOpenOption.CREATE,
         StandardOpenOption.WRITE), PrivateFiles.file());
     FileLock l;
     try {
@@ -35,10 +40,24 @@ public final class RootLock implements AutoCloseable {
     }
     if (l == null) {
       ch.close();
-      throw new IOException("another stargz-registry-storage is using " + root
-          + " (its lock file is held); stop it first or use another --root");
+      throw new IOException("another stargz-registry-storage" + holder(lockFile) + " is using "
+          + root + " (its lock file is held); stop it first or use another --root");
     }
+    // the holder's pid, for the message above (the lock itself is what counts)
+    ch.truncate(0);
+    ch.write(ByteBuffer.wrap((ProcessHandle.current().pid() + "\n")
+        .getBytes(StandardCharsets.US_ASCII)), 0);
     return new RootLock(ch, l);
+  }
+
+  /** " (pid N)" from the lock file, or nothing if it does not hold a pid. */
+  private static String holder(Path lockFile) {
+    try {
+      String pid = Files.readString(lockFile, StandardCharsets.US_ASCII).trim();
+      return pid.matches("[0-9]{1,10}") ? " (pid " + pid + ")" : "";
+    } catch (IOException e) {
+      return "";
+    }
   }
 
   @Override

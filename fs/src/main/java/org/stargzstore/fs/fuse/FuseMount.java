@@ -1,7 +1,6 @@
 package org.stargzstore.fs.fuse;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -13,7 +12,8 @@ import java.util.logging.Logger;
 /**
  * A mounted {@link FuseBinding}: mounts, waits until the kernel shows the mount, and unmounts.
  * Starts cleanly over a stale mount left by a killed daemon (the "transport endpoint is not
- * connected" state), which would otherwise make the mount point unusable.
+ * connected" state), which would otherwise make the mount point unusable, and refuses a mount
+ * point another daemon still serves ({@link MountPointCheck}).
  */
 public final class FuseMount implements AutoCloseable {
   private static final Logger LOG = Logger.getLogger(FuseMount.class.getName());
@@ -32,14 +32,7 @@ public final class FuseMount implements AutoCloseable {
   public static FuseMount mount(FsNode root, Path mountPoint, MountOptions options)
       throws IOException {
     Path mp = mountPoint.toAbsolutePath().normalize();
-    if (isMounted(mp)) {
-      LOG.warning("a stale mount is at " + mp + " (a previous daemon did not unmount): unmounting it");
-      unmount(mp);
-      if (isMounted(mp)) {
-        throw new IOException(mp + " is still mounted and could not be unmounted; is another "
-            + "stargz-registry-storage running?");
-      }
-    }
+    MountPointCheck.prepareForMount(mp);
     Files.createDirectories(mp);
     FuseBinding binding = new FuseBinding(root);
     FuseMount m = new FuseMount(mp, binding);
@@ -99,19 +92,7 @@ public final class FuseMount implements AutoCloseable {
 
   /** True if {@code mp} is a mount point according to {@code /proc/self/mountinfo}. */
   public static boolean isMounted(Path mp) throws IOException {
-    String want = mp.toAbsolutePath().normalize().toString();
-    for (String line : Files.readAllLines(Path.of("/proc/self/mountinfo"), StandardCharsets.UTF_8)) {
-      String[] f = line.split(" ");
-      if (f.length > 4 && unescape(f[4]).equals(want)) {
-        return true;
-      }
-    }
-    return false;
-  }
-
-  private static String unescape(String s) {
-    return s.replace("\\040", " ").replace("\\011", "\t").replace("\\012", "\n")
-        .replace("\\134", "\\");
+    return MountEntry.at(mp).isPresent();
   }
 
   /** Unmounts {@code mp} with {@code fusermount -u -z}, falling back to {@code umount -l}. */
