@@ -1,0 +1,30 @@
+package org.stargzstore.zstdchunked.writer;
+
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Live byte counts of a running {@link LayerConversion}, read by another thread to show
+ * progress: a large layer takes seconds, and a silent command looks hung.
+ */
+public final class ConversionProgress {
+  private final AtomicLong bytesIn = new AtomicLong();
+  private final AtomicLong bytesOut = new AtomicLong();
+
+  /** Bytes read from the input as given (compressed, if the input is), so far. */
+  public long bytesIn() {
+    return bytesIn.get();
+  }
+
+  /** Bytes of the blob written so far. */
+  public long bytesOut() {
+    return bytesOut.get();
+  }
+
+  void addIn(long n) {
+    bytesIn.addAndGet(n);
+  }
+
+  void addOut(long n) {
+    bytesOut.addAndGet(n);
+  }
+}
