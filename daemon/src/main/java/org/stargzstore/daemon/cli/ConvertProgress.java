@@ -12,8 +12,8 @@ import org.stargzstore.zstdchunked.writer.ConversionProgress;
 /**
  * Shows a running layer conversion on stderr, so that a large layer does not look like a hung
  * command: on a terminal one line rewritten twice a second, otherwise a new line every few
- * seconds (logs stay readable). Lines give bytes in (of the input's size when known), bytes out
- * and the input rate.
+ * seconds (logs stay readable). Lines give bytes in (of the input's size when known) with their
+ * rate, and bytes out.
  */
 final class ConvertProgress implements AutoCloseable {
   static final Duration TERMINAL_INTERVAL = Duration.ofMillis(500);
@@ -51,7 +51,10 @@ final class ConvertProgress implements AutoCloseable {
     if (closed) {
       return;
     }
-    String line = line(counts.bytesIn(), counts.bytesOut(), inputSize, elapsed());
+    Duration elapsed = elapsed();
+    String line = counts.inputReadByWriter()
+        ? writerLine(counts.bytesOut(), inputSize, elapsed)
+        : line(counts.bytesIn(), counts.bytesOut(), inputSize, elapsed);
     if (terminal) {
       err.print("\r\033[K" + line);
       printedOnTerminal = true;
@@ -65,14 +68,25 @@ final class ConvertProgress implements AutoCloseable {
     return Duration.ofNanos(System.nanoTime() - startNanos);
   }
 
-  /** {@code converting: 120.0 MiB of 233.0 MiB in (51%), 45.3 MiB out, 40.1 MiB/s}. */
+  /**
+   * {@code converting: 120.0 MiB of 233.0 MiB in (51%, 24.0 MiB/s), 45.3 MiB out}; the input's
+   * size is left out when unknown (-1, standard input).
+   */
   static String line(long in, long out, long inputSize, Duration elapsed) {
     String of = inputSize > 0
-        ? String.format(Locale.ROOT, " of %s in (%.0f%%)", ByteSize.format(inputSize),
-            100.0 * Math.min(in, inputSize) / inputSize)
-        : " in";
-    return "converting: " + ByteSize.format(in) + of + ", " + ByteSize.format(out) + " out, "
-        + rate(in, elapsed);
+        ? String.format(Locale.ROOT, " of %s in (%.0f%%, %s)", ByteSize.format(inputSize),
+            100.0 * Math.min(in, inputSize) / inputSize, rate(in, elapsed))
+        : " in (" + rate(in, elapsed) + ")";
+    return "converting: " + ByteSize.format(in) + of + ", " + ByteSize.format(out) + " out";
+  }
+
+  /**
+   * {@code converting: 45.3 MiB out (9.1 MiB/s) from a 233.0 MiB tar}: the writer reads the
+   * file itself, so only the output shows progress.
+   */
+  static String writerLine(long out, long inputSize, Duration elapsed) {
+    return "converting: " + ByteSize.format(out) + " out (" + rate(out, elapsed) + ") from a "
+        + ByteSize.format(inputSize) + " tar";
   }
 
   static String rate(long bytes, Duration elapsed) {

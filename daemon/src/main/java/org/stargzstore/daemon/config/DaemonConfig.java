@@ -91,6 +91,11 @@ public record DaemonConfig(
       return defaults();
     } catch (java.nio.charset.CharacterCodingException e) {
       throw new IOException("config file " + file + " is not valid UTF-8 (TOML files are UTF-8)");
+    } catch (java.nio.file.AccessDeniedException e) {
+      throw new IOException("cannot read config file " + file + ": permission denied");
+    } catch (IOException e) {
+      throw new IOException("cannot read config file " + file + ": "
+          + (Files.isDirectory(file) ? "it is a directory" : e.getMessage()), e);
     }
     JsonNode tree;
     try {

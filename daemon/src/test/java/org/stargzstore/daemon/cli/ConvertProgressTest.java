@@ -17,10 +17,12 @@ class ConvertProgressTest {
 
   @Test
   void aLineSaysBytesInOfTheInputBytesOutAndRate() {
-    assertEquals("converting: 120.0 MiB of 240.0 MiB in (50%), 40.0 MiB out, 12.0 MiB/s",
+    assertEquals("converting: 120.0 MiB of 240.0 MiB in (50%, 12.0 MiB/s), 40.0 MiB out",
         ConvertProgress.line(120L << 20, 40L << 20, 240L << 20, Duration.ofSeconds(10)));
-    assertEquals("converting: 1.0 MiB in, 512.0 KiB out, 2.0 MiB/s",
+    assertEquals("converting: 1.0 MiB in (2.0 MiB/s), 512.0 KiB out",
         ConvertProgress.line(1L << 20, 512L << 10, -1, Duration.ofMillis(500)));
+    assertEquals("converting: 40.0 MiB out (4.0 MiB/s) from a 240.0 MiB tar",
+        ConvertProgress.writerLine(40L << 20, 240L << 20, Duration.ofSeconds(10)));
   }
 
   @Test
@@ -33,7 +35,7 @@ class ConvertProgressTest {
     }
     String text = sink.toString();
     String first = text.lines().findFirst().orElseThrow();
-    assertTrue(first.matches("converting: 0 B of 1\\.0 MiB in \\(0%\\), 0 B out, 0 B/s"), first);
+    assertTrue(first.matches("converting: 0 B of 1\\.0 MiB in \\(0%, 0 B/s\\), 0 B out"), first);
     assertTrue(!text.contains("\r"), text);
   }
 
@@ -48,7 +50,7 @@ class ConvertProgressTest {
       }
     }
     String text = sink.toString();
-    assertTrue(text.startsWith("\r\033[Kconverting: 0 B in, 0 B out"), text);
+    assertTrue(text.startsWith("\r\033[Kconverting: 0 B in (0 B/s), 0 B out"), text);
     assertTrue(text.endsWith("\r\033[K") && !text.contains("\n"), text);
   }
 

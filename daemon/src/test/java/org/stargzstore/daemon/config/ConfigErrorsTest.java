@@ -86,6 +86,12 @@ class ConfigErrorsTest {
         + " [stroe]"), s.getMessage());
   }
 
+  @Test
+  void aDirectoryAsConfigFileIsNamed() {
+    IOException e = assertThrows(IOException.class, () -> DaemonConfig.load(tmp, true));
+    assertEquals("cannot read config file " + tmp + ": it is a directory", e.getMessage());
+  }
+
   private DaemonConfig load(String toml) throws IOException {
     return DaemonConfig.load(write(toml), true);
   }

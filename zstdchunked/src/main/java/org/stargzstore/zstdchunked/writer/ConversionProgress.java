@@ -9,6 +9,7 @@ import java.util.concurrent.atomic.AtomicLong;
 public final class ConversionProgress {
   private final AtomicLong bytesIn = new AtomicLong();
   private final AtomicLong bytesOut = new AtomicLong();
+  private volatile boolean inputReadByWriter;
 
   /** Bytes read from the input as given (compressed, if the input is), so far. */
   public long bytesIn() {
@@ -18,6 +19,19 @@ public final class ConversionProgress {
   /** Bytes of the blob written so far. */
   public long bytesOut() {
     return bytesOut.get();
+  }
+
+  /**
+   * True when the writer reads the input file itself (a plain tar to a stargz format: two passes
+   * over the file), so {@link #bytesIn()} reaches the input's size only at the end and only
+   * {@link #bytesOut()} shows progress.
+   */
+  public boolean inputReadByWriter() {
+    return inputReadByWriter;
+  }
+
+  void inputReadByWriter(boolean b) {
+    inputReadByWriter = b;
   }
 
   void addIn(long n) {

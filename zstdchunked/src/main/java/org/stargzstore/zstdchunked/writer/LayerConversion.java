@@ -155,9 +155,12 @@ public final class LayerConversion {
           tar = spooled;
         }
         if (tar == file && progress != null) {
-          progress.addIn(Files.size(file) - progress.bytesIn());
+          progress.inputReadByWriter(true);
         }
         r = stargzWriter().write(tar, o);
+        if (tar == file && progress != null) {
+          progress.addIn(Files.size(file) - progress.bytesIn());
+        }
       }
       o.flush();
       ch.force(true);
