@@ -71,8 +71,9 @@ final class ConvertCommand implements Callable<Integer> {
   Format format;
 
   @Option(names = "--chunk-size", paramLabel = "N", converter = SizeConverter.class,
-      description = "Chunk size (e.g. 65536, 64K, 4M; default 4M). For zstd-chunked, chunks are"
-          + " content-defined as podman's and N only caps them.")
+      description = "Chunk size (e.g. 65536, 64KiB, 4MiB; K/M/G alone are binary too, kB/MB/GB"
+          + " are powers of 1000; default 4MiB). For zstd-chunked, chunks are content-defined as"
+          + " podman's and N only caps them.")
   Integer chunkSize;
 
   @Option(names = "--prioritize", split = ",", paramLabel = "PATH",
@@ -253,32 +254,23 @@ final class ConvertCommand implements Callable<Integer> {
     }
   }
 
-  /** Sizes in bytes with an optional K, M or G (powers of 1024) suffix, optionally followed by iB. */
+  /**
+   * Sizes as in the config file ({@link ByteSize}): {@code 65536}, {@code 64K}, {@code 4MiB} are
+   * binary, {@code 4MB} is 4,000,000 bytes.
+   */
   static final class SizeConverter implements CommandLine.ITypeConverter<Integer> {
     @Override
     public Integer convert(String value) {
-      String s = value.trim().toUpperCase(Locale.ROOT).replaceFirst("I?B$", "");
-      long unit = 1;
-      if (s.endsWith("K")) {
-        unit = 1L << 10;
-      } else if (s.endsWith("M")) {
-        unit = 1L << 20;
-      } else if (s.endsWith("G")) {
-        unit = 1L << 30;
-      }
-      if (unit != 1) {
-        s = s.substring(0, s.length() - 1);
-      }
+      long n;
       try {
-        long n = Long.parseLong(s) * unit;
-        if (n <= 0 || n > Integer.MAX_VALUE - (1 << 20)) {
-          throw new CommandLine.TypeConversionException("size out of range: " + value);
-        }
-        return (int) n;
-      } catch (NumberFormatException e) {
-        throw new CommandLine.TypeConversionException("not a size: '" + value
-            + "' (use bytes, or a number with K, M or G)");
+        n = ByteSize.parse(value);
+      } catch (IllegalArgumentException e) {
+        throw new CommandLine.TypeConversionException(e.getMessage());
       }
+      if (n <= 0 || n > Integer.MAX_VALUE - (1 << 20)) {
+        throw new CommandLine.TypeConversionException("size out of range: " + value);
+      }
+      return (int) n;
     }
   }
 }

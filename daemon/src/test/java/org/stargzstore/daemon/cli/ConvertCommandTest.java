@@ -3,6 +3,7 @@ package org.stargzstore.daemon.cli;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
@@ -228,6 +229,18 @@ class ConvertCommandTest {
       assertTrue(r.err().contains("--help"), r.err());
       assertFalse(Files.exists(Path.of(out)));
     }
+  }
+
+  @Test
+  void chunkSizesReadAsInTheConfigFile() {
+    ConvertCommand.SizeConverter c = new ConvertCommand.SizeConverter();
+    assertEquals(65536, c.convert("64K"));
+    assertEquals(4 << 20, c.convert("4MiB"));
+    assertEquals(4_000_000, c.convert("4MB"));
+    CommandLine.TypeConversionException e = assertThrows(
+        CommandLine.TypeConversionException.class, () -> c.convert("1.5M"));
+    assertTrue(e.getMessage().startsWith("expected a size in bytes, found '1.5M'"),
+        e.getMessage());
   }
 
   @Test
