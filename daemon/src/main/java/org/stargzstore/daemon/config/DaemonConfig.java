@@ -120,7 +120,8 @@ public record DaemonConfig(
     if (at == null || at.getLineNr() <= 0) {
       return "";
     }
-    return ", line " + at.getLineNr() + (at.getColumnNr() > 0 ? ", column " + at.getColumnNr() : "");
+    return ", line " + at.getLineNr()
+        + (at.getColumnNr() > 0 ? ", column " + at.getColumnNr() : "");
   }
 
   private static DaemonConfig fromTree(JsonNode tree, String source) {

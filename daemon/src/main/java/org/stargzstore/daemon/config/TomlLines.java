@@ -14,7 +14,8 @@ import java.util.regex.Pattern;
  * no line.
  */
 final class TomlLines {
-  private static final Pattern TABLE = Pattern.compile("\\s*\\[\\s*([A-Za-z0-9_.\"-]+)\\s*]\\s*(#.*)?");
+  private static final Pattern TABLE =
+      Pattern.compile("\\s*\\[\\s*([A-Za-z0-9_.\"-]+)\\s*]\\s*(#.*)?");
   private static final Pattern KEY = Pattern.compile("\\s*([A-Za-z0-9_.\"-]+)\\s*=.*");
 
   private final Map<String, Integer> lines = new HashMap<>();
