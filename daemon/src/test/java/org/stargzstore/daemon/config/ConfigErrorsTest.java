@@ -87,6 +87,14 @@ class ConfigErrorsTest {
   }
 
   @Test
+  void dottedKeysAndCommentedHeadersAreFoundToo() {
+    Path f = write("# [fetch] commented out\nstore.fsync = true\nstore.max_bytes = 2.5 # no\n");
+    IOException e = assertThrows(IOException.class, () -> DaemonConfig.load(f, true));
+    assertEquals(true, e.getMessage().startsWith("config file " + f + ", line 3: [store]"
+        + " max_bytes: expected a size"), e.getMessage());
+  }
+
+  @Test
   void aDirectoryAsConfigFileIsNamed() {
     IOException e = assertThrows(IOException.class, () -> DaemonConfig.load(tmp, true));
     assertEquals("cannot read config file " + tmp + ": it is a directory", e.getMessage());
