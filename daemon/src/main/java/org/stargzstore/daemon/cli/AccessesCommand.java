@@ -12,11 +12,15 @@ import picocli.CommandLine.Option;
 
 /**
  * Prints, as JSON, which files of each layer a running daemon has served, in first-open order:
- * run a workload once through the daemon, save this, and give it to {@code convert --optimize}
- * so the next cold start prefetches exactly those files in one request.
+ * run a workload once through the daemon, save this, and give a layer's {@code files}, joined
+ * with commas, to {@code convert --prioritize} so the next cold start prefetches exactly those
+ * files in one request.
  */
 @Command(name = "accesses", mixinStandardHelpOptions = true,
-    description = "Print the files each layer served, in first-open order (for convert --optimize).")
+    description = {"Print, as JSON, the files each layer of a running daemon's images served, in"
+        + " first-open order.",
+        "Give a layer's files, joined with commas, to convert --prioritize PATH,... so the next"
+            + " cold start prefetches them first."})
 final class AccessesCommand implements Callable<Integer> {
   private static final ObjectMapper JSON = new ObjectMapper();
 

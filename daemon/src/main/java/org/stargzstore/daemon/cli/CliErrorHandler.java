@@ -4,7 +4,10 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
 import java.nio.file.AccessDeniedException;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.FileSystemException;
 import java.nio.file.NoSuchFileException;
+import java.nio.file.NotDirectoryException;
 import picocli.CommandLine;
 
 /**
@@ -58,6 +61,16 @@ final class CliErrorHandler
     }
     if (t instanceof AccessDeniedException e) {
       return "permission denied: " + e.getFile();
+    }
+    if (t instanceof FileAlreadyExistsException e) {
+      return e.getFile() + " already exists (and is not a directory where one is needed)";
+    }
+    if (t instanceof NotDirectoryException e) {
+      return "not a directory: " + e.getFile();
+    }
+    if (t instanceof FileSystemException e && e.getMessage() != null
+        && e.getMessage().equals(e.getFile())) {
+      return e.getFile() + ": " + e.getClass().getSimpleName();
     }
     String m = t.getMessage();
     return m == null || m.isBlank() ? t.getClass().getSimpleName() : m;

@@ -2,12 +2,15 @@ package org.stargzstore.daemon.cli;
 
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import org.stargzstore.daemon.config.ByteSize;
 import org.stargzstore.daemon.image.ImageConverter;
 import org.stargzstore.daemon.image.ImageInspector;
 import org.stargzstore.estargz.writer.LayerWriteResult;
@@ -15,6 +18,7 @@ import org.stargzstore.estargz.writer.WriterResources;
 import org.stargzstore.registry.ImageReference;
 import org.stargzstore.registry.RegistryClient;
 import org.stargzstore.zstdchunked.writer.ContainersStorageWriter;
+import org.stargzstore.zstdchunked.writer.ConversionProgress;
 import org.stargzstore.zstdchunked.writer.LayerConversion;
 import org.stargzstore.zstdchunked.writer.LayerConversion.Format;
 import picocli.CommandLine;
@@ -30,13 +34,21 @@ import picocli.CommandLine.Parameters;
 @Command(name = "convert", mixinStandardHelpOptions = true,
     description = {"Convert a layer, or an image in a registry, to eStargz or zstd:chunked.",
         "Layer: IN is a tar, a gzip tar or a zstd tar ('-' reads standard input), OUT the blob"
-            + " to write. Prints the layer descriptor (mediaType, digest, size, annotations,"
-            + " diffID, tocDigest) as JSON.",
+            + " to write ('-' writes standard output). Prints the layer descriptor (mediaType,"
+            + " digest, size, annotations, diffID, tocDigest) as JSON: on standard output, or on"
+            + " standard error when OUT is '-'. Progress and a summary line go to standard error.",
         "Image: IN and OUT are docker://REF. Every layer of IN (for this node's platform, or"
             + " --platform) is converted and pushed to OUT with an OCI manifest carrying the"
             + " layers' annotations; prints a JSON summary. Registries are reached as podman"
             + " reaches them (registries.conf, certs.d, auth files)."})
 final class ConvertCommand implements Callable<Integer> {
+  private static final String STANDARD_STREAM = "-";
+
+  private final CliStreams streams;
+
+  ConvertCommand(CliStreams streams) {
+    this.streams = streams;
+  }
 
   @CommandLine.Spec
   CommandLine.Model.CommandSpec spec;
@@ -59,8 +71,9 @@ final class ConvertCommand implements Callable<Integer> {
   Format format;
 
   @Option(names = "--chunk-size", paramLabel = "N", converter = SizeConverter.class,
-      description = "Chunk size (e.g. 65536, 64K, 4M; default 4M). For zstd-chunked, chunks are"
-          + " content-defined as podman's and N only caps them.")
+      description = "Chunk size (e.g. 65536, 64KiB, 4MiB; K/M/G alone are binary too, kB/MB/GB"
+          + " are powers of 1000; default 4MiB). For zstd-chunked, chunks are content-defined as"
+          + " podman's and N only caps them.")
   Integer chunkSize;
 
   @Option(names = "--prioritize", split = ",", paramLabel = "PATH",
@@ -80,6 +93,10 @@ final class ConvertCommand implements Callable<Integer> {
           + " podman; podman 4 reads it too) or '1.43' (exactly what podman 4.3.1 writes).")
   String storageLayout;
 
+  @Option(names = {"-q", "--quiet"},
+      description = "No progress and no summary line (warnings and errors still go to stderr).")
+  boolean quiet;
+
   @Parameters(index = "0", paramLabel = "IN",
       description = "The layer to convert, or docker://REF.")
   String in;
@@ -97,28 +114,81 @@ final class ConvertCommand implements Callable<Integer> {
       }
       return convertImage();
     }
-    LayerConversion conversion = conversion();
-    Path outPath = Path.of(out);
-    LayerWriteResult r = in.equals("-")
-        ? conversion.convert(System.in, "standard input", outPath)
-        : conversion.convert(Path.of(in), outPath);
+    return convertLayer();
+  }
+
+  private int convertLayer() throws IOException {
+    ConversionProgress counts = new ConversionProgress();
+    LayerConversion conversion = conversion(counts);
+    boolean toStdout = out.equals(STANDARD_STREAM);
+    boolean fromStdin = in.equals(STANDARD_STREAM);
+    if (toStdout && Terminals.stdoutIsTerminal(streams)) {
+      throw new UsageException("refusing to write a binary layer to a terminal; redirect standard"
+          + " output or give OUT as a file");
+    }
     PrintWriter err = spec.commandLine().getErr();
+    Path outPath = toStdout ? Files.createTempFile(tmpDir(), ".convert-", ".blob") : Path.of(out);
+    long inputSize = fromStdin ? -1 : sizeOrUnknown(Path.of(in));
+    boolean terminal = Terminals.stderrIsTerminal(streams);
+    LayerWriteResult r;
+    long start = System.nanoTime();
+    try {
+      try (ConvertProgress p = quiet ? null : new ConvertProgress(counts, err, terminal, inputSize,
+          terminal ? ConvertProgress.TERMINAL_INTERVAL : ConvertProgress.LOG_INTERVAL)) {
+        r = fromStdin
+            ? conversion.convert(System.in, "standard input", outPath)
+            : conversion.convert(Path.of(in), outPath);
+      }
+      if (toStdout) {
+        Files.copy(outPath, streams.out());
+        streams.out().flush();
+      }
+    } finally {
+      if (toStdout) {
+        Files.deleteIfExists(outPath);
+      }
+    }
     for (String w : r.warnings()) {
       err.println("warning: " + w);
     }
+    if (!quiet) {
+      err.println(summary(r, counts.bytesIn(), Duration.ofNanos(System.nanoTime() - start)));
+    }
     err.flush();
-    PrintWriter o = spec.commandLine().getOut();
-    o.print(r.toJson());
-    o.flush();
+    PrintWriter descriptor = toStdout ? err : spec.commandLine().getOut();
+    descriptor.print(r.toJson());
+    descriptor.flush();
     return 0;
+  }
+
+  /** {@code converted layer.tar (233.0 MiB) to layer.esgz: 80.1 MiB estargz, ...}. */
+  private String summary(LayerWriteResult r, long bytesIn, Duration took) {
+    String source = in.equals(STANDARD_STREAM) ? "standard input" : in;
+    String target = out.equals(STANDARD_STREAM) ? "standard output" : out;
+    return String.format(Locale.ROOT, "converted %s (%s) to %s: %s %s (tar %s), %.1f s, %s",
+        source, ByteSize.format(bytesIn), target, ByteSize.format(r.size()), format.cliName(),
+        ByteSize.format(r.uncompressedSize()), took.toMillis() / 1000.0,
+        ConvertProgress.rate(bytesIn, took));
+  }
+
+  private static long sizeOrUnknown(Path p) {
+    try {
+      return Files.isRegularFile(p) ? Files.size(p) : -1;
+    } catch (IOException e) {
+      return -1;
+    }
+  }
+
+  private Path tmpDir() {
+    return tmpDir != null ? tmpDir : Path.of(System.getProperty("java.io.tmpdir"));
   }
 
   private int convertImage() throws IOException {
     ImageReference source = ImageRefs.parse(in);
     ImageReference target = ImageRefs.parse(out);
-    LayerConversion conversion = conversion();
+    LayerConversion conversion = conversion(null);
     PrintWriter err = spec.commandLine().getErr();
-    Path tmp = tmpDir != null ? tmpDir : Path.of(System.getProperty("java.io.tmpdir"));
+    Path tmp = tmpDir();
     try (RegistryClient client = registry.client(parent.loadConfig(), List.of(source, target))) {
       ObjectNode summary = new ImageConverter(client, conversion, tmp).convert(source, target,
           registry.platform(), line -> {
@@ -132,10 +202,10 @@ final class ConvertCommand implements Callable<Integer> {
     return 0;
   }
 
-  private LayerConversion conversion() {
+  private LayerConversion conversion(ConversionProgress counts) {
     try {
       LayerConversion.Builder b = LayerConversion.builder(format).prioritizedFiles(prioritize)
-          .storageTarget(target());
+          .storageTarget(target()).progress(counts);
       if (chunkSize != null) {
         b.chunkSize(chunkSize);
       }
@@ -184,32 +254,23 @@ final class ConvertCommand implements Callable<Integer> {
     }
   }
 
-  /** Sizes in bytes with an optional K, M or G (powers of 1024) suffix, optionally followed by iB. */
+  /**
+   * Sizes as in the config file ({@link ByteSize}): {@code 65536}, {@code 64K}, {@code 4MiB} are
+   * binary, {@code 4MB} is 4,000,000 bytes.
+   */
   static final class SizeConverter implements CommandLine.ITypeConverter<Integer> {
     @Override
     public Integer convert(String value) {
-      String s = value.trim().toUpperCase(Locale.ROOT).replaceFirst("I?B$", "");
-      long unit = 1;
-      if (s.endsWith("K")) {
-        unit = 1L << 10;
-      } else if (s.endsWith("M")) {
-        unit = 1L << 20;
-      } else if (s.endsWith("G")) {
-        unit = 1L << 30;
-      }
-      if (unit != 1) {
-        s = s.substring(0, s.length() - 1);
-      }
+      long n;
       try {
-        long n = Long.parseLong(s) * unit;
-        if (n <= 0 || n > Integer.MAX_VALUE - (1 << 20)) {
-          throw new CommandLine.TypeConversionException("size out of range: " + value);
-        }
-        return (int) n;
-      } catch (NumberFormatException e) {
-        throw new CommandLine.TypeConversionException("not a size: '" + value
-            + "' (use bytes, or a number with K, M or G)");
+        n = ByteSize.parse(value);
+      } catch (IllegalArgumentException e) {
+        throw new CommandLine.TypeConversionException(e.getMessage());
       }
+      if (n <= 0 || n > Integer.MAX_VALUE - (1 << 20)) {
+        throw new CommandLine.TypeConversionException("size out of range: " + value);
+      }
+      return (int) n;
     }
   }
 }

@@ -2,6 +2,7 @@ package org.stargzstore.daemon.cli;
 
 import java.io.IOException;
 import java.io.PrintStream;
+import java.nio.file.Files;
 import java.lang.reflect.Constructor;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
@@ -22,6 +23,7 @@ import picocli.AutoComplete;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ScopeType;
 import picocli.CommandLine.Parameters;
 
 /**
@@ -44,20 +46,21 @@ import picocli.CommandLine.Parameters;
 public final class Main implements Callable<Integer> {
   private static final Logger LOG = Logger.getLogger(Main.class.getName());
 
-  @Option(names = "--root", paramLabel = "DIR",
+  @Option(names = "--root", scope = ScopeType.INHERIT, paramLabel = "DIR",
       description = "Store directory (default: [store] root, else /var/lib/stargz-registry-storage).")
   Path root;
 
-  @Option(names = "--config", paramLabel = "FILE",
+  @Option(names = "--config", scope = ScopeType.INHERIT, paramLabel = "FILE",
       description = "Configuration file (default: /etc/stargz-registry-storage/config.toml, "
           + "optional).")
   Path config;
 
-  @Option(names = "--log-level", paramLabel = "LEVEL", defaultValue = "info",
+  @Option(names = "--log-level", scope = ScopeType.INHERIT, paramLabel = "LEVEL",
+      defaultValue = "info",
       description = "debug, info, warn or error (default: ${DEFAULT-VALUE}).")
   String logLevel;
 
-  @Option(names = "--log-format", paramLabel = "FORMAT",
+  @Option(names = "--log-format", scope = ScopeType.INHERIT, paramLabel = "FORMAT",
       description = "text or json: one JSON object per line (default: [log] format, else text).")
   String logFormat;
 
@@ -118,11 +121,53 @@ public final class Main implements Callable<Integer> {
     }
   }
 
-  /** The configuration: the file (if any) with {@code --root} applied. */
+  /**
+   * The configuration: the file (if any) with {@code --root} applied. A root that exists but is
+   * not a directory is refused here, naming where it came from, before any command uses it.
+   */
   DaemonConfig loadConfig() throws IOException {
-    DaemonConfig c = config != null ? DaemonConfig.load(config, true)
-        : DaemonConfig.load(DaemonConfig.DEFAULT_PATH, false);
-    return root != null ? c.withRoot(root) : c;
+    Path file = config != null ? config : DaemonConfig.DEFAULT_PATH;
+    DaemonConfig c = DaemonConfig.load(file, config != null);
+    if (root != null) {
+      checkRoot(root, "--root " + root);
+      return c.withRoot(root);
+    }
+    checkRoot(c.root(), "[store] root " + c.root()
+        + (Files.exists(file) ? " (in " + file + ")" : " (the default)"));
+    return c;
+  }
+
+  private static void checkRoot(Path dir, String what) {
+    if (Files.isRegularFile(dir)) {
+      throw new UserException(what + " is a regular file; it must be a directory (the daemon's"
+          + " store)");
+    }
+    if (Files.exists(dir) && !Files.isDirectory(dir)) {
+      throw new UserException(what + " is not a directory; it must be a directory (the daemon's"
+          + " store)");
+    }
+    Path ancestor = existingAncestor(dir);
+    if (ancestor != null && !Files.isDirectory(ancestor)) {
+      throw new UserException(what + " cannot be a directory: " + ancestor + " is a "
+          + (Files.isRegularFile(ancestor) ? "regular file" : "not a directory"));
+    }
+  }
+
+  /** Daemon only (it creates the store): a root that cannot be created is named with why. */
+  private static void checkRootCreatable(Path dir) {
+    Path ancestor = existingAncestor(dir);
+    if (!Files.exists(dir) && ancestor != null && !Files.isWritable(ancestor)) {
+      throw new UserException("cannot create the store " + dir + ": no write permission in "
+          + ancestor + " (run as a user who may, or choose another --root)");
+    }
+  }
+
+  private static Path existingAncestor(Path dir) {
+    Path p = dir.toAbsolutePath().getParent();
+    while (p != null && !Files.exists(p)) {
+      p = p.getParent();
+    }
+    return p;
   }
 
   @Override
@@ -138,6 +183,7 @@ public final class Main implements Callable<Integer> {
           "missing MOUNTPOINT (or a command: layer, convert, status, ...)");
     }
     DaemonConfig cfg = loadConfig();
+    checkRootCreatable(cfg.root());
     try {
       LogSetup.configure(LogSetup.parseLevel(logLevel),
           logFormat != null ? LogFormat.parse(logFormat) : cfg.logFormat());

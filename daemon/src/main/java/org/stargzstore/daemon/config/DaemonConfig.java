@@ -9,6 +9,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Iterator;
 import java.util.Map;
+import java.util.OptionalInt;
 import java.util.Set;
 import java.util.function.Function;
 import org.stargzstore.daemon.logging.LogFormat;
@@ -81,22 +82,47 @@ public record DaemonConfig(
    * default path may be absent, a path the user named must exist).
    */
   public static DaemonConfig load(Path file, boolean required) throws IOException {
-    JsonNode tree;
+    String text;
     try {
-      tree = new TomlMapper().readTree(Files.readAllBytes(file));
+      text = Files.readString(file);
     } catch (NoSuchFileException e) {
       if (required) {
         throw new IOException("config file " + file + " does not exist");
       }
       return defaults();
+    } catch (java.nio.charset.CharacterCodingException e) {
+      throw new IOException("config file " + file + " is not valid UTF-8 (TOML files are UTF-8)");
+    } catch (java.nio.file.AccessDeniedException e) {
+      throw new IOException("cannot read config file " + file + ": permission denied");
+    } catch (IOException e) {
+      throw new IOException("cannot read config file " + file + ": "
+          + (Files.isDirectory(file) ? "it is a directory" : e.getMessage()), e);
+    }
+    JsonNode tree;
+    try {
+      tree = new TomlMapper().readTree(text);
     } catch (com.fasterxml.jackson.core.JacksonException e) {
-      throw new IOException("config file " + file + " is not valid TOML: " + e.getOriginalMessage());
+      throw new IOException("config file " + file + position(e) + ": not valid TOML: "
+          + e.getOriginalMessage());
     }
     try {
       return fromTree(tree, file.toString());
+    } catch (ConfigKeyException e) {
+      OptionalInt line = TomlLines.of(text).line(e.section(), e.key());
+      throw new IOException("config file " + file
+          + (line.isPresent() ? ", line " + line.getAsInt() : "") + ": " + e.getMessage());
     } catch (IllegalArgumentException e) {
       throw new IOException("config file " + file + ": " + e.getMessage());
     }
+  }
+
+  private static String position(com.fasterxml.jackson.core.JacksonException e) {
+    com.fasterxml.jackson.core.JsonLocation at = e.getLocation();
+    if (at == null || at.getLineNr() <= 0) {
+      return "";
+    }
+    return ", line " + at.getLineNr()
+        + (at.getColumnNr() > 0 ? ", column " + at.getColumnNr() : "");
   }
 
   private static DaemonConfig fromTree(JsonNode tree, String source) {
@@ -153,18 +179,19 @@ public record DaemonConfig(
       String s = sections.next();
       Set<String> allowed = KEYS.get(s);
       if (allowed == null) {
-        throw new IllegalArgumentException("unknown section [" + s + "] (known: "
+        throw new ConfigKeyException(s, null, "unknown section [" + s + "] (known: "
             + String.join(", ", new java.util.TreeSet<>(KEYS.keySet())) + ")");
       }
       JsonNode sec = tree.get(s);
       if (!sec.isObject()) {
-        throw new IllegalArgumentException("[" + s + "] must be a table");
+        throw new ConfigKeyException(s, null, "[" + s + "] must be a table, found "
+            + Section.found(sec));
       }
       Iterator<String> keys = sec.fieldNames();
       while (keys.hasNext()) {
         String k = keys.next();
         if (!allowed.contains(k)) {
-          throw new IllegalArgumentException("unknown key '" + k + "' in [" + s + "] (known: "
+          throw new ConfigKeyException(s, k, "unknown key '" + k + "' in [" + s + "] (known: "
               + String.join(", ", new java.util.TreeSet<>(allowed)) + ")");
         }
       }
@@ -234,26 +261,37 @@ public record DaemonConfig(
     }
 
     <T> T get(String key, String dflt, Function<String, T> parse) {
-      String raw = has(key) ? node.get(key).asText() : dflt;
+      JsonNode v = has(key) ? node.get(key) : null;
+      if (v != null && !v.isValueNode()) {
+        throw error(key, "a value", v);
+      }
+      String raw = v != null ? v.asText() : dflt;
       try {
         return parse.apply(raw);
       } catch (IllegalArgumentException e) {
-        throw new IllegalArgumentException("[" + name + "] " + key + ": " + e.getMessage());
+        throw new ConfigKeyException(name, key, "[" + name + "] " + key + ": " + e.getMessage());
       }
     }
 
     String string(String key, String dflt) {
       if (has(key) && !node.get(key).isTextual()) {
-        throw new IllegalArgumentException("[" + name + "] " + key + " must be a string");
+        throw error(key, "a string", node.get(key));
       }
       return get(key, dflt, s -> s);
     }
 
     long size(String key, String dflt) {
+      if (has(key) && !(node.get(key).isTextual() || node.get(key).isIntegralNumber())) {
+        throw error(key, "a size (bytes as an integer, or a string such as \"512MiB\")",
+            node.get(key));
+      }
       return get(key, dflt, ByteSize::parse);
     }
 
     Duration duration(String key, String dflt) {
+      if (has(key) && !node.get(key).isTextual()) {
+        throw error(key, "a duration string such as \"30s\" or \"10m\"", node.get(key));
+      }
       return get(key, dflt, Durations::parse);
     }
 
@@ -262,7 +300,7 @@ public record DaemonConfig(
         return dflt;
       }
       if (!node.get(key).isBoolean()) {
-        throw new IllegalArgumentException("[" + name + "] " + key + " must be true or false");
+        throw error(key, "true or false", node.get(key));
       }
       return node.get(key).asBoolean();
     }
@@ -272,10 +310,38 @@ public record DaemonConfig(
         return dflt;
       }
       JsonNode v = node.get(key);
-      if (!v.canConvertToInt() || v.asInt() <= 0) {
-        throw new IllegalArgumentException("[" + name + "] " + key + " must be a positive integer");
+      if (!v.isIntegralNumber() || !v.canConvertToInt() || v.asInt() <= 0) {
+        throw error(key, "a positive integer", v);
       }
       return v.asInt();
+    }
+
+    private ConfigKeyException error(String key, String expected, JsonNode found) {
+      return new ConfigKeyException(name, key, "[" + name + "] " + key + ": expected " + expected
+          + ", found " + found(found));
+    }
+
+    /** What the file holds, as the operator wrote it: {@code 3.7 (a float)}. */
+    static String found(JsonNode v) {
+      if (v.isTextual()) {
+        return "\"" + v.asText() + "\" (a string)";
+      }
+      if (v.isFloatingPointNumber() || v.isBigDecimal()) {
+        return v.asText() + " (a float)";
+      }
+      if (v.isIntegralNumber()) {
+        return v.asText() + " (an integer)";
+      }
+      if (v.isBoolean()) {
+        return v.asText() + " (a boolean)";
+      }
+      if (v.isArray()) {
+        return "an array";
+      }
+      if (v.isObject()) {
+        return "a table";
+      }
+      return v.asText();
     }
   }
 }

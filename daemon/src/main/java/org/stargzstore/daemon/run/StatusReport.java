@@ -26,7 +26,7 @@ public final class StatusReport {
 
   /**
    * The files each lazily served layer had opened, in first-open order, per image: the input of
-   * {@code convert --optimize}.
+   * {@code convert --prioritize} (a layer's files, joined with commas).
    */
   public static ObjectNode accesses(LayerStore store, String onlyImage) {
     ObjectNode root = JSON.createObjectNode();

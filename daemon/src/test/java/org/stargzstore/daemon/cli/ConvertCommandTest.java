@@ -3,6 +3,7 @@ package org.stargzstore.daemon.cli;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
@@ -228,6 +229,56 @@ class ConvertCommandTest {
       assertTrue(r.err().contains("--help"), r.err());
       assertFalse(Files.exists(Path.of(out)));
     }
+  }
+
+  @Test
+  void chunkSizesReadAsInTheConfigFile() {
+    ConvertCommand.SizeConverter c = new ConvertCommand.SizeConverter();
+    assertEquals(65536, c.convert("64K"));
+    assertEquals(4 << 20, c.convert("4MiB"));
+    assertEquals(4_000_000, c.convert("4MB"));
+    CommandLine.TypeConversionException e = assertThrows(
+        CommandLine.TypeConversionException.class, () -> c.convert("1.5M"));
+    assertTrue(e.getMessage().startsWith("expected a size in bytes, found '1.5M'"),
+        e.getMessage());
+  }
+
+  @Test
+  void dashAsOutWritesTheBlobToStandardOutputAndTheDescriptorToStandardError() throws Exception {
+    Path work = Files.createDirectory(dir.resolve("stdout-run"));
+    Path blob = work.resolve("captured.blob");
+    List<String> cmd = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+        "-cp", System.getProperty("java.class.path"), Main.class.getName(), "convert",
+        "--format", "zstd-chunked", "-", "-");
+    Process p = new ProcessBuilder(cmd).directory(work.toFile())
+        .redirectInput(edgeGz.toFile()).redirectOutput(blob.toFile())
+        .redirectError(ProcessBuilder.Redirect.PIPE).start();
+    String stderr = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertEquals(0, p.waitFor(), stderr);
+    assertFalse(Files.exists(work.resolve("-")), "a file named '-' was written");
+    JsonNode d = JSON.readTree(stderr.substring(stderr.indexOf('{')));
+    assertEquals(sha256(blob), d.get("digest").asText());
+    assertEquals(Files.size(blob), d.get("size").asLong());
+    assertEquals(sha256(edge), d.get("diffID").asText());
+    assertTrue(stderr.lines().anyMatch(l -> l.matches("converted standard input \\(.+\\) to"
+        + " standard output: .+ zstd-chunked \\(tar .+\\), [0-9.]+ s, .+/s")), stderr);
+    try (Stream<Path> left = Files.list(work)) {
+      assertEquals(List.of(blob), left.toList(), "only the redirected output");
+    }
+  }
+
+  @Test
+  void printsASummaryLineOnStandardErrorUnlessQuiet() throws Exception {
+    Path out = dir.resolve("summary.esgz");
+    Run r = cli("convert", "--format", "estargz", edge.toString(), out.toString());
+    assertEquals(0, r.exitCode(), r.err());
+    String expected = "converted " + edge + " (" + org.stargzstore.daemon.config.ByteSize.format(
+        Files.size(edge)) + ") to " + out + ": ";
+    assertTrue(r.err().startsWith(expected) && r.err().lines().count() == 1, r.err());
+    assertEquals(sha256(out), JSON.readTree(r.out()).get("digest").asText());
+    Run quiet = cli("convert", "--quiet", "--format", "estargz", edge.toString(), out.toString());
+    assertEquals(0, quiet.exitCode(), quiet.err());
+    assertEquals("", quiet.err());
   }
 
   /**

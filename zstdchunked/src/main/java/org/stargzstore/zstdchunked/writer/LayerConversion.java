@@ -72,6 +72,7 @@ public final class LayerConversion {
   private final int level;
   private final WriterResources resources;
   private final ContainersStorageWriter.Target target;
+  private final ConversionProgress progress;
 
   private LayerConversion(Builder b) {
     this.format = Objects.requireNonNull(b.format, "format");
@@ -80,6 +81,7 @@ public final class LayerConversion {
     this.level = b.level == null ? format.defaultLevel() : b.level;
     this.resources = b.resources;
     this.target = b.target;
+    this.progress = b.progress;
     if (format == Format.ZSTD_CHUNKED && !prioritized.isEmpty()) {
       throw new IllegalArgumentException("zstd-chunked keeps the tar as it is, so it cannot move"
           + " prioritized files to the front; use estargz or zstd-chunked-stargz");
@@ -128,7 +130,7 @@ public final class LayerConversion {
 
   private LayerWriteResult convert(InputStream rawIn, String name, Path file, Path out)
       throws IOException {
-    BufferedInputStream in = new BufferedInputStream(rawIn, 1 << 16);
+    BufferedInputStream in = new BufferedInputStream(new CountingInput(rawIn, progress), 1 << 16);
     in.mark(InputCompression.MAGIC_LENGTH);
     byte[] head = in.readNBytes(InputCompression.MAGIC_LENGTH);
     in.reset();
@@ -139,8 +141,8 @@ public final class LayerConversion {
     Path spooled = null;
     boolean done = false;
     try (FileChannel ch = openOutput(tmpOut, out);
-        OutputStream o = new OutputErrors(new BufferedOutputStream(Channels.newOutputStream(ch),
-            1 << 20), out)) {
+        OutputStream o = new OutputErrors(new BufferedOutputStream(
+            new CountingOutput(Channels.newOutputStream(ch), progress), 1 << 20), out)) {
       LayerWriteResult r;
       InputStream plain = new InputErrors(compression.decompress(in), described);
       if (format == Format.ZSTD_CHUNKED) {
@@ -152,7 +154,13 @@ public final class LayerConversion {
           spool(plain, spooled, out);
           tar = spooled;
         }
+        if (tar == file && progress != null) {
+          progress.inputReadByWriter(true);
+        }
         r = stargzWriter().write(tar, o);
+        if (tar == file && progress != null) {
+          progress.addIn(Files.size(file) - progress.bytesIn());
+        }
       }
       o.flush();
       ch.force(true);
@@ -366,6 +374,69 @@ public final class LayerConversion {
     }
   }
 
+  /** Counts the bytes read into {@link ConversionProgress#bytesIn()}, if there is one. */
+  private static final class CountingInput extends java.io.FilterInputStream {
+    private final ConversionProgress progress;
+
+    CountingInput(InputStream in, ConversionProgress progress) {
+      super(in);
+      this.progress = progress;
+    }
+
+    @Override
+    public int read() throws IOException {
+      int b = super.read();
+      if (b >= 0 && progress != null) {
+        progress.addIn(1);
+      }
+      return b;
+    }
+
+    @Override
+    public int read(byte[] b, int off, int len) throws IOException {
+      int n = super.read(b, off, len);
+      if (n > 0 && progress != null) {
+        progress.addIn(n);
+      }
+      return n;
+    }
+
+    @Override
+    public long skip(long n) throws IOException {
+      long k = super.skip(n);
+      if (k > 0 && progress != null) {
+        progress.addIn(k);
+      }
+      return k;
+    }
+  }
+
+  /** Counts the bytes written into {@link ConversionProgress#bytesOut()}, if there is one. */
+  private static final class CountingOutput extends FilterOutputStream {
+    private final ConversionProgress progress;
+
+    CountingOutput(OutputStream out, ConversionProgress progress) {
+      super(out);
+      this.progress = progress;
+    }
+
+    @Override
+    public void write(int b) throws IOException {
+      out.write(b);
+      if (progress != null) {
+        progress.addOut(1);
+      }
+    }
+
+    @Override
+    public void write(byte[] b, int off, int len) throws IOException {
+      out.write(b, off, len);
+      if (progress != null) {
+        progress.addOut(len);
+      }
+    }
+  }
+
   /** Configures a {@link LayerConversion}. */
   public static final class Builder {
     private final Format format;
@@ -373,6 +444,7 @@ public final class LayerConversion {
     private List<String> prioritized = List.of();
     private Integer level;
     private WriterResources resources = WriterResources.defaults();
+    private ConversionProgress progress;
     private ContainersStorageWriter.Target target = ContainersStorageWriter.Target.CURRENT;
 
     private Builder(Format format) {
@@ -410,6 +482,12 @@ public final class LayerConversion {
     }
 
     /** @throws IllegalArgumentException for options that do not fit the format */
+    /** Counts bytes in and out into {@code progress} while converting (none by default). */
+    public Builder progress(ConversionProgress progress) {
+      this.progress = progress;
+      return this;
+    }
+
     public LayerConversion build() {
       return new LayerConversion(this);
     }
