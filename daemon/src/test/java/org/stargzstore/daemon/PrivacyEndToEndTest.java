@@ -29,19 +29,14 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
-import org.stargzstore.daemon.config.DaemonConfig;
 import org.stargzstore.daemon.run.Daemon;
-import org.stargzstore.daemon.run.RegistryClients;
 import org.stargzstore.fs.als.ImageDirectoryName;
-import org.stargzstore.fs.remote.RegistryImageSource;
-import org.stargzstore.registry.RegistryClient;
 import org.stargzstore.testkit.ExternalTools;
 import org.stargzstore.testkit.ImagePusher;
 import org.stargzstore.testkit.OtherUser;
 import org.stargzstore.testkit.PodmanSandbox;
 import org.stargzstore.testkit.RegistryServer;
 import org.stargzstore.testkit.TestLayers;
-import org.stargzstore.zstdchunked.LayerFormats;
 
 /**
  * With the default configuration, the daemon (root) serves rootful podman, and a container
@@ -52,8 +47,7 @@ import org.stargzstore.zstdchunked.LayerFormats;
 class PrivacyEndToEndTest {
   @RegisterExtension static final RegistryServer REGISTRY = RegistryServer.builder().build();
   @TempDir static Path tmp;
-  static Daemon daemon;
-  static RegistryClient client;
+  static PodmanWithDaemon env;
   static PodmanSandbox podman;
   static Path mnt;
   static Path root;
@@ -81,33 +75,20 @@ class PrivacyEndToEndTest {
     Path base = TestLayers.busyboxLayer(tmp.resolve("base.tar"));
     Path data = TestLayers.dataLayer(tmp.resolve("data.tar"), 1);
     ImagePusher.pushimg(REGISTRY, "privacy/estargz:1", "estargz", List.of(base, data));
-    mnt = tmp.resolve("mnt");
-    root = tmp.resolve("root");
-    podman = PodmanSandbox.create(mnt, List.of(REGISTRY.hostPort()));
-    Path conf = tmp.resolve("config.toml");
-    // no [fuse] section: the defaults are what is tested
-    Files.writeString(conf, "[store]\nroot = \"" + root + "\"\n"
-        + "[fetch]\nbackground = false\n"
-        + "[registry]\nregistries_conf = \"" + podman.dir().resolve("registries.conf") + "\"\n");
-    DaemonConfig cfg = DaemonConfig.load(conf, true);
-    assertFalse(cfg.allowOther());
-    client = RegistryClients.create(cfg);
     Logger.getLogger(Daemon.class.getName()).addHandler(LOG_CAPTURE);
-    daemon = Daemon.start(cfg, mnt, new RegistryImageSource(client, cfg.readTimeout()),
-        LayerFormats.all(), (r, u, p, t) -> { });
+    // no [fuse] section: the defaults are what is tested
+    env = PodmanWithDaemon.start(REGISTRY, tmp, "[fetch]\nbackground = false\n");
+    assertFalse(env.config().allowOther());
+    podman = env.podman();
+    mnt = env.mountPoint();
+    root = env.storeRoot();
   }
 
   @AfterAll
   static void tearDown() {
     Logger.getLogger(Daemon.class.getName()).removeHandler(LOG_CAPTURE);
-    if (podman != null) {
-      podman.close();
-    }
-    if (daemon != null) {
-      daemon.close();
-    }
-    if (client != null) {
-      client.close();
+    if (env != null) {
+      env.close();
     }
   }
 
