@@ -12,8 +12,6 @@ import java.time.Duration;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Set;
-import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.logging.Handler;
 import java.util.logging.Level;
 import java.util.logging.LogRecord;
 import java.util.logging.Logger;
@@ -33,6 +31,7 @@ import org.stargzstore.registry.RegistryClientConfig;
 import org.stargzstore.registry.http.RetryPolicy;
 import org.stargzstore.testkit.EdgeImage;
 import org.stargzstore.testkit.FaultProxy;
+import org.stargzstore.testkit.LogRecords;
 import org.stargzstore.testkit.RegistryServer;
 import org.stargzstore.testkit.TempDirs;
 
@@ -60,19 +59,8 @@ class StallingRegistryMountTest {
   @TempDir Path tmp;
   private RegistryClient client;
   private StoreHarness harness;
-  private final List<LogRecord> logs = new CopyOnWriteArrayList<>();
-  private final Handler capture = new Handler() {
-    @Override
-    public void publish(LogRecord r) {
-      logs.add(r);
-    }
-
-    @Override
-    public void flush() {}
-
-    @Override
-    public void close() {}
-  };
+  private final LogRecords capture = new LogRecords();
+  private final List<LogRecord> logs = capture.records();
 
   @BeforeAll
   static void start() throws Exception {
