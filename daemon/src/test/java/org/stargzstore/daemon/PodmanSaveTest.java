@@ -61,9 +61,7 @@ class PodmanSaveTest {
   @Test
   void savedArchiveOfALazyImageIsWhole() throws IOException {
     String img = image("save/intact");
-    podman.ok("pull", "-q", img);
-    JsonNode top = env.layerStatus(img, 1);
-    assertTrue(top.path("lazy").asBoolean(), top.toString());
+    JsonNode top = pullLazily(img);
     Path out = tmp.resolve("intact.tar");
     podman.ok("save", "-o", out.toString(), img);
     // the export read the layer's blob file: downloaded whole once, verified
@@ -84,9 +82,7 @@ class PodmanSaveTest {
   @Test
   void saveFailsWhenTheRegistryBlobWasAltered() throws IOException {
     String img = image("save/altered");
-    podman.ok("pull", "-q", img);
-    JsonNode top = env.layerStatus(img, 1);
-    assertTrue(top.path("lazy").asBoolean(), top.toString());
+    JsonNode top = pullLazily(img);
     Digest layer = Digest.parse(top.path("digest").asText());
     Path data = REGISTRY.storageDir().resolve("docker/registry/v2/blobs/sha256")
         .resolve(layer.hex().substring(0, 2)).resolve(layer.hex()).resolve("data");
@@ -106,5 +102,13 @@ class PodmanSaveTest {
     } finally {
       Files.write(data, original);
     }
+  }
+
+  /** Pulls {@code image} through the daemon; its top layer must be lazy. Returns its status. */
+  private static JsonNode pullLazily(String image) throws IOException {
+    podman.ok("pull", "-q", image);
+    JsonNode top = env.layerStatus(image, 1);
+    assertTrue(top.path("lazy").asBoolean(), top.toString());
+    return top;
   }
 }

@@ -19,9 +19,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.logging.Handler;
-import java.util.logging.LogRecord;
 import java.util.logging.Logger;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
@@ -33,6 +30,7 @@ import org.stargzstore.daemon.run.Daemon;
 import org.stargzstore.fs.als.ImageDirectoryName;
 import org.stargzstore.testkit.ExternalTools;
 import org.stargzstore.testkit.ImagePusher;
+import org.stargzstore.testkit.LogRecords;
 import org.stargzstore.testkit.OtherUser;
 import org.stargzstore.testkit.PodmanSandbox;
 import org.stargzstore.testkit.RegistryServer;
@@ -51,19 +49,7 @@ class PrivacyEndToEndTest {
   static PodmanSandbox podman;
   static Path mnt;
   static Path root;
-  static final List<String> daemonLog = new CopyOnWriteArrayList<>();
-  static final Handler LOG_CAPTURE = new Handler() {
-    @Override
-    public void publish(LogRecord r) {
-      daemonLog.add(r.getLevel() + " " + r.getMessage());
-    }
-
-    @Override
-    public void flush() {}
-
-    @Override
-    public void close() {}
-  };
+  static final LogRecords LOG_CAPTURE = new LogRecords();
 
   static String image() {
     return REGISTRY.hostPort() + "/privacy/estargz:1";
@@ -131,6 +117,8 @@ class PrivacyEndToEndTest {
     assertNotEquals(0, blob.exitCode(), "nobody read " + blobs.get(0) + ": " + blob.output());
     assertNotEquals(0, OtherUser.read(root).exitCode(), "nobody listed " + root);
 
+    List<String> daemonLog = LOG_CAPTURE.records().stream()
+        .map(r -> r.getLevel() + " " + r.getMessage()).toList();
     assertTrue(daemonLog.stream().anyMatch(l -> l.startsWith("INFO the mount at " + mnt
         + " is usable only by processes running as uid 0 and gid 0")), daemonLog.toString());
   }
