@@ -90,15 +90,7 @@ public final class Podman5Sandbox implements AutoCloseable {
       }
       s.append("[storage.options.overlay]\nmountopt = \"nodev\"\n");
       Files.writeString(d.resolve("storage.conf"), s.toString(), StandardCharsets.UTF_8);
-      StringBuilder r = new StringBuilder("unqualified-search-registries = []\n");
-      if (authHelper != null) {
-        r.append("additional-layer-store-auth-helper = \"").append(authHelper).append("\"\n");
-      }
-      for (String reg : insecure) {
-        r.append("[[registry]]\nlocation = \"").append(reg).append("\"\ninsecure = true\n");
-      }
-      Files.writeString(d.resolve("registries.conf"), r.toString(), StandardCharsets.UTF_8);
-      Files.writeString(d.resolve("auth.json"), "{\"auths\":{}}\n", StandardCharsets.UTF_8);
+      SandboxRegistries.write(d, authHelper, insecure);
       Files.createDirectories(d.resolve("bin"));
       Files.createDirectories(d.resolve("xdg-run"));
       Map<String, String> e = new LinkedHashMap<>();

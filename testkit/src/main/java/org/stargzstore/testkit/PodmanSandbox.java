@@ -104,13 +104,7 @@ public final class PodmanSandbox implements AutoCloseable {
       }
       Path storageConf = d.resolve("storage.conf");
       Files.writeString(storageConf, s.toString(), StandardCharsets.UTF_8);
-      StringBuilder r = new StringBuilder("unqualified-search-registries = []\n");
-      for (String reg : insecure) {
-        r.append("[[registry]]\nlocation = \"").append(reg).append("\"\ninsecure = true\n");
-      }
-      Path registriesConf = d.resolve("registries.conf");
-      Files.writeString(registriesConf, r.toString(), StandardCharsets.UTF_8);
-      Files.writeString(d.resolve("auth.json"), "{\"auths\":{}}\n", StandardCharsets.UTF_8);
+      Path registriesConf = SandboxRegistries.write(d, null, insecure);
       return new PodmanSandbox(d, driver, storageConf, registriesConf);
     }
   }
