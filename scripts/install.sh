@@ -14,15 +14,6 @@
 set -euo pipefail
 me=install.sh
 name=stargz-registry-storage
-# The bash completion script, from the jar's own command tree. A jar older than the
-# generate-completion command would take the word for a MOUNTPOINT and start a daemon: ask first.
-completion_script() {
-  if ! java -jar "$1" generate-completion --version 2>/dev/null | grep -q '^generate-completion'; then
-    echo "$me: $1 has no generate-completion command (built from an older tree?); rebuild it with: mvn -q -DskipTests package" >&2
-    return 1
-  fi
-  java -jar "$1" generate-completion
-}
 
 prefix=${PREFIX:-/usr/local}
 destdir=${DESTDIR:-}
@@ -88,6 +79,8 @@ fi
 # prebuilt) or a checkout (this script in scripts/, the jar from mvn package).
 here=$(cd "$(dirname "$0")" && pwd)
 if [ -f "$here/../pom.xml" ]; then
+  # a checkout: the completion is generated from the built jar (the tarball ships it)
+  . "$here/lib.sh"
   src=$(cd "$here/.." && pwd)
   jar=$src/daemon/target/$name.jar
   completion=""

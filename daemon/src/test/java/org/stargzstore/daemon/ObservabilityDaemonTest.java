@@ -19,9 +19,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -29,10 +27,8 @@ import org.junit.jupiter.api.io.TempDir;
 import org.stargzstore.daemon.cli.Main;
 import org.stargzstore.daemon.control.ControlServer;
 import org.stargzstore.fs.als.ImageDirectoryName;
-import org.stargzstore.testkit.ExternalTools;
-import org.stargzstore.testkit.ImagePush;
+import org.stargzstore.testkit.EdgeImage;
 import org.stargzstore.testkit.RegistryServer;
-import org.stargzstore.testkit.Shared;
 
 /**
  * What an operator of the daemon sees, with the real daemon process, registry and FUSE mount:
@@ -48,13 +44,7 @@ class ObservabilityDaemonTest {
 
   @Test
   void operatorSeesMetricsJsonLogsAndVersionButNoWarmupImage() throws Exception {
-    JsonNode d = JSON.readTree(Files.readAllBytes(Shared.fixture("edge.estargz.json")));
-    Map<String, String> annotations = new LinkedHashMap<>();
-    d.path("annotations").fields().forEachRemaining(e -> annotations.put(e.getKey(),
-        e.getValue().asText()));
-    new ImagePush(REGISTRY.baseUri()).push("observe/edge", "1", List.of(new ImagePush.Layer(
-        Shared.fixture("edge.estargz.blob"), d.get("mediaType").asText(), annotations,
-        d.get("diffID").asText())), List.of("/bin/sh"));
+    String layer = EdgeImage.push(REGISTRY.baseUri(), "observe/edge", "1");
     Path registries = tmp.resolve("registries.conf");
     Files.writeString(registries, "[[registry]]\nlocation = \"" + REGISTRY.hostPort()
         + "\"\ninsecure = true\n");
@@ -69,13 +59,12 @@ class ObservabilityDaemonTest {
     Path mnt = tmp.resolve("mnt");
     Path log = tmp.resolve("daemon.log");
     String reference = REGISTRY.hostPort() + "/observe/edge:1";
-    String layer = d.get("digest").asText();
     try (DaemonProcess daemon = DaemonProcess.start(config, mnt, log,
         root.resolve("control.sock"))) {
       assertEquals(List.of(), list(mnt), "a fresh daemon's mount root lists no image");
       Path diff = mnt.resolve(ImageDirectoryName.encode(reference)).resolve(layer)
           .resolve("diff");
-      assertArrayEquals(expected("bin/rand-4096"),
+      assertArrayEquals(EdgeImage.member("bin/rand-4096"),
           Files.readAllBytes(diff.resolve("bin/rand-4096")));
       assertEquals(List.of(ImageDirectoryName.encode(reference)), list(mnt),
           "the mount root lists the user's image only");
@@ -182,16 +171,5 @@ class ObservabilityDaemonTest {
     return text.lines().filter(l -> l.startsWith(series + " ")).findFirst()
         .map(l -> Double.parseDouble(l.substring(series.length() + 1).trim().split(" ")[0]))
         .orElseThrow(() -> new AssertionError("no sample " + series + " in:\n" + text));
-  }
-
-  private static byte[] expected(String member) throws IOException {
-    Path out = Files.createTempFile("srs-expected-", "");
-    try {
-      ExternalTools.run(List.of("bash", "-c", "tar -xOf " + Shared.fixture("edge.tar") + " "
-          + member + " > " + out), 60).requireSuccess();
-      return Files.readAllBytes(out);
-    } finally {
-      Files.deleteIfExists(out);
-    }
   }
 }

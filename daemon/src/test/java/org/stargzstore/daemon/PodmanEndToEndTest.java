@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.AfterAll;
@@ -13,18 +12,11 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
-import org.stargzstore.daemon.config.DaemonConfig;
-import org.stargzstore.daemon.run.Daemon;
-import org.stargzstore.daemon.run.RegistryClients;
-import org.stargzstore.daemon.run.StatusReport;
-import org.stargzstore.fs.remote.RegistryImageSource;
-import org.stargzstore.registry.RegistryClient;
 import org.stargzstore.testkit.ExternalTools;
 import org.stargzstore.testkit.ImagePusher;
 import org.stargzstore.testkit.PodmanSandbox;
 import org.stargzstore.testkit.RegistryServer;
 import org.stargzstore.testkit.TestLayers;
-import org.stargzstore.zstdchunked.LayerFormats;
 
 /**
  * podman 4.3.1 runs containers through the daemon: the real registry process, images made by
@@ -35,8 +27,7 @@ import org.stargzstore.zstdchunked.LayerFormats;
 class PodmanEndToEndTest {
   @RegisterExtension static final RegistryServer REGISTRY = RegistryServer.builder().build();
   @TempDir static Path tmp;
-  static Daemon daemon;
-  static RegistryClient client;
+  static PodmanWithDaemon env;
   static PodmanSandbox podman;
   static final int BIG_MIB = 24;
 
@@ -54,38 +45,16 @@ class PodmanEndToEndTest {
     ImagePusher.pushimg(REGISTRY, "e2e/gzip:1", "gzip", List.of(base, data));
     ImagePusher.podmanZstdChunked(REGISTRY, "e2e/zstd-podman:1",
         TestLayers.flatRootfs(tmp.resolve("flat.tar"), BIG_MIB));
-    Path mnt = tmp.resolve("mnt");
-    podman = PodmanSandbox.create(mnt, List.of(REGISTRY.hostPort()));
-    Path conf = tmp.resolve("config.toml");
-    Files.writeString(conf, "[store]\nroot = \"" + tmp.resolve("root") + "\"\n"
-        + "[fetch]\nbackground = false\nprefetch = false\n"
-        + "[registry]\nregistries_conf = \"" + podman.dir().resolve("registries.conf") + "\"\n");
-    DaemonConfig cfg = DaemonConfig.load(conf, true);
-    client = RegistryClients.create(cfg);
-    daemon = Daemon.start(cfg, mnt, new RegistryImageSource(client, cfg.readTimeout()),
-        LayerFormats.all(), (r, u, p, t) -> { });
+    env = PodmanWithDaemon.start(REGISTRY, tmp,
+        "[fetch]\nbackground = false\nprefetch = false\n");
+    podman = env.podman();
   }
 
   @AfterAll
   static void tearDown() {
-    if (podman != null) {
-      podman.close();
+    if (env != null) {
+      env.close();
     }
-    if (daemon != null) {
-      daemon.close();
-    }
-    if (client != null) {
-      client.close();
-    }
-  }
-
-  static JsonNode layerStatus(String image, int index) {
-    for (JsonNode img : StatusReport.of(daemon.layerStore()).path("images")) {
-      if (img.path("reference").asText().equals(image)) {
-        return img.path("layers").get(index);
-      }
-    }
-    throw new AssertionError("no status for " + image);
   }
 
   private static String run(String image, String... cmd) throws IOException {
@@ -100,7 +69,7 @@ class PodmanEndToEndTest {
     assertTrue(run(img, "/bin/cat", "/data/hello.txt").contains("hello from a lazily pulled layer"));
     assertTrue(run(img, "/bin/sh", "-c", "test ! -e /etc/removed-later && echo whiteout-applied")
         .contains("whiteout-applied"));
-    JsonNode data = layerStatus(img, 1);
+    JsonNode data = env.layerStatus(img, 1);
     assertTrue(data.path("lazy").asBoolean(), data.toString());
     long fetched = data.path("bytesFetched").asLong();
     long size = data.path("size").asLong();
@@ -115,7 +84,7 @@ class PodmanEndToEndTest {
     }
     assertEquals(fetched, accounted, data.toString());
     assertTrue(byReason.path("demand").asLong() > 0, data.toString());
-    JsonNode baseLayer = layerStatus(img, 0);
+    JsonNode baseLayer = env.layerStatus(img, 0);
     assertTrue(baseLayer.path("lazy").asBoolean());
     assertTrue(baseLayer.path("references").asInt() >= 1, baseLayer.toString());
   }
@@ -124,7 +93,7 @@ class PodmanEndToEndTest {
   void podmanPushedZstdChunkedImageRuns() throws IOException {
     String img = image("e2e/zstd-podman");
     assertTrue(run(img, "/bin/cat", "/data/hello.txt").contains("hello from a lazily pulled layer"));
-    JsonNode layer = layerStatus(img, 0);
+    JsonNode layer = env.layerStatus(img, 0);
     assertTrue(layer.path("lazy").asBoolean(), layer.toString());
     assertTrue(layer.path("format").asText().contains("containers/storage"), layer.toString());
     assertTrue(layer.path("bytesFetched").asLong() < layer.path("size").asLong() / 2,
@@ -144,7 +113,7 @@ class PodmanEndToEndTest {
   void plainGzipImageStillRunsAndTheDaemonSaysWhy() throws IOException {
     String img = image("e2e/gzip");
     assertTrue(run(img, "/bin/cat", "/data/hello.txt").contains("hello from a lazily pulled"));
-    JsonNode layer = layerStatus(img, 0);
+    JsonNode layer = env.layerStatus(img, 0);
     assertEquals(false, layer.path("lazy").asBoolean(), layer.toString());
     assertEquals("no-toc-digest", layer.path("reason").asText());
   }

@@ -16,19 +16,12 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
-import org.stargzstore.daemon.config.DaemonConfig;
-import org.stargzstore.daemon.run.Daemon;
-import org.stargzstore.daemon.run.RegistryClients;
-import org.stargzstore.daemon.run.StatusReport;
 import org.stargzstore.estargz.Digest;
-import org.stargzstore.fs.remote.RegistryImageSource;
-import org.stargzstore.registry.RegistryClient;
 import org.stargzstore.testkit.ExternalTools;
 import org.stargzstore.testkit.ImagePusher;
 import org.stargzstore.testkit.PodmanSandbox;
 import org.stargzstore.testkit.RegistryServer;
 import org.stargzstore.testkit.TestLayers;
-import org.stargzstore.zstdchunked.LayerFormats;
 
 /**
  * {@code podman save} exports a lazily pulled layer from its {@code blob} file (podman 4.3.1,
@@ -39,8 +32,7 @@ import org.stargzstore.zstdchunked.LayerFormats;
 class PodmanSaveTest {
   @RegisterExtension static final RegistryServer REGISTRY = RegistryServer.builder().build();
   @TempDir static Path tmp;
-  static Daemon daemon;
-  static RegistryClient client;
+  static PodmanWithDaemon env;
   static PodmanSandbox podman;
 
   static String image(String repo) {
@@ -54,41 +46,26 @@ class PodmanSaveTest {
         List.of(base, TestLayers.dataLayer(tmp.resolve("data2.tar"), 2)));
     ImagePusher.pushimg(REGISTRY, "save/altered:1", "estargz",
         List.of(base, TestLayers.dataLayer(tmp.resolve("data3.tar"), 3)));
-    Path mnt = tmp.resolve("mnt");
-    podman = PodmanSandbox.create(mnt, List.of(REGISTRY.hostPort()));
-    Path conf = tmp.resolve("config.toml");
-    Files.writeString(conf, "[store]\nroot = \"" + tmp.resolve("root") + "\"\n"
-        + "[fetch]\nbackground = false\nprefetch = false\n"
-        + "[registry]\nregistries_conf = \"" + podman.dir().resolve("registries.conf") + "\"\n");
-    DaemonConfig cfg = DaemonConfig.load(conf, true);
-    client = RegistryClients.create(cfg);
-    daemon = Daemon.start(cfg, mnt, new RegistryImageSource(client, cfg.readTimeout()),
-        LayerFormats.all(), (r, u, p, t) -> { });
+    env = PodmanWithDaemon.start(REGISTRY, tmp,
+        "[fetch]\nbackground = false\nprefetch = false\n");
+    podman = env.podman();
   }
 
   @AfterAll
   static void tearDown() {
-    if (podman != null) {
-      podman.close();
-    }
-    if (daemon != null) {
-      daemon.close();
-    }
-    if (client != null) {
-      client.close();
+    if (env != null) {
+      env.close();
     }
   }
 
   @Test
   void savedArchiveOfALazyImageIsWhole() throws IOException {
     String img = image("save/intact");
-    podman.ok("pull", "-q", img);
-    JsonNode top = layerStatus(img, 1);
-    assertTrue(top.path("lazy").asBoolean(), top.toString());
+    JsonNode top = pullLazily(img);
     Path out = tmp.resolve("intact.tar");
     podman.ok("save", "-o", out.toString(), img);
     // the export read the layer's blob file: downloaded whole once, verified
-    top = layerStatus(img, 1);
+    top = env.layerStatus(img, 1);
     assertEquals(top.path("size").asLong(), top.path("bytesByReason").path("blob_file").asLong(),
         top.toString());
     // every layer in the archive hashes to the name podman gave it (its diff ID)
@@ -105,9 +82,7 @@ class PodmanSaveTest {
   @Test
   void saveFailsWhenTheRegistryBlobWasAltered() throws IOException {
     String img = image("save/altered");
-    podman.ok("pull", "-q", img);
-    JsonNode top = layerStatus(img, 1);
-    assertTrue(top.path("lazy").asBoolean(), top.toString());
+    JsonNode top = pullLazily(img);
     Digest layer = Digest.parse(top.path("digest").asText());
     Path data = REGISTRY.storageDir().resolve("docker/registry/v2/blobs/sha256")
         .resolve(layer.hex().substring(0, 2)).resolve(layer.hex()).resolve("data");
@@ -121,19 +96,19 @@ class PodmanSaveTest {
       assertNotEquals(0, save.exitCode(), "podman save succeeded:\n" + save.output());
       assertTrue(save.output().toLowerCase(Locale.ROOT).contains("input/output error"),
           save.output());
-      assertFalse(Files.exists(tmp.resolve("root/blobs/sha256").resolve(layer.hex()
-          .substring(0, 2)).resolve(layer.hex())), "an unverified blob was stored");
+      assertFalse(Files.exists(env.storeRoot().resolve("blobs/sha256")
+          .resolve(layer.hex().substring(0, 2)).resolve(layer.hex())),
+          "an unverified blob was stored");
     } finally {
       Files.write(data, original);
     }
   }
 
-  static JsonNode layerStatus(String image, int index) {
-    for (JsonNode img : StatusReport.of(daemon.layerStore()).path("images")) {
-      if (img.path("reference").asText().equals(image)) {
-        return img.path("layers").get(index);
-      }
-    }
-    throw new AssertionError("no status for " + image);
+  /** Pulls {@code image} through the daemon; its top layer must be lazy. Returns its status. */
+  private static JsonNode pullLazily(String image) throws IOException {
+    podman.ok("pull", "-q", image);
+    JsonNode top = env.layerStatus(image, 1);
+    assertTrue(top.path("lazy").asBoolean(), top.toString());
+    return top;
   }
 }

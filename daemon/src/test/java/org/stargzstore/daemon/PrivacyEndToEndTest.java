@@ -19,9 +19,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.logging.Handler;
-import java.util.logging.LogRecord;
 import java.util.logging.Logger;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
@@ -29,19 +26,15 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
-import org.stargzstore.daemon.config.DaemonConfig;
 import org.stargzstore.daemon.run.Daemon;
-import org.stargzstore.daemon.run.RegistryClients;
 import org.stargzstore.fs.als.ImageDirectoryName;
-import org.stargzstore.fs.remote.RegistryImageSource;
-import org.stargzstore.registry.RegistryClient;
 import org.stargzstore.testkit.ExternalTools;
 import org.stargzstore.testkit.ImagePusher;
+import org.stargzstore.testkit.LogRecords;
 import org.stargzstore.testkit.OtherUser;
 import org.stargzstore.testkit.PodmanSandbox;
 import org.stargzstore.testkit.RegistryServer;
 import org.stargzstore.testkit.TestLayers;
-import org.stargzstore.zstdchunked.LayerFormats;
 
 /**
  * With the default configuration, the daemon (root) serves rootful podman, and a container
@@ -52,24 +45,11 @@ import org.stargzstore.zstdchunked.LayerFormats;
 class PrivacyEndToEndTest {
   @RegisterExtension static final RegistryServer REGISTRY = RegistryServer.builder().build();
   @TempDir static Path tmp;
-  static Daemon daemon;
-  static RegistryClient client;
+  static PodmanWithDaemon env;
   static PodmanSandbox podman;
   static Path mnt;
   static Path root;
-  static final List<String> daemonLog = new CopyOnWriteArrayList<>();
-  static final Handler LOG_CAPTURE = new Handler() {
-    @Override
-    public void publish(LogRecord r) {
-      daemonLog.add(r.getLevel() + " " + r.getMessage());
-    }
-
-    @Override
-    public void flush() {}
-
-    @Override
-    public void close() {}
-  };
+  static final LogRecords LOG_CAPTURE = new LogRecords();
 
   static String image() {
     return REGISTRY.hostPort() + "/privacy/estargz:1";
@@ -81,33 +61,20 @@ class PrivacyEndToEndTest {
     Path base = TestLayers.busyboxLayer(tmp.resolve("base.tar"));
     Path data = TestLayers.dataLayer(tmp.resolve("data.tar"), 1);
     ImagePusher.pushimg(REGISTRY, "privacy/estargz:1", "estargz", List.of(base, data));
-    mnt = tmp.resolve("mnt");
-    root = tmp.resolve("root");
-    podman = PodmanSandbox.create(mnt, List.of(REGISTRY.hostPort()));
-    Path conf = tmp.resolve("config.toml");
-    // no [fuse] section: the defaults are what is tested
-    Files.writeString(conf, "[store]\nroot = \"" + root + "\"\n"
-        + "[fetch]\nbackground = false\n"
-        + "[registry]\nregistries_conf = \"" + podman.dir().resolve("registries.conf") + "\"\n");
-    DaemonConfig cfg = DaemonConfig.load(conf, true);
-    assertFalse(cfg.allowOther());
-    client = RegistryClients.create(cfg);
     Logger.getLogger(Daemon.class.getName()).addHandler(LOG_CAPTURE);
-    daemon = Daemon.start(cfg, mnt, new RegistryImageSource(client, cfg.readTimeout()),
-        LayerFormats.all(), (r, u, p, t) -> { });
+    // no [fuse] section: the defaults are what is tested
+    env = PodmanWithDaemon.start(REGISTRY, tmp, "[fetch]\nbackground = false\n");
+    assertFalse(env.config().allowOther());
+    podman = env.podman();
+    mnt = env.mountPoint();
+    root = env.storeRoot();
   }
 
   @AfterAll
   static void tearDown() {
     Logger.getLogger(Daemon.class.getName()).removeHandler(LOG_CAPTURE);
-    if (podman != null) {
-      podman.close();
-    }
-    if (daemon != null) {
-      daemon.close();
-    }
-    if (client != null) {
-      client.close();
+    if (env != null) {
+      env.close();
     }
   }
 
@@ -150,6 +117,8 @@ class PrivacyEndToEndTest {
     assertNotEquals(0, blob.exitCode(), "nobody read " + blobs.get(0) + ": " + blob.output());
     assertNotEquals(0, OtherUser.read(root).exitCode(), "nobody listed " + root);
 
+    List<String> daemonLog = LOG_CAPTURE.records().stream()
+        .map(r -> r.getLevel() + " " + r.getMessage()).toList();
     assertTrue(daemonLog.stream().anyMatch(l -> l.startsWith("INFO the mount at " + mnt
         + " is usable only by processes running as uid 0 and gid 0")), daemonLog.toString());
   }

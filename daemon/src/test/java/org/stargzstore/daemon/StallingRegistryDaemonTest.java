@@ -4,23 +4,16 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.LinkedHashMap;
-import java.util.List;
-import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.stargzstore.fs.als.ImageDirectoryName;
-import org.stargzstore.testkit.ExternalTools;
+import org.stargzstore.testkit.EdgeImage;
 import org.stargzstore.testkit.FaultProxy;
-import org.stargzstore.testkit.ImagePush;
 import org.stargzstore.testkit.RegistryServer;
-import org.stargzstore.testkit.Shared;
 
 /**
  * The daemon as configured by a user, in front of a registry that stops answering on a
@@ -31,7 +24,6 @@ import org.stargzstore.testkit.Shared;
  * once the registry answers again the file reads right.
  */
 class StallingRegistryDaemonTest {
-  private static final ObjectMapper JSON = new ObjectMapper();
   private static final long READ_TIMEOUT_MS = 4_000;
   private static final long MARGIN_MS = 8_000;
   @RegisterExtension static final RegistryServer REGISTRY = RegistryServer.builder().build();
@@ -39,13 +31,7 @@ class StallingRegistryDaemonTest {
 
   @Test
   void stalledRegistryGivesEioWithinTheConfiguredReadTimeout() throws Exception {
-    JsonNode d = JSON.readTree(Files.readAllBytes(Shared.fixture("edge.estargz.json")));
-    Map<String, String> annotations = new LinkedHashMap<>();
-    d.path("annotations").fields().forEachRemaining(e -> annotations.put(e.getKey(),
-        e.getValue().asText()));
-    new ImagePush(REGISTRY.baseUri()).push("stall/edge", "1", List.of(new ImagePush.Layer(
-        Shared.fixture("edge.estargz.blob"), d.get("mediaType").asText(), annotations,
-        d.get("diffID").asText())), List.of("/bin/sh"));
+    String layer = EdgeImage.push(REGISTRY.baseUri(), "stall/edge", "1");
     try (FaultProxy proxy = FaultProxy.start(REGISTRY.baseUri())) {
       Path registries = tmp.resolve("registries.conf");
       Files.writeString(registries, "[[registry]]\nlocation = \"" + proxy.hostPort()
@@ -61,8 +47,8 @@ class StallingRegistryDaemonTest {
       try (DaemonProcess daemon = DaemonProcess.start(config, mnt, log,
           root.resolve("control.sock"))) {
         Path diff = mnt.resolve(ImageDirectoryName.encode(proxy.hostPort() + "/stall/edge:1"))
-            .resolve(d.get("digest").asText()).resolve("diff");
-        assertArrayEquals(expected("bin/rand-4096"),
+            .resolve(layer).resolve("diff");
+        assertArrayEquals(EdgeImage.member("bin/rand-4096"),
             Files.readAllBytes(diff.resolve("bin/rand-4096")), "served over keep-alive first");
         proxy.inject(FaultProxy.Request::isBlobGet, FaultProxy.stall(), -1);
         long start = System.nanoTime();
@@ -75,11 +61,11 @@ class StallingRegistryDaemonTest {
         assertTrue(ms <= 2 * READ_TIMEOUT_MS + MARGIN_MS, "a stalled read took " + ms + " ms");
         String text = Files.readString(log);
         assertTrue(text.lines().anyMatch(l -> l.contains("registry " + proxy.hostPort()
-                + " stalled") && l.contains(d.get("digest").asText())
+                + " stalled") && l.contains(layer)
                 && l.matches(".*no data for \\d+\\.\\d s.*")),
             "the log names the registry, the blob and how long it was silent:\n" + text);
         proxy.clearFaults();
-        assertArrayEquals(expected("bin/rand-1048576"),
+        assertArrayEquals(EdgeImage.member("bin/rand-1048576"),
             readWithin(diff.resolve("bin/rand-1048576"), READ_TIMEOUT_MS + MARGIN_MS));
       }
     }
@@ -97,17 +83,6 @@ class StallingRegistryDaemonTest {
         }
         Thread.sleep(100);
       }
-    }
-  }
-
-  private static byte[] expected(String member) throws IOException {
-    Path out = Files.createTempFile("srs-expected-", "");
-    try {
-      ExternalTools.run(List.of("bash", "-c", "tar -xOf " + Shared.fixture("edge.tar") + " "
-          + member + " > " + out), 60).requireSuccess();
-      return Files.readAllBytes(out);
-    } finally {
-      Files.deleteIfExists(out);
     }
   }
 }

@@ -12,8 +12,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
-import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.logging.Handler;
 import java.util.logging.Level;
 import java.util.logging.LogRecord;
 import java.util.logging.Logger;
@@ -25,6 +23,7 @@ import org.junit.jupiter.api.Test;
 import org.stargzstore.registry.errors.RegistryNetworkException;
 import org.stargzstore.testkit.FaultProxy;
 import org.stargzstore.testkit.FaultProxy.Seen;
+import org.stargzstore.testkit.LogRecords;
 import org.stargzstore.testkit.RegistryServer;
 import org.stargzstore.testkit.TempDirs;
 
@@ -48,19 +47,8 @@ class StallingRegistryTest {
   private static FaultProxy proxy;
   private static ImageReference ref;
   private RegistryClient client;
-  private final List<LogRecord> logs = new CopyOnWriteArrayList<>();
-  private final Handler capture = new Handler() {
-    @Override
-    public void publish(LogRecord r) {
-      logs.add(r);
-    }
-
-    @Override
-    public void flush() {}
-
-    @Override
-    public void close() {}
-  };
+  private final LogRecords capture = new LogRecords();
+  private final List<LogRecord> logs = capture.records();
 
   @BeforeAll
   static void start() throws Exception {

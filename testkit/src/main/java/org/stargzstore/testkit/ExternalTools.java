@@ -66,19 +66,27 @@ public final class ExternalTools {
 
   /** Runs a command, merging stderr into stdout, and waits at most {@code timeoutSeconds}. */
   public static Result run(List<String> command, long timeoutSeconds) throws IOException {
-    Process p = new ProcessBuilder(new ArrayList<>(command)).redirectErrorStream(true).start();
+    return run(new ProcessBuilder(new ArrayList<>(command)), timeoutSeconds);
+  }
+
+  /**
+   * Runs a prepared command (its environment and directory as the caller set them), merging
+   * stderr into stdout, with no input, and waits at most {@code timeoutSeconds}.
+   */
+  public static Result run(ProcessBuilder command, long timeoutSeconds) throws IOException {
+    Process p = command.redirectErrorStream(true).start();
     p.getOutputStream().close();
     byte[] out;
     try {
       out = p.getInputStream().readAllBytes();
       if (!p.waitFor(timeoutSeconds, TimeUnit.SECONDS)) {
         p.destroyForcibly();
-        throw new IOException("timed out after " + timeoutSeconds + " s: " + command);
+        throw new IOException("timed out after " + timeoutSeconds + " s: " + command.command());
       }
     } catch (InterruptedException e) {
       p.destroyForcibly();
       Thread.currentThread().interrupt();
-      throw new IOException("interrupted: " + command, e);
+      throw new IOException("interrupted: " + command.command(), e);
     }
     return new Result(p.exitValue(), new String(out, StandardCharsets.UTF_8));
   }

@@ -8,7 +8,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 
 /**
  * podman 5.4 from a {@link Podman5Root}, with storage, registry and credential configuration of
@@ -91,15 +90,7 @@ public final class Podman5Sandbox implements AutoCloseable {
       }
       s.append("[storage.options.overlay]\nmountopt = \"nodev\"\n");
       Files.writeString(d.resolve("storage.conf"), s.toString(), StandardCharsets.UTF_8);
-      StringBuilder r = new StringBuilder("unqualified-search-registries = []\n");
-      if (authHelper != null) {
-        r.append("additional-layer-store-auth-helper = \"").append(authHelper).append("\"\n");
-      }
-      for (String reg : insecure) {
-        r.append("[[registry]]\nlocation = \"").append(reg).append("\"\ninsecure = true\n");
-      }
-      Files.writeString(d.resolve("registries.conf"), r.toString(), StandardCharsets.UTF_8);
-      Files.writeString(d.resolve("auth.json"), "{\"auths\":{}}\n", StandardCharsets.UTF_8);
+      SandboxRegistries.write(d, authHelper, insecure);
       Files.createDirectories(d.resolve("bin"));
       Files.createDirectories(d.resolve("xdg-run"));
       Map<String, String> e = new LinkedHashMap<>();
@@ -142,22 +133,10 @@ public final class Podman5Sandbox implements AutoCloseable {
     List<String> cmd = new ArrayList<>(List.of("/usr/sbin/chroot", root.path().toString(),
         "podman", "--cgroup-manager", "cgroupfs", "--events-backend", "file"));
     cmd.addAll(List.of(args));
-    ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
+    ProcessBuilder pb = new ProcessBuilder(cmd);
     pb.environment().clear();
     pb.environment().putAll(env);
-    Process p = pb.start();
-    p.getOutputStream().close();
-    byte[] out = p.getInputStream().readAllBytes();
-    try {
-      if (!p.waitFor(timeoutSeconds, TimeUnit.SECONDS)) {
-        p.destroyForcibly();
-        throw new IOException("podman 5 timed out after " + timeoutSeconds + " s: " + cmd);
-      }
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IOException("interrupted", e);
-    }
-    return new ExternalTools.Result(p.exitValue(), new String(out, StandardCharsets.UTF_8));
+    return ExternalTools.run(pb, timeoutSeconds);
   }
 
   /** {@code podman ARGS}, its output; fails with that output unless podman exits 0. */

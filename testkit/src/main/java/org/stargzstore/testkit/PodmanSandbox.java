@@ -7,7 +7,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 
 /**
  * Runs the machine's real podman (4.3.1 here) against storage, registry and credential
@@ -105,13 +104,7 @@ public final class PodmanSandbox implements AutoCloseable {
       }
       Path storageConf = d.resolve("storage.conf");
       Files.writeString(storageConf, s.toString(), StandardCharsets.UTF_8);
-      StringBuilder r = new StringBuilder("unqualified-search-registries = []\n");
-      for (String reg : insecure) {
-        r.append("[[registry]]\nlocation = \"").append(reg).append("\"\ninsecure = true\n");
-      }
-      Path registriesConf = d.resolve("registries.conf");
-      Files.writeString(registriesConf, r.toString(), StandardCharsets.UTF_8);
-      Files.writeString(d.resolve("auth.json"), "{\"auths\":{}}\n", StandardCharsets.UTF_8);
+      Path registriesConf = SandboxRegistries.write(d, null, insecure);
       return new PodmanSandbox(d, driver, storageConf, registriesConf);
     }
   }
@@ -135,7 +128,7 @@ public final class PodmanSandbox implements AutoCloseable {
     List<String> cmd = new ArrayList<>(List.of("podman", "--cgroup-manager", "cgroupfs",
         "--events-backend", "file"));
     cmd.addAll(List.of(args));
-    ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
+    ProcessBuilder pb = new ProcessBuilder(cmd);
     Map<String, String> env = pb.environment();
     env.put("CONTAINERS_STORAGE_CONF", storageConf.toString());
     env.put("CONTAINERS_REGISTRIES_CONF", registriesConf.toString());
@@ -143,19 +136,7 @@ public final class PodmanSandbox implements AutoCloseable {
     env.put("XDG_DATA_HOME", dir.resolve("data").toString());
     env.put("XDG_RUNTIME_DIR", Files.createDirectories(dir.resolve("xdg-run")).toString());
     env.put("REGISTRY_AUTH_FILE", dir.resolve("auth.json").toString());
-    Process p = pb.start();
-    p.getOutputStream().close();
-    byte[] out = p.getInputStream().readAllBytes();
-    try {
-      if (!p.waitFor(timeoutSeconds, TimeUnit.SECONDS)) {
-        p.destroyForcibly();
-        throw new IOException("podman timed out after " + timeoutSeconds + " s: " + cmd);
-      }
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IOException("interrupted", e);
-    }
-    return new ExternalTools.Result(p.exitValue(), new String(out, StandardCharsets.UTF_8));
+    return ExternalTools.run(pb, timeoutSeconds);
   }
 
   /** {@code podman ARGS}, its output; fails with that output unless podman exits 0. */

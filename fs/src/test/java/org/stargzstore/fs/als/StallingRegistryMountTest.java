@@ -4,20 +4,14 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.time.Duration;
 import java.util.HexFormat;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.logging.Handler;
 import java.util.logging.Level;
 import java.util.logging.LogRecord;
 import java.util.logging.Logger;
@@ -35,11 +29,10 @@ import org.stargzstore.fs.remote.RegistryImageSource;
 import org.stargzstore.registry.RegistryClient;
 import org.stargzstore.registry.RegistryClientConfig;
 import org.stargzstore.registry.http.RetryPolicy;
-import org.stargzstore.testkit.ExternalTools;
+import org.stargzstore.testkit.EdgeImage;
 import org.stargzstore.testkit.FaultProxy;
-import org.stargzstore.testkit.ImagePush;
+import org.stargzstore.testkit.LogRecords;
 import org.stargzstore.testkit.RegistryServer;
-import org.stargzstore.testkit.Shared;
 import org.stargzstore.testkit.TempDirs;
 
 /**
@@ -53,7 +46,6 @@ import org.stargzstore.testkit.TempDirs;
  * file reads right.
  */
 class StallingRegistryMountTest {
-  private static final ObjectMapper JSON = new ObjectMapper();
   /** The reads' bound ({@code read_timeout}). */
   private static final Duration READ_TIMEOUT = Duration.ofSeconds(3);
   /** What a loaded machine may add to it. */
@@ -67,33 +59,15 @@ class StallingRegistryMountTest {
   @TempDir Path tmp;
   private RegistryClient client;
   private StoreHarness harness;
-  private final List<LogRecord> logs = new CopyOnWriteArrayList<>();
-  private final Handler capture = new Handler() {
-    @Override
-    public void publish(LogRecord r) {
-      logs.add(r);
-    }
-
-    @Override
-    public void flush() {}
-
-    @Override
-    public void close() {}
-  };
+  private final LogRecords capture = new LogRecords();
+  private final List<LogRecord> logs = capture.records();
 
   @BeforeAll
   static void start() throws Exception {
     work = Files.createTempDirectory("srs-stall-mount-");
     registry = RegistryServer.builder().build();
     registry.start();
-    JsonNode d = JSON.readTree(Files.readAllBytes(Shared.fixture("edge.estargz.json")));
-    Map<String, String> annotations = new LinkedHashMap<>();
-    d.path("annotations").fields().forEachRemaining(e -> annotations.put(e.getKey(),
-        e.getValue().asText()));
-    new ImagePush(registry.baseUri()).push(REPO, "1", List.of(new ImagePush.Layer(
-        Shared.fixture("edge.estargz.blob"), d.get("mediaType").asText(), annotations,
-        d.get("diffID").asText())), List.of("/bin/sh"));
-    layerDigest = d.get("digest").asText();
+    layerDigest = EdgeImage.push(registry.baseUri(), REPO, "1");
     proxy = FaultProxy.start(registry.baseUri());
   }
 
@@ -184,9 +158,8 @@ class StallingRegistryMountTest {
   }
 
   /** The file's bytes as the fixture's tar has them. */
-  private static String expectedSha256(String member) throws IOException {
-    return ExternalTools.run(List.of("bash", "-c", "tar -xOf " + Shared.fixture("edge.tar")
-        + " " + member + " | sha256sum | cut -d' ' -f1"), 60).requireSuccess().output().trim();
+  private static String expectedSha256(String member) throws Exception {
+    return sha256(EdgeImage.member(member));
   }
 
   private static String sha256(byte[] b) throws Exception {
