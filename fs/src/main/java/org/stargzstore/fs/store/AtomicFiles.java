@@ -88,6 +88,20 @@ public final class AtomicFiles {
         ThreadLocalRandom.current().nextLong()) + ".tmp");
   }
 
+  /**
+   * Moves {@code written}, a finished file in the store's {@code tmp/} that a caller wrote (and
+   * checked) itself, over {@code target}: fsynced first if asked, then renamed as
+   * {@link #write} does.
+   */
+  static void moveWrittenIntoPlace(Path written, Path target, boolean fsync) throws IOException {
+    if (fsync) {
+      try (FileChannel ch = FileChannel.open(written, StandardOpenOption.WRITE)) {
+        ch.force(true);
+      }
+    }
+    moveIntoPlace(written, target, fsync);
+  }
+
   private static void moveIntoPlace(Path tmp, Path target, boolean fsync) throws IOException {
     try {
       Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);

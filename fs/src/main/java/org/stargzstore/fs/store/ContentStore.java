@@ -262,16 +262,7 @@ public final class ContentStore {
       }
       Path target = shardedPath(d);
       long len = Files.size(verifiedTemp);
-      if (fsync) {
-        try (FileChannel ch = FileChannel.open(verifiedTemp, StandardOpenOption.WRITE)) {
-          ch.force(true);
-        }
-      }
-      Files.move(verifiedTemp, target, java.nio.file.StandardCopyOption.ATOMIC_MOVE,
-          java.nio.file.StandardCopyOption.REPLACE_EXISTING);
-      if (fsync) {
-        AtomicFiles.fsyncDirectory(target.getParent());
-      }
+      AtomicFiles.moveWrittenIntoPlace(verifiedTemp, target, fsync);
       present.add(d);
       verified.add(d);
       bytesWritten.addAndGet(len);
