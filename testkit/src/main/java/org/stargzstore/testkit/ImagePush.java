@@ -26,6 +26,11 @@ public final class ImagePush {
   public record Layer(Path blob, String mediaType, Map<String, String> annotations,
       String diffId) {}
 
+  /** A manifest pushed for one platform: what an index entry says about it. */
+  public record Pushed(String digest, long size, String os, String architecture) {}
+
+  private static final String OCI_MANIFEST = "application/vnd.oci.image.manifest.v1+json";
+  private static final String OCI_INDEX = "application/vnd.oci.image.index.v1+json";
   private static final ObjectMapper JSON = new ObjectMapper();
   private final URI base;
   private final HttpClient http = HttpClient.newHttpClient();
@@ -38,9 +43,15 @@ public final class ImagePush {
   /** Pushes the layers and a config running {@code cmd}; returns the manifest digest. */
   public String push(String repo, String tag, List<Layer> layers, List<String> cmd)
       throws IOException, InterruptedException {
+    return push(repo, tag, layers, cmd, "linux", "amd64").digest();
+  }
+
+  /** As {@link #push(String, String, List, List)} with a config for {@code os/architecture}. */
+  public Pushed push(String repo, String tag, List<Layer> layers, List<String> cmd, String os,
+      String architecture) throws IOException, InterruptedException {
     ObjectNode config = JSON.createObjectNode();
-    config.put("architecture", "amd64");
-    config.put("os", "linux");
+    config.put("architecture", architecture);
+    config.put("os", os);
     ObjectNode cfg = config.putObject("config");
     ArrayNode c = cfg.putArray("Cmd");
     cmd.forEach(c::add);
@@ -72,10 +83,40 @@ public final class ImagePush {
     cd.put("digest", configDigest);
     cd.put("size", configBytes.length);
     byte[] manifestBytes = JSON.writeValueAsBytes(manifest);
+    putManifest(repo, tag, OCI_MANIFEST, manifestBytes);
+    return new Pushed(sha256(manifestBytes), manifestBytes.length, os, architecture);
+  }
+
+  /**
+   * Pushes an OCI image index of {@code manifests} (already pushed to {@code repo}, e.g. by
+   * {@link #push(String, String, List, List, String, String)}) as {@code repo:tag}: a
+   * multi-platform image. Returns the index digest.
+   */
+  public String pushIndex(String repo, String tag, List<Pushed> manifests)
+      throws IOException, InterruptedException {
+    ObjectNode index = JSON.createObjectNode();
+    index.put("schemaVersion", 2);
+    index.put("mediaType", OCI_INDEX);
+    ArrayNode entries = index.putArray("manifests");
+    for (Pushed m : manifests) {
+      ObjectNode e = entries.addObject();
+      e.put("mediaType", OCI_MANIFEST);
+      e.put("digest", m.digest());
+      e.put("size", m.size());
+      ObjectNode platform = e.putObject("platform");
+      platform.put("architecture", m.architecture());
+      platform.put("os", m.os());
+    }
+    byte[] bytes = JSON.writeValueAsBytes(index);
+    putManifest(repo, tag, OCI_INDEX, bytes);
+    return sha256(bytes);
+  }
+
+  private void putManifest(String repo, String tag, String mediaType, byte[] bytes)
+      throws IOException, InterruptedException {
     send(HttpRequest.newBuilder(base.resolve("/v2/" + repo + "/manifests/" + tag))
-        .header("Content-Type", "application/vnd.oci.image.manifest.v1+json")
-        .PUT(HttpRequest.BodyPublishers.ofByteArray(manifestBytes)).build(), 201);
-    return sha256(manifestBytes);
+        .header("Content-Type", mediaType)
+        .PUT(HttpRequest.BodyPublishers.ofByteArray(bytes)).build(), 201);
   }
 
   private String uploadFile(String repo, Path blob) throws IOException, InterruptedException {

@@ -71,6 +71,7 @@ public final class StatusReport {
       i.put("reference", img.reference());
       i.put("directory", img.directoryName());
       i.put("manifest", img.resolved().manifestDigest().toString());
+      img.otherPlatform().ifPresent(p -> i.put("platform", p));
       ArrayNode layers = i.putArray("layers");
       for (LayerDescriptor d : img.resolved().layers()) {
         ObjectNode l = layers.addObject();

@@ -106,13 +106,13 @@ final class AlsNodes {
         }
         idx = img.layerIndex(name);
       }
-      if (idx.isEmpty()) {
-        NotLazyException e = new NotLazyException(NotLazyException.Reason.UNKNOWN_LAYER,
-            name + " is not a layer of " + img.reference());
-        store.counters().increment(e.reason());
-        throw noEntry(e);
-      }
       try {
+        if (idx.isEmpty()) {
+          // not this node's platform: podman may pull another one under the index's reference
+          OtherPlatforms.Found other = store.otherPlatformLayer(img, name);
+          img = other.image();
+          idx = Optional.of(other.layerIndex());
+        }
         return new LayerDir(store, img, store.layer(img, idx.get()));
       } catch (NotLazyException e) {
         throw noEntry(e);
@@ -137,10 +137,18 @@ final class AlsNodes {
 
     @Override
     public void removeDirectory(String name) throws FsError {
-      Optional<Integer> idx = image.layerIndex(name);
+      MountedImage img = image;
+      Optional<Integer> idx = img.layerIndex(name);
+      if (idx.isEmpty()) {
+        Optional<OtherPlatforms.Found> other = store.otherPlatformLayerQuietly(image, name);
+        if (other.isPresent()) {
+          img = other.get().image();
+          idx = Optional.of(other.get().layerIndex());
+        }
+      }
       if (idx.isPresent()) {
         try {
-          store.release(image, image.resolved().layers().get(idx.get()).digest());
+          store.release(img, img.resolved().layers().get(idx.get()).digest());
         } catch (IOException e) {
           throw new FsError(FsError.EIO, "cannot record the release of " + name + ": "
               + e.getMessage(), e);

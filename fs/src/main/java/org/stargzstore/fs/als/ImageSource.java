@@ -31,6 +31,29 @@ public interface ImageSource {
    */
   ResolvedImage resolve(String reference, EarlyLayers early) throws IOException;
 
+  /**
+   * The images of the multi-platform index that {@code reference} names, in index order; empty if
+   * it names a single image. Asked only when podman wants a layer that is not in the image
+   * {@link #resolve} chose for this node's platform.
+   */
+  default List<IndexInstance> indexInstances(String reference) throws IOException {
+    return List.of();
+  }
+
+  /**
+   * Resolves one image of {@code reference}'s index (manifest by digest, then its config). The
+   * result keeps {@code reference} as its reference: it is what podman asked under.
+   */
+  default ResolvedImage resolveInstance(String reference, IndexInstance instance)
+      throws IOException {
+    throw new IOException(reference + " has no other platforms here");
+  }
+
+  /** The platform {@link #resolve} chooses from an index, for messages (e.g. linux/amd64). */
+  default String platform() {
+    return "this node's platform";
+  }
+
   /** Random and streaming access to one layer blob of {@code image}. */
   BlobSource openBlob(ResolvedImage image, LayerDescriptor layer) throws IOException;
 

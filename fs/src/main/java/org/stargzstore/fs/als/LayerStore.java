@@ -64,6 +64,7 @@ public final class LayerStore implements AutoCloseable {
   /** Layers of the daemon's internal images: their unloading is not announced either. */
   private final java.util.Set<Digest> internalLayers = ConcurrentHashMap.newKeySet();
   private final VerifiedBlobs verifiedBlobs;
+  private final OtherPlatforms otherPlatforms;
   private final Instant started = Instant.now();
 
   /** A value being computed, and when; failures are retried after {@code failureRetry}. */
@@ -90,6 +91,7 @@ public final class LayerStore implements AutoCloseable {
       return t;
     });
     this.earlyTocs = new EarlyTocReads(opener, openPool);
+    this.otherPlatforms = new OtherPlatforms(source, inodes);
     this.verifiedBlobs = new VerifiedBlobs(fetch.cache().store(), config.failureRetry());
     this.libraryPool = Executors.newSingleThreadExecutor(r -> {
       Thread t = new Thread(r, "library-prefetch");
@@ -131,7 +133,10 @@ public final class LayerStore implements AutoCloseable {
     return verifiedBlobs;
   }
 
-  /** The users' images resolved so far (not the daemon's {@linkplain #isInternal own}). */
+  /**
+   * The users' images resolved so far (not the daemon's {@linkplain #isInternal own}), and the
+   * images of other platforms podman asked for under an index's reference.
+   */
   public List<MountedImage> images() {
     List<MountedImage> out = new ArrayList<>();
     for (Slot<MountedImage> s : images.values()) {
@@ -140,6 +145,7 @@ public final class LayerStore implements AutoCloseable {
         out.add(s.future().join());
       }
     }
+    out.addAll(otherPlatforms.all());
     return out;
   }
 
@@ -244,6 +250,42 @@ public final class LayerStore implements AutoCloseable {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new NotLazyException(NotLazyException.Reason.REGISTRY_ERROR, "interrupted");
+    }
+  }
+
+  /**
+   * The image of another platform of {@code img}'s index that holds layer {@code name}, when
+   * {@code img} (this node's platform) has no such layer: podman pulls {@code --arch} or
+   * {@code --platform} under the index's reference.
+   *
+   * @throws NotLazyException {@code unknown-layer} if the reference is not an index,
+   *     {@code other-platform} if no image of the index has the layer (logged once)
+   */
+  OtherPlatforms.Found otherPlatformLayer(MountedImage img, String name)
+      throws NotLazyException {
+    Optional<OtherPlatforms.Found> found;
+    try {
+      found = otherPlatforms.find(img, name);
+    } catch (NotLazyException e) {
+      throw fallback(e.reason(), img.reference() + "@" + name, e.getMessage(), e.getCause());
+    }
+    if (found.isEmpty()) {
+      counters.increment(NotLazyException.Reason.UNKNOWN_LAYER);
+      throw new NotLazyException(NotLazyException.Reason.UNKNOWN_LAYER,
+          name + " is not a layer of " + img.reference());
+    }
+    return found.get();
+  }
+
+  /**
+   * As {@link #otherPlatformLayer}, neither counted nor logged: for a release, which must find
+   * the layer's image also after a restart of the daemon (the images are resolved again).
+   */
+  Optional<OtherPlatforms.Found> otherPlatformLayerQuietly(MountedImage img, String name) {
+    try {
+      return otherPlatforms.find(img, name);
+    } catch (NotLazyException e) {
+      return Optional.empty();
     }
   }
 

@@ -21,11 +21,22 @@ public final class MountedImage {
   private final long configIno;
   private final InodeNumbers inodes;
   private final boolean fromStore;
+  private final String otherPlatform;
   private final ConcurrentHashMap<Digest, Long> layerDirInodes = new ConcurrentHashMap<>();
 
   MountedImage(String directoryName, ResolvedImage resolved, InodeNumbers inodes,
       boolean fromStore) {
+    this(directoryName, resolved, inodes, fromStore, null);
+  }
+
+  /**
+   * @param otherPlatform the platform of this image of the reference's index if it is not the
+   *     one the daemon resolves the index to (podman pulled another platform), else null
+   */
+  MountedImage(String directoryName, ResolvedImage resolved, InodeNumbers inodes,
+      boolean fromStore, String otherPlatform) {
     this.fromStore = fromStore;
+    this.otherPlatform = otherPlatform;
     this.reference = resolved.reference();
     this.directoryName = directoryName;
     this.resolved = resolved;
@@ -56,6 +67,14 @@ public final class MountedImage {
   /** True if this resolution came from the local store rather than the registry. */
   public boolean fromStore() {
     return fromStore;
+  }
+
+  /**
+   * The platform of this image when podman asked for another platform of the reference's index
+   * than the daemon's own (see docs/als.md, "Platforms"); empty for the daemon's platform.
+   */
+  public Optional<String> otherPlatform() {
+    return Optional.ofNullable(otherPlatform);
   }
 
   long ino() {

@@ -13,6 +13,8 @@ public final class NotLazyException extends Exception {
     BAD_REFERENCE("bad-reference"),
     REGISTRY_ERROR("registry-error"),
     UNKNOWN_LAYER("unknown-layer"),
+    /** The reference is an index and none of its platforms' images (searched) has the layer. */
+    OTHER_PLATFORM("other-platform"),
     NOT_LAZY_FORMAT("not-lazy-format"),
     NO_TOC_DIGEST("no-toc-digest"),
     BAD_LAYER("bad-layer");

@@ -8,6 +8,7 @@ import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import org.stargzstore.estargz.layer.LayerDescriptor;
 import org.stargzstore.fs.als.ImageSource;
+import org.stargzstore.fs.als.IndexInstance;
 import org.stargzstore.fs.als.ResolvedImage;
 import org.stargzstore.fs.fetch.BlobSource;
 import org.stargzstore.registry.ImageReference;
@@ -17,6 +18,9 @@ import org.stargzstore.registry.adapter.LayerDescriptors;
 import org.stargzstore.registry.adapter.RegistryBlobSource;
 import org.stargzstore.registry.errors.RegistryException;
 import org.stargzstore.registry.manifest.Descriptor;
+import org.stargzstore.registry.manifest.ImageIndex;
+import org.stargzstore.registry.manifest.ManifestParser;
+import org.stargzstore.registry.manifest.MediaTypes;
 
 /**
  * The layer store's view of the registry client: reference normalisation, image resolution for
@@ -25,6 +29,7 @@ import org.stargzstore.registry.manifest.Descriptor;
 public final class RegistryImageSource implements ImageSource {
   private final RegistryClient client;
   private final Duration readTimeout;
+  /** By reference and manifest digest: an index's reference has one per platform asked for. */
   private final ConcurrentHashMap<String, org.stargzstore.registry.ResolvedImage> resolved =
       new ConcurrentHashMap<>();
 
@@ -57,14 +62,59 @@ public final class RegistryImageSource implements ImageSource {
       throw new IOException(e.kind().name().toLowerCase(java.util.Locale.ROOT).replace('_', ' ')
           + ": " + e.getMessage(), e);
     }
-    resolved.put(reference, r);
+    return keep(reference, r);
+  }
+
+  @Override
+  public List<IndexInstance> indexInstances(String reference) throws IOException {
+    ImageReference ref = client.normalize(reference);
+    try {
+      var m = client.pullManifest(ref);
+      if (!(ManifestParser.parse(m.bytes(), m.mediaType(), "manifest of " + ref)
+          instanceof ImageIndex index)) {
+        return List.of();
+      }
+      return index.manifests().stream()
+          .filter(d -> MediaTypes.isImageManifest(d.mediaType()))
+          .map(d -> new IndexInstance(d.platformOptional().map(String::valueOf)
+              .orElse("no platform"), d.digest()))
+          .toList();
+    } catch (RegistryException e) {
+      throw new IOException(e.getMessage(), e);
+    }
+  }
+
+  @Override
+  public ResolvedImage resolveInstance(String reference, IndexInstance instance)
+      throws IOException {
+    ImageReference ref = client.normalize(reference).withDigest(instance.manifestDigest());
+    try {
+      return keep(reference, client.resolve(ref));
+    } catch (RegistryException e) {
+      throw new IOException("resolving the " + instance + " image of " + reference + ": "
+          + e.getMessage(), e);
+    }
+  }
+
+  @Override
+  public String platform() {
+    return client.config().platform().toString();
+  }
+
+  private ResolvedImage keep(String reference, org.stargzstore.registry.ResolvedImage r) {
+    resolved.put(key(reference, r.manifestDigest()), r);
     return new ResolvedImage(reference, r.manifestDigest(), r.manifestBytes(), r.configDigest(),
         r.configBytes(), LayerDescriptors.of(r.layers()), r.diffIds());
   }
 
+  private static String key(String reference, org.stargzstore.estargz.Digest manifest) {
+    return reference + " " + manifest;
+  }
+
   @Override
   public BlobSource openBlob(ResolvedImage image, LayerDescriptor layer) throws IOException {
-    org.stargzstore.registry.ResolvedImage r = resolved.get(image.reference());
+    org.stargzstore.registry.ResolvedImage r =
+        resolved.get(key(image.reference(), image.manifestDigest()));
     RegistryBlob blob;
     try {
       // through the resolved image, so the blob is read from the mirror that served the manifest
