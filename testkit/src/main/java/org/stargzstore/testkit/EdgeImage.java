@@ -28,14 +28,45 @@ public final class EdgeImage {
    */
   public static String push(URI registry, String repo, String tag)
       throws IOException, InterruptedException {
-    JsonNode d = JSON.readTree(Files.readAllBytes(Shared.fixture("edge.estargz.json")));
+    new ImagePush(registry).push(repo, tag, List.of(layer("estargz")), List.of("/bin/sh"));
+    return facts("estargz").get("digest").asText();
+  }
+
+  /**
+   * Pushes a two-platform image {@code repo:tag} (an OCI index): linux/amd64 has podman
+   * 4.3.1's zstd:chunked layer of {@code edge.tar}, linux/arm64 the eStargz and the stargz-made
+   * zstd:chunked layers (no layer in common). The per-platform manifests are tagged
+   * {@code tag-amd64} and {@code tag-arm64}.
+   *
+   * @return the index digest
+   */
+  public static String pushTwoPlatforms(URI registry, String repo, String tag)
+      throws IOException, InterruptedException {
+    ImagePush push = new ImagePush(registry);
+    ImagePush.Pushed amd64 = push.push(repo, tag + "-amd64", List.of(layer("zstd-podman")),
+        List.of("/bin/sh"), "linux", "amd64");
+    ImagePush.Pushed arm64 = push.push(repo, tag + "-arm64",
+        List.of(layer("estargz"), layer("zstd-stargz")), List.of("/bin/sh"), "linux", "arm64");
+    return push.pushIndex(repo, tag, List.of(amd64, arm64));
+  }
+
+  /**
+   * What {@code edge.FLAVOUR.json} says of the fixture layer {@code edge.FLAVOUR.blob}
+   * (FLAVOUR: estargz, zstd-stargz, zstd-podman): mediaType, digest, size, annotations, diffID,
+   * tocDigest.
+   */
+  public static JsonNode facts(String flavour) throws IOException {
+    return JSON.readTree(Files.readAllBytes(Shared.fixture("edge." + flavour + ".json")));
+  }
+
+  /** The fixture layer {@code edge.FLAVOUR.blob}, ready for {@link ImagePush}. */
+  public static ImagePush.Layer layer(String flavour) throws IOException {
+    JsonNode d = facts(flavour);
     Map<String, String> annotations = new LinkedHashMap<>();
     d.path("annotations").fields().forEachRemaining(e -> annotations.put(e.getKey(),
         e.getValue().asText()));
-    new ImagePush(registry).push(repo, tag, List.of(new ImagePush.Layer(
-        Shared.fixture("edge.estargz.blob"), d.get("mediaType").asText(), annotations,
-        d.get("diffID").asText())), List.of("/bin/sh"));
-    return d.get("digest").asText();
+    return new ImagePush.Layer(Shared.fixture("edge." + flavour + ".blob"),
+        d.get("mediaType").asText(), annotations, d.get("diffID").asText());
   }
 
   /** The bytes of {@code member} in {@code edge.tar}, as GNU tar extracts them. */

@@ -2,9 +2,11 @@ package org.stargzstore.daemon.run;
 
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.List;
 import org.stargzstore.estargz.io.FileRangeSource;
 import org.stargzstore.estargz.layer.LayerDescriptor;
 import org.stargzstore.fs.als.ImageSource;
+import org.stargzstore.fs.als.IndexInstance;
 import org.stargzstore.fs.als.ResolvedImage;
 import org.stargzstore.fs.fetch.BlobSource;
 
@@ -35,6 +37,22 @@ final class WarmupImageSource implements ImageSource {
   @Override
   public ResolvedImage resolve(String reference, EarlyLayers early) throws IOException {
     return REFERENCE.equals(reference) ? image : delegate.resolve(reference, early);
+  }
+
+  @Override
+  public List<IndexInstance> indexInstances(String reference) throws IOException {
+    return REFERENCE.equals(reference) ? List.of() : delegate.indexInstances(reference);
+  }
+
+  @Override
+  public ResolvedImage resolveInstance(String reference, IndexInstance instance)
+      throws IOException {
+    return delegate.resolveInstance(reference, instance);
+  }
+
+  @Override
+  public String platform() {
+    return delegate.platform();
   }
 
   @Override

@@ -34,7 +34,8 @@ public interface ImageSource {
   /**
    * The images of the multi-platform index that {@code reference} names, in index order; empty if
    * it names a single image. Asked only when podman wants a layer that is not in the image
-   * {@link #resolve} chose for this node's platform.
+   * {@link #resolve} chose for this node's platform. (A delegating source must pass this and
+   * {@link #resolveInstance} on, or other platforms fall back to full pulls.)
    */
   default List<IndexInstance> indexInstances(String reference) throws IOException {
     return List.of();

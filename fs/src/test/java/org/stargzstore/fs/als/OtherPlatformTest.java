@@ -13,9 +13,7 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.time.Duration;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.logging.Logger;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -28,10 +26,8 @@ import org.stargzstore.registry.Platform;
 import org.stargzstore.registry.RegistryClient;
 import org.stargzstore.registry.RegistryClientConfig;
 import org.stargzstore.testkit.EdgeImage;
-import org.stargzstore.testkit.ImagePush;
 import org.stargzstore.testkit.LogRecords;
 import org.stargzstore.testkit.RegistryServer;
-import org.stargzstore.testkit.Shared;
 
 /**
  * podman pulling another platform of a multi-platform image ({@code --arch arm64}) asks, under
@@ -51,12 +47,7 @@ class OtherPlatformTest {
   /** amd64: podman's zstd:chunked layer; arm64: the eStargz and stargz-zstd layers. */
   @BeforeAll
   static void pushIndex() throws Exception {
-    ImagePush push = new ImagePush(REGISTRY.baseUri());
-    ImagePush.Pushed amd64 = push.push("multi/app", "amd64", List.of(layer("zstd-podman")),
-        List.of("/bin/sh"), "linux", "amd64");
-    ImagePush.Pushed arm64 = push.push("multi/app", "arm64",
-        List.of(layer("estargz"), layer("zstd-stargz")), List.of("/bin/sh"), "linux", "arm64");
-    push.pushIndex("multi/app", "1", List.of(amd64, arm64));
+    EdgeImage.pushTwoPlatforms(REGISTRY.baseUri(), "multi/app", "1");
     ref = REGISTRY.hostPort() + "/multi/app:1";
   }
 
@@ -127,16 +118,7 @@ class OtherPlatformTest {
   }
 
   private static JsonNode fixture(String flavour) throws Exception {
-    return JSON.readTree(Files.readAllBytes(Shared.fixture("edge." + flavour + ".json")));
-  }
-
-  private static ImagePush.Layer layer(String flavour) throws Exception {
-    JsonNode d = fixture(flavour);
-    Map<String, String> annotations = new LinkedHashMap<>();
-    d.path("annotations").properties().forEach(e -> annotations.put(e.getKey(),
-        e.getValue().asText()));
-    return new ImagePush.Layer(Shared.fixture("edge." + flavour + ".blob"),
-        d.get("mediaType").asText(), annotations, d.get("diffID").asText());
+    return EdgeImage.facts(flavour);
   }
 
   /** A client on linux/amd64, whatever this machine is. */
