@@ -25,7 +25,8 @@ import org.stargzstore.zstdchunked.LayerFormats;
  * layer whether the store can serve it lazily. A layer's format is what its annotations promise,
  * confirmed by opening it the way the store does (footer, then the TOC, verified against the
  * annotation): one read of the blob's tail, a second only if the TOC is not in it. A layer is
- * lazily pullable only if both agree.
+ * lazily pullable only if both agree. A layer that some podman versions will not ask the store
+ * for gets a {@code note} saying so and what to do ({@link PodmanLookupNote}).
  */
 public final class ImageInspector {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -80,6 +81,7 @@ public final class ImageInspector {
     LayerDescriptor ld = LayerDescriptors.of(d);
     Optional<FormatKind> promised = LayerFormats.detect(ld);
     l.put("annotatedFormat", promised.map(FormatKind::displayName).orElse(null));
+    PodmanLookupNote.of(ld).ifPresent(n -> l.put("note", n));
     if (!readFooters) {
       l.put("format", promised.map(FormatKind::displayName).orElse(null));
       l.put("lazy", promised.isPresent());
