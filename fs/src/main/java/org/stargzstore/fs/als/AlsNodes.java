@@ -64,7 +64,10 @@ final class AlsNodes {
     public List<DirEntry> list() {
       List<DirEntry> out = new ArrayList<>();
       for (MountedImage img : store.images()) {
-        out.add(new DirEntry(img.directoryName(), img.ino(), Stat.directory(0, 0, 0, Instant.EPOCH).mode()));
+        if (img.otherPlatform().isEmpty()) { // another platform shares the directory
+          out.add(new DirEntry(img.directoryName(), img.ino(),
+              Stat.directory(0, 0, 0, Instant.EPOCH).mode()));
+        }
       }
       return out;
     }
@@ -98,6 +101,14 @@ final class AlsNodes {
       }
       MountedImage img = image;
       Optional<Integer> idx = img.layerIndex(name);
+      if (idx.isEmpty()) {
+        // another platform's layer served before: no refresh (no registry) for each look-up
+        Optional<OtherPlatforms.Found> known = store.otherPlatformLayerKnown(img, name);
+        if (known.isPresent()) {
+          img = known.get().image();
+          idx = Optional.of(known.get().layerIndex());
+        }
+      }
       if (idx.isEmpty()) {
         try {
           img = store.refresh(img);

@@ -277,6 +277,11 @@ public final class LayerStore implements AutoCloseable {
     return found.get();
   }
 
+  /** As {@link #otherPlatformLayer}, among the images already resolved (no registry). */
+  Optional<OtherPlatforms.Found> otherPlatformLayerKnown(MountedImage img, String name) {
+    return otherPlatforms.known(img.reference(), name);
+  }
+
   /**
    * As {@link #otherPlatformLayer}, neither counted nor logged: for a release, which must find
    * the layer's image also after a restart of the daemon (the images are resolved again).

@@ -42,6 +42,17 @@ final class OtherPlatforms {
     this.inodes = inodes;
   }
 
+  /** Among the images already resolved for {@code reference}, the one holding the layer. */
+  Optional<Found> known(String reference, String layerName) {
+    Resolved r = byReference.get(reference);
+    if (r == null) {
+      return Optional.empty();
+    }
+    synchronized (r) {
+      return holding(r.images.values(), layerName);
+    }
+  }
+
   /** Every other-platform image resolved so far. */
   List<MountedImage> all() {
     List<MountedImage> out = new ArrayList<>();

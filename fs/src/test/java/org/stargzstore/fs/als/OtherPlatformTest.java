@@ -26,6 +26,7 @@ import org.stargzstore.registry.Platform;
 import org.stargzstore.registry.RegistryClient;
 import org.stargzstore.registry.RegistryClientConfig;
 import org.stargzstore.testkit.EdgeImage;
+import org.stargzstore.testkit.FaultProxy;
 import org.stargzstore.testkit.LogRecords;
 import org.stargzstore.testkit.RegistryServer;
 
@@ -75,6 +76,9 @@ class OtherPlatformTest {
       assertArrayEquals(EdgeImage.member("bin/rand-65537"),
           Files.readAllBytes(byBlob.resolve("diff/bin/rand-65537")));
 
+      try (var listed = Files.list(image.getParent())) {
+        assertEquals(1, listed.count(), "the index's directory is listed once");
+      }
       MountedImage arm = h.store.images().stream()
           .filter(i -> i.otherPlatform().isPresent()).findFirst().orElseThrow();
       assertEquals("linux/arm64", arm.otherPlatform().get());
@@ -91,6 +95,30 @@ class OtherPlatformTest {
       assertEquals(1, h.references.snapshot().get(estargzDigest).total());
       assertThrows(NoSuchFileException.class, () -> Files.delete(byBlob));
       assertEquals(0, h.references.snapshot().get(estargzDigest).total());
+    }
+  }
+
+  @Test
+  void aPlatformServedOnceIsNotAskedOfTheRegistryAgain() throws Exception {
+    // failure_retry 0: a layer not in this node's image would re-resolve the image every time
+    LayerStoreConfig refreshAlways = new LayerStoreConfig(ON_DEMAND.resolveTimeout(),
+        ON_DEMAND.readTimeout(), ON_DEMAND.fetch(), ON_DEMAND.releaseGrace(), Duration.ZERO,
+        false);
+    try (FaultProxy proxy = FaultProxy.start(REGISTRY.baseUri());
+        RegistryClient client = client(proxy.hostPort());
+        StoreHarness h = new StoreHarness(tmp.resolve("root"),
+            new RegistryImageSource(client, Duration.ofSeconds(30)), refreshAlways)) {
+      String viaProxy = proxy.hostPort() + "/multi/app:1";
+      Path image = h.mount(tmp.resolve("mnt")).resolve(ImageDirectoryName.encode(viaProxy));
+      JsonNode estargz = fixture("estargz");
+      assertTrue(Files.isDirectory(image.resolve(estargz.get("digest").asText())));
+      proxy.clearSeen();
+      // the same layer under its other name: a new look-up, answered from what is resolved
+      assertTrue(Files.isDirectory(image.resolve(estargz.get("tocDigest").asText())));
+      assertTrue(Files.isDirectory(image.resolve(fixture("zstd-stargz").get("digest").asText())));
+      List<FaultProxy.Seen> manifests = proxy.seen().stream()
+          .filter(r -> r.target().contains("/manifests/")).toList();
+      assertEquals(List.of(), manifests);
     }
   }
 
@@ -123,8 +151,12 @@ class OtherPlatformTest {
 
   /** A client on linux/amd64, whatever this machine is. */
   private static RegistryClient client() throws Exception {
+    return client(REGISTRY.hostPort());
+  }
+
+  private static RegistryClient client(String insecureHost) throws Exception {
     return RegistryClient.create(RegistryClientConfig.builder()
-        .insecureHosts(List.of(REGISTRY.hostPort())).platform(Platform.parse("linux/amd64"))
+        .insecureHosts(List.of(insecureHost)).platform(Platform.parse("linux/amd64"))
         .readTimeout(Duration.ofSeconds(30)).build());
   }
 
