@@ -60,12 +60,17 @@ final class StorageGapSize {
   static Measured measure(LayerIndex index, BlobSource blob)
       throws IOException, RefusedException {
     long dataEnd = index.tocOffset();
+    // a zero chunk's frame starts where the TOC says, possibly inside the range the index gives
+    // the data chunk before it (a reader only needs that range's first bytes): every chunk's
+    // offset ends a payload frame
+    long[] starts = index.chunksInBlobOrder().stream().mapToLong(Chunk::compressedOffset)
+        .distinct().sorted().toArray();
     List<Range> payloads = new ArrayList<>();
     long payloadBytes = 0;
     Chunk prev = null;
     for (Chunk c : index.chunksInBlobOrder()) {
       if (c.zeros()) {
-        continue; // its frames lie in a gap and are counted there
+        continue; // its frame lies in a gap and is counted there
       }
       if (c.innerOffset() != 0) {
         throw new RefusedException("a chunk of " + c.fileName() + " shares a zstd frame");
@@ -78,11 +83,14 @@ final class StorageGapSize {
         throw new RefusedException("chunks of " + prev.fileName() + " and " + c.fileName()
             + " share a zstd frame");
       }
-      if (prev != null && c.compressedOffset() < prev.compressedEnd()) {
+      if (!payloads.isEmpty() && c.compressedOffset() < payloads.get(payloads.size() - 1).end()) {
         throw new RefusedException("the frames of " + prev.fileName() + " and " + c.fileName()
             + " overlap");
       }
-      payloads.add(new Range(c.compressedOffset(), c.compressedEnd()));
+      int next = java.util.Arrays.binarySearch(starts, c.compressedOffset()) + 1;
+      long end = next < starts.length ? Math.min(c.compressedEnd(), starts[next])
+          : c.compressedEnd();
+      payloads.add(new Range(c.compressedOffset(), end));
       payloadBytes += c.size();
       prev = c;
     }

@@ -209,6 +209,15 @@ class LayerInfoFileTest {
       rnd.nextBytes(data);
       Files.write(src.resolve("f" + i), data);
     }
+    // runs of zeros become zero chunks, whose frames sit inside the data chunks' ranges
+    byte[] sparse = new byte[600_000];
+    byte[] noise = new byte[3000];
+    for (int i = 0; i < sparse.length; i += 10_000) {
+      rnd.nextBytes(noise);
+      System.arraycopy(noise, 0, sparse, i, noise.length);
+    }
+    Files.write(src.resolve("sparse"), sparse);
+    Files.copy(org.stargzstore.testkit.TestLayers.busyboxBinary(), src.resolve("busybox"));
     Path tar = tmp.resolve("gnu.tar");
     org.stargzstore.testkit.ExternalTools.run(List.of("tar", "-cf", tar.toString(), "-C",
         tmp.resolve("src").toString(), "."), 60).requireSuccess();
