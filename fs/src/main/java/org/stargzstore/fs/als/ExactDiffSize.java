@@ -3,6 +3,7 @@ package org.stargzstore.fs.als;
 import java.io.IOException;
 import java.util.Optional;
 import java.util.OptionalLong;
+import java.util.function.LongConsumer;
 import java.util.logging.Logger;
 import org.stargzstore.estargz.Digest;
 import org.stargzstore.estargz.LayerFormatException;
@@ -56,18 +57,26 @@ final class ExactDiffSize {
   private final LayerIndex index;
   private final Optional<Digest> tocTarSplitDigest;
   private final BlobSource blob;
+  private final LongConsumer onMeasured;
   private volatile Outcome outcome;
 
   /**
    * @param tocTarSplitDigest the tar-split digest the verified TOC states, if any
+   * @param measuredBefore a size an earlier run measured (kept in the store), if any
+   * @param onMeasured told a size that cost requests to measure (to keep it)
    */
   ExactDiffSize(LayerDescriptor descriptor, FormatKind format, LayerIndex index,
-      Optional<Digest> tocTarSplitDigest, BlobSource blob) {
+      Optional<Digest> tocTarSplitDigest, BlobSource blob, OptionalLong measuredBefore,
+      LongConsumer onMeasured) {
     this.descriptor = descriptor;
     this.format = format;
     this.index = index;
     this.tocTarSplitDigest = tocTarSplitDigest;
     this.blob = blob;
+    this.onMeasured = onMeasured;
+    if (measuredBefore.isPresent() && descriptor.uncompressedSize().isEmpty()) {
+      outcome = Outcome.of(measuredBefore.getAsLong());
+    }
   }
 
   /** The size if it is known without a request (annotation, or measured already). */
@@ -117,6 +126,7 @@ final class ExactDiffSize {
             LayerFormat.DEFAULT_MAX_TOC_SIZE);
         LOG.fine(() -> "layer " + descriptor.digest() + ": tar size " + size
             + " from its tar-split in " + (System.nanoTime() - t0) / 1_000_000 + " ms");
+        onMeasured.accept(size);
         return Outcome.of(size);
       }
       StorageGapSize.Measured m = StorageGapSize.measure(index, blob);
@@ -124,6 +134,7 @@ final class ExactDiffSize {
           + " measured from " + m.cost().gapBytes() + " bytes between file payloads ("
           + m.cost().requests() + " requests, " + m.cost().fetchedBytes() + " bytes) in "
           + (System.nanoTime() - t0) / 1_000_000 + " ms");
+      onMeasured.accept(m.size());
       return Outcome.of(m.size());
     } catch (TarSplitSize.MismatchException e) {
       return Outcome.unknown("NOT using its tar-split: " + e.getMessage());

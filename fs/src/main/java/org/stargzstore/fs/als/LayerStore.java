@@ -447,7 +447,8 @@ public final class LayerStore implements AutoCloseable {
         config.fetch());
     FileContent content = new FileContent(fetcher, fetch.cache(), config.readTimeout());
     ExactDiffSize diffSize = new ExactDiffSize(d, index1.format(), index1,
-        opened.toc().tarSplitDigest(), blob);
+        opened.toc().tarSplitDigest(), blob, opened.measuredDiffSize(),
+        internal ? n -> { } : n -> opener.rememberDiffSize(d.digest(), n));
     MountedLayer layer = new MountedLayer(d, diffId, opened.toc().tocDigest(), index1.format(),
         tree, fetcher, content, blob, diffSize, LayerIdSets.of(index1), inodes.next(),
         inodes.next(), inodes.next(), opened.fromStore());

@@ -106,17 +106,38 @@ class LayerInfoFileTest {
     assertEquals(11_246_080, length);
     assertEquals(Files.size(Shared.fixture("edge.tar")) - 7680, length);
     String ref = push("info/measured:1", blob, Shared.fixture("edge.zstd-podman.json"));
+    JsonNode d = JSON.readTree(Shared.fixture("edge.zstd-podman.json").toFile());
+    Digest layer = Digest.parse(d.get("digest").asText());
+    String toc = tocDigestOf(d).toString();
     try (StoreHarness h = harness(tmp.resolve("root"))) {
       Path img = h.mount(tmp.resolve("mnt")).resolve(ImageDirectoryName.encode(ref));
-      Digest layer = Digest.parse(JSON.readTree(Shared.fixture("edge.zstd-podman.json").toFile())
-          .get("digest").asText());
+      assertTrue(Files.exists(img.resolve(toc).resolve("info")));
+      awaitRecord(h, layer);
       assertEquals(length, JSON.readTree(img.resolve(layer.toString()).resolve("info").toFile())
           .path("diff-size").asLong());
       MountedLayer l = h.store.loadedLayer(layer).orElseThrow();
       // only the gaps were fetched: not a byte of file content went through the fetcher
       assertEquals(0, l.fetcher().stats().bytesFetched());
       assertEquals(length, l.knownDiffSize().orElseThrow());
+      assertEquals(length, h.records.get(layer).orElseThrow().measuredDiffSize().orElseThrow());
     }
+    // a restarted daemon knows the size from its store: no measurement on the next lookup
+    try (StoreHarness h = harness(tmp.resolve("root"))) {
+      Path img = h.mount(tmp.resolve("mnt2")).resolve(ImageDirectoryName.encode(ref));
+      JsonNode byToc = JSON.readTree(img.resolve(toc).resolve("info").toFile());
+      assertEquals(length, h.store.loadedLayer(layer).orElseThrow().knownDiffSize()
+          .orElseThrow());
+      assertEquals(-1, byToc.path("diff-size").asLong(), "the TOC-name info is fixed at open");
+    }
+  }
+
+  /** Waits for the opener's background write of the layer's record. */
+  private static void awaitRecord(StoreHarness h, Digest layer) throws InterruptedException {
+    long deadline = System.nanoTime() + 10_000_000_000L;
+    while (h.records.get(layer).isEmpty() && System.nanoTime() < deadline) {
+      Thread.sleep(10);
+    }
+    assertTrue(h.records.get(layer).isPresent(), "no layer record");
   }
 
   @Test
