@@ -25,6 +25,7 @@ public final class MountedLayer implements AutoCloseable {
   private final BlobSource blob;
   private final ExactDiffSize diffSize;
   private final LayerIdSets ids;
+  private final long tocDiffSize;
   private final byte[] tocInfo;
   private final long tocInfoIno;
   private final long blobInfoIno;
@@ -49,7 +50,8 @@ public final class MountedLayer implements AutoCloseable {
     this.diffSize = diffSize;
     this.ids = ids;
     // fixed when the layer opens (a file must not change under its inode): the size only if
-    // known without a request
+    // known without a request (annotation, or measured by an earlier run)
+    this.tocDiffSize = diffSize.known().orElse(-1);
     this.tocInfo = buildTocInfo(tocDigest.toString());
     this.tocInfoIno = tocInfoIno;
     this.blobInfoIno = blobInfoIno;
@@ -103,10 +105,8 @@ public final class MountedLayer implements AutoCloseable {
   }
 
   private byte[] buildTocInfo(String name) {
-    // only what is known without a request, so that the bytes never change under the inode
-    return LayerInfoJson.underTocDigest(name, descriptor.size(), diffId,
-        descriptor.uncompressedSize().orElse(-1), format.compression().containersStorageId(),
-        ids.uids(), ids.gids());
+    return LayerInfoJson.underTocDigest(name, descriptor.size(), diffId, tocDiffSize,
+        format.compression().containersStorageId(), ids.uids(), ids.gids());
   }
 
   long tocInfoIno() {
