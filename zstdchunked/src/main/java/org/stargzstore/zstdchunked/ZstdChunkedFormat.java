@@ -87,7 +87,8 @@ abstract class ZstdChunkedFormat implements LayerFormat {
     }
     long dataEnd = location.offset() - ZstdChunkedFooter.SKIPPABLE_HEADER;
     LayerIndex index = TocIndexer.index(toc, kind(), dataEnd, blob);
-    return Optional.of(new OpenedToc(index, mine, expected != null));
+    Optional<Digest> tarSplit = toc.tarSplitDigest().filter(Digest::isValid).map(Digest::parse);
+    return Optional.of(new OpenedToc(index, mine, expected != null, tarSplit));
   }
 
   /** The manifest's JSON: one zstd frame, at most {@code max} bytes once decompressed. */

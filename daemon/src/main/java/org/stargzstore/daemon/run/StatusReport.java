@@ -97,6 +97,11 @@ public final class StatusReport {
           l.put("verifyFailures", s.verifyFailures());
           l.put("complete", m.get().fetcher().isComplete());
           l.put("tocFromStore", m.get().tocFromStore());
+          l.put("diffSize", m.get().knownDiffSize().orElse(-1));
+          m.get().whyNotByBlobDigest().ifPresent(w -> {
+            l.put("blobDigestReason", NotLazyException.Reason.UNKNOWN_UNCOMPRESSED_SIZE.code());
+            l.put("blobDigestWhy", w);
+          });
         } else if (why.isPresent()) {
           l.put("lazy", false);
           l.put("reason", why.get().reason().code());

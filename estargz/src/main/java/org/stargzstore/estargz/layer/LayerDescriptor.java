@@ -21,6 +21,9 @@ public record LayerDescriptor(String mediaType, Digest digest, long size,
       "io.github.containers.zstd-chunked.manifest-position";
   public static final String ZSTD_CHUNKED_TARSPLIT_POSITION =
       "io.github.containers.zstd-chunked.tarsplit-position";
+  /** containers/storage 1.47 - 1.53: sha256 of the compressed tar-split (later in the TOC). */
+  public static final String ZSTD_CHUNKED_TARSPLIT_CHECKSUM =
+      "io.github.containers.zstd-chunked.tarsplit-checksum";
   public static final String LEGACY_ZSTD_CHUNKED_MANIFEST_CHECKSUM =
       "io.containers.zstd-chunked.manifest-checksum";
   public static final String LEGACY_ZSTD_CHUNKED_MANIFEST_POSITION =

@@ -38,6 +38,7 @@ public final class TocJson {
       expect(p, p.nextToken(), JsonToken.START_OBJECT, "TOC", blob);
       int version = 0;
       List<TocEntry> entries = null;
+      String tarSplitDigest = null;
       while (p.nextToken() == JsonToken.FIELD_NAME) {
         String field = p.currentName();
         JsonToken t = p.nextToken();
@@ -61,6 +62,14 @@ public final class TocJson {
               entries.add(parseEntry(p, entries.size(), times, blob));
             }
           }
+          case "tarSplitDigest" -> {
+            // anything but a string is no digest: the tar-split is then simply not used
+            if (t == JsonToken.VALUE_STRING) {
+              tarSplitDigest = p.getText();
+            } else {
+              p.skipChildren();
+            }
+          }
           default -> p.skipChildren();
         }
       }
@@ -73,7 +82,7 @@ public final class TocJson {
       if (version != 1) {
         throw new InvalidTocException(blob, "unsupported TOC version " + version + " (want 1)");
       }
-      return new Toc(version, entries);
+      return new Toc(version, entries, java.util.Optional.ofNullable(tarSplitDigest));
     } catch (InvalidTocException e) {
       throw e;
     } catch (com.fasterxml.jackson.core.JacksonException e) {

@@ -124,12 +124,25 @@ final class AlsNodes {
           img = other.image();
           idx = Optional.of(other.layerIndex());
         }
-        return new LayerDir(store, img, store.layer(img, idx.get()));
+        MountedLayer layer = store.layer(img, idx.get());
+        return new LayerDir(store, img, layer, infoFor(img, layer, name));
       } catch (NotLazyException e) {
         throw noEntry(e);
       } catch (IOException e) {
         throw new FsError(FsError.EIO, e.getMessage(), e);
       }
+    }
+
+    /**
+     * The {@code info} file for the name podman asked by: a blob digest means podman 4.x / 5.0,
+     * a TOC digest podman 5.1+ (see {@link LayerInfoJson}).
+     */
+    private InfoFile infoFor(MountedImage img, MountedLayer layer, String name)
+        throws NotLazyException {
+      if (name.equals(layer.digest().toString())) {
+        return new InfoFile(layer.blobInfoIno(), store.blobDigestInfo(img, layer));
+      }
+      return new InfoFile(layer.tocInfoIno(), layer.tocInfo(name));
     }
 
     @Override
@@ -169,16 +182,21 @@ final class AlsNodes {
     }
   }
 
-  /** One layer of one image. */
+  /** The bytes of a layer's {@code info} file for one lookup name, and their inode. */
+  record InfoFile(long ino, byte[] bytes) {}
+
+  /** One layer of one image, as looked up by one name. */
   static final class LayerDir implements FsNode {
     private final LayerStore store;
     private final MountedImage image;
     private final MountedLayer layer;
+    private final InfoFile info;
 
-    LayerDir(LayerStore store, MountedImage image, MountedLayer layer) {
+    LayerDir(LayerStore store, MountedImage image, MountedLayer layer, InfoFile info) {
       this.store = store;
       this.image = image;
       this.layer = layer;
+      this.info = info;
     }
 
     @Override
@@ -193,7 +211,7 @@ final class AlsNodes {
         case DIFF, LAYER:
           return new TreeNode(layer.tree().root(), layer.content(), layer.accesses());
         case INFO:
-          return new BytesFile(layer.infoIno(), layer.info(), image.resolvedAt());
+          return new BytesFile(info.ino(), info.bytes(), image.resolvedAt());
         case BLOB:
           return new BlobFile(layer, store.verifiedBlobs(), image.resolvedAt());
         case CHAIN:
@@ -209,7 +227,7 @@ final class AlsNodes {
       return List.of(
           new DirEntry(DIFF, root, 0040000 | DIR_MODE),
           new DirEntry(LAYER, root, 0040000 | DIR_MODE),
-          new DirEntry(INFO, layer.infoIno(), 0100000 | FILE_MODE),
+          new DirEntry(INFO, info.ino(), 0100000 | FILE_MODE),
           new DirEntry(BLOB, layer.blobIno(), 0100000 | FILE_MODE));
     }
 

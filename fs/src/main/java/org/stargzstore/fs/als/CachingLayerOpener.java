@@ -47,8 +47,16 @@ public final class CachingLayerOpener {
     this.background = background;
   }
 
-  /** A layer's opened TOC and the format that reads it. */
-  public record Opened(OpenedToc toc, LayerFormat format, boolean fromStore) {}
+  /**
+   * A layer's opened TOC and the format that reads it; {@code measuredDiffSize} is the tar size
+   * an earlier run measured (see {@link #rememberDiffSize}), if the store kept one.
+   */
+  public record Opened(OpenedToc toc, LayerFormat format, boolean fromStore,
+      java.util.OptionalLong measuredDiffSize) {
+    public Opened(OpenedToc toc, LayerFormat format, boolean fromStore) {
+      this(toc, format, fromStore, java.util.OptionalLong.empty());
+    }
+  }
 
   /**
    * Opens the layer's TOC.
@@ -109,7 +117,8 @@ public final class CachingLayerOpener {
     try {
       byte[] toc = store.readAll(Digest.parse(r.tocBlob()));
       TocLocation loc = new TocLocation(r.tocOffset(), r.tocLength(), r.tocUncompressedLength());
-      return Optional.of(new Opened(f.readToc(toc, loc, expected, blobName), f, true));
+      return Optional.of(new Opened(f.readToc(toc, loc, expected, blobName), f, true,
+          r.measuredDiffSize()));
     } catch (NoSuchFileException e) {
       return Optional.empty();
     } catch (LayerFormatException e) {
@@ -119,6 +128,23 @@ public final class CachingLayerOpener {
     } catch (IOException | RuntimeException e) {
       LOG.warning("cannot read the stored TOC of " + layerDigest + ": " + e.getMessage());
       return Optional.empty();
+    }
+  }
+
+  /**
+   * Keeps a measured tar size in the layer's record, so that a restarted daemon does not measure
+   * again; nothing happens if the layer has no record (yet). A failure only costs a measurement.
+   */
+  public void rememberDiffSize(Digest layer, long size) {
+    Optional<LayerRecord> r = records.get(layer);
+    if (r.isEmpty() || r.get().measuredDiffSize().equals(java.util.OptionalLong.of(size))) {
+      return;
+    }
+    try {
+      records.put(r.get().withDiffSize(size));
+    } catch (IOException | RuntimeException e) {
+      LOG.warning("cannot keep the tar size of " + layer + " in the store (" + e.getMessage()
+          + "); it will be measured again after a restart");
     }
   }
 

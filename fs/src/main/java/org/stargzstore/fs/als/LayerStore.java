@@ -493,11 +493,12 @@ public final class LayerStore implements AutoCloseable {
     LayerFetcher fetcher = new LayerFetcher(name, index1, blob, opened.format().codec(), fetch,
         config.fetch());
     FileContent content = new FileContent(fetcher, fetch.cache(), config.readTimeout());
-    long usize = d.uncompressedSize().orElseGet(() -> TarSizeEstimate.of(index1));
-    byte[] info = LayerInfoJson.of(d.digest(), d.size(), diffId, usize,
-        index1.format().compression().containersStorageId(), opened.toc().tocDigest());
+    ExactDiffSize diffSize = new ExactDiffSize(d, index1.format(), index1,
+        opened.toc().tarSplitDigest(), blob, opened.measuredDiffSize(),
+        internal ? n -> { } : n -> opener.rememberDiffSize(d.digest(), n));
     MountedLayer layer = new MountedLayer(d, diffId, opened.toc().tocDigest(), index1.format(),
-        tree, fetcher, content, blob, info, inodes.next(), inodes.next(), opened.fromStore());
+        tree, fetcher, content, blob, diffSize, LayerIdSets.of(index1), inodes.next(),
+        inodes.next(), inodes.next(), opened.fromStore());
     fetcher.startBackground();
     long ms = (System.nanoTime() - t0) / 1_000_000;
     LOG.log(announce(img.reference()), () -> "serving layer " + d.digest() + " of "
@@ -506,6 +507,23 @@ public final class LayerStore implements AutoCloseable {
         + d.size() + " bytes, TOC " + (opened.fromStore() ? "from the local store" : "fetched")
         + " in " + ms + " ms");
     return layer;
+  }
+
+  /**
+   * The {@code info} file of {@code layer} under its blob digest (podman 4.x, 5.0), measuring the
+   * exact tar size on the first call.
+   *
+   * @throws NotLazyException (counted, logged once per layer) if the size cannot be known: podman
+   *     then pulls the layer normally
+   */
+  byte[] blobDigestInfo(MountedImage img, MountedLayer layer) throws NotLazyException {
+    try {
+      return layer.blobInfo();
+    } catch (NotLazyException e) {
+      throw fallback(e.reason(), layer.digest().toString(), "layer " + layer.digest() + " of "
+          + img.reference() + " is not served under its blob digest (podman 4.x / 5.0 would"
+          + " need its exact tar size): " + e.getMessage(), null);
+    }
   }
 
   private NotLazyException fallback(NotLazyException.Reason reason, String subject,

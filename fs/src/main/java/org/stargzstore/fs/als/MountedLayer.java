@@ -23,16 +23,22 @@ public final class MountedLayer implements AutoCloseable {
   private final LayerFetcher fetcher;
   private final FileContent content;
   private final BlobSource blob;
-  private final byte[] info;
-  private final long infoIno;
+  private final ExactDiffSize diffSize;
+  private final LayerIdSets ids;
+  private final long tocDiffSize;
+  private final byte[] tocInfo;
+  private final long tocInfoIno;
+  private final long blobInfoIno;
+  private volatile byte[] blobInfo;
   private final long blobIno;
   private final boolean tocFromStore;
   private final AccessLog accesses = new AccessLog();
   private final AtomicLong lastUsedMillis = new AtomicLong(System.currentTimeMillis());
 
   MountedLayer(LayerDescriptor descriptor, Digest diffId, Digest tocDigest, FormatKind format,
-      LayerTree tree, LayerFetcher fetcher, FileContent content, BlobSource blob, byte[] info,
-      long infoIno, long blobIno, boolean tocFromStore) {
+      LayerTree tree, LayerFetcher fetcher, FileContent content, BlobSource blob,
+      ExactDiffSize diffSize, LayerIdSets ids, long tocInfoIno, long blobInfoIno, long blobIno,
+      boolean tocFromStore) {
     this.descriptor = descriptor;
     this.diffId = diffId;
     this.tocDigest = tocDigest;
@@ -41,8 +47,14 @@ public final class MountedLayer implements AutoCloseable {
     this.fetcher = fetcher;
     this.content = content;
     this.blob = blob;
-    this.info = info;
-    this.infoIno = infoIno;
+    this.diffSize = diffSize;
+    this.ids = ids;
+    // fixed when the layer opens (a file must not change under its inode): the size only if
+    // known without a request (annotation, or measured by an earlier run)
+    this.tocDiffSize = diffSize.known().orElse(-1);
+    this.tocInfo = buildTocInfo(tocDigest.toString());
+    this.tocInfoIno = tocInfoIno;
+    this.blobInfoIno = blobInfoIno;
     this.blobIno = blobIno;
     this.tocFromStore = tocFromStore;
   }
@@ -87,12 +99,58 @@ public final class MountedLayer implements AutoCloseable {
     return blob;
   }
 
-  byte[] info() {
-    return info;
+  /** The {@code info} file under the TOC-digest name {@code name} (podman 5.1+). */
+  byte[] tocInfo(String name) {
+    return name.equals(tocDigest.toString()) ? tocInfo : buildTocInfo(name);
   }
 
-  long infoIno() {
-    return infoIno;
+  private byte[] buildTocInfo(String name) {
+    return LayerInfoJson.underTocDigest(name, descriptor.size(), diffId, tocDiffSize,
+        format.compression().containersStorageId(), ids.uids(), ids.gids());
+  }
+
+  long tocInfoIno() {
+    return tocInfoIno;
+  }
+
+  /**
+   * The {@code info} file under the blob-digest name (podman 4.x, 5.0), which needs the exact
+   * tar size: measured on the first call if need be.
+   *
+   * @throws NotLazyException if the size cannot be known: the layer is not served by that name
+   */
+  byte[] blobInfo() throws NotLazyException {
+    byte[] b = blobInfo;
+    if (b != null) {
+      return b;
+    }
+    ExactDiffSize.Outcome o = diffSize.exact();
+    if (o.size().isEmpty()) {
+      throw new NotLazyException(NotLazyException.Reason.UNKNOWN_UNCOMPRESSED_SIZE,
+          o.whyUnknown());
+    }
+    b = LayerInfoJson.of(descriptor.digest(), descriptor.size(), diffId,
+        o.size().getAsLong(), format.compression().containersStorageId(), tocDigest,
+        ids.uids(), ids.gids());
+    blobInfo = b;
+    return b;
+  }
+
+  long blobInfoIno() {
+    return blobInfoIno;
+  }
+
+  /**
+   * Why the layer is not served under its blob digest ({@code unknown-uncompressed-size}), once
+   * a lookup by that name found it out.
+   */
+  public java.util.Optional<String> whyNotByBlobDigest() {
+    return diffSize.whyUnknown();
+  }
+
+  /** The exact tar size if it is known without a request. */
+  public java.util.OptionalLong knownDiffSize() {
+    return diffSize.known();
   }
 
   long blobIno() {

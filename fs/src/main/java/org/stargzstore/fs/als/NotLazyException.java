@@ -17,7 +17,13 @@ public final class NotLazyException extends Exception {
     OTHER_PLATFORM("other-platform"),
     NOT_LAZY_FORMAT("not-lazy-format"),
     NO_TOC_DIGEST("no-toc-digest"),
-    BAD_LAYER("bad-layer");
+    BAD_LAYER("bad-layer"),
+    /**
+     * Asked for by blob digest (podman 4.x, 5.0), which needs the exact tar size, and the size
+     * is neither stated nor measurable (see {@code ExactDiffSize}); the TOC-digest name still
+     * serves the layer.
+     */
+    UNKNOWN_UNCOMPRESSED_SIZE("unknown-uncompressed-size");
 
     private final String code;
 

@@ -7,16 +7,16 @@ import java.io.InputStream;
  * The next {@code length} bytes of a response, as a stream of their own: a unit decoded as a
  * stream must neither read into the next unit nor close the response.
  */
-final class BoundedStream extends InputStream {
+public final class BoundedStream extends InputStream {
   private final InputStream in;
   private long remaining;
 
-  BoundedStream(InputStream in, long length) {
+  public BoundedStream(InputStream in, long length) {
     this.in = in;
     this.remaining = length;
   }
 
-  long remaining() {
+  public long remaining() {
     return remaining;
   }
 
@@ -45,7 +45,7 @@ final class BoundedStream extends InputStream {
   }
 
   /** Reads past what the decoder left of the unit; stops early only at the response's end. */
-  void skipRest() throws IOException {
+  public void skipRest() throws IOException {
     byte[] buf = new byte[8192];
     while (remaining > 0 && read(buf, 0, buf.length) >= 0) {
       // discard

@@ -1,0 +1,37 @@
+package org.stargzstore.fs.als;
+
+import java.util.List;
+import java.util.TreeSet;
+import org.stargzstore.estargz.layer.FormatKind;
+import org.stargzstore.estargz.layer.LayerEntry;
+import org.stargzstore.estargz.layer.LayerIndex;
+
+/**
+ * The user and group ids a layer's files use, for the {@code info} file's {@code uidset} and
+ * {@code gidset}: containers/storage records them for a layer it extracts and sizes
+ * {@code --userns=auto} by them, so a lazily served layer should state the same. The stargz-made
+ * formats' metadata entries ({@code stargz.index.json}, landmarks) are owned by 0.
+ */
+record LayerIdSets(List<Integer> uids, List<Integer> gids) {
+  LayerIdSets {
+    uids = List.copyOf(uids);
+    gids = List.copyOf(gids);
+  }
+
+  static LayerIdSets of(LayerIndex index) {
+    TreeSet<Integer> uids = new TreeSet<>();
+    TreeSet<Integer> gids = new TreeSet<>();
+    for (LayerEntry e : index.entries()) {
+      if (e.name().isEmpty()) {
+        continue; // the root: made up by the index unless the tar has one
+      }
+      uids.add(e.uid());
+      gids.add(e.gid());
+    }
+    if (index.format() != FormatKind.ZSTD_CHUNKED_STORAGE) {
+      uids.add(0);
+      gids.add(0);
+    }
+    return new LayerIdSets(List.copyOf(uids), List.copyOf(gids));
+  }
+}
