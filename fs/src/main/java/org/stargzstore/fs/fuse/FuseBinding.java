@@ -224,7 +224,7 @@ public final class FuseBinding extends FuseStubFS {
   @Override
   public int getxattr(String path, String name, Pointer value, @size_t long size) {
     try {
-      byte[] v = resolve(path).xattr(name);
+      byte[] v = OverlayXattrAudience.visible(name, callerUid()) ? resolve(path).xattr(name) : null;
       if (v == null) {
         return -FsError.ENODATA;
       }
@@ -243,10 +243,16 @@ public final class FuseBinding extends FuseStubFS {
     }
   }
 
+  private long callerUid() {
+    return getContext().uid.get();
+  }
+
   @Override
   public int listxattr(String path, Pointer list, @size_t long size) {
     try {
-      List<String> names = resolve(path).xattrNames();
+      long uid = callerUid();
+      List<String> names = resolve(path).xattrNames().stream()
+          .filter(n -> OverlayXattrAudience.visible(n, uid)).toList();
       int total = 0;
       for (String n : names) {
         total += n.getBytes(StandardCharsets.UTF_8).length + 1;

@@ -3,6 +3,7 @@ package org.stargzstore.fs.fuse;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
@@ -39,6 +40,7 @@ class FuseBindingMountTest {
     root = new MemoryNodes.Dir(1);
     MemoryNodes.Dir sub = new MemoryNodes.Dir(2);
     sub.xattrs.put("trusted.overlay.opaque", new byte[] {'y'});
+    sub.xattrs.put("user.overlay.opaque", new byte[] {'y'});
     sub.xattrs.put("user.comment", "hello xattr".getBytes(StandardCharsets.UTF_8));
     MemoryNodes.File shared = new MemoryNodes.File(3, 5, 04755, 2, i -> 'a' + i);
     root.add("sub", sub)
@@ -131,6 +133,11 @@ class FuseBindingMountTest {
         .requireSuccess();
     assertTrue(r.output().contains("trusted.overlay.opaque=\"y\""), r.output());
     assertTrue(r.output().contains("user.comment=\"hello xattr\""), r.output());
+    // root (rootful overlay) is not shown the rootless marker: overlay would not hide it
+    assertFalse(r.output().contains("user.overlay.opaque"), r.output());
+    ExternalTools.Result get = ExternalTools.run(List.of("getfattr", "-n", "user.overlay.opaque",
+        "--absolute-names", mnt.resolve("sub").toString()), 30);
+    assertNotEquals(0, get.exitCode(), get.output());
   }
 
   @Test

@@ -27,9 +27,11 @@ class MountVisibilityTest {
   @TempDir Path tmp;
 
   private static MemoryNodes.Dir tree() {
-    return new MemoryNodes.Dir(1)
-        .add("etc", new MemoryNodes.Dir(2)
-            .add("secret.conf", new MemoryNodes.File(3, 6, 0644, 1, i -> 's')));
+    MemoryNodes.Dir etc = new MemoryNodes.Dir(2)
+        .add("secret.conf", new MemoryNodes.File(3, 6, 0644, 1, i -> 's'));
+    etc.xattrs.put("trusted.overlay.opaque", new byte[] {'y'});
+    etc.xattrs.put("user.overlay.opaque", new byte[] {'y'});
+    return new MemoryNodes.Dir(1).add("etc", etc);
   }
 
   @Test
@@ -67,6 +69,12 @@ class MountVisibilityTest {
       ExternalTools.Result file = OtherUser.read(mnt.resolve("etc/secret.conf"));
       assertEquals(0, file.exitCode(), file.output());
       assertEquals("ssssss", file.output());
+      // rootless overlay reads the user.overlay opaque marker as the user
+      ExternalTools.Result xattrs = OtherUser.run("getfattr", "-d", "-m", "-",
+          "--absolute-names", mnt.resolve("etc").toString());
+      assertEquals(0, xattrs.exitCode(), xattrs.output());
+      assertTrue(xattrs.output().contains("user.overlay.opaque=\"y\""), xattrs.output());
+      assertFalse(xattrs.output().contains("trusted."), xattrs.output());
       MountAudience audience = MountAudience.of(mnt, true);
       assertTrue(audience.everyUser(), audience.toString());
       assertTrue(audience.describe().startsWith("every user of this node can read"));
