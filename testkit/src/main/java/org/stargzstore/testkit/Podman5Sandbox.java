@@ -17,7 +17,7 @@ import java.util.Map;
  * ({@code /w/ID}), whose {@code bin/} is first on podman's PATH. podman runs as
  * {@code chroot ROOT podman --cgroup-manager cgroupfs} (this host's hybrid cgroup layout).
  */
-public final class Podman5Sandbox implements AutoCloseable {
+public final class Podman5Sandbox implements PodmanCli {
   private static final long DEFAULT_TIMEOUT_SECONDS = 300;
   private static final String SYSTEM_PATH =
       "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
@@ -40,6 +40,7 @@ public final class Podman5Sandbox implements AutoCloseable {
   public static final class Builder {
     private final Podman5Root root;
     private Path layerStore;
+    private Boolean partialPulls;
     private String authHelper;
     private List<String> insecure = List.of();
     private final Map<String, String> env = new LinkedHashMap<>();
@@ -51,6 +52,16 @@ public final class Podman5Sandbox implements AutoCloseable {
     /** A mounted additional layer store (host path, inside the root), or null for none. */
     public Builder layerStore(Path v) {
       layerStore = v;
+      return this;
+    }
+
+    /**
+     * Whether containers/storage may pull zstd:chunked (and eStargz) layers partially; null
+     * (default) leaves podman 5's own default (partial pulls on), false makes every pull a full
+     * one, the reference a lazily served layer is compared with.
+     */
+    public Builder partialPulls(Boolean v) {
+      partialPulls = v;
       return this;
     }
 
@@ -88,6 +99,10 @@ public final class Podman5Sandbox implements AutoCloseable {
         s.append("additionallayerstores = [\"").append(root.inside(layerStore))
             .append(":ref\"]\n");
       }
+      if (partialPulls != null) {
+        s.append("pull_options = {enable_partial_images = \"").append(partialPulls)
+            .append("\"}\n");
+      }
       s.append("[storage.options.overlay]\nmountopt = \"nodev\"\n");
       Files.writeString(d.resolve("storage.conf"), s.toString(), StandardCharsets.UTF_8);
       SandboxRegistries.write(d, authHelper, insecure);
@@ -108,7 +123,13 @@ public final class Podman5Sandbox implements AutoCloseable {
     }
   }
 
+  @Override
+  public String name() {
+    return "podman 5.4";
+  }
+
   /** The sandbox's directory on the host (inside the root). */
+  @Override
   public Path dir() {
     return dir;
   }
@@ -119,16 +140,25 @@ public final class Podman5Sandbox implements AutoCloseable {
   }
 
   /** What {@code hostPath} (in the root) is seen as by podman. */
+  @Override
   public String inside(Path hostPath) {
     return root.inside(hostPath);
   }
 
+  /** A path podman printed (inside the root) as the host sees it. */
+  @Override
+  public Path onHost(String podmanPath) {
+    return root.path().resolve(Path.of("/").relativize(Path.of(podmanPath)));
+  }
+
   /** Runs {@code podman ARGS} in the root with this sandbox's configuration (combined output). */
+  @Override
   public ExternalTools.Result podman(String... args) throws IOException {
     return podman(DEFAULT_TIMEOUT_SECONDS, args);
   }
 
   /** Runs {@code podman ARGS} in the root with this sandbox's configuration (combined output). */
+  @Override
   public ExternalTools.Result podman(long timeoutSeconds, String... args) throws IOException {
     List<String> cmd = new ArrayList<>(List.of("/usr/sbin/chroot", root.path().toString(),
         "podman", "--cgroup-manager", "cgroupfs", "--events-backend", "file"));
@@ -140,11 +170,13 @@ public final class Podman5Sandbox implements AutoCloseable {
   }
 
   /** {@code podman ARGS}, its output; fails with that output unless podman exits 0. */
+  @Override
   public String ok(String... args) throws IOException {
     return podman(args).requireSuccess().output();
   }
 
   /** {@code podman run --rm --network none IMAGE CMD...}. */
+  @Override
   public ExternalTools.Result run(String image, String... command) throws IOException {
     List<String> args = new ArrayList<>(List.of("run", "--rm", "--network", "none", image));
     args.addAll(List.of(command));
@@ -156,6 +188,7 @@ public final class Podman5Sandbox implements AutoCloseable {
   public void close() {
     try {
       podman(120, "rm", "-a", "-f");
+      podman(120, "image", "unmount", "--all");
       podman(120, "rmi", "-a", "-f");
       podman(120, "system", "reset", "-f");
     } catch (IOException e) {

@@ -15,7 +15,7 @@ import java.util.Map;
  * layer store and partial (zstd:chunked) pulls, insecure (plain HTTP) test registries, an empty
  * auth file, and the runc wrapper that these VMs need ({@code tools/no-rlimits/runc}).
  */
-public final class PodmanSandbox implements AutoCloseable {
+public final class PodmanSandbox implements PodmanCli {
   private static final long DEFAULT_TIMEOUT_SECONDS = 300;
 
   private final Path dir;
@@ -109,8 +109,25 @@ public final class PodmanSandbox implements AutoCloseable {
     }
   }
 
+  @Override
+  public String name() {
+    return "podman 4.3.1";
+  }
+
+  @Override
   public Path dir() {
     return dir;
+  }
+
+  /** The host's podman sees the host's paths as they are. */
+  @Override
+  public String inside(Path hostPath) {
+    return hostPath.toAbsolutePath().toString();
+  }
+
+  @Override
+  public Path onHost(String podmanPath) {
+    return Path.of(podmanPath);
   }
 
   /** The runc wrapper for VMs that deny setrlimit ({@code tools/no-rlimits/runc}). */
@@ -119,11 +136,13 @@ public final class PodmanSandbox implements AutoCloseable {
   }
 
   /** Runs {@code podman ARGS} with this sandbox's configuration (combined output). */
+  @Override
   public ExternalTools.Result podman(String... args) throws IOException {
     return podman(DEFAULT_TIMEOUT_SECONDS, args);
   }
 
   /** Runs {@code podman ARGS} with this sandbox's configuration (combined output). */
+  @Override
   public ExternalTools.Result podman(long timeoutSeconds, String... args) throws IOException {
     List<String> cmd = new ArrayList<>(List.of("podman", "--cgroup-manager", "cgroupfs",
         "--events-backend", "file"));
@@ -140,16 +159,27 @@ public final class PodmanSandbox implements AutoCloseable {
   }
 
   /** {@code podman ARGS}, its output; fails with that output unless podman exits 0. */
+  @Override
   public String ok(String... args) throws IOException {
     return podman(args).requireSuccess().output();
   }
 
-  /** {@code podman run --rm --runtime WRAPPER IMAGE CMD...}. */
+  /**
+   * {@code podman run --rm --runtime WRAPPER IMAGE CMD...}. Run once more if podman lost the
+   * container's exit code ({@code getting exit code of container ...: no such exit code}, exit
+   * 127 after the command's output): a race of podman 4.3.1's own with {@code --rm} on a loaded
+   * machine, not something a test checks.
+   */
+  @Override
   public ExternalTools.Result run(String image, String... command) throws IOException {
     List<String> args = new ArrayList<>(List.of("run", "--rm", "--network", "none",
         "--runtime", runtime().toString(), image));
     args.addAll(List.of(command));
-    return podman(args.toArray(String[]::new));
+    ExternalTools.Result r = podman(args.toArray(String[]::new));
+    if (r.exitCode() != 0 && r.output().contains("no such exit code")) {
+      r = podman(args.toArray(String[]::new));
+    }
+    return r;
   }
 
   /**

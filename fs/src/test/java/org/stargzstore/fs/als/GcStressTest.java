@@ -28,6 +28,7 @@ import org.stargzstore.fs.gc.GarbageCollector;
 import org.stargzstore.fs.gc.GcResult;
 import org.stargzstore.testkit.ExternalTools;
 import org.stargzstore.testkit.Shared;
+import org.stargzstore.testkit.TreeSnapshot;
 import org.stargzstore.zstdchunked.LayerFormats;
 
 /**

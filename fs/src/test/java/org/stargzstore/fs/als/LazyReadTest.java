@@ -26,6 +26,7 @@ import org.stargzstore.estargz.layer.LayerEntry;
 import org.stargzstore.estargz.layer.OpenedLayer;
 import org.stargzstore.fs.fetch.FetchPolicy;
 import org.stargzstore.testkit.Shared;
+import org.stargzstore.testkit.TreeSnapshot;
 import org.stargzstore.zstdchunked.LayerFormats;
 
 /** Laziness, integrity and restarts, observed through the mount. */

@@ -24,6 +24,7 @@ import org.stargzstore.estargz.Digest;
 import org.stargzstore.fs.fetch.FetchPolicy;
 import org.stargzstore.testkit.ExternalTools;
 import org.stargzstore.testkit.Shared;
+import org.stargzstore.testkit.TreeSnapshot;
 
 /**
  * The three fixture layers (eStargz and zstd:chunked stargz flavour by the reference Go
