@@ -233,13 +233,8 @@ public final class TreeSnapshot {
       if (base.equals(".wh..wh..opq")) {
         continue;
       }
-      if (f.type().equals("dir") && tar.containsKey(path + "/.wh..wh..opq")) {
-        // the opaque marker also shows as user.overlay.opaque, for rootless overlay
-        Map<String, String> x = new TreeMap<>(f.xattrs());
-        x.put("user.overlay.opaque", "79");
-        f = new Facts(f.type(), f.mode(), f.uid(), f.gid(), f.size(), f.mtime(), f.link(),
-            f.rdev(), x, f.sha256());
-      }
+      // an opaque directory is marked with trusted.overlay.opaque, which root sees (rootful
+      // overlay) but a user.* snapshot does not; other users see user.overlay.opaque
       if (base.startsWith(".wh.")) {
         out.put(dir + base.substring(4), new Facts("char", 0, f.uid(), f.gid(), 0, f.mtime(), "",
             0, Map.of(), ""));
