@@ -54,6 +54,50 @@ public final class TestLayers {
     return out;
   }
 
+  /**
+   * Cuts {@code tar} right after its end-of-archive marker (two zero blocks), dropping the record
+   * padding that GNU tar, Python's tarfile and Commons Compress add (to 10240 bytes): the layer
+   * then looks like what Go's archive/tar writes (docker, BuildKit, podman, buildah layers).
+   * podman 4.3's zstd:chunked compressor drops that padding, so a padded layer pushed by it no
+   * longer decompresses to the DiffID its config states (podman 5 refuses such an image).
+   */
+  public static Path withoutRecordPadding(Path tar) throws IOException {
+    long end;
+    try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(tar,
+        java.nio.file.StandardOpenOption.READ, java.nio.file.StandardOpenOption.WRITE)) {
+      java.nio.ByteBuffer block = java.nio.ByteBuffer.allocate(512);
+      long pos = 0;
+      while (true) {
+        block.clear();
+        if (ch.read(block, pos) != 512) {
+          throw new IOException(tar + ": no end-of-archive marker before byte " + pos);
+        }
+        if (isZero(block.array())) {
+          end = pos + 1024;
+          break;
+        }
+        String size = new String(block.array(), 124, 12, StandardCharsets.US_ASCII)
+            .replace("\0", " ").trim();
+        long n = size.isEmpty() ? 0 : Long.parseLong(size, 8);
+        pos += 512 + (n + 511) / 512 * 512;
+      }
+      if (end > ch.size()) {
+        throw new IOException(tar + ": truncated end-of-archive marker");
+      }
+      ch.truncate(end);
+    }
+    return tar;
+  }
+
+  private static boolean isZero(byte[] b) {
+    for (byte x : b) {
+      if (x != 0) {
+        return false;
+      }
+    }
+    return true;
+  }
+
   /** The base and data layers flattened into one rootfs tar (for {@code podman import}). */
   public static Path flatRootfs(Path out, int bigMiB) throws IOException {
     try (TarArchiveOutputStream t = open(out)) {
