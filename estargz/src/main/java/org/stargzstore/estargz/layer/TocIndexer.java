@@ -34,7 +34,7 @@ import org.stargzstore.estargz.toc.TocEntry;
  *       {@link LayerEntry} whose chunks cover {@code [0, size)} with no gap or overlap; a
  *       {@code chunkSize} of 0 means "to the end of the file" (eStargz). Each chunk's
  *       {@code compressedEnd} is the next distinct compressed offset of any data chunk in the
- *       TOC (format metadata included, since it also starts new units), bounded by the entry's
+ *       TOC (the landmarks' included), bounded by the entry's
  *       {@code endOffset} (containers/storage) and by the TOC offset.
  *   <li>A chunk's digest is its {@code chunkDigest}; a one-chunk file may use the file
  *       {@code digest} instead; a containers/storage {@code chunkType: "zeros"} chunk without a
