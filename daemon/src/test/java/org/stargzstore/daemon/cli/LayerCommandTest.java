@@ -332,7 +332,9 @@ class LayerCommandTest {
     assertEquals(size, Files.size(out.resolve("zeros")));
     assertEquals(zerosSha256(size), sha256(Files.newInputStream(out.resolve("zeros"))));
     try (java.util.stream.Stream<Path> left = Files.list(out)) {
-      assertEquals(List.of(out.resolve("zeros")), left.toList(), "no staged file left");
+      // the layer's files, the writer's own two included, and no staged file left
+      assertEquals(Set.of(out.resolve("zeros"), out.resolve(".no.prefetch.landmark"),
+          out.resolve("stargz.index.json")), Set.copyOf(left.toList()));
     }
     Files.delete(out.resolve("zeros"));
     Path catOut = dir.resolve("cat.out");
@@ -345,7 +347,13 @@ class LayerCommandTest {
     Files.delete(catOut);
     ForkedRun verify = runForked("-Xmx64m", "layer", "verify", blob.toString());
     assertEquals(0, verify.code, verify.err);
-    assertTrue(verify.out.contains(size + " bytes, all verified"), verify.out);
+    long tocFile;
+    try (LayerReader r = LayerReader.open(FileRangeSource.open(blob),
+        LayerFormats.options().build())) {
+      tocFile = r.index().entry("stargz.index.json").orElseThrow().size();
+    }
+    // the zeros, the one-byte landmark and the TOC file
+    assertTrue(verify.out.contains((size + 1 + tocFile) + " bytes, all verified"), verify.out);
   }
 
   private record ForkedRun(int code, String out, String err) {}
