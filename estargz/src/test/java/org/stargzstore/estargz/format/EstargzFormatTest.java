@@ -21,6 +21,7 @@ import java.util.zip.GZIPInputStream;
 import java.util.zip.GZIPOutputStream;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
+import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.stargzstore.estargz.Digest;
@@ -112,6 +113,43 @@ class EstargzFormatTest {
       assertArrayEquals(new byte[] {0x0f}, r.openFile(landmark).readAllBytes());
       assertEquals(0, landmark.mode());
     }
+  }
+
+  @Test
+  void theTocFilesAttributesComeFromAHeaderWithPaxRecords() throws Exception {
+    byte[] json = "{\"version\":1,\"entries\":[]}".getBytes(StandardCharsets.UTF_8);
+    ByteArrayOutputStream member = new ByteArrayOutputStream();
+    try (TarArchiveOutputStream tar = new TarArchiveOutputStream(new GZIPOutputStream(member))) {
+      TarArchiveEntry h = new TarArchiveEntry("stargz.index.json");
+      h.setSize(json.length);
+      h.setMode(0640);
+      h.setIds(1000, 1001);
+      h.setUserName("builder");
+      h.setGroupName("staff");
+      h.setModTime(java.nio.file.attribute.FileTime.from(
+          java.time.Instant.parse("2024-01-02T03:04:05Z")));
+      h.addPaxHeader("SCHILY.xattr.user.note", "toc");
+      tar.putArchiveEntry(h);
+      tar.write(json);
+      tar.closeArchiveEntry();
+    }
+    byte[] unit = member.toByteArray();
+    long at = 1000;
+    EstargzFormat f = new EstargzFormat();
+    LayerEntry toc = f.readToc(unit, new org.stargzstore.estargz.layer.TocLocation(at,
+        unit.length, -1), Digest.of(json), "blob").index().entry("stargz.index.json")
+        .orElseThrow();
+    assertEquals(0640, toc.mode());
+    assertEquals(1000, toc.uid());
+    assertEquals(1001, toc.gid());
+    assertEquals("builder", toc.userName());
+    assertEquals("staff", toc.groupName());
+    assertEquals(java.time.Instant.parse("2024-01-02T03:04:05Z"), toc.modTime());
+    assertArrayEquals("toc".getBytes(StandardCharsets.UTF_8), toc.xattr("user.note"));
+    Chunk c = toc.chunks().get(0);
+    assertEquals(new Chunk("stargz.index.json", 0, json.length, at, at + unit.length,
+        3 * 512, Digest.of(json), false), c, "the JSON follows the PAX header and the header");
+    assertArrayEquals(json, f.codec().decode(unit, 0, unit.length, c, "blob"));
   }
 
   @Test
