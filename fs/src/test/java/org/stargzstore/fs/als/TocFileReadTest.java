@@ -1,6 +1,7 @@
 package org.stargzstore.fs.als;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -31,8 +32,9 @@ import org.stargzstore.testkit.Shared;
 
 /**
  * eStargz's {@code stargz.index.json} read through the mount: its content is the TOC JSON,
- * verified against the TOC digest when it is read, also when the TOC is too large to be held in
- * memory, and never served when the blob's TOC member is not the TOC that was verified.
+ * kept when the opener fetches a small TOC (no second request), verified against the TOC digest
+ * when it is fetched, also when the TOC is too large to be held in memory, and never served when
+ * the blob's TOC member is not the TOC that was verified.
  */
 class TocFileReadTest {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -62,6 +64,9 @@ class TocFileReadTest {
         LayerStoreConfig.defaults().withFetch(FetchPolicy.onDemandOnly()))) {
       Path toc = diff(h.mount(tmp.resolve("mnt")), "t.test/many:1", desc)
           .resolve("stargz.index.json");
+      assertTrue(Files.exists(toc));
+      awaitRecord(h, desc);
+      assertFalse(h.content.contains(w.tocDigest()), "a large TOC file is not kept at open");
       long size = Files.size(toc);
       assertTrue(size > UnitStreamer.DEFAULT_STREAM_ABOVE, "the TOC is " + size + " bytes");
       long before = h.content.bytesWritten();
@@ -87,6 +92,9 @@ class TocFileReadTest {
         Thread.sleep(50);
       }
       assertTrue(h.records.get(layer).isPresent(), "TOC kept in the store");
+      // what the opener kept would serve the file: remove it, so that the blob is read
+      Digest tocDigest = Digest.parse(JSON.readTree(desc.toFile()).get("tocDigest").asText());
+      assertTrue(h.content.delete(tocDigest));
     }
     // 2. the registry now serves another TOC member in the TOC's place
     byte[] b = Files.readAllBytes(blob);
@@ -135,6 +143,36 @@ class TocFileReadTest {
     } finally {
       Logger.getLogger("org.stargzstore").removeHandler(logs);
     }
+  }
+
+  @Test
+  void aSmallTocFileIsKeptWhenTheTocIsFetchedAndReadWithoutARequest() throws Exception {
+    Path desc = Shared.fixture("edge.estargz.json");
+    LocalBlobsImageSource src = new LocalBlobsImageSource().add("t.test/edge:1",
+        List.of(Shared.fixture("edge.estargz.blob")), List.of(desc));
+    try (StoreHarness h = new StoreHarness(tmp.resolve("root"), src,
+        LayerStoreConfig.defaults().withFetch(FetchPolicy.onDemandOnly()))) {
+      Path toc = diff(h.mount(tmp.resolve("mnt")), "t.test/edge:1", desc)
+          .resolve("stargz.index.json");
+      assertTrue(Files.exists(toc));
+      awaitRecord(h, desc);
+      long before = src.bytesRead.get();
+      String want = JSON.readTree(desc.toFile()).get("tocDigest").asText();
+      assertEquals(want, "sha256:" + TreeSnapshot.sha256(toc));
+      assertEquals(before, src.bytesRead.get(), "no byte of the blob read again for the TOC");
+    }
+  }
+
+  /**
+   * Waits until the opener has kept the layer's TOC (and a small TOC file) and then its record:
+   * it does so off the lookup.
+   */
+  private static void awaitRecord(StoreHarness h, Path descriptor) throws Exception {
+    Digest layer = Digest.parse(JSON.readTree(descriptor.toFile()).get("digest").asText());
+    for (int i = 0; i < 200 && h.records.get(layer).isEmpty(); i++) {
+      Thread.sleep(50);
+    }
+    assertTrue(h.records.get(layer).isPresent(), "TOC kept in the store");
   }
 
   private static Path diff(Path mnt, String ref, Path descriptor) throws IOException {
