@@ -29,7 +29,8 @@ public final class TarListing {
   /**
    * Lists a tar stream: entries by normalised name in stream order (a later entry with the same
    * name replaces the earlier, as extraction would), the root directory left out, and the
-   * names in {@code skip} (format metadata such as {@code stargz.index.json}) left out.
+   * names in {@code skip} left out (e.g. the entries a producer adds, such as
+   * {@code stargz.index.json}, to compare a layer with the tar it was made from).
    */
   public static Map<String, EntryFacts> list(InputStream tarStream, Set<String> skip)
       throws IOException {

@@ -14,9 +14,12 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-/** {@code layer ls}: the layer's entries, without format metadata and without the root. */
+/**
+ * {@code layer ls}: the layer's entries as a full extraction creates them (eStargz's
+ * {@code stargz.index.json} and the stargz landmarks included), without the root.
+ */
 @Command(name = "ls", mixinStandardHelpOptions = true,
-    description = "List the entries of a layer blob (format metadata and the root left out).")
+    description = "List the entries of a layer blob, as tar -t would (the root left out).")
 final class LayerLsCommand implements Callable<Integer> {
   private static final String EMPTY_DIGEST = Digest.of(new byte[0]).toString();
 

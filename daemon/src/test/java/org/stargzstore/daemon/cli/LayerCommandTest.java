@@ -40,6 +40,7 @@ import org.stargzstore.zstdchunked.LayerFormats;
  * Compress, and from {@code edge.tar}.
  */
 class LayerCommandTest {
+  /** The entries a stargz producer adds to the tar it is given (edge.tar). */
   private static final Set<String> STARGZ_METADATA =
       Set.of("stargz.index.json", ".prefetch.landmark", ".no.prefetch.landmark");
   private static final String BIG = "bin/rand-1048576";
@@ -56,12 +57,16 @@ class LayerCommandTest {
     Map<String, EntryFacts> listed = parseLs(r.out);
     Map<String, EntryFacts> expected;
     try (InputStream in = LayerDecompression.open(Path.of(blob(fixture)))) {
-      expected = TarListing.list(in, fixture.equals("zstd-podman") ? Set.of() : STARGZ_METADATA);
+      expected = TarListing.list(in, Set.of());
     }
     assertNoDiff(expected, listed);
     if (!fixture.equals("zstd-podman")) {
+      assertTrue(listed.containsKey(".prefetch.landmark"), "the producer's landmark");
+      assertEquals(fixture.equals("estargz"), listed.containsKey("stargz.index.json"));
+      Map<String, EntryFacts> inputOnly = new java.util.LinkedHashMap<>(listed);
+      inputOnly.keySet().removeAll(STARGZ_METADATA);
       try (InputStream in = Files.newInputStream(Shared.fixture("edge.tar"))) {
-        assertNoDiff(TarListing.list(in, Set.of()), listed);
+        assertNoDiff(TarListing.list(in, Set.of()), inputOnly);
       }
     }
     assertTrue(r.out.lines().allMatch(l -> !l.contains("\"name\":\"\"")), "root listed");
@@ -81,7 +86,9 @@ class LayerCommandTest {
     assertTrue(lines.stream().anyMatch(l -> l.matches("-rw-r----- nobody/nogroup .* etc/owned")));
     assertTrue(lines.stream().anyMatch(l -> l.matches("-rw-r--r-- .* 1970-01-01 00:00"
         + " etc/modtime-old")));
-    try (InputStream in = Files.newInputStream(Shared.fixture("edge.tar"))) {
+    assertTrue(lines.stream().anyMatch(l -> l.matches("---------- 0/0 +531609 1970-01-01 00:00"
+        + " stargz.index.json")), r.out);
+    try (InputStream in = LayerDecompression.open(Path.of(blob("estargz")))) {
       assertEquals(TarListing.list(in, Set.of()).size(), lines.size(), "one line per entry");
     }
   }
@@ -173,19 +180,21 @@ class LayerCommandTest {
     assertOneErrorLine(r.err, "blob digest mismatch: the descriptor says sha256:1111");
   }
 
-  @Test
-  void extractWritesTheTreeAsTheTarHasIt() throws Exception {
+  @ParameterizedTest
+  @ValueSource(strings = {"estargz", "zstd-stargz"})
+  void extractWritesTheTreeAsTheTarHasIt(String fixture) throws Exception {
     Path out = dir.resolve("rootfs");
-    Run r = run("layer", "extract", blob("zstd-stargz"), out.toString(), "--descriptor",
-        json("zstd-stargz"));
+    Run r = run("layer", "extract", blob(fixture), out.toString(), "--descriptor",
+        json(fixture));
     assertEquals(0, r.code, r.err);
     Map<String, EntryFacts> expected;
-    try (InputStream in = Files.newInputStream(Shared.fixture("edge.tar"))) {
+    try (InputStream in = LayerDecompression.open(Path.of(blob(fixture)))) {
       expected = TarListing.list(in, Set.of());
     }
     Map<String, EntryFacts> onDisk = ExtractedTree.list(out, expected);
     assertNoDiff(expected, onDisk);
-    Run again = run("layer", "extract", blob("zstd-stargz"), out.toString());
+    assertTrue(onDisk.containsKey(".prefetch.landmark"), "what a full pull extracts");
+    Run again = run("layer", "extract", blob(fixture), out.toString());
     assertEquals(1, again.code);
     assertTrue(again.err.contains("is not empty"), again.err);
   }
@@ -323,7 +332,9 @@ class LayerCommandTest {
     assertEquals(size, Files.size(out.resolve("zeros")));
     assertEquals(zerosSha256(size), sha256(Files.newInputStream(out.resolve("zeros"))));
     try (java.util.stream.Stream<Path> left = Files.list(out)) {
-      assertEquals(List.of(out.resolve("zeros")), left.toList(), "no staged file left");
+      // the layer's files, the writer's own two included, and no staged file left
+      assertEquals(Set.of(out.resolve("zeros"), out.resolve(".no.prefetch.landmark"),
+          out.resolve("stargz.index.json")), Set.copyOf(left.toList()));
     }
     Files.delete(out.resolve("zeros"));
     Path catOut = dir.resolve("cat.out");
@@ -336,7 +347,13 @@ class LayerCommandTest {
     Files.delete(catOut);
     ForkedRun verify = runForked("-Xmx64m", "layer", "verify", blob.toString());
     assertEquals(0, verify.code, verify.err);
-    assertTrue(verify.out.contains(size + " bytes, all verified"), verify.out);
+    long tocFile;
+    try (LayerReader r = LayerReader.open(FileRangeSource.open(blob),
+        LayerFormats.options().build())) {
+      tocFile = r.index().entry("stargz.index.json").orElseThrow().size();
+    }
+    // the zeros, the one-byte landmark and the TOC file
+    assertTrue(verify.out.contains((size + 1 + tocFile) + " bytes, all verified"), verify.out);
   }
 
   private record ForkedRun(int code, String out, String err) {}

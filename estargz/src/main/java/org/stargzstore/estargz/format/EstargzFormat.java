@@ -1,13 +1,7 @@
 package org.stargzstore.estargz.format;
 
-import java.io.ByteArrayInputStream;
-import java.io.IOException;
-import java.io.InputStream;
 import java.util.Optional;
 import java.util.OptionalLong;
-import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
-import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
-import org.apache.commons.compress.compressors.gzip.GzipCompressorInputStream;
 import org.stargzstore.estargz.Digest;
 import org.stargzstore.estargz.InvalidFooterException;
 import org.stargzstore.estargz.InvalidTocException;
@@ -27,7 +21,8 @@ import org.stargzstore.estargz.toc.TocJson;
  * eStargz (gzip): the TOC is the tar entry {@code stargz.index.json} in a gzip member that
  * starts at the offset the footer names and ends at the footer; its digest (the manifest's
  * {@code containerd.io/snapshot/stargz/toc.digest}) is the sha256 of the JSON bytes. Reads the
- * 51-byte footer and the legacy 47-byte stargz footer.
+ * 51-byte footer and the legacy 47-byte stargz footer. That tar entry is also a file of the
+ * layer (a full pull extracts it): the index lists it last, as {@link TocMember} describes.
  */
 public final class EstargzFormat implements LayerFormat {
   private static final GzipChunkCodec CODEC = new GzipChunkCodec();
@@ -81,45 +76,14 @@ public final class EstargzFormat implements LayerFormat {
       throw new InvalidTocException(blob, LayerFormat.overCap(blob, location.length(),
           " compressed", maxTocSize));
     }
-    byte[] json = tocJson(tocBytes, maxTocSize, blob);
-    Digest actual = Digest.of(json);
+    TocMember member = TocMember.read(tocBytes, maxTocSize, blob);
+    Digest actual = Digest.of(member.json());
     if (expected != null && !expected.equals(actual)) {
       throw new TocDigestMismatchException(blob, expected, actual);
     }
-    LayerIndex index = TocIndexer.index(TocJson.parse(json, blob), FormatKind.ESTARGZ,
-        location.offset(), blob);
+    LayerIndex index = TocIndexer.index(TocJson.parse(member.json(), blob), FormatKind.ESTARGZ,
+        location.offset(), blob, member.asLayerEntry(location, actual, blob));
     return new OpenedToc(index, actual, expected != null);
-  }
-
-  /** Inflates the TOC member and returns the JSON of its first (and only) tar entry. */
-  static byte[] tocJson(byte[] tocBytes, long maxTocSize, String blob)
-      throws InvalidTocException {
-    try (InputStream gz = new GzipCompressorInputStream(new ByteArrayInputStream(tocBytes));
-        TarArchiveInputStream tar = new TarArchiveInputStream(gz)) {
-      TarArchiveEntry e = tar.getNextEntry();
-      if (e == null) {
-        throw new InvalidTocException(blob, "the TOC gzip member holds no tar entry");
-      }
-      if (!TocIndexer.TOC_TAR_NAME.equals(e.getName())) {
-        throw new InvalidTocException(blob, "the TOC tar entry is named '" + e.getName()
-            + "', not '" + TocIndexer.TOC_TAR_NAME + "'");
-      }
-      if (e.getSize() > maxTocSize) {
-        throw new InvalidTocException(blob, LayerFormat.overCap(blob, e.getSize(),
-            " uncompressed", maxTocSize));
-      }
-      byte[] json = tar.readNBytes((int) e.getSize());
-      if (json.length != e.getSize()) {
-        throw new InvalidTocException(blob, "the TOC JSON is cut short: " + json.length + " of "
-            + e.getSize() + " bytes");
-      }
-      return json;
-    } catch (InvalidTocException e) {
-      throw e;
-    } catch (IOException | RuntimeException e) {
-      throw new InvalidTocException(blob, "the TOC is not a gzip-compressed tar holding "
-          + TocIndexer.TOC_TAR_NAME + ": " + e.getMessage(), e);
-    }
   }
 
   @Override

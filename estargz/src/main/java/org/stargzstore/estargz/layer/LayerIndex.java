@@ -84,7 +84,10 @@ public final class LayerIndex {
     return format;
   }
 
-  /** Every entry in TOC order (root first), without format metadata entries. */
+  /**
+   * Every entry in TOC order (root first): every entry of the layer's tar, the landmarks and
+   * eStargz's {@code stargz.index.json} (last) included, as a full extraction would create them.
+   */
   public List<LayerEntry> entries() {
     return entries;
   }
@@ -111,7 +114,11 @@ public final class LayerIndex {
     return prioritized;
   }
 
-  /** Where file data ends and format metadata (TOC, footer) begins in the blob. */
+  /**
+   * Where file data ends and format metadata (TOC, footer) begins in the blob. Every chunk lies
+   * before it, except eStargz's {@code stargz.index.json}, whose one chunk is the TOC member
+   * that starts here.
+   */
   public long tocOffset() {
     return tocOffset;
   }

@@ -34,20 +34,25 @@ import org.stargzstore.estargz.toc.TocEntry;
  *       {@link LayerEntry} whose chunks cover {@code [0, size)} with no gap or overlap; a
  *       {@code chunkSize} of 0 means "to the end of the file" (eStargz). Each chunk's
  *       {@code compressedEnd} is the next distinct compressed offset of any data chunk in the
- *       TOC (format metadata included, since it also starts new units), bounded by the entry's
+ *       TOC (the landmarks' included), bounded by the entry's
  *       {@code endOffset} (containers/storage) and by the TOC offset.
  *   <li>A chunk's digest is its {@code chunkDigest}; a one-chunk file may use the file
  *       {@code digest} instead; a containers/storage {@code chunkType: "zeros"} chunk without a
  *       digest gets the digest of its zeros (its content is stated by the verified TOC, no blob
  *       bytes are involved). Any other chunk without a digest is rejected: it could not be
  *       verified.
- *   <li>For the stargz-made formats, {@code stargz.index.json}, {@code .prefetch.landmark} and
- *       {@code .no.prefetch.landmark} at the root are format metadata: removed from the entries
- *       and reflected in {@link LayerIndex#landmark()} and
- *       {@link LayerIndex#prioritizedEntries()}. containers/storage writes no such entries, so
- *       in its flavour those names are ordinary files.
+ *   <li>For the stargz-made formats, the root {@code .prefetch.landmark} and
+ *       {@code .no.prefetch.landmark} set {@link LayerIndex#landmark()} and
+ *       {@link LayerIndex#prioritizedEntries()} (the entries before a {@code .prefetch.landmark})
+ *       and stay ordinary entries: they are tar entries of the layer, which a full pull
+ *       extracts. A TOC entry named {@code stargz.index.json} is dropped: the TOC cannot list
+ *       itself, and in eStargz the tar entry of that name is the TOC, given by the format as
+ *       {@code tocFile} (built from its own tar header) and placed last, where it is in the tar.
+ *       containers/storage writes no such entries, so in its flavour those names are ordinary
+ *       files.
  *   <li>User and group names missing from an entry are taken from the last entry with the same
- *       uid / gid (the eStargz writer writes a name only when it changes).
+ *       uid / gid (the eStargz writer writes a name only when it changes), except for the
+ *       landmarks, whose tar header the writers always leave bare (no names).
  *   <li>A hardlink's {@code linkName} is normalised like a name and must lead (possibly through
  *       other hardlinks) to an existing entry that is not a directory.
  * </ul>
@@ -68,6 +73,7 @@ public final class TocIndexer {
   private final long tocOffset;
   private final String blob;
   private final boolean stargzMetadata;
+  private final LayerEntry tocFile;
 
   private final List<Slot> slots = new ArrayList<>();
   private final Map<String, Slot> byName = new HashMap<>();
@@ -81,11 +87,12 @@ public final class TocIndexer {
   private long[] unitStarts = new long[0];
   private long zeroBytesHashed;
 
-  private TocIndexer(FormatKind format, long tocOffset, String blob) {
+  private TocIndexer(FormatKind format, long tocOffset, String blob, LayerEntry tocFile) {
     this.format = format;
     this.tocOffset = tocOffset;
     this.blob = blob;
     this.stargzMetadata = format != FormatKind.ZSTD_CHUNKED_STORAGE;
+    this.tocFile = tocFile;
   }
 
   /**
@@ -96,7 +103,19 @@ public final class TocIndexer {
    */
   public static LayerIndex index(Toc toc, FormatKind format, long tocOffset, String blob)
       throws InvalidTocException {
-    return new TocIndexer(format, tocOffset, blob).build(toc);
+    return index(toc, format, tocOffset, blob, null);
+  }
+
+  /**
+   * Validates and indexes {@code toc}, adding {@code tocFile} as the layer's last entry: the tar
+   * entry that holds the TOC itself (eStargz's {@code stargz.index.json}), which the TOC cannot
+   * list. Its chunk is the TOC member, verified against the TOC digest.
+   *
+   * @param tocFile the TOC's own tar entry, or null if the TOC is not a tar entry of the layer
+   */
+  public static LayerIndex index(Toc toc, FormatKind format, long tocOffset, String blob,
+      LayerEntry tocFile) throws InvalidTocException {
+    return new TocIndexer(format, tocOffset, blob, tocFile).build(toc);
   }
 
   private LayerIndex build(Toc toc) throws InvalidTocException {
@@ -105,6 +124,9 @@ public final class TocIndexer {
     byName.put("", root);
     collectUnitStarts(toc.entries());
     readEntries(toc.entries());
+    if (tocFile != null) {
+      place(Pending.prebuilt(toc.entries().size(), tocFile));
+    }
     List<LayerEntry> entries = new ArrayList<>(slots.size());
     for (Slot s : slots) {
       entries.add(toEntry(s));
@@ -171,12 +193,16 @@ public final class TocIndexer {
       currentFile = null;
       skippingChunks = false;
       String name = normalise(e.name(), i);
-      if (stargzMetadata && isFormatMetadata(name)) {
+      if (stargzMetadata && name.equals(TOC_TAR_NAME)) {
         skippingChunks = true;
         continue;
       }
-      fillOwnerNames(e);
+      boolean landmarkEntry = stargzMetadata && noteLandmark(name);
+      if (!landmarkEntry) {
+        fillOwnerNames(e);
+      }
       Pending p = new Pending(i, name, type, e);
+      p.fillOwnerNames = !landmarkEntry;
       if (type == EntryType.REG) {
         p.pieces.add(new RawPiece(i, e));
         currentFile = p;
@@ -185,11 +211,9 @@ public final class TocIndexer {
     }
   }
 
-  private boolean isFormatMetadata(String name) {
+  /** Records the landmark {@code name} is, if it is one (before it is placed); is it one? */
+  private boolean noteLandmark(String name) {
     switch (name) {
-      case TOC_TAR_NAME -> {
-        return true;
-      }
       case PREFETCH_LANDMARK -> {
         landmark = Landmark.PREFETCH;
         prioritizedNames = List.copyOf(placedNames);
@@ -218,7 +242,7 @@ public final class TocIndexer {
   private void place(Pending p) throws InvalidTocException {
     if (p.name.isEmpty()) {
       if (p.type != EntryType.DIR) {
-        throw new InvalidTocException(blob, where(p.index, p.raw.name())
+        throw new InvalidTocException(blob, whereOf(p)
             + " names the root but is a " + p.type.jsonName() + ", not a directory");
       }
       byName.get("").pending = p;
@@ -229,7 +253,7 @@ public final class TocIndexer {
     if (existing != null) {
       if (existing.pending.type == EntryType.DIR && p.type != EntryType.DIR
           && parentsWithChildren.contains(p.name)) {
-        throw new InvalidTocException(blob, where(p.index, p.raw.name())
+        throw new InvalidTocException(blob, whereOf(p)
             + " replaces directory '" + p.name + "', which has entries, with a "
             + p.type.jsonName());
       }
@@ -252,7 +276,7 @@ public final class TocIndexer {
       Slot s = byName.get(parent);
       if (s != null) {
         if (s.pending.type != EntryType.DIR) {
-          throw new InvalidTocException(blob, where(p.index, p.raw.name()) + " is inside '"
+          throw new InvalidTocException(blob, whereOf(p) + " is inside '"
               + parent + "', which is a " + s.pending.type.jsonName() + ", not a directory");
         }
         break;
@@ -269,6 +293,9 @@ public final class TocIndexer {
 
   private LayerEntry toEntry(Slot s) throws InvalidTocException {
     Pending p = s.pending;
+    if (p.built != null) {
+      return p.built;
+    }
     LayerEntry.Builder b = LayerEntry.builder(s.name, p.type);
     if (p.raw == null) {
       return b.mode(0755).modTime(Instant.EPOCH).build();
@@ -277,8 +304,10 @@ public final class TocIndexer {
     b.mode(e.mode() & 07777)
         .uid(e.uid())
         .gid(e.gid())
-        .userName(e.userName().isEmpty() ? userNames.getOrDefault(e.uid(), "") : e.userName())
-        .groupName(e.groupName().isEmpty() ? groupNames.getOrDefault(e.gid(), "") : e.groupName())
+        .userName(e.userName().isEmpty() && p.fillOwnerNames
+            ? userNames.getOrDefault(e.uid(), "") : e.userName())
+        .groupName(e.groupName().isEmpty() && p.fillOwnerNames
+            ? groupNames.getOrDefault(e.gid(), "") : e.groupName())
         .modTime(modTime(e.modTime()))
         .devMajor(e.devMajor())
         .devMinor(e.devMinor());
@@ -487,6 +516,11 @@ public final class TocIndexer {
     }
   }
 
+  private static String whereOf(Pending p) {
+    return p.built != null ? "the TOC's own tar entry '" + p.name + "'"
+        : where(p.index, p.raw.name());
+  }
+
   private static String where(int index, String rawName) {
     return "TOC entry #" + index + " '" + rawName.replace("\0", "\\0") + "'";
   }
@@ -502,23 +536,37 @@ public final class TocIndexer {
     }
   }
 
-  /** A non-chunk TOC entry with its chunk entries, or a made-up directory ({@code raw == null}). */
+  /**
+   * A non-chunk TOC entry with its chunk entries, a made-up directory ({@code raw == null}), or
+   * an entry the format built itself ({@code built}, the TOC's own tar entry).
+   */
   private static final class Pending {
     final int index;
     final String name;
     final EntryType type;
     final TocEntry raw;
+    final LayerEntry built;
     final List<RawPiece> pieces = new ArrayList<>(1);
+    boolean fillOwnerNames = true;
 
     Pending(int index, String name, EntryType type, TocEntry raw) {
+      this(index, name, type, raw, null);
+    }
+
+    private Pending(int index, String name, EntryType type, TocEntry raw, LayerEntry built) {
       this.index = index;
       this.name = name;
       this.type = type;
       this.raw = raw;
+      this.built = built;
     }
 
     static Pending syntheticDir() {
       return new Pending(-1, null, EntryType.DIR, null);
+    }
+
+    static Pending prebuilt(int index, LayerEntry e) {
+      return new Pending(index, e.name(), e.type(), null, e);
     }
   }
 

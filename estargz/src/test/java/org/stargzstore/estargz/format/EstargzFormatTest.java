@@ -14,9 +14,14 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.List;
+import java.util.Optional;
 import java.util.Random;
 import java.util.zip.GZIPInputStream;
 import java.util.zip.GZIPOutputStream;
+import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
+import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
+import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.stargzstore.estargz.Digest;
@@ -27,6 +32,7 @@ import org.stargzstore.estargz.layer.Chunk;
 import org.stargzstore.estargz.layer.LayerEntry;
 import org.stargzstore.estargz.layer.LayerReader;
 import org.stargzstore.estargz.layer.OpenOptions;
+import org.stargzstore.estargz.toc.EntryType;
 import org.stargzstore.testkit.Shared;
 
 class EstargzFormatTest {
@@ -63,6 +69,106 @@ class EstargzFormatTest {
       assertEquals(Digest.parse(
           "sha256:de0a2ad491a5e6ba57b181cc8862b0a27df3056fdb11592c5b5b35e43a29671c"),
           Digest.of(r.openFile(f).readAllBytes()), "the digest edge.estargz's TOC states");
+      LayerEntry toc = r.index().entry("stargz.index.json").orElseThrow();
+      assertEquals(FIXTURE_TOC, Digest.of(r.openFile(toc).readAllBytes()),
+          "the TOC file reads back through the legacy footer's TOC member");
+      assertEquals(old.toFile().length() - 47, toc.chunks().get(0).compressedEnd());
+    }
+  }
+
+  @Test
+  void theTocIsAFileOfTheLayerWithTheAttributesOfItsTarHeader() throws Exception {
+    byte[] blob = Files.readAllBytes(Shared.fixture("edge.estargz.blob"));
+    TarArchiveEntry header = null;
+    byte[] tocJson = null;
+    try (TarArchiveInputStream tar = new TarArchiveInputStream(
+        new GZIPInputStream(new ByteArrayInputStream(blob)))) {
+      for (TarArchiveEntry e; (e = tar.getNextEntry()) != null; ) {
+        header = e;
+        tocJson = tar.readAllBytes();
+      }
+    }
+    assertEquals("stargz.index.json", header.getName(), "the TOC is the tar's last entry");
+    OpenOptions o = OpenOptions.builder().expectedTocDigest(FIXTURE_TOC).build();
+    try (LayerReader r = LayerReader.open(FileRangeSource.open(Shared.fixture(
+        "edge.estargz.blob")), o)) {
+      List<LayerEntry> all = r.index().entries();
+      LayerEntry toc = all.get(all.size() - 1);
+      assertEquals("stargz.index.json", toc.name());
+      assertEquals(EntryType.REG, toc.type());
+      assertEquals(header.getMode() & 07777, toc.mode());
+      assertEquals(header.getLongUserId(), toc.uid());
+      assertEquals(header.getLongGroupId(), toc.gid());
+      assertEquals(header.getUserName(), toc.userName());
+      assertEquals(header.getGroupName(), toc.groupName());
+      assertEquals(header.getLastModifiedTime().toInstant(), toc.modTime());
+      assertEquals(header.getSize(), toc.size());
+      assertEquals(Optional.of(FIXTURE_TOC), toc.digest());
+      assertArrayEquals(tocJson, r.openFile(toc).readAllBytes());
+      Chunk c = toc.chunks().get(0);
+      assertEquals(r.index().tocOffset(), c.compressedOffset());
+      assertEquals(blob.length - 51, c.compressedEnd());
+      assertEquals(512, c.innerOffset(), "a bare USTAR header, as the reference writer writes");
+      LayerEntry landmark = r.index().entry(".prefetch.landmark").orElseThrow();
+      assertArrayEquals(new byte[] {0x0f}, r.openFile(landmark).readAllBytes());
+      assertEquals(0, landmark.mode());
+    }
+  }
+
+  @Test
+  void theTocFilesAttributesComeFromAHeaderWithPaxRecords() throws Exception {
+    byte[] json = "{\"version\":1,\"entries\":[]}".getBytes(StandardCharsets.UTF_8);
+    ByteArrayOutputStream member = new ByteArrayOutputStream();
+    try (TarArchiveOutputStream tar = new TarArchiveOutputStream(new GZIPOutputStream(member))) {
+      TarArchiveEntry h = new TarArchiveEntry("stargz.index.json");
+      h.setSize(json.length);
+      h.setMode(0640);
+      h.setIds(1000, 1001);
+      h.setUserName("builder");
+      h.setGroupName("staff");
+      h.setModTime(java.nio.file.attribute.FileTime.from(
+          java.time.Instant.parse("2024-01-02T03:04:05Z")));
+      h.addPaxHeader("SCHILY.xattr.user.note", "toc");
+      tar.putArchiveEntry(h);
+      tar.write(json);
+      tar.closeArchiveEntry();
+    }
+    byte[] unit = member.toByteArray();
+    long at = 1000;
+    EstargzFormat f = new EstargzFormat();
+    LayerEntry toc = f.readToc(unit, new org.stargzstore.estargz.layer.TocLocation(at,
+        unit.length, -1), Digest.of(json), "blob").index().entry("stargz.index.json")
+        .orElseThrow();
+    assertEquals(0640, toc.mode());
+    assertEquals(1000, toc.uid());
+    assertEquals(1001, toc.gid());
+    assertEquals("builder", toc.userName());
+    assertEquals("staff", toc.groupName());
+    assertEquals(java.time.Instant.parse("2024-01-02T03:04:05Z"), toc.modTime());
+    assertArrayEquals("toc".getBytes(StandardCharsets.UTF_8), toc.xattr("user.note"));
+    Chunk c = toc.chunks().get(0);
+    assertEquals(new Chunk("stargz.index.json", 0, json.length, at, at + unit.length,
+        3 * 512, Digest.of(json), false), c, "the JSON follows the PAX header and the header");
+    assertArrayEquals(json, f.codec().decode(unit, 0, unit.length, c, "blob"));
+  }
+
+  @Test
+  void tocFileBytesOtherThanTheVerifiedJsonAreRefused() throws Exception {
+    OpenOptions o = OpenOptions.builder().expectedTocDigest(FIXTURE_TOC).build();
+    Chunk c;
+    try (LayerReader r = LayerReader.open(FileRangeSource.open(Shared.fixture(
+        "edge.estargz.blob")), o)) {
+      c = r.index().entry("stargz.index.json").orElseThrow().chunks().get(0);
+    }
+    // the same layer, read through a TOC chunk that points at other bytes: a reader opened
+    // on the real blob must refuse them rather than serve them as the TOC
+    Chunk elsewhere = new Chunk(c.fileName(), 0, c.size(), c.compressedOffset(),
+        c.compressedEnd(), c.innerOffset() - 1, c.digest(), false);
+    try (LayerReader r = LayerReader.open(FileRangeSource.open(Shared.fixture(
+        "edge.estargz.blob")), o)) {
+      assertThrows(org.stargzstore.estargz.ChunkDigestMismatchException.class,
+          () -> r.readChunk(elsewhere));
+      assertEquals(FIXTURE_TOC, Digest.of(r.readChunk(c)));
     }
   }
 

@@ -200,7 +200,7 @@ class TocIndexerTest {
   }
 
   @Test
-  void landmarksAreMetadataThatNamesThePrioritizedEntries() throws Exception {
+  void landmarksNameThePrioritizedEntriesAndStayFilesOfTheLayer() throws Exception {
     LayerIndex x = index(dir("etc/"), reg("etc/hostname", 0),
         reg(".prefetch.landmark", 1).offset(300).digest(D1.toString()).build(),
         reg("etc/passwd", 5).offset(400).digest(D2.toString()).build(),
@@ -208,9 +208,53 @@ class TocIndexerTest {
     assertEquals(Landmark.PREFETCH, x.landmark());
     assertEquals(List.of("etc", "etc/hostname"),
         x.prioritizedEntries().stream().map(LayerEntry::name).toList());
-    assertFalse(x.entry(".prefetch.landmark").isPresent());
+    LayerEntry landmark = x.entry(".prefetch.landmark").orElseThrow();
+    assertEquals(List.of(new Chunk(".prefetch.landmark", 0, 1, 300, 400, 0, D1, false)),
+        landmark.chunks());
+    // the TOC cannot list itself: an entry of that name in it is not the layer's
     assertFalse(x.entry("stargz.index.json").isPresent());
-    assertEquals(List.of("", "etc", "etc/hostname", "etc/passwd"), names(x));
+    assertEquals(List.of("", "etc", "etc/hostname", ".prefetch.landmark", "etc/passwd"),
+        names(x));
+  }
+
+  @Test
+  void landmarksKeepTheirBareHeaderWithoutOwnerNames() throws Exception {
+    LayerIndex x = index(
+        TocEntry.builder().name("etc/").type("dir").userName("root").groupName("root").build(),
+        reg(".no.prefetch.landmark", 1).offset(300).digest(D1.toString()).build(),
+        reg("etc/motd", 0));
+    assertEquals("", x.entry(".no.prefetch.landmark").orElseThrow().userName());
+    assertEquals("", x.entry(".no.prefetch.landmark").orElseThrow().groupName());
+    assertEquals("root", x.entry("etc/motd").orElseThrow().userName());
+  }
+
+  @Test
+  void theTocsOwnTarEntryIsTheLastEntryAndReplacesOneTheTocLists() throws Exception {
+    Digest toc = Digest.of("{}".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    LayerEntry tocFile = LayerEntry.builder("stargz.index.json", EntryType.REG).size(2)
+        .mode(0).digest(toc)
+        .chunks(List.of(new Chunk("stargz.index.json", 0, 2, TOC_AT, TOC_AT + 90, 512, toc,
+            false)))
+        .build();
+    LayerIndex x = TocIndexer.index(new Toc(1, List.of(reg("stargz.index.json", 7).offset(100)
+            .digest(D1.toString()).build(), reg("a", 10).offset(200).digest(D2.toString())
+            .build())), FormatKind.ESTARGZ, TOC_AT, "blob", tocFile);
+    assertEquals(List.of("", "a", "stargz.index.json"), names(x));
+    assertEquals(tocFile, x.entry("stargz.index.json").orElseThrow());
+    assertEquals(tocFile.chunks().get(0),
+        x.chunksInBlobOrder().get(x.chunksInBlobOrder().size() - 1));
+    assertEquals(TOC_AT, x.entry("a").orElseThrow().chunks().get(0).compressedEnd(),
+        "the TOC file does not move the end of the data");
+  }
+
+  @Test
+  void theTocsOwnTarEntryCannotReplaceADirectoryWithEntries() {
+    LayerEntry tocFile = LayerEntry.builder("stargz.index.json", EntryType.REG).build();
+    InvalidTocException e = assertThrows(InvalidTocException.class, () -> TocIndexer.index(
+        new Toc(1, List.of(reg("stargz.index.json/x", 0).build())), FormatKind.ESTARGZ, TOC_AT,
+        "blob", tocFile));
+    assertTrue(e.getMessage().contains("the TOC's own tar entry 'stargz.index.json' replaces"
+        + " directory"), e.getMessage());
   }
 
   @Test

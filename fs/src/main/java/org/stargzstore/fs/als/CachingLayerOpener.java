@@ -8,13 +8,19 @@ import java.util.logging.Logger;
 import org.stargzstore.estargz.Digest;
 import org.stargzstore.estargz.InvalidFooterException;
 import org.stargzstore.estargz.LayerFormatException;
+import org.stargzstore.estargz.layer.Chunk;
+import org.stargzstore.estargz.layer.ChunkVerifier;
+import org.stargzstore.estargz.layer.FormatKind;
 import org.stargzstore.estargz.layer.LayerDescriptor;
+import org.stargzstore.estargz.layer.LayerEntry;
 import org.stargzstore.estargz.layer.LayerFormat;
 import org.stargzstore.estargz.layer.LayerOpener;
 import org.stargzstore.estargz.layer.OpenOptions;
 import org.stargzstore.estargz.layer.OpenedLayer;
 import org.stargzstore.estargz.layer.OpenedToc;
+import org.stargzstore.estargz.layer.TocIndexer;
 import org.stargzstore.estargz.layer.TocLocation;
+import org.stargzstore.estargz.layer.UnitStreamer;
 import org.stargzstore.fs.fetch.BlobSource;
 import org.stargzstore.fs.store.ContentStore;
 import org.stargzstore.fs.store.LayerRecord;
@@ -25,9 +31,16 @@ import org.stargzstore.fs.store.LayerRecords;
  * at all), else through the format layer's {@link LayerOpener} (one or two range requests), and
  * then keeps the TOC and a record of it in the store. The TOC is always verified against the
  * manifest annotation, also when it comes from the store.
+ *
+ * <p>eStargz's TOC is also a file of the layer, {@code stargz.index.json}, whose one chunk is
+ * the TOC member. When that file is small ({@link #MAX_KEPT_TOC_FILE}), the JSON the TOC
+ * member holds is kept as that chunk too, so reading the file needs no second request for
+ * bytes the opener already had; a larger one is fetched (streamed) when it is read.
  */
 public final class CachingLayerOpener {
   private static final Logger LOG = Logger.getLogger(CachingLayerOpener.class.getName());
+  /** The largest {@code stargz.index.json} kept as a chunk when its TOC is fetched. */
+  static final long MAX_KEPT_TOC_FILE = UnitStreamer.DEFAULT_STREAM_ABOVE;
 
   private final List<LayerFormat> formats;
   private final ContentStore store;
@@ -153,6 +166,7 @@ public final class CachingLayerOpener {
       TocLocation loc = opened.location();
       byte[] tocBytes = reads.bytesAt(loc.offset(), Math.toIntExact(loc.length()));
       Digest tocBlob = store.putHashing(tocBytes);
+      keepTocFile(d, opened, tocBytes);
       records.put(new LayerRecord(d.digest().toString(), d.mediaType(), d.size(),
           opened.toc().tocDigest().toString(), opened.format().name(), loc.offset(),
           loc.length(), loc.uncompressedLength(), tocBlob.toString()));
@@ -160,5 +174,35 @@ public final class CachingLayerOpener {
       LOG.warning("cannot keep the TOC of " + d.digest() + " in the store (" + e.getMessage()
           + "); it will be fetched again after a restart");
     }
+  }
+
+  /**
+   * Keeps a small {@code stargz.index.json} as its chunk: decoded from the TOC member the
+   * opener read and verified against the TOC digest like any chunk before it is stored.
+   */
+  private void keepTocFile(LayerDescriptor d, OpenedLayer opened, byte[] tocMember) {
+    try {
+      storeTocFileChunk(opened, tocMember);
+    } catch (IOException | RuntimeException e) {
+      LOG.warning("cannot keep " + TocIndexer.TOC_TAR_NAME + " of " + d.digest() + " ("
+          + e.getMessage() + "); it will be fetched from the blob when it is read");
+    }
+  }
+
+  private void storeTocFileChunk(OpenedLayer opened, byte[] tocMember) throws IOException {
+    Optional<LayerEntry> file = opened.index().entry(TocIndexer.TOC_TAR_NAME);
+    if (opened.index().format() != FormatKind.ESTARGZ || file.isEmpty()
+        || file.get().chunks().size() != 1) {
+      return;
+    }
+    Chunk c = file.get().chunks().get(0);
+    if (c.compressedOffset() != opened.location().offset() || c.size() > MAX_KEPT_TOC_FILE
+        || store.contains(c.digest())) {
+      return;
+    }
+    byte[] json = opened.format().codec().decode(tocMember, 0, tocMember.length, c,
+        opened.blob());
+    ChunkVerifier.verify(opened.blob(), c, json);
+    store.put(c.digest(), json, 0, json.length);
   }
 }

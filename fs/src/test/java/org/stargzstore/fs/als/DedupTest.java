@@ -71,8 +71,13 @@ class DedupTest {
             List.of(Shared.fixture("edge.estargz.json")))
         .add("t.test/zstd:1", List.of(Shared.fixture("edge.zstd-stargz.blob")),
             List.of(Shared.fixture("edge.zstd-stargz.json")));
-    // both were made by the reference writer with 64 KiB chunks: identical chunk digests
-    assertEquals(chunkDigests(index("edge.estargz.blob")), chunkDigests(index("edge.zstd-stargz.blob")));
+    // both were made by the reference writer with 64 KiB chunks: identical chunk digests, but
+    // for eStargz's stargz.index.json (its TOC is a tar entry; zstd:chunked's is not)
+    LayerIndex gzip = index("edge.estargz.blob");
+    Set<Digest> gzipChunks = chunkDigests(gzip);
+    assertTrue(gzipChunks.remove(gzip.entry("stargz.index.json").orElseThrow().digest()
+        .orElseThrow()));
+    assertEquals(gzipChunks, chunkDigests(index("edge.zstd-stargz.blob")));
     try (StoreHarness h = new StoreHarness(tmp.resolve("root"), src,
         LayerStoreConfig.defaults().withFetch(FetchPolicy.onDemandOnly()))) {
       Path mnt = h.mount(tmp.resolve("mnt"));
@@ -91,7 +96,12 @@ class DedupTest {
           new org.stargzstore.fs.store.ImageRecords(h.layout, h.content),
           new StoredLayerContent(h.records, new CachingLayerOpener(LayerFormats.all(), h.content,
               h.records)));
-      assertTrue(du.dedupRatio() > 1.9, "two layers, one copy of their chunks: " + du);
+      // eStargz's stargz.index.json is its own: the rest is stored once for both layers
+      long tocFile = gzip.entry("stargz.index.json").orElseThrow().size();
+      double sharedRatio = (double) (du.layerBytesSum() - tocFile)
+          / (du.layerUnionBytes() - tocFile);
+      assertTrue(sharedRatio > 1.9, "two layers, one copy of their chunks: " + sharedRatio
+          + " " + du);
     }
   }
 

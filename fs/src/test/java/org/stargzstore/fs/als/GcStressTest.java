@@ -23,6 +23,7 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.stargzstore.estargz.Digest;
+import org.stargzstore.estargz.layer.LayerIndex;
 import org.stargzstore.fs.fetch.FetchPolicy;
 import org.stargzstore.fs.gc.GarbageCollector;
 import org.stargzstore.fs.gc.GcResult;
@@ -56,6 +57,11 @@ class GcStressTest {
     Set<Digest> inUse = new HashSet<>(DedupTest.chunkDigests(DedupTest.index("edge.estargz.blob")));
     stale.removeAll(inUse);
     assertTrue(stale.size() > 20, "the old layer has content of its own");
+    // the readers below read the files of edge.tar, not the entries its producer added
+    LayerIndex estargz = DedupTest.index("edge.estargz.blob");
+    for (String own : List.of("stargz.index.json", ".prefetch.landmark")) {
+      estargz.entry(own).orElseThrow().chunks().forEach(c -> inUse.remove(c.digest()));
+    }
 
     // 2. expected bytes, independently: GNU tar's extraction of the layers' source tar
     Path ref = tmp.resolve("ref");

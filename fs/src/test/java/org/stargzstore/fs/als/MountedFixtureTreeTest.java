@@ -9,28 +9,37 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
+import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.stargzstore.estargz.Digest;
+import org.stargzstore.estargz.writer.EstargzWriter;
+import org.stargzstore.estargz.writer.LayerWriteResult;
 import org.stargzstore.fs.fetch.FetchPolicy;
 import org.stargzstore.testkit.ExternalTools;
 import org.stargzstore.testkit.Shared;
 import org.stargzstore.testkit.TreeSnapshot;
+import org.stargzstore.zstdchunked.writer.ZstdStargzWriter;
 
 /**
  * The three fixture layers (eStargz and zstd:chunked stargz flavour by the reference Go
- * implementation, zstd:chunked by podman 4.3.1), mounted through FUSE, give the same tree as GNU
- * tar extracting the same layer, converted to overlay form: names, types, modes (setuid too),
- * owners, sizes, mtimes, link targets, device numbers, xattrs, bytes and hardlink sharing.
+ * implementation, zstd:chunked by podman 4.3.1) and the same tar written by our own writers,
+ * mounted through FUSE, give the same tree as GNU tar extracting the decompressed blob (what a
+ * full pull extracts), converted to overlay form: names, types, modes (setuid too), owners,
+ * sizes, mtimes, link targets, device numbers, xattrs, bytes and hardlink sharing. That includes
+ * the entries the stargz producers add to the tar: eStargz's {@code stargz.index.json} and the
+ * {@code .prefetch.landmark} / {@code .no.prefetch.landmark}.
  */
 class MountedFixtureTreeTest {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -42,12 +51,16 @@ class MountedFixtureTreeTest {
     return "fixtures.test/edge/" + flavour + ":1";
   }
 
+  /** Layers our own writers make of the fixtures' input, edge.tar. */
+  static final List<String> OURS = List.of("ours-estargz", "ours-zstd-stargz");
+
   @BeforeAll
   static void mount() throws IOException {
     LocalBlobsImageSource src = new LocalBlobsImageSource();
-    for (String f : List.of("estargz", "zstd-stargz", "zstd-podman")) {
-      src.add(ref(f), List.of(Shared.fixture("edge." + f + ".blob")),
-          List.of(Shared.fixture("edge." + f + ".json")));
+    writeOurs();
+    for (String f : List.of("estargz", "zstd-stargz", "zstd-podman", "ours-estargz",
+        "ours-zstd-stargz")) {
+      src.add(ref(f), List.of(blob(f)), List.of(descriptorFile(f)));
     }
     harness = new StoreHarness(tmp.resolve("root"), src,
         LayerStoreConfig.defaults().withFetch(FetchPolicy.onDemandOnly()));
@@ -61,8 +74,37 @@ class MountedFixtureTreeTest {
     }
   }
 
+  /**
+   * edge.tar by our eStargz writer (prioritized files, so with a {@code .prefetch.landmark})
+   * and by our zstd:chunked stargz-flavour writer (none, so a {@code .no.prefetch.landmark}).
+   */
+  private static void writeOurs() throws IOException {
+    Path tar = Shared.fixture("edge.tar");
+    LayerWriteResult gz;
+    try (OutputStream out = Files.newOutputStream(blob("ours-estargz"))) {
+      gz = EstargzWriter.builder().chunkSize(65536)
+          .prioritizedFiles(List.of("etc/hostname", "bin/rand-4096")).build().write(tar, out);
+    }
+    Files.writeString(descriptorFile("ours-estargz"), gz.toJson());
+    LayerWriteResult zst;
+    try (OutputStream out = Files.newOutputStream(blob("ours-zstd-stargz"))) {
+      zst = ZstdStargzWriter.builder().chunkSize(65536).build().write(tar, out);
+    }
+    Files.writeString(descriptorFile("ours-zstd-stargz"), zst.toJson());
+  }
+
+  static Path blob(String flavour) {
+    return OURS.contains(flavour) ? tmp.resolve(flavour + ".blob")
+        : Shared.fixture("edge." + flavour + ".blob");
+  }
+
+  static Path descriptorFile(String flavour) {
+    return OURS.contains(flavour) ? tmp.resolve(flavour + ".json")
+        : Shared.fixture("edge." + flavour + ".json");
+  }
+
   static JsonNode descriptor(String flavour) throws IOException {
-    return JSON.readTree(Files.readAllBytes(Shared.fixture("edge." + flavour + ".json")));
+    return JSON.readTree(Files.readAllBytes(descriptorFile(flavour)));
   }
 
   static Path layerDir(String flavour) throws IOException {
@@ -70,13 +112,15 @@ class MountedFixtureTreeTest {
         .resolve(descriptor(flavour).get("digest").asText());
   }
 
-  /** GNU tar's view of the same layer: edge.tar for the stargz-made blobs, the decompressed stream for podman's. */
+  /**
+   * GNU tar's view of the same layer: the blob decompressed as one stream (skippable zstd frames
+   * skipped), as a full pull extracts it, with the producer's own entries.
+   */
   static Path extractReference(String flavour) throws IOException {
     Path dir = tmp.resolve("ref-" + flavour);
     Files.createDirectories(dir);
-    String input = flavour.equals("zstd-podman")
-        ? "zstd -dc " + Shared.fixture("edge.zstd-podman.blob")
-        : "cat " + Shared.fixture("edge.tar");
+    String input = (descriptor(flavour).get("mediaType").asText().endsWith("+zstd")
+        ? "zstd -dc " : "gzip -dc ") + blob(flavour);
     ExternalTools.run(List.of("bash", "-c", "set -o pipefail; " + input
         + " | tar --xattrs --xattrs-include='*' --numeric-owner --delay-directory-restore -xpf - -C "
         + dir), 120)
@@ -85,7 +129,8 @@ class MountedFixtureTreeTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"estargz", "zstd-stargz", "zstd-podman"})
+  @ValueSource(strings = {"estargz", "zstd-stargz", "zstd-podman", "ours-estargz",
+      "ours-zstd-stargz"})
   void diffTreeEqualsTarExtractionInOverlayForm(String flavour) throws IOException {
     Path ref = extractReference(flavour);
     Map<String, TreeSnapshot.Facts> tar = TreeSnapshot.take(ref);
@@ -103,6 +148,16 @@ class MountedFixtureTreeTest {
         + String.join("\n", d.subList(0, Math.min(20, d.size()))));
     assertEquals(TreeSnapshot.hardlinkGroups(ref), TreeSnapshot.hardlinkGroups(diff));
     assertFalse(TreeSnapshot.hardlinkGroups(diff).isEmpty(), "the fixture has a hardlink");
+    Set<String> producerEntries = Set.of("stargz.index.json", ".prefetch.landmark",
+        ".no.prefetch.landmark");
+    Set<String> added = new TreeSet<>(want.keySet());
+    added.retainAll(producerEntries);
+    assertEquals(switch (flavour) {
+      case "estargz", "ours-estargz" -> Set.of("stargz.index.json", ".prefetch.landmark");
+      case "zstd-stargz" -> Set.of(".prefetch.landmark");
+      case "ours-zstd-stargz" -> Set.of(".no.prefetch.landmark");
+      default -> Set.of();
+    }, added, "the producer's own entries, which a full pull extracts too");
     for (String opaque : TreeSnapshot.opaqueDirs(tar)) {
       ExternalTools.Result r = ExternalTools.run(List.of("getfattr", "-n",
           "trusted.overlay.opaque", "--only-values", "--absolute-names",
