@@ -545,6 +545,9 @@ class PodmanMatrixTest {
       Path got = podman.onHost(podman.ok("image", "mount", image).strip());
       Map<String, TreeSnapshot.Facts> wantTree = TreeSnapshot.take(want, TreeSnapshot.Xattrs.ALL);
       Map<String, TreeSnapshot.Facts> gotTree = TreeSnapshot.take(got, TreeSnapshot.Xattrs.ALL);
+      if (podman instanceof PodmanSandbox) {
+        gotTree = withoutEmptyXattrs(gotTree);
+      }
       assertTrue(wantTree.containsKey("bin/busybox") && wantTree.containsKey("opaque/kept"),
           "the full pull's tree at " + want + " lacks the image's files: " + wantTree.keySet());
       String report = TreeSnapshot.diffReport(wantTree, gotTree, TREE_DIFF_LIMIT);
@@ -555,6 +558,25 @@ class PodmanMatrixTest {
       assertTrue(wantLinks.equals(gotLinks), "hardlinks: full pull " + wantLinks
           + ", lazy pull " + gotLinks);
       return null;
+    }
+
+    /**
+     * podman 4.3.1 sets a layer's xattrs from the {@code Xattrs} map of its vendored Go
+     * archive/tar, whose PAX merge skips empty values, so its full pull drops an xattr whose value
+     * is empty ({@code edge.tar}'s {@code xattr/file} has {@code user.empty}); podman 5 (which
+     * reads {@code PAXRecords}) and the store keep it, as the layer's tar says. On 4.3.1 the lazy
+     * tree is compared without such xattrs; everything else must match.
+     */
+    private static Map<String, TreeSnapshot.Facts> withoutEmptyXattrs(
+        Map<String, TreeSnapshot.Facts> tree) {
+      Map<String, TreeSnapshot.Facts> out = new java.util.TreeMap<>();
+      tree.forEach((path, f) -> {
+        Map<String, String> x = new java.util.TreeMap<>(f.xattrs());
+        x.values().removeIf(String::isEmpty);
+        out.put(path, new TreeSnapshot.Facts(f.type(), f.mode(), f.uid(), f.gid(), f.size(),
+            f.mtime(), f.link(), f.rdev(), x, f.sha256()));
+      });
+      return out;
     }
 
     private String systemCheck() throws IOException {
