@@ -24,6 +24,11 @@ public final class LogRecords extends Handler {
   @Override
   public void close() {}
 
+  /** The records so far as {@code LEVEL message} lines (messages unformatted), in order. */
+  public List<String> lines() {
+    return records.stream().map(r -> r.getLevel() + " " + r.getMessage()).toList();
+  }
+
   /** The records so far, in order; a live, read-only view. */
   public List<LogRecord> records() {
     return Collections.unmodifiableList(records);

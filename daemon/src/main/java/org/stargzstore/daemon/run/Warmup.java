@@ -63,7 +63,7 @@ final class Warmup {
             }
             LayerTree.build(r.index(), new InodeNumbers(1), "warmup");
             Digest d = Digest.of(tar);
-            LayerInfoJson.of(d, tar.length, d, tar.length, 2, d);
+            LayerInfoJson.underBlobDigest(d, tar.length, d, tar.length, 2, d);
           }
           LayerConversion.builder(f).build()
               .convert(new ByteArrayInputStream(manyEntries), "warmup", blob);

@@ -20,8 +20,8 @@ import org.stargzstore.estargz.Digest;
  *       {@code compressed-diff-digest}, which are claims about the whole tar and blob that a lazy
  *       store never verified; {@code toc-digest} (must be the requested name) and the
  *       {@code expected-layer-diffid} flag identify the layer; {@code diff-size} exact or -1.
- *   <li>{@link #of blob digest} (podman 4.x, 5.0): {@code diff-digest} is the layer's identity
- *       there and {@code diff-size} must be exact (save writes a tar header of that size).
+ *   <li>{@link #underBlobDigest blob digest} (podman 4.x, 5.0): {@code diff-digest} is the
+ *       layer's identity there and {@code diff-size} must be exact (save writes a tar header of that size).
  * </ul>
  */
 public final class LayerInfoJson {
@@ -35,16 +35,16 @@ public final class LayerInfoJson {
    * @param uncompressedSize the exact length of the decompressed blob
    * @param compression containers/storage's compression number (2 gzip, 4 zstd)
    */
-  public static byte[] of(Digest compressedDigest, long compressedSize, Digest diffId,
-      long uncompressedSize, int compression, Digest tocDigest) {
-    return of(compressedDigest, compressedSize, diffId, uncompressedSize, compression, tocDigest,
-        List.of(), List.of());
+  public static byte[] underBlobDigest(Digest compressedDigest, long compressedSize,
+      Digest diffId, long uncompressedSize, int compression, Digest tocDigest) {
+    return underBlobDigest(compressedDigest, compressedSize, diffId, uncompressedSize,
+        compression, tocDigest, List.of(), List.of());
   }
 
-  /** As {@link #of(Digest, long, Digest, long, int, Digest)}, with the ids the files use. */
-  public static byte[] of(Digest compressedDigest, long compressedSize, Digest diffId,
-      long uncompressedSize, int compression, Digest tocDigest, Collection<Integer> uids,
-      Collection<Integer> gids) {
+  /** As the six-argument form, with the uids and gids the layer's files use. */
+  public static byte[] underBlobDigest(Digest compressedDigest, long compressedSize,
+      Digest diffId, long uncompressedSize, int compression, Digest tocDigest,
+      Collection<Integer> uids, Collection<Integer> gids) {
     if (uncompressedSize < 0) {
       throw new IllegalArgumentException("the blob-digest info needs the exact tar size");
     }

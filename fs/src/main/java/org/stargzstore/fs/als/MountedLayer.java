@@ -129,7 +129,7 @@ public final class MountedLayer implements AutoCloseable {
       throw new NotLazyException(NotLazyException.Reason.UNKNOWN_UNCOMPRESSED_SIZE,
           o.whyUnknown());
     }
-    b = LayerInfoJson.of(descriptor.digest(), descriptor.size(), diffId,
+    b = LayerInfoJson.underBlobDigest(descriptor.digest(), descriptor.size(), diffId,
         o.size().getAsLong(), format.compression().containersStorageId(), tocDigest,
         ids.uids(), ids.gids());
     blobInfo = b;

@@ -17,8 +17,6 @@ import java.util.Set;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import java.util.logging.Handler;
-import java.util.logging.LogRecord;
 import java.util.logging.Logger;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
@@ -36,6 +34,7 @@ import org.stargzstore.registry.ImageReference;
 import org.stargzstore.registry.PushOptions;
 import org.stargzstore.registry.RegistryClient;
 import org.stargzstore.registry.RegistryClientConfig;
+import org.stargzstore.testkit.LogRecords;
 import org.stargzstore.testkit.FaultProxy;
 import org.stargzstore.testkit.RegistryServer;
 import org.stargzstore.testkit.Shared;
@@ -98,8 +97,7 @@ class BlobFileTest {
     Digest layer = layerDigest("zstd-podman");
     Path data = registryData(layer);
     byte[] original = Files.readAllBytes(data);
-    List<String> logs = new ArrayList<>();
-    Handler capture = capture(logs);
+    LogRecords capture = new LogRecords();
     Logger alsLog = Logger.getLogger("org.stargzstore.fs.als");
     alsLog.addHandler(capture);
     try (FaultProxy proxy = FaultProxy.start(REGISTRY.baseUri());
@@ -111,10 +109,10 @@ class BlobFileTest {
       Digest actual = alter(data);
       IOException e = assertThrows(IOException.class, () -> Files.readAllBytes(blob));
       assertTrue(e.getMessage().contains("Input/output error"), e.getMessage());
-      String line = logs.stream().filter(s -> s.contains("NOT serving the blob file"))
+      String line = capture.lines().stream().filter(s -> s.contains("NOT serving the blob file"))
           .findFirst().orElse("");
       assertTrue(line.contains(layer.toString()) && line.contains(actual.toString()),
-          "log: " + logs);
+          "log: " + capture.lines());
       assertFalse(Files.exists(h.layout.blob(layer)), "an unverified blob was stored");
       assertEquals(0, countFiles(h.layout.tmpDir()), "a temp file was left behind");
       // a failure is remembered for failure_retry: reading again does not download again
@@ -250,18 +248,4 @@ class BlobFileTest {
     }
   }
 
-  private static Handler capture(List<String> logs) {
-    return new Handler() {
-      @Override
-      public synchronized void publish(LogRecord r) {
-        logs.add(r.getLevel() + " " + r.getMessage());
-      }
-
-      @Override
-      public void flush() {}
-
-      @Override
-      public void close() {}
-    };
-  }
 }

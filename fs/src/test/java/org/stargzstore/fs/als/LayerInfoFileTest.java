@@ -14,11 +14,8 @@ import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.logging.Handler;
-import java.util.logging.LogRecord;
 import java.util.logging.Logger;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -33,6 +30,7 @@ import org.stargzstore.registry.ImageReference;
 import org.stargzstore.registry.PushOptions;
 import org.stargzstore.registry.RegistryClient;
 import org.stargzstore.registry.RegistryClientConfig;
+import org.stargzstore.testkit.LogRecords;
 import org.stargzstore.testkit.ImagePusher;
 import org.stargzstore.testkit.RegistryServer;
 import org.stargzstore.testkit.Shared;
@@ -174,8 +172,7 @@ class LayerInfoFileTest {
     LayerWriteResult t = new LayerWriteResult(r.mediaType(), digest, b.length, r.diffId(),
         r.tocDigest(), r.uncompressedSize(), r.annotations(), r.warnings());
     String ref = push("info/tampered:1", tampered, descriptor(t, tmp.resolve("t.json")));
-    List<String> logs = new ArrayList<>();
-    Handler capture = capture(logs);
+    LogRecords capture = new LogRecords();
     Logger alsLog = Logger.getLogger("org.stargzstore.fs.als");
     alsLog.addHandler(capture);
     try (StoreHarness h = harness(tmp.resolve("root"))) {
@@ -187,9 +184,9 @@ class LayerInfoFileTest {
       assertFalse(Files.exists(img.resolve(digest.toString()).resolve("info")));
       assertFalse(Files.exists(img.resolve(digest.toString())));
       assertTrue(h.store.counters().get(NotLazyException.Reason.UNKNOWN_UNCOMPRESSED_SIZE) > 0);
-      List<String> lines = logs.stream().filter(s -> s.contains("NOT using its tar-split"))
+      List<String> lines = capture.lines().stream().filter(s -> s.contains("NOT using its tar-split"))
           .toList();
-      assertEquals(1, lines.size(), "logged once: " + logs);
+      assertEquals(1, lines.size(), "logged once: " + capture.lines());
       assertTrue(lines.get(0).contains(digest.toString()) && lines.get(0).contains("hashes to"),
           lines.get(0));
       assertTrue(h.store.loadedLayer(digest).orElseThrow().whyNotByBlobDigest().isPresent());
@@ -336,18 +333,4 @@ class LayerInfoFileTest {
         ON_DEMAND);
   }
 
-  private static Handler capture(List<String> logs) {
-    return new Handler() {
-      @Override
-      public synchronized void publish(LogRecord r) {
-        logs.add(r.getLevel() + " " + r.getMessage());
-      }
-
-      @Override
-      public void flush() {}
-
-      @Override
-      public void close() {}
-    };
-  }
 }
