@@ -13,9 +13,10 @@ import org.stargzstore.fs.fetch.LayerFetcher;
 import org.stargzstore.fs.store.CorruptContentException;
 
 /**
- * The read path of a layer's files: the chunks a read spans, fetched if missing (one request for
- * all of them), then copied from the cache. Only verified chunks are in the cache, so only
- * verified bytes are served.
+ * The read path of a layer's files: the chunks a read spans, fetched if missing (the fetcher
+ * groups them into as few range requests as their gaps allow, and waits for those another fetch
+ * is already bringing), then copied from the cache. Only verified chunks are in the cache, so
+ * only verified bytes are served.
  */
 public final class FileContent {
   private final LayerFetcher fetcher;
