@@ -12,6 +12,7 @@ import java.util.concurrent.Executors;
 import java.util.logging.Logger;
 import okhttp3.HttpUrl;
 import okhttp3.Response;
+import org.stargzstore.estargz.concurrent.DaemonThreadFactory;
 import org.stargzstore.registry.errors.RegistryException;
 import org.stargzstore.registry.http.EndpointCaller;
 import org.stargzstore.registry.http.ErrorDecoder;
@@ -29,11 +30,8 @@ final class BlobAccess {
 
   private final EndpointCaller caller;
   private final ReadCoalescer.Limits coalescing;
-  private final ExecutorService batchExecutor = Executors.newCachedThreadPool(r -> {
-    Thread t = new Thread(r, "registry-read-batch");
-    t.setDaemon(true);
-    return t;
-  });
+  private final ExecutorService batchExecutor = Executors.newCachedThreadPool(
+      DaemonThreadFactory.named("registry-read-batch"));
   private final Duration defaultTimeout;
   private final Duration redirectTtl;
   private final Clock clock;

@@ -12,12 +12,6 @@ import org.stargzstore.estargz.layer.TocLocation;
  * ({@code containerd.io/snapshot/stargz/toc.digest}) is the sha256 of the uncompressed JSON.
  */
 public final class ZstdChunkedStargzFormat extends ZstdChunkedFormat {
-
-  @Override
-  public String name() {
-    return FormatKind.ZSTD_CHUNKED_STARGZ.displayName();
-  }
-
   @Override
   public FormatKind kind() {
     return FormatKind.ZSTD_CHUNKED_STARGZ;

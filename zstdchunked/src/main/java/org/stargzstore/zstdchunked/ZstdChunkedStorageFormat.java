@@ -15,12 +15,6 @@ import org.stargzstore.estargz.layer.TocLocation;
  * manifest as stored; the {@code manifest-position} annotation says where it is.
  */
 public final class ZstdChunkedStorageFormat extends ZstdChunkedFormat {
-
-  @Override
-  public String name() {
-    return FormatKind.ZSTD_CHUNKED_STORAGE.displayName();
-  }
-
   @Override
   public FormatKind kind() {
     return FormatKind.ZSTD_CHUNKED_STORAGE;

@@ -7,6 +7,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import org.stargzstore.daemon.config.ByteSize;
+import org.stargzstore.estargz.concurrent.DaemonThreadFactory;
 import org.stargzstore.zstdchunked.writer.ConversionProgress;
 
 /**
@@ -38,11 +39,8 @@ final class ConvertProgress implements AutoCloseable {
     this.err = err;
     this.terminal = terminal;
     this.inputSize = inputSize;
-    this.timer = Executors.newSingleThreadScheduledExecutor(r -> {
-      Thread t = new Thread(r, "convert-progress");
-      t.setDaemon(true);
-      return t;
-    });
+    this.timer = Executors.newSingleThreadScheduledExecutor(
+        DaemonThreadFactory.named("convert-progress"));
     long ms = interval.toMillis();
     timer.scheduleAtFixedRate(this::print, ms, ms, TimeUnit.MILLISECONDS);
   }

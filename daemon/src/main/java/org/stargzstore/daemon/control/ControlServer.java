@@ -20,6 +20,7 @@ import java.util.Map;
 import java.util.TreeSet;
 import java.util.logging.Level;
 import java.util.logging.Logger;
+import org.stargzstore.estargz.concurrent.DaemonThreadFactory;
 
 /**
  * The daemon's control socket (a Unix socket, its owner only): one JSON request line in, one
@@ -43,14 +44,14 @@ public final class ControlServer implements AutoCloseable {
   private final ServerSocketChannel server;
   private final Map<String, Handler> handlers;
   private final Thread acceptor;
+  private final DaemonThreadFactory requestThreads = DaemonThreadFactory.named("control-request");
   private volatile boolean closed;
 
   private ControlServer(Path path, ServerSocketChannel server, Map<String, Handler> handlers) {
     this.path = path;
     this.server = server;
     this.handlers = Map.copyOf(handlers);
-    this.acceptor = new Thread(this::acceptLoop, "control-socket");
-    this.acceptor.setDaemon(true);
+    this.acceptor = DaemonThreadFactory.named("control-socket").newThread(this::acceptLoop);
   }
 
   /** Listens on {@code path} (replacing a stale socket file). */
@@ -77,9 +78,7 @@ public final class ControlServer implements AutoCloseable {
     while (!closed) {
       try {
         SocketChannel c = server.accept();
-        Thread t = new Thread(() -> serve(c), "control-request");
-        t.setDaemon(true);
-        t.start();
+        requestThreads.newThread(() -> serve(c)).start();
       } catch (IOException e) {
         if (!closed) {
           LOG.log(Level.WARNING, "control socket accept failed", e);

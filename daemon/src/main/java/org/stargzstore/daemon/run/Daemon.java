@@ -19,6 +19,7 @@ import org.stargzstore.daemon.config.ByteSize;
 import org.stargzstore.daemon.config.DaemonConfig;
 import org.stargzstore.daemon.control.ControlServer;
 import org.stargzstore.daemon.metrics.MetricsServer;
+import org.stargzstore.estargz.concurrent.DaemonThreadFactory;
 import org.stargzstore.estargz.layer.LayerFormat;
 import org.stargzstore.fs.als.ImageSource;
 import org.stargzstore.fs.als.LayerStore;
@@ -89,11 +90,8 @@ public final class Daemon implements AutoCloseable {
         store.references, store.images, store.lock, config.layerStoreConfig());
     resources.add(layerStore);
     GarbageCollector gc = store.collector(config, layerStore::loadedLayerDigests);
-    ScheduledExecutorService gcTimer = Executors.newSingleThreadScheduledExecutor(r -> {
-      Thread t = new Thread(r, "store-gc");
-      t.setDaemon(true);
-      return t;
-    });
+    ScheduledExecutorService gcTimer = Executors.newSingleThreadScheduledExecutor(
+        DaemonThreadFactory.named("store-gc"));
     long every = Math.max(1, config.gcInterval().toSeconds());
     gcTimer.scheduleWithFixedDelay(() -> {
       try {

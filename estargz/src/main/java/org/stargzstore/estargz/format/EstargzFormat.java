@@ -28,11 +28,6 @@ public final class EstargzFormat implements LayerFormat {
   private static final GzipChunkCodec CODEC = new GzipChunkCodec();
 
   @Override
-  public String name() {
-    return FormatKind.ESTARGZ.displayName();
-  }
-
-  @Override
   public FormatKind kind() {
     return FormatKind.ESTARGZ;
   }

@@ -14,6 +14,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import org.stargzstore.estargz.LayerFormatException;
+import org.stargzstore.estargz.concurrent.DaemonThreadFactory;
 import org.stargzstore.estargz.io.RangeSource;
 
 /**
@@ -48,11 +49,8 @@ final class BulkChunkReader {
         sink instanceof LayerReader.StagedChunkSink s ? s : null;
     long streamAbove = staged != null ? UnitStreamer.DEFAULT_STREAM_ABOVE : Long.MAX_VALUE / 4;
     List<Batch> batches = plan(units(layer.index().chunksInBlobOrder(), streamAbove));
-    ExecutorService pool = Executors.newFixedThreadPool(parallelism, r -> {
-      Thread t = new Thread(r, "layer-reader");
-      t.setDaemon(true);
-      return t;
-    });
+    ExecutorService pool = Executors.newFixedThreadPool(parallelism,
+        DaemonThreadFactory.named("layer-reader"));
     Deque<Future<List<Decoded>>> inFlight = new ArrayDeque<>();
     try {
       for (Batch b : batches) {

@@ -26,8 +26,10 @@ public interface LayerFormat {
         + " cap";
   }
 
-  /** Short name for logs and errors. */
-  String name();
+  /** Short name for logs and errors: the display name of its {@link #kind()}. */
+  default String name() {
+    return kind().displayName();
+  }
 
   /** Which format this is. */
   FormatKind kind();

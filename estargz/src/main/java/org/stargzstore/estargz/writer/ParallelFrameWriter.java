@@ -15,6 +15,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import org.stargzstore.estargz.Digest;
+import org.stargzstore.estargz.concurrent.DaemonThreadFactory;
 
 /**
  * Writes a layer as a sequence of independently compressed units (gzip members or zstd frames),
@@ -91,11 +92,8 @@ public final class ParallelFrameWriter implements Closeable {
       int maxBufferedUnit) {
     this.out = out;
     this.codec = codec;
-    this.pool = threads <= 1 ? null : Executors.newFixedThreadPool(threads, r -> {
-      Thread t = new Thread(r, "layer-compress");
-      t.setDaemon(true);
-      return t;
-    });
+    this.pool = threads <= 1 ? null : Executors.newFixedThreadPool(threads,
+        DaemonThreadFactory.named("layer-compress"));
     this.inflightBudget = Math.max(inflightBudget, 1);
     this.maxBufferedUnit = Math.max(maxBufferedUnit, 4096);
     this.current = new Unit(0);

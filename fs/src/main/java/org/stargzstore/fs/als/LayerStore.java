@@ -19,6 +19,7 @@ import java.util.concurrent.TimeoutException;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 import org.stargzstore.estargz.Digest;
+import org.stargzstore.estargz.concurrent.DaemonThreadFactory;
 import org.stargzstore.estargz.layer.LayerDescriptor;
 import org.stargzstore.estargz.layer.LayerIndex;
 import org.stargzstore.fs.fetch.BlobSource;
@@ -85,24 +86,14 @@ public final class LayerStore implements AutoCloseable {
     this.fetch = fetch;
     this.references = references;
     this.config = config;
-    this.openPool = Executors.newFixedThreadPool(8, r -> {
-      Thread t = new Thread(r, "layer-open");
-      t.setDaemon(true);
-      return t;
-    });
+    this.openPool = Executors.newFixedThreadPool(8, DaemonThreadFactory.named("layer-open"));
     this.earlyTocs = new EarlyTocReads(opener, openPool);
     this.otherPlatforms = new OtherPlatforms(source, inodes);
     this.verifiedBlobs = new VerifiedBlobs(fetch.cache().store(), config.failureRetry());
-    this.libraryPool = Executors.newSingleThreadExecutor(r -> {
-      Thread t = new Thread(r, "library-prefetch");
-      t.setDaemon(true);
-      return t;
-    });
-    this.housekeeping = Executors.newSingleThreadScheduledExecutor(r -> {
-      Thread t = new Thread(r, "layer-housekeeping");
-      t.setDaemon(true);
-      return t;
-    });
+    this.libraryPool = Executors.newSingleThreadExecutor(
+        DaemonThreadFactory.named("library-prefetch"));
+    this.housekeeping = Executors.newSingleThreadScheduledExecutor(
+        DaemonThreadFactory.named("layer-housekeeping"));
     long period = Math.max(1, Math.min(60, config.releaseGrace().toSeconds() / 4));
     housekeeping.scheduleWithFixedDelay(this::unloadReleased, period, period, TimeUnit.SECONDS);
   }

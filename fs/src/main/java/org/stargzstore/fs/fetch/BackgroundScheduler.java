@@ -5,6 +5,7 @@ import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.logging.Level;
 import java.util.logging.Logger;
+import org.stargzstore.estargz.concurrent.DaemonThreadFactory;
 
 /**
  * One background fetcher for all layers: a few worker threads that each take the most valuable
@@ -29,9 +30,9 @@ final class BackgroundScheduler implements AutoCloseable {
     this.quietNanos = quiet.toNanos();
     this.idleWaitMillis = quietNanos > 0 ? Math.max(1, Math.min(200, quiet.toMillis() / 2)) : 200;
     this.workers = new Thread[workers];
+    DaemonThreadFactory threads = DaemonThreadFactory.numbered("fetch-background");
     for (int i = 0; i < workers; i++) {
-      Thread t = new Thread(this::work, "fetch-background-" + (i + 1));
-      t.setDaemon(true);
+      Thread t = threads.newThread(this::work);
       this.workers[i] = t;
       t.start();
     }

@@ -2,12 +2,10 @@ package org.stargzstore.fs.fetch;
 
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.SynchronousQueue;
-import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
+import org.stargzstore.estargz.concurrent.DaemonThreadFactory;
 
 /**
  * What every layer's fetcher shares: the chunk cache, the in-flight claims (so layers sharing
@@ -42,14 +40,15 @@ public final class FetchContext implements AutoCloseable {
     this.cache = cache;
     this.backgroundBudget = new ByteBudget(backgroundInflightBytes);
     this.demandPool = new ThreadPoolExecutor(0, maxDemandRequests, 30, TimeUnit.SECONDS,
-        new SynchronousQueue<>(), threads("fetch-demand"), new ThreadPoolExecutor.CallerRunsPolicy());
+        new SynchronousQueue<>(), DaemonThreadFactory.numbered("fetch-demand"),
+        new ThreadPoolExecutor.CallerRunsPolicy());
     this.scheduler = new BackgroundScheduler(maxBackgroundStreams, gate, backgroundQuiet);
   }
 
   /** A bounded executor for store writes: when the disk lags, fetchers wait for it. */
   public static ExecutorService diskWriter(int threads) {
     return new ThreadPoolExecutor(threads, threads, 30, TimeUnit.SECONDS,
-        new ArrayBlockingQueue<>(256), threads("store-writer"),
+        new ArrayBlockingQueue<>(256), DaemonThreadFactory.numbered("store-writer"),
         new ThreadPoolExecutor.CallerRunsPolicy());
   }
 
@@ -65,15 +64,6 @@ public final class FetchContext implements AutoCloseable {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
-  }
-
-  static ThreadFactory threads(String name) {
-    AtomicInteger n = new AtomicInteger();
-    return r -> {
-      Thread t = new Thread(r, name + "-" + n.incrementAndGet());
-      t.setDaemon(true);
-      return t;
-    };
   }
 
   public ChunkCache cache() {

@@ -8,6 +8,7 @@ import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.logging.Logger;
+import org.stargzstore.estargz.concurrent.DaemonThreadFactory;
 
 /**
  * A mounted {@link FuseBinding}: mounts, waits until the kernel shows the mount, and unmounts.
@@ -39,15 +40,14 @@ public final class FuseMount implements AutoCloseable {
     // jnr-fuse's non-blocking mount waits a fixed 2 s for libfuse's loop to return (it never does
     // while mounted); run the blocking mount in a thread of our own and watch the mount table.
     java.util.concurrent.CompletableFuture<Void> loop = new java.util.concurrent.CompletableFuture<>();
-    Thread t = new Thread(() -> {
+    Thread t = DaemonThreadFactory.named("fuse-loop").newThread(() -> {
       try {
         binding.mount(mp, true, options.debug(), options.fuseArgs().toArray(String[]::new));
         loop.complete(null);
       } catch (Throwable e) {
         loop.completeExceptionally(e);
       }
-    }, "fuse-loop");
-    t.setDaemon(true);
+    });
     t.start();
     Instant deadline = Instant.now().plus(MOUNT_TIMEOUT);
     while (!isMounted(mp)) {

@@ -10,6 +10,7 @@ import jnr.constants.platform.Errno;
 import jnr.constants.platform.OpenFlags;
 import jnr.ffi.LibraryLoader;
 import jnr.ffi.annotations.SaveError;
+import org.stargzstore.estargz.concurrent.DaemonThreadFactory;
 
 /**
  * Tells a live FUSE mount from a stale one by asking its server: it opens the mount's root
@@ -43,15 +44,14 @@ final class MountProbe {
 
   static Answer probe(Path mp, Duration timeout) {
     CompletableFuture<Answer> answer = new CompletableFuture<>();
-    Thread t = new Thread(() -> {
+    // a hung server blocks the open forever: never keep the JVM alive for it
+    Thread t = DaemonThreadFactory.named("mount-probe").newThread(() -> {
       try {
         answer.complete(openRoot(mp));
       } catch (Throwable e) {
         answer.completeExceptionally(e);
       }
-    }, "mount-probe");
-    // a hung server blocks the open forever: never keep the JVM alive for it
-    t.setDaemon(true);
+    });
     t.start();
     try {
       return answer.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
