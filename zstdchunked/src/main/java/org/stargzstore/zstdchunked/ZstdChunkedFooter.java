@@ -49,11 +49,6 @@ record ZstdChunkedFooter(Layout layout, TocLocation manifest, long tarSplitOffse
     Layout(int size) {
       this.size = size;
     }
-
-    /** Only containers/storage wrote the 56- and 64-byte footers. */
-    boolean onlyContainersStorage() {
-      return this != V40;
-    }
   }
 
   /** Size of the whole footer frame (skippable header included) of the largest layout. */

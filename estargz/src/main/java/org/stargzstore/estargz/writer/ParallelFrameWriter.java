@@ -123,11 +123,6 @@ public final class ParallelFrameWriter implements Closeable {
     return current;
   }
 
-  /** The unit bytes are currently written to. */
-  public Unit currentUnit() {
-    return current;
-  }
-
   public void write(byte[] b) throws IOException {
     write(b, 0, b.length);
   }
