@@ -45,7 +45,6 @@ public final class Daemon implements AutoCloseable {
   private LayerStore layerStore;
   private FuseMount mount;
   private ControlServer control;
-  private GarbageCollector gc;
   private StoreServices services;
 
   private Daemon() {}
@@ -103,7 +102,6 @@ public final class Daemon implements AutoCloseable {
       }
     }, every, every, TimeUnit.SECONDS);
     resources.add(gcTimer::shutdownNow);
-    this.gc = gc;
     mount = FuseMount.mount(layerStore.root(), mountPoint,
         new MountOptions(config.allowOther(), config.fuseCacheTimeout(), config.fuseDebug()));
     resources.add(mount);
@@ -162,10 +160,6 @@ public final class Daemon implements AutoCloseable {
     ok.put("ok", true);
     ok.put("accepted", count);
     return ok;
-  }
-
-  public GarbageCollector garbageCollector() {
-    return gc;
   }
 
   public StoreServices services() {
