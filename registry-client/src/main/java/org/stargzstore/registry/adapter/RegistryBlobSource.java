@@ -7,9 +7,10 @@ import org.stargzstore.estargz.io.RangeSource;
 import org.stargzstore.registry.RegistryBlob;
 
 /**
- * The format libraries' random-access interface over a registry blob: each
- * {@link #readFully} is one HTTP range request (resumed if cut off), {@link #openStream} streams
- * long runs of chunks. Thread-safe, as {@link RangeSource} requires.
+ * The format libraries' random-access interface over a registry blob: each {@link #readFully}
+ * is a {@link RegistryBlob#readFully} (one range request, resumed if cut off, unless the blob's
+ * coalescer merges it with concurrent reads), {@link #openStream} streams long runs of chunks.
+ * Thread-safe, as {@link RangeSource} requires.
  */
 public final class RegistryBlobSource implements RangeSource {
   private final RegistryBlob blob;
