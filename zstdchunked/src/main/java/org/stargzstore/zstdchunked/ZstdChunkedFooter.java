@@ -54,11 +54,6 @@ record ZstdChunkedFooter(Layout layout, TocLocation manifest, long tarSplitOffse
   /** Size of the whole footer frame (skippable header included) of the largest layout. */
   static final int MAX_FRAME = SKIPPABLE_HEADER + Layout.V64.size;
 
-  /** Where file data ends: the start of the skippable frame holding the manifest. */
-  long dataEnd() {
-    return manifest.offset() - SKIPPABLE_HEADER;
-  }
-
   /**
    * Recognises a footer at the end of {@code tail} (the last bytes of a blob of
    * {@code blobSize} bytes).

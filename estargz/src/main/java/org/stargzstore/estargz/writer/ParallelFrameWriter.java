@@ -58,17 +58,9 @@ public final class ParallelFrameWriter implements Closeable {
 
   /** A compressed unit's place in the blob, known once the unit has been written. */
   public static final class Unit {
-    private final long uncompressedOffset;
     private long compressedOffset = -1;
 
-    private Unit(long uncompressedOffset) {
-      this.uncompressedOffset = uncompressedOffset;
-    }
-
-    /** Offset of the unit's first byte in the uncompressed stream. */
-    public long uncompressedOffset() {
-      return uncompressedOffset;
-    }
+    private Unit() {}
 
     /** Offset of the unit in the blob; only valid once written (after a flush). */
     public long compressedOffset() {
@@ -98,7 +90,7 @@ public final class ParallelFrameWriter implements Closeable {
     });
     this.inflightBudget = Math.max(inflightBudget, 1);
     this.maxBufferedUnit = Math.max(maxBufferedUnit, 4096);
-    this.current = new Unit(0);
+    this.current = new Unit();
     this.buf = new byte[64 << 10];
   }
 
@@ -115,7 +107,7 @@ public final class ParallelFrameWriter implements Closeable {
       return current;
     }
     endUnit();
-    current = new Unit(uncompressedSize);
+    current = new Unit();
     int want = Math.min(Math.max(sizeHint, 8 << 10), maxBufferedUnit);
     if (buf == null || buf.length < want) {
       buf = new byte[want];
@@ -258,7 +250,7 @@ public final class ParallelFrameWriter implements Closeable {
     submitBatch();
     drainAll();
     if (!currentIsEmpty) {
-      current = new Unit(uncompressedSize);
+      current = new Unit();
     }
     // An empty unit has no frame: it starts where the next bytes of the blob will.
     current.compressedOffset = compressedSize;
