@@ -45,7 +45,6 @@ public final class Daemon implements AutoCloseable {
   private LayerStore layerStore;
   private FuseMount mount;
   private ControlServer control;
-  private StoreServices services;
 
   private Daemon() {}
 
@@ -69,7 +68,6 @@ public final class Daemon implements AutoCloseable {
     // daemon serves, clear our own stale one
     MountPointCheck.prepareForMount(mountPoint);
     StoreServices store = StoreServices.open(config, formats);
-    this.services = store;
     ExecutorService diskWriter = FetchContext.diskWriter(2);
     resources.add(() -> FetchContext.finishWrites(diskWriter, java.time.Duration.ofSeconds(10)));
     ChunkCache cache = new ChunkCache(store.content, config.memoryCacheBytes(), diskWriter,
@@ -160,10 +158,6 @@ public final class Daemon implements AutoCloseable {
     ok.put("ok", true);
     ok.put("accepted", count);
     return ok;
-  }
-
-  public StoreServices services() {
-    return services;
   }
 
   public LayerStore layerStore() {
