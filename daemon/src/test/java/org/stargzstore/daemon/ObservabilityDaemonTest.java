@@ -76,6 +76,7 @@ class ObservabilityDaemonTest {
       assertTrue(value(metrics, "stargz_registry_storage_fetch_requests_total") > 0, metrics);
       assertTrue(value(metrics, "stargz_registry_storage_reads_waited_total") > 0, metrics);
       assertEquals(0, value(metrics, "stargz_registry_storage_verify_failures_total"), metrics);
+      assertEquals(0, value(metrics, "stargz_registry_storage_fetch_errors_total"), metrics);
       assertEquals(0, value(metrics,
           "stargz_registry_storage_fallbacks_total{reason=\"registry-error\"}"), metrics);
       assertEquals(1, value(metrics, "stargz_registry_storage_images"), metrics);
@@ -95,6 +96,10 @@ class ObservabilityDaemonTest {
       JsonNode status = ControlServer.call(root.resolve("control.sock"),
           JSON.createObjectNode().put("op", "status"));
       assertEquals(1, status.path("images").size(), status.toString());
+      JsonNode served = status.path("images").get(0).path("layers").get(0);
+      assertTrue(served.path("lazy").asBoolean() && served.has("fetchErrors"), served.toString());
+      assertEquals(0, served.path("verifyFailures").asLong(), served.toString());
+      assertEquals(0, served.path("fetchErrors").asLong(), served.toString());
       JsonNode du = storeDu(config);
       assertEquals(List.of(reference), texts(du.path("images"), "reference"), du.toString());
       assertEquals(List.of(layer), texts(du.path("layers"), "digest"), du.toString());

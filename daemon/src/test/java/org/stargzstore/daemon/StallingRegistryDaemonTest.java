@@ -1,15 +1,23 @@
 package org.stargzstore.daemon;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
+import org.stargzstore.daemon.cli.Main;
+import org.stargzstore.daemon.control.ControlServer;
 import org.stargzstore.fs.als.ImageDirectoryName;
 import org.stargzstore.testkit.EdgeImage;
 import org.stargzstore.testkit.FaultProxy;
@@ -20,10 +28,12 @@ import org.stargzstore.testkit.RegistryServer;
  * kept-alive connection: with {@code read_timeout = "4s"} (so the client gives up on a silent
  * connection after 0.5 s) a read through the mount fails with EIO within twice the read timeout
  * (the kernel's read-ahead and the read itself, see docs/configuration.md) plus a margin for a
- * loaded machine, the daemon's log says which registry and blob stalled and for how long, and
- * once the registry answers again the file reads right.
+ * loaded machine, the daemon's log says which registry and blob stalled and for how long,
+ * {@code status} counts the failed range request, and once the registry answers again the file
+ * reads right.
  */
 class StallingRegistryDaemonTest {
+  private static final ObjectMapper JSON = new ObjectMapper();
   private static final long READ_TIMEOUT_MS = 4_000;
   private static final long MARGIN_MS = 8_000;
   @RegisterExtension static final RegistryServer REGISTRY = RegistryServer.builder().build();
@@ -64,11 +74,51 @@ class StallingRegistryDaemonTest {
                 + " stalled") && l.contains(layer)
                 && l.matches(".*no data for \\d+\\.\\d s.*")),
             "the log names the registry, the blob and how long it was silent:\n" + text);
+        Path socket = root.resolve("control.sock");
+        assertTrue(fetchErrorsWithin(socket, MARGIN_MS) >= 1,
+            "status counts the failed request: " + status(socket));
+        String shown = statusText(config);
+        assertTrue(shown.lines().anyMatch(l -> l.matches(
+                " +failed: 0 chunks did not match the TOC digest \\(never served\\), [1-9]\\d*"
+                + " range requests failed \\(network, registry\\)")),
+            "status names the failed requests:\n" + shown);
         proxy.clearFaults();
         assertArrayEquals(EdgeImage.member("bin/rand-1048576"),
             readWithin(diff.resolve("bin/rand-1048576"), READ_TIMEOUT_MS + MARGIN_MS));
       }
     }
+  }
+
+  private static JsonNode status(Path socket) throws IOException {
+    return ControlServer.call(socket, JSON.createObjectNode().put("op", "status"));
+  }
+
+  /** The layers' {@code fetchErrors} summed, once non-zero or after {@code ms}. */
+  private static long fetchErrorsWithin(Path socket, long ms) throws Exception {
+    long until = System.nanoTime() + ms * 1_000_000;
+    while (true) {
+      long sum = 0;
+      for (JsonNode img : status(socket).path("images")) {
+        for (JsonNode l : img.path("layers")) {
+          sum += l.path("fetchErrors").asLong();
+        }
+      }
+      if (sum > 0 || System.nanoTime() > until) {
+        return sum;
+      }
+      Thread.sleep(100);
+    }
+  }
+
+  /** What {@code stargz-registry-storage status} prints for a user. */
+  private static String statusText(Path config) {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    ByteArrayOutputStream err = new ByteArrayOutputStream();
+    int code = Main.run(new PrintStream(out, true, StandardCharsets.UTF_8),
+        new PrintStream(err, true, StandardCharsets.UTF_8),
+        "--config", config.toString(), "status");
+    assertEquals(0, code, err.toString(StandardCharsets.UTF_8));
+    return out.toString(StandardCharsets.UTF_8);
   }
 
   /** Reads {@code file}, trying again while a read fails, for at most {@code ms}. */

@@ -166,16 +166,6 @@ public record ImageReference(String registry, String repository, String tag, Dig
     return new ImageReference(registry, repository, tag, d);
   }
 
-  /** This reference with only a tag (any digest dropped). */
-  public ImageReference withTag(String t) {
-    return new ImageReference(registry, repository, t, null);
-  }
-
-  /** The same tag and digest in another repository (a mirror, a rewritten location). */
-  public ImageReference withName(String newRegistry, String newRepository) {
-    return new ImageReference(newRegistry, newRepository, tag, digest);
-  }
-
   @Override
   public String toString() {
     StringBuilder sb = new StringBuilder(name());

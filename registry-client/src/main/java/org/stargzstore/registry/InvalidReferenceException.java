@@ -6,15 +6,8 @@ package org.stargzstore.registry;
  */
 public class InvalidReferenceException extends IllegalArgumentException {
   private static final long serialVersionUID = 1L;
-  private final String input;
 
   public InvalidReferenceException(String input, String reason) {
     super("invalid image reference \"" + input + "\": " + reason);
-    this.input = input;
-  }
-
-  /** The text that failed to parse. */
-  public String input() {
-    return input;
   }
 }

@@ -21,11 +21,12 @@ import org.stargzstore.registry.errors.RegistryNetworkException;
  *
  * <ul>
  *   <li>A read goes straight out while the blob has fewer than {@code maxInFlight} requests in
- *       flight: a lone reader never waits, and random reads get that many requests in
- *       parallel.
+ *       flight and no read is queued: a lone reader never waits, and random reads get that many
+ *       requests in parallel.
  *   <li>Reads that arrive while the blob has {@code maxInFlight} requests in flight queue up;
- *       when a request finishes, everything queued goes out together: reads that touch or nearly
- *       touch are merged into one range, the rest become one multi-range request.
+ *       when a request finishes, the queue goes out in arrival order, up to {@code
+ *       maxBatchBytes} per batch: in a batch, reads at most {@code maxGap} apart are merged into
+ *       one range, and several ranges become one multi-range request.
  *   <li>A merged range that continues exactly where the previous request of the blob ended (a
  *       sequential pattern) is requested with up to {@code readAhead} more bytes, and reads
  *       that fall ahead of such a stream's position attach to it instead of starting a request

@@ -29,8 +29,8 @@ import org.stargzstore.registry.ops.RangeBuffer;
 
 /**
  * Random and streaming access to one blob in a registry: what a lazily mounted layer reads
- * through. Thread-safe (connections are pooled); concurrent reads of the blob may share one
- * request, as below.
+ * through. Thread-safe; connections are pooled. How many range requests a call costs depends on
+ * the call and on the reads of the same blob in flight:
  *
  * <ul>
  *   <li>{@link #read} / {@link #readFully}: one range; a body cut off part-way is resumed from

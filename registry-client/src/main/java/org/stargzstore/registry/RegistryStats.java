@@ -3,8 +3,9 @@ package org.stargzstore.registry;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * Counters of what a {@link RegistryClient} did on the network, for the daemon's status report
- * ("bytes fetched") and for tests that assert what a lazy read cost. Thread-safe; monotonic.
+ * Counters of what a {@link RegistryClient} did on the network, for tests and benchmarks that
+ * assert what a lazy read cost. The daemon shows none of them: its {@code status} and metrics
+ * count per layer in the fetcher ({@code FetchStats}). Thread-safe; monotonic.
  */
 public final class RegistryStats {
   private final AtomicLong requests = new AtomicLong();

@@ -23,11 +23,6 @@ public final class ExternalTools {
     return goTool("refgen");
   }
 
-  /** Path to {@code tools/bin/peer-stargz-store}, built first if missing or out of date. */
-  public static synchronized Path peerStargzStore() {
-    return goTool("peer-stargz-store");
-  }
-
   private static Path goTool(String name) {
     Path source = Shared.tool(name + "/main.go");
     Path binary = Shared.tool("bin/" + name);

@@ -75,14 +75,6 @@ public final class FaultProxy implements AutoCloseable {
       return method.equals("GET")
           && (BLOB_GET.matcher(path()).matches() || STORAGE.matcher(path()).matches());
     }
-
-    public boolean isManifest() {
-      return path().contains("/manifests/");
-    }
-
-    public boolean isStorage() {
-      return path().startsWith("/_storage/");
-    }
   }
 
   /**

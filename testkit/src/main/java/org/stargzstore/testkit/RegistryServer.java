@@ -2,7 +2,6 @@ package org.stargzstore.testkit;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.HttpURLConnection;
 import java.net.ServerSocket;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
@@ -206,16 +205,6 @@ public final class RegistryServer implements BeforeAllCallback, AfterAllCallback
     }
     throw new IOException("docker-registry did not listen on " + hostPort() + " within "
         + START_TIMEOUT.toSeconds() + " s");
-  }
-
-  /** Fetches {@code /v2/} and returns the HTTP status (401 with auth, 200 without). */
-  public int ping() throws IOException {
-    HttpURLConnection c = (HttpURLConnection) baseUri().resolve("/v2/").toURL().openConnection();
-    try {
-      return c.getResponseCode();
-    } finally {
-      c.disconnect();
-    }
   }
 
   private static String tail(Path log) {

@@ -111,10 +111,6 @@ public final class TestPki {
     return caFile;
   }
 
-  public X509Certificate caCertificate() {
-    return caCert;
-  }
-
   /** A server certificate for loopback: SAN {@code DNS:localhost}, {@code IP:127.0.0.1}. */
   public Issued issueServer(String fileName) throws IOException {
     return issue(fileName, "localhost", KeyForm.EC_PKCS8, KeyPurposeId.id_kp_serverAuth,

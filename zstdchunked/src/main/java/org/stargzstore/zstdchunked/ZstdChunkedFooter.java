@@ -49,20 +49,10 @@ record ZstdChunkedFooter(Layout layout, TocLocation manifest, long tarSplitOffse
     Layout(int size) {
       this.size = size;
     }
-
-    /** Only containers/storage wrote the 56- and 64-byte footers. */
-    boolean onlyContainersStorage() {
-      return this != V40;
-    }
   }
 
   /** Size of the whole footer frame (skippable header included) of the largest layout. */
   static final int MAX_FRAME = SKIPPABLE_HEADER + Layout.V64.size;
-
-  /** Where file data ends: the start of the skippable frame holding the manifest. */
-  long dataEnd() {
-    return manifest.offset() - SKIPPABLE_HEADER;
-  }
 
   /**
    * Recognises a footer at the end of {@code tail} (the last bytes of a blob of

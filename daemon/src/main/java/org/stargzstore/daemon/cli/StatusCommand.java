@@ -67,6 +67,13 @@ final class StatusCommand implements Callable<Integer> {
                 l.path("readsWaited").asLong(), l.path("readWaitMillis").asLong()));
             out.println(why);
           }
+          long verifyFailures = l.path("verifyFailures").asLong();
+          long fetchErrors = l.path("fetchErrors").asLong();
+          if (verifyFailures > 0 || fetchErrors > 0) {
+            out.printf(Locale.ROOT, "      failed: %d chunks did not match the TOC digest (never"
+                + " served), %d range requests failed (network, registry)%n", verifyFailures,
+                fetchErrors);
+          }
         } else {
           out.printf(Locale.ROOT, "  %s  NOT lazy (%s): %s  refs %d%n", shortDigest,
               l.path("reason").asText(), l.path("why").asText(), l.path("references").asInt());

@@ -46,8 +46,6 @@ public final class Daemon implements AutoCloseable {
   private LayerStore layerStore;
   private FuseMount mount;
   private ControlServer control;
-  private GarbageCollector gc;
-  private StoreServices services;
 
   private Daemon() {}
 
@@ -71,7 +69,6 @@ public final class Daemon implements AutoCloseable {
     // daemon serves, clear our own stale one
     MountPointCheck.prepareForMount(mountPoint);
     StoreServices store = StoreServices.open(config, formats);
-    this.services = store;
     ExecutorService diskWriter = FetchContext.diskWriter(2);
     resources.add(() -> FetchContext.finishWrites(diskWriter, java.time.Duration.ofSeconds(10)));
     ChunkCache cache = new ChunkCache(store.content, config.memoryCacheBytes(), diskWriter,
@@ -101,7 +98,6 @@ public final class Daemon implements AutoCloseable {
       }
     }, every, every, TimeUnit.SECONDS);
     resources.add(gcTimer::shutdownNow);
-    this.gc = gc;
     mount = FuseMount.mount(layerStore.root(), mountPoint,
         new MountOptions(config.allowOther(), config.fuseCacheTimeout(), config.fuseDebug()));
     resources.add(mount);
@@ -160,14 +156,6 @@ public final class Daemon implements AutoCloseable {
     ok.put("ok", true);
     ok.put("accepted", count);
     return ok;
-  }
-
-  public GarbageCollector garbageCollector() {
-    return gc;
-  }
-
-  public StoreServices services() {
-    return services;
   }
 
   public LayerStore layerStore() {

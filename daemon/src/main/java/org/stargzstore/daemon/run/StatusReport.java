@@ -95,6 +95,7 @@ public final class StatusReport {
           l.put("readWaitMillis", s.readWaitMillis());
           l.put("chunksFetched", s.chunksFetched());
           l.put("verifyFailures", s.verifyFailures());
+          l.put("fetchErrors", s.fetchErrors());
           l.put("complete", m.get().fetcher().isComplete());
           l.put("tocFromStore", m.get().tocFromStore());
           l.put("diffSize", m.get().knownDiffSize().orElse(-1));

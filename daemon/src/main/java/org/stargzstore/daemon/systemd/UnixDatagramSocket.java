@@ -62,7 +62,10 @@ public final class UnixDatagramSocket implements AutoCloseable {
     return new UnixDatagramSocket(fd);
   }
 
-  /** A socket bound to {@code address}, for receiving. */
+  /**
+   * A socket bound to {@code address}, for receiving. A test seam: the daemon only sends; tests
+   * bind one to play systemd's end of {@code NOTIFY_SOCKET}.
+   */
   public static UnixDatagramSocket bind(String address) throws IOException {
     UnixDatagramSocket s = open();
     byte[] addr = sockaddr(address);
@@ -84,7 +87,10 @@ public final class UnixDatagramSocket implements AutoCloseable {
     }
   }
 
-  /** The next datagram, or empty if none arrives within {@code timeout}. */
+  /**
+   * The next datagram, or empty if none arrives within {@code timeout}. A test seam, as {@link
+   * #bind}: the daemon never receives.
+   */
   public Optional<String> receive(Duration timeout) throws IOException {
     byte[] buf = new byte[4096];
     Instant deadline = Instant.now().plus(timeout);

@@ -143,13 +143,4 @@ public final class LayerIndex {
     }
     return cur;
   }
-
-  /** Sum of the sizes of all regular files. */
-  public long totalFileBytes() {
-    long n = 0;
-    for (LayerEntry e : entries) {
-      n += e.size();
-    }
-    return n;
-  }
 }

@@ -59,17 +59,9 @@ public final class ParallelFrameWriter implements Closeable {
 
   /** A compressed unit's place in the blob, known once the unit has been written. */
   public static final class Unit {
-    private final long uncompressedOffset;
     private long compressedOffset = -1;
 
-    private Unit(long uncompressedOffset) {
-      this.uncompressedOffset = uncompressedOffset;
-    }
-
-    /** Offset of the unit's first byte in the uncompressed stream. */
-    public long uncompressedOffset() {
-      return uncompressedOffset;
-    }
+    private Unit() {}
 
     /** Offset of the unit in the blob; only valid once written (after a flush). */
     public long compressedOffset() {
@@ -96,7 +88,7 @@ public final class ParallelFrameWriter implements Closeable {
         DaemonThreadFactory.named("layer-compress"));
     this.inflightBudget = Math.max(inflightBudget, 1);
     this.maxBufferedUnit = Math.max(maxBufferedUnit, 4096);
-    this.current = new Unit(0);
+    this.current = new Unit();
     this.buf = new byte[64 << 10];
   }
 
@@ -113,16 +105,11 @@ public final class ParallelFrameWriter implements Closeable {
       return current;
     }
     endUnit();
-    current = new Unit(uncompressedSize);
+    current = new Unit();
     int want = Math.min(Math.max(sizeHint, 8 << 10), maxBufferedUnit);
     if (buf == null || buf.length < want) {
       buf = new byte[want];
     }
-    return current;
-  }
-
-  /** The unit bytes are currently written to. */
-  public Unit currentUnit() {
     return current;
   }
 
@@ -261,7 +248,7 @@ public final class ParallelFrameWriter implements Closeable {
     submitBatch();
     drainAll();
     if (!currentIsEmpty) {
-      current = new Unit(uncompressedSize);
+      current = new Unit();
     }
     // An empty unit has no frame: it starts where the next bytes of the blob will.
     current.compressedOffset = compressedSize;

@@ -85,11 +85,6 @@ public record TarHeader(
     return TarHeaderParser.isValidUtf8(nameBytes);
   }
 
-  /** True for a regular file with at least one byte of content. */
-  public boolean hasContent() {
-    return contentLength() > 0;
-  }
-
   @Override
   public boolean equals(Object o) {
     if (!(o instanceof TarHeader h)) {

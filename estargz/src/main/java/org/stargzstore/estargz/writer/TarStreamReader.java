@@ -158,11 +158,6 @@ public final class TarStreamReader {
     return n;
   }
 
-  /** Content bytes of the current entry not read yet. */
-  public long contentRemaining() {
-    return contentRemaining;
-  }
-
   /**
    * Reads the padding after the current entry's content (call after all content was read). A
    * stream that ends inside the padding ends the archive, as in Go's reader.

@@ -33,11 +33,6 @@ public record WriterResources(int threads, long memoryBudget) {
     return new WriterResources(Runtime.getRuntime().availableProcessors(), budget);
   }
 
-  /** A single thread and the given budget (deterministic, for tests and baselines). */
-  public static WriterResources sequential() {
-    return new WriterResources(1, defaults().memoryBudget());
-  }
-
   /**
    * A frame writer for units of up to {@code unitSize} bytes: those are buffered and compressed
    * in parallel; larger ones (possible only for runs of headers or a huge chunk size) are streamed.

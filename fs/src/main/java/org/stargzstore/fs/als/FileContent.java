@@ -14,9 +14,10 @@ import org.stargzstore.fs.store.CorruptContentException;
 
 /**
  * The read path of a layer's files: the chunks a read spans, fetched if missing (the fetcher
- * groups them into as few range requests as their gaps allow, and waits for those another fetch
- * is already bringing), then copied from the cache. Only verified chunks are in the cache, so
- * only verified bytes are served.
+ * groups them into range requests, as few as its merge gap and request size allow, and waits for
+ * those another fetch already brings), then copied from the cache. Only verified chunks are in
+ * the cache, so only verified bytes are served. A chunk collected or found damaged between the
+ * fetch and the copy is fetched once more.
  */
 public final class FileContent {
   private final LayerFetcher fetcher;

@@ -115,10 +115,6 @@ public final class LayerStore implements AutoCloseable {
     return started;
   }
 
-  FetchContext fetchContext() {
-    return fetch;
-  }
-
   /** Where the layers' {@code blob} files are served from, verified. */
   VerifiedBlobs verifiedBlobs() {
     return verifiedBlobs;

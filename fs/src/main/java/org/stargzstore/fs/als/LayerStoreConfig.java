@@ -18,11 +18,19 @@ import org.stargzstore.fs.fetch.FetchPolicy;
 public record LayerStoreConfig(Duration resolveTimeout, Duration readTimeout, FetchPolicy fetch,
     Duration releaseGrace, Duration failureRetry, boolean prefetchEntrypoint) {
 
+  /**
+   * The daemon's defaults, for tests: the daemon builds its own from the config file
+   * ({@code DaemonConfig.layerStoreConfig}), whose defaults are these.
+   */
   public static LayerStoreConfig defaults() {
     return new LayerStoreConfig(Duration.ofSeconds(30), Duration.ofSeconds(120),
         FetchPolicy.defaults(), Duration.ofMinutes(10), Duration.ofSeconds(5), true);
   }
 
+  /**
+   * This config with another fetch policy (entrypoint prefetch off when {@code p} prefetches
+   * nothing): a test seam, as {@link #defaults}.
+   */
   public LayerStoreConfig withFetch(FetchPolicy p) {
     return new LayerStoreConfig(resolveTimeout, readTimeout, p, releaseGrace, failureRetry,
         prefetchEntrypoint && p.prefetch());

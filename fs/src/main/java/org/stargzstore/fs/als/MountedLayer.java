@@ -175,11 +175,6 @@ public final class MountedLayer implements AutoCloseable {
     return Instant.ofEpochMilli(lastUsedMillis.get());
   }
 
-  /** A name for logs: the layer digest's short form and format. */
-  public String logName() {
-    return descriptor.digest().shortHex() + " (" + format.displayName() + ")";
-  }
-
   @Override
   public void close() {
     fetcher.close();

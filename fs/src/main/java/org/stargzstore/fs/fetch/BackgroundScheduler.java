@@ -9,8 +9,10 @@ import org.stargzstore.estargz.concurrent.DaemonThreadFactory;
 
 /**
  * One background fetcher for all layers: a few worker threads that each take the most valuable
- * request any layer has left (prioritized files of every layer before small files of every
- * layer before the rest; layers in turn within a phase) and run it. Per-layer streams would let
+ * request any layer has left, phase by phase in {@link BackgroundPhase} order (prioritized files
+ * of every layer, then small files near containers' recent misses, then small files, then the
+ * rest; the last two only once containers have been quiet, see {@link DemandGate}; layers in turn
+ * within a phase) and run it. Per-layer streams would let
  * one layer's large files compete with another layer's small ones.
  */
 final class BackgroundScheduler implements AutoCloseable {

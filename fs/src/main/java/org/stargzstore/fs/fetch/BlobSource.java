@@ -6,8 +6,8 @@ import org.stargzstore.estargz.io.RangeSource;
 
 /**
  * A layer blob the daemon fetches from: random reads for TOCs and small pieces, and streams for
- * long runs of chunks ({@link #openStream}: one HTTP request, consumed as it arrives, never held
- * whole in memory).
+ * long runs of chunks ({@link #openStream}: one HTTP request, another to resume one cut off,
+ * consumed as it arrives, never held whole in memory).
  */
 public interface BlobSource extends RangeSource {
   /** Adapts any {@link RangeSource} (a local file, in tests and tools). */

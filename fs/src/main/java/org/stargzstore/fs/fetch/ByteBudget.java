@@ -24,9 +24,4 @@ final class ByteBudget {
     used -= bytes;
     notifyAll();
   }
-
-
-  synchronized long used() {
-    return used;
-  }
 }

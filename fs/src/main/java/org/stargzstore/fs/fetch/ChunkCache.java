@@ -189,9 +189,4 @@ public final class ChunkCache {
   public void putVerifiedFile(Chunk c, Path verifiedTemp) throws IOException {
     store.putFile(c.digest(), verifiedTemp);
   }
-
-  /** Forgets a chunk in memory (the store copy stays); used when a stored copy proved corrupt. */
-  public void forget(Digest d) {
-    memory.asMap().keySet().removeIf(k -> k.digest().equals(d));
-  }
 }

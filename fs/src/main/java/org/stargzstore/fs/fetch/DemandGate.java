@@ -1,8 +1,11 @@
 package org.stargzstore.fs.fetch;
 
 /**
- * Lets on-demand fetches jump the queue: background streams pause between units while any
- * on-demand fetch is under way, so a container's first reads get the link to themselves.
+ * Lets on-demand fetches jump the queue: the background's bulk phases (small files, everything)
+ * start only once no container has fetched for {@code background_quiet} (a demand fetch in
+ * flight counts as activity), and with {@code yield_to_demand} a background stream also pauses
+ * before each piece while any on-demand fetch is under way, so a container's first reads get the
+ * link to themselves.
  */
 public final class DemandGate {
   private int demandInFlight;
@@ -41,9 +44,5 @@ public final class DemandGate {
     while (demandInFlight > 0 && !job.urgent) {
       wait(50);
     }
-  }
-
-  public synchronized int demandInFlight() {
-    return demandInFlight;
   }
 }

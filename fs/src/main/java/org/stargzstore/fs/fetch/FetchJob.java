@@ -6,8 +6,9 @@ import java.util.Map;
 import org.stargzstore.estargz.Digest;
 
 /**
- * One range request: consecutive compressed units of one layer and the chunks in them that this
- * job must deliver (the ones it claimed).
+ * One fetch of consecutive compressed units of one layer and the chunks in them that this job
+ * must deliver (the ones it claimed): one range request on demand, a stream of pieces of at most
+ * {@code backgroundRequestBytes} each in the background ({@link PiecewiseStream}).
  */
 final class FetchJob {
   /** Why the bytes are fetched, which decides how they are scheduled. */

@@ -21,11 +21,18 @@ public record FetchPolicy(long readAheadBytes, long mergeGapBytes, long backgrou
     boolean prefetch, boolean background, boolean yieldToDemand, long smallFileBytes,
     long nearbyBytes) {
 
+  /**
+   * The daemon's defaults, for tests: the daemon builds its policy from the {@code [fetch]}
+   * section ({@code DaemonConfig.fetchPolicy}), whose defaults are these.
+   */
   public static FetchPolicy defaults() {
     return new FetchPolicy(128 << 10, 64 << 10, 256 << 10, true, true, false, 64 << 10, 4 << 20);
   }
 
-  /** On demand only: what a read needs, nothing else (for tests and metered links). */
+  /**
+   * On demand only: what a read needs, nothing else. A test seam (requests a test can count);
+   * the daemon's {@code [fetch]} section has no such preset.
+   */
   public static FetchPolicy onDemandOnly() {
     return new FetchPolicy(0, 0, 256 << 10, false, false, false, 0, 0);
   }

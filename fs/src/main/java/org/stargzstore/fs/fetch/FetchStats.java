@@ -42,7 +42,11 @@ public final class FetchStats {
     return Collections.unmodifiableMap(out);
   }
 
-  /** HTTP (or file) range requests issued. */
+  /**
+   * HTTP (or file) range requests issued: one per on-demand or predicted fetch (resumes of a cut
+   * connection not counted), the pieces of each background stream that completed, and one per
+   * download of the layer's {@code blob} file.
+   */
   public long requests() {
     return requests.get();
   }
@@ -71,7 +75,10 @@ public final class FetchStats {
     return verifyFailures.get();
   }
 
-  /** Requests that failed (network, registry errors). */
+  /**
+   * Fetches that failed (network, registry, a blob shorter than its TOC says): each failed the
+   * reads waiting for its chunks. Shown by {@code status} and as {@code fetch_errors_total}.
+   */
   public long fetchErrors() {
     return fetchErrors.get();
   }

@@ -31,9 +31,12 @@ import org.stargzstore.estargz.layer.LayerIndex;
 import org.stargzstore.estargz.layer.UnitStreamer;
 
 /**
- * Brings one layer's chunks into the cache: on demand (a read's missing chunks plus read-ahead, in
- * as few range requests as possible), and in the background (prioritized files first, then the
- * whole layer in blob order, in large requests that pause while on-demand fetches run). Every
+ * Brings one layer's chunks into the cache: on demand (a read's missing chunks, grouped into
+ * range requests by the merge gap and request size, each followed in the same request by
+ * read-ahead), and in the background in the phases of {@link BackgroundPhase} (prioritized files,
+ * small files near the reader's misses, small files, then everything in blob order), streamed in
+ * pieces paced by a shared byte budget; a piece waits for on-demand fetches to end only with
+ * {@code yieldToDemand}, and a background fetch a reader waits for is no longer paced. Every
  * chunk is verified against its TOC digest before it enters the cache; a chunk that fails is
  * never cached, and readers waiting for it get the error.
  */

@@ -6,21 +6,15 @@ package org.stargzstore.fs.fuse;
  */
 public final class FsError extends Exception {
   private static final long serialVersionUID = 1L;
-  public static final int EPERM = 1;
   public static final int ENOENT = 2;
   public static final int EIO = 5;
   public static final int EACCES = 13;
-  public static final int EBUSY = 16;
-  public static final int EEXIST = 17;
   public static final int ENOTDIR = 20;
   public static final int EISDIR = 21;
   public static final int EINVAL = 22;
   public static final int EROFS = 30;
   public static final int ERANGE = 34;
-  public static final int ENOSYS = 38;
-  public static final int ENOTEMPTY = 39;
   public static final int ENODATA = 61;
-  public static final int ETIMEDOUT = 110;
 
   private final int errno;
 

@@ -371,7 +371,7 @@ public final class ContentStore {
     }
   }
 
-  /** Bytes written by this process (a counter for status and tests). */
+  /** Bytes written by this process: a test seam (status and metrics show the store's size). */
   public long bytesWritten() {
     return bytesWritten.get();
   }

@@ -36,11 +36,6 @@ public record StoreLayout(Path root) {
     return blobsDir().resolve(d.hex().substring(0, 2)).resolve(d.hex());
   }
 
-  /** Where format 1 kept a blob (flat), for the migration. */
-  public Path flatBlob(Digest d) {
-    return blobsDir().resolve(d.hex());
-  }
-
   public Path migrationJournal() {
     return root.resolve("migration.journal");
   }

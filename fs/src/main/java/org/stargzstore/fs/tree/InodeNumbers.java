@@ -16,9 +16,4 @@ public final class InodeNumbers {
   public long next() {
     return next.getAndIncrement();
   }
-
-  /** Reserves a block of {@code n} consecutive numbers and returns the first. */
-  public long reserve(int n) {
-    return next.getAndAdd(n);
-  }
 }

@@ -27,11 +27,9 @@ public final class LayerTree {
       List.of("trusted.overlay.opaque", "user.overlay.opaque");
 
   private final Inode root;
-  private final int inodeCount;
 
-  private LayerTree(Inode root, int inodeCount) {
+  private LayerTree(Inode root) {
     this.root = root;
-    this.inodeCount = inodeCount;
   }
 
   /** Builds the tree of {@code index}, numbering inodes from {@code numbers}. */
@@ -98,16 +96,11 @@ public final class LayerTree {
     for (Inode n : all) {
       n.freeze();
     }
-    return new LayerTree(root, all.size());
+    return new LayerTree(root);
   }
 
   public Inode root() {
     return root;
-  }
-
-  /** Number of distinct inodes (hardlinks counted once). */
-  public int inodeCount() {
-    return inodeCount;
   }
 
   /**

@@ -31,7 +31,7 @@ class StoreMigrationTest {
     assertFalse(Files.exists(layout.migrationJournal()));
     ContentStore s = ContentStore.open(layout, false);
     for (Digest d : blobs) {
-      assertFalse(Files.exists(layout.flatBlob(d)), "old name removed: " + d);
+      assertFalse(Files.exists(flat(layout, d)), "old name removed: " + d);
       assertEquals(d, Digest.of(s.readAll(d)), "readable and intact: " + d);
     }
     assertEquals(blobs.size(), s.list().size());
@@ -60,7 +60,7 @@ class StoreMigrationTest {
     assertFalse(Files.exists(layout.versionFile()), "not committed");
     assertTrue(Files.readString(layout.migrationJournal()).contains("COPYING"));
     for (Digest d : blobs) {
-      assertTrue(Files.exists(layout.flatBlob(d)), "old layout whole until the commit");
+      assertTrue(Files.exists(flat(layout, d)), "old layout whole until the commit");
     }
     ShardBlobsMigration.afterEachLink = () -> { };
     ContentStore.open(layout, false);
@@ -74,7 +74,7 @@ class StoreMigrationTest {
     // the state a kill right after the commit leaves: linked, VERSION 2, journal COMMITTED
     for (Digest d : blobs) {
       Files.createDirectories(layout.blob(d).getParent());
-      Files.createLink(layout.blob(d), layout.flatBlob(d));
+      Files.createLink(layout.blob(d), flat(layout, d));
     }
     StoreFormat.writeVersion(layout, 2);
     MigrationJournal.open(layout).record(1, MigrationJournal.Phase.COMMITTED);
@@ -107,5 +107,10 @@ class StoreMigrationTest {
         () -> ContentStore.open(new StoreLayout(root), false));
     assertTrue(e.getMessage().contains("newer"), e.getMessage());
     assertEquals("9", Files.readString(root.resolve("VERSION")).trim());
+  }
+
+  /** Where format 1 kept a blob: flat in {@code blobs/sha256/}, as the migration finds it. */
+  private static Path flat(StoreLayout layout, Digest d) {
+    return layout.blobsDir().resolve(d.hex());
   }
 }

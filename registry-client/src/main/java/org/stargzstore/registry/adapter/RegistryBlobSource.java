@@ -7,9 +7,9 @@ import org.stargzstore.estargz.io.RangeSource;
 import org.stargzstore.registry.RegistryBlob;
 
 /**
- * The format libraries' random-access interface over a registry blob: {@link #readFully} is a
- * range read (resumed if cut off; concurrent reads of the blob may be merged into one request,
- * see {@code ReadCoalescer}), {@link #openStream} streams long runs of chunks in one request.
+ * The format libraries' random-access interface over a registry blob: each {@link #readFully}
+ * is a {@link RegistryBlob#readFully} (one range request, resumed if cut off, unless the blob's
+ * coalescer merges it with concurrent reads), {@link #openStream} streams long runs of chunks.
  * Thread-safe, as {@link RangeSource} requires.
  */
 public final class RegistryBlobSource implements RangeSource {

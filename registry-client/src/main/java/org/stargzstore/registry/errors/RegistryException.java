@@ -24,9 +24,4 @@ public class RegistryException extends IOException {
   public RegistryErrorKind kind() {
     return kind;
   }
-
-  /** True for {@link RegistryErrorKind#NOT_FOUND}. */
-  public boolean isNotFound() {
-    return kind == RegistryErrorKind.NOT_FOUND;
-  }
 }

@@ -55,11 +55,6 @@ public final class RegistryHost {
     challenges = List.copyOf(c);
   }
 
-  /** {@code https://host:port/} (or http for an insecure host without TLS), pinging once. */
-  public HttpUrl base() throws RegistryException {
-    return base(null);
-  }
-
   /**
    * As {@link #base()}; a ping this call makes gives up when {@code timeout} (null: none) has
    * passed, so a registry that stalls at first contact holds no read past its deadline.

@@ -24,11 +24,6 @@ public record RetryPolicy(int maxAttempts, Duration initialBackoff, Duration max
         Duration.ofSeconds(30));
   }
 
-  /** One try only. */
-  public static RetryPolicy none() {
-    return new RetryPolicy(1, Duration.ZERO, Duration.ZERO, Duration.ZERO);
-  }
-
   /** The wait before try number {@code attempt + 1} (attempt counts from 1). */
   public Duration backoff(int attempt) {
     long base = initialBackoff.toMillis() << Math.min(attempt - 1, 20);

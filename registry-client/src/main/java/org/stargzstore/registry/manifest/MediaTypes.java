@@ -17,7 +17,6 @@ public final class MediaTypes {
   public static final String DOCKER_CONFIG = "application/vnd.docker.container.image.v1+json";
   public static final String OCI_LAYER_GZIP = "application/vnd.oci.image.layer.v1.tar+gzip";
   public static final String OCI_LAYER_ZSTD = "application/vnd.oci.image.layer.v1.tar+zstd";
-  public static final String OCI_LAYER_TAR = "application/vnd.oci.image.layer.v1.tar";
   public static final String DOCKER_LAYER_GZIP =
       "application/vnd.docker.image.rootfs.diff.tar.gzip";
 

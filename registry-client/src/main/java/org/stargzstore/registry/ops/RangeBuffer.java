@@ -61,10 +61,6 @@ public final class RangeBuffer {
     filled.addAll(out);
   }
 
-  public boolean complete() {
-    return filled.size() == 1 && filled.get(0)[0] == 0 && filled.get(0)[1] == data.length;
-  }
-
   /** The absolute {@code [start, end)} intervals still missing. */
   public List<long[]> missing() {
     List<long[]> out = new ArrayList<>();
