@@ -13,6 +13,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.stargzstore.fs.als.ImageDirectoryName;
 import org.stargzstore.testkit.EdgeImage;
 import org.stargzstore.testkit.FaultProxy;
+import org.stargzstore.testkit.IntegrationTest;
 import org.stargzstore.testkit.RegistryServer;
 
 /**
@@ -23,6 +24,7 @@ import org.stargzstore.testkit.RegistryServer;
  * loaded machine, the daemon's log says which registry and blob stalled and for how long, and
  * once the registry answers again the file reads right.
  */
+@IntegrationTest
 class StallingRegistryDaemonTest {
   private static final long READ_TIMEOUT_MS = 4_000;
   private static final long MARGIN_MS = 8_000;
