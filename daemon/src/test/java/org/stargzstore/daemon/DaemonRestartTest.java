@@ -18,6 +18,7 @@ import org.stargzstore.daemon.control.ControlServer;
 import org.stargzstore.fs.fuse.FuseMount;
 import org.stargzstore.testkit.ExternalTools;
 import org.stargzstore.testkit.ImagePusher;
+import org.stargzstore.testkit.IntegrationTest;
 import org.stargzstore.testkit.PodmanSandbox;
 import org.stargzstore.testkit.RegistryServer;
 import org.stargzstore.testkit.TestLayers;
@@ -27,6 +28,7 @@ import org.stargzstore.testkit.TestLayers;
  * the stale mount; references podman took survive restarts, so podman's later releases (rmi)
  * are answered correctly and nothing it uses was ever unprotected.
  */
+@IntegrationTest
 class DaemonRestartTest {
   private static final ObjectMapper JSON = new ObjectMapper();
   @RegisterExtension static final RegistryServer REGISTRY = RegistryServer.builder().build();

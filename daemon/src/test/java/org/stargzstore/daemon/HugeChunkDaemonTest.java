@@ -23,6 +23,7 @@ import org.stargzstore.estargz.writer.EstargzWriter;
 import org.stargzstore.estargz.writer.LayerWriteResult;
 import org.stargzstore.fs.als.ImageDirectoryName;
 import org.stargzstore.testkit.ImagePush;
+import org.stargzstore.testkit.IntegrationTest;
 import org.stargzstore.testkit.PodmanSandbox;
 import org.stargzstore.testkit.RegistryServer;
 
@@ -34,6 +35,7 @@ import org.stargzstore.testkit.RegistryServer;
  * {@code -Dsrs.hugeChunkMiB} sets the chunk size and {@code -Dsrs.daemonHeap} the daemon's heap
  * option (docs/benchmarks.md, "Memory under hostile layers").
  */
+@IntegrationTest
 class HugeChunkDaemonTest {
   @RegisterExtension static final RegistryServer REGISTRY = RegistryServer.builder().build();
   private static final int LAYERS = 3;

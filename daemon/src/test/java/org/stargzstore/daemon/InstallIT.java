@@ -22,6 +22,7 @@ import org.stargzstore.fs.fuse.FuseMount;
 import org.stargzstore.testkit.ExternalTools;
 import org.stargzstore.testkit.ExternalTools.Result;
 import org.stargzstore.testkit.ImagePusher;
+import org.stargzstore.testkit.IntegrationTest;
 import org.stargzstore.testkit.RegistryServer;
 import org.stargzstore.testkit.TestLayers;
 
@@ -33,6 +34,7 @@ import org.stargzstore.testkit.TestLayers;
  * staging root under another prefix, keeps the operator's config on upgrade and uninstalls.
  * An integration test (failsafe): it needs the jar {@code package} builds.
  */
+@IntegrationTest
 class InstallIT {
   private static final String NAME = "stargz-registry-storage";
   @RegisterExtension static final RegistryServer REGISTRY = RegistryServer.builder().build();

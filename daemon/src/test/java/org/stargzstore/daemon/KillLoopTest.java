@@ -29,6 +29,7 @@ import org.stargzstore.fs.fuse.FuseMount;
 import org.stargzstore.fs.gc.StoreVerifier;
 import org.stargzstore.fs.store.StoreFormat;
 import org.stargzstore.testkit.ImagePusher;
+import org.stargzstore.testkit.IntegrationTest;
 import org.stargzstore.testkit.RegistryServer;
 import org.stargzstore.testkit.TestLayers;
 import org.stargzstore.zstdchunked.LayerFormats;
@@ -40,6 +41,7 @@ import org.stargzstore.zstdchunked.LayerFormats;
  * daemon serves again; at the end the store verifies clean, is in the current format, and every
  * file reads back byte for byte.
  */
+@IntegrationTest
 class KillLoopTest {
   @RegisterExtension static final RegistryServer REGISTRY = RegistryServer.builder().build();
   @TempDir Path tmp;

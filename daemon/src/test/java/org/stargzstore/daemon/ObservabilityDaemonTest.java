@@ -28,6 +28,7 @@ import org.stargzstore.daemon.cli.Main;
 import org.stargzstore.daemon.control.ControlServer;
 import org.stargzstore.fs.als.ImageDirectoryName;
 import org.stargzstore.testkit.EdgeImage;
+import org.stargzstore.testkit.IntegrationTest;
 import org.stargzstore.testkit.RegistryServer;
 
 /**
@@ -36,6 +37,7 @@ import org.stargzstore.testkit.RegistryServer;
  * JSON object per line and starts with the version, and the daemon's internal warm-up image
  * shows nowhere (mount root, {@code store du}, {@code status}, metrics, logs).
  */
+@IntegrationTest
 class ObservabilityDaemonTest {
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final String WARMUP = "warmup.invalid";

@@ -18,6 +18,7 @@ import org.stargzstore.daemon.run.StatusReport;
 import org.stargzstore.estargz.Digest;
 import org.stargzstore.fs.store.References;
 import org.stargzstore.testkit.EdgeImage;
+import org.stargzstore.testkit.IntegrationTest;
 import org.stargzstore.testkit.Podman5Root;
 import org.stargzstore.testkit.Podman5Sandbox;
 import org.stargzstore.testkit.RegistryServer;
@@ -30,6 +31,7 @@ import org.stargzstore.testkit.TempDirs;
  * lists that platform with its layers lazy and referenced, and podman stores the image with the
  * arm64 config's DiffIDs. A foreign-arch image is only pulled, not run.
  */
+@IntegrationTest
 class OtherPlatformPullTest {
   @RegisterExtension static final RegistryServer REGISTRY = RegistryServer.builder().build();
   @TempDir static Path tmp;

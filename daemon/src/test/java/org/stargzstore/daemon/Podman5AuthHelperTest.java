@@ -18,6 +18,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.stargzstore.daemon.control.ControlServer;
 import org.stargzstore.testkit.ExternalTools;
+import org.stargzstore.testkit.IntegrationTest;
 import org.stargzstore.testkit.Podman5Root;
 import org.stargzstore.testkit.Podman5Sandbox;
 import org.stargzstore.testkit.RegistryServer;
@@ -33,6 +34,7 @@ import org.stargzstore.testkit.TestLayers;
  * registries.conf. The container reads its files lazily. Without the helper the daemon cannot
  * read the image, says why, and podman pulls it the normal way.
  */
+@IntegrationTest
 class Podman5AuthHelperTest {
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final String USER = "p5-puller";

@@ -14,6 +14,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.stargzstore.testkit.ExternalTools;
 import org.stargzstore.testkit.ImagePusher;
+import org.stargzstore.testkit.IntegrationTest;
 import org.stargzstore.testkit.PodmanSandbox;
 import org.stargzstore.testkit.RegistryServer;
 import org.stargzstore.testkit.TestLayers;
@@ -24,6 +25,7 @@ import org.stargzstore.testkit.TestLayers;
  * plain gzip), storage.conf pointing at our mount. Lazy layers run without being downloaded;
  * the plain gzip image still runs (podman pulls it normally) and the daemon says why.
  */
+@IntegrationTest
 class PodmanEndToEndTest {
   @RegisterExtension static final RegistryServer REGISTRY = RegistryServer.builder().build();
   @TempDir static Path tmp;

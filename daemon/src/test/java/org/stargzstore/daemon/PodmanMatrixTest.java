@@ -32,6 +32,7 @@ import org.stargzstore.daemon.cli.Main;
 import org.stargzstore.testkit.EdgeImage;
 import org.stargzstore.testkit.ExternalTools;
 import org.stargzstore.testkit.ImagePusher;
+import org.stargzstore.testkit.IntegrationTest;
 import org.stargzstore.testkit.Podman5Root;
 import org.stargzstore.testkit.Podman5Sandbox;
 import org.stargzstore.testkit.PodmanCli;
@@ -52,6 +53,7 @@ import org.stargzstore.testkit.TreeSnapshot;
  * combination runs even if an earlier one failed, and the failure lists them all, so one run
  * says which combinations break where.
  */
+@IntegrationTest
 class PodmanMatrixTest {
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final String FETCH = "[fetch]\nbackground = false\nprefetch = false\n";

@@ -19,6 +19,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.stargzstore.estargz.Digest;
 import org.stargzstore.testkit.ExternalTools;
 import org.stargzstore.testkit.ImagePusher;
+import org.stargzstore.testkit.IntegrationTest;
 import org.stargzstore.testkit.PodmanSandbox;
 import org.stargzstore.testkit.RegistryServer;
 import org.stargzstore.testkit.TestLayers;
@@ -30,6 +31,7 @@ import org.stargzstore.testkit.TestLayers;
  * the registry's blob is intact, and the save fails when the blob was altered in the
  * registry's storage: never an archive with a wrong byte.
  */
+@IntegrationTest
 class PodmanSaveTest {
   @RegisterExtension static final RegistryServer REGISTRY = RegistryServer.builder().build();
   @TempDir static Path tmp;

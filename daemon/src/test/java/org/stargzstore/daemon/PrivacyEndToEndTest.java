@@ -30,6 +30,7 @@ import org.stargzstore.daemon.run.Daemon;
 import org.stargzstore.fs.als.ImageDirectoryName;
 import org.stargzstore.testkit.ExternalTools;
 import org.stargzstore.testkit.ImagePusher;
+import org.stargzstore.testkit.IntegrationTest;
 import org.stargzstore.testkit.LogRecords;
 import org.stargzstore.testkit.OtherUser;
 import org.stargzstore.testkit.PodmanSandbox;
@@ -42,6 +43,7 @@ import org.stargzstore.testkit.TestLayers;
  * files through the mount nor anything in the store. The test directory holding both is open to
  * everyone, so only the daemon's mount options and store permissions keep nobody out.
  */
+@IntegrationTest
 class PrivacyEndToEndTest {
   @RegisterExtension static final RegistryServer REGISTRY = RegistryServer.builder().build();
   @TempDir static Path tmp;

@@ -21,6 +21,7 @@ import org.stargzstore.daemon.control.ControlServer;
 import org.stargzstore.fs.als.ImageDirectoryName;
 import org.stargzstore.testkit.EdgeImage;
 import org.stargzstore.testkit.FaultProxy;
+import org.stargzstore.testkit.IntegrationTest;
 import org.stargzstore.testkit.RegistryServer;
 
 /**
@@ -32,6 +33,7 @@ import org.stargzstore.testkit.RegistryServer;
  * {@code status} counts the failed range request, and once the registry answers again the file
  * reads right.
  */
+@IntegrationTest
 class StallingRegistryDaemonTest {
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final long READ_TIMEOUT_MS = 4_000;

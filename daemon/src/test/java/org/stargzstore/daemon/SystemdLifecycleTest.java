@@ -25,6 +25,7 @@ import org.stargzstore.fs.fuse.FuseMount;
 import org.stargzstore.fs.fuse.MountEntry;
 import org.stargzstore.fs.fuse.MountPointCheck;
 import org.stargzstore.fs.fuse.MountPointCheck.Finding;
+import org.stargzstore.testkit.IntegrationTest;
 
 /**
  * The daemon as systemd runs it ({@code Type=notify}): the test plays systemd's side of
@@ -32,6 +33,7 @@ import org.stargzstore.fs.fuse.MountPointCheck.Finding;
  * exit status 0; a second daemon never takes a live mount point over; a killed daemon's stale
  * mount is cleared by the next start or by {@code unmount-stale}.
  */
+@IntegrationTest
 class SystemdLifecycleTest {
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final Duration START = Duration.ofSeconds(120);

@@ -19,6 +19,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.stargzstore.registry.auth.Credential;
 import org.stargzstore.registry.errors.RegistryErrorKind;
 import org.stargzstore.registry.errors.RegistryUnauthorizedException;
+import org.stargzstore.testkit.IntegrationTest;
 import org.stargzstore.testkit.RegistryServer;
 
 /**
@@ -27,6 +28,7 @@ import org.stargzstore.testkit.RegistryServer;
  * runtime registrations; clear errors without credentials or with wrong ones; and no secret in
  * any log line or message.
  */
+@IntegrationTest
 class BasicAuthTest {
   private static final String USER = "alice";
   private static final String PASSWORD = "s3cret-Pa55w0rd";

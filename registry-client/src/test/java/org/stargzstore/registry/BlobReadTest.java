@@ -26,6 +26,7 @@ import org.stargzstore.estargz.io.RangeSource;
 import org.stargzstore.registry.adapter.RegistryBlobSource;
 import org.stargzstore.registry.errors.RegistryErrorKind;
 import org.stargzstore.registry.errors.RegistryNotFoundException;
+import org.stargzstore.testkit.IntegrationTest;
 import org.stargzstore.testkit.RegistryServer;
 import org.stargzstore.testkit.TempDirs;
 
@@ -34,6 +35,7 @@ import org.stargzstore.testkit.TempDirs;
  * {@code http.ServeContent}, multipart/byteranges included). Every expected byte comes from the
  * local copy of what was pushed.
  */
+@IntegrationTest
 class BlobReadTest {
   @RegisterExtension
   static final RegistryServer REGISTRY = RegistryServer.builder().build();

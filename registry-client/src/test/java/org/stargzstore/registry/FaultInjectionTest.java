@@ -24,6 +24,7 @@ import org.stargzstore.registry.errors.RegistryRateLimitedException;
 import org.stargzstore.registry.errors.RegistryServerException;
 import org.stargzstore.testkit.FaultProxy;
 import org.stargzstore.testkit.FaultProxy.Seen;
+import org.stargzstore.testkit.IntegrationTest;
 import org.stargzstore.testkit.RegistryServer;
 import org.stargzstore.testkit.TempDirs;
 
@@ -33,6 +34,7 @@ import org.stargzstore.testkit.TempDirs;
  * persists, and never makes a read return wrong or partial bytes (every expected byte comes
  * from the local copy of the pushed blob).
  */
+@IntegrationTest
 class FaultInjectionTest {
   private static Path work;
   private static RegistryServer registry;

@@ -29,6 +29,7 @@ import org.stargzstore.registry.manifest.ImageManifest;
 import org.stargzstore.registry.manifest.ManifestJson;
 import org.stargzstore.registry.manifest.ManifestParser;
 import org.stargzstore.registry.manifest.MediaTypes;
+import org.stargzstore.testkit.IntegrationTest;
 import org.stargzstore.testkit.RegistryServer;
 import org.stargzstore.testkit.TempDirs;
 
@@ -37,6 +38,7 @@ import org.stargzstore.testkit.TempDirs;
  * selection, config and diff IDs, and verification of every digest fetched whole (the registry's
  * storage is corrupted on purpose to prove it).
  */
+@IntegrationTest
 class ManifestTest {
   @RegisterExtension
   static final RegistryServer REGISTRY = RegistryServer.builder().build();

@@ -16,6 +16,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.stargzstore.registry.errors.RegistryBlockedException;
 import org.stargzstore.registry.errors.RegistryNotFoundException;
+import org.stargzstore.testkit.IntegrationTest;
 import org.stargzstore.testkit.RegistryServer;
 import org.stargzstore.testkit.TempDirs;
 
@@ -25,6 +26,7 @@ import org.stargzstore.testkit.TempDirs;
  * is down, blob reads failing over to the next source, location rewrites, blocked registries,
  * and short names.
  */
+@IntegrationTest
 class MirrorTest {
   private static Path work;
   private static RegistryServer primary;

@@ -21,6 +21,7 @@ import org.stargzstore.registry.manifest.Descriptor;
 import org.stargzstore.registry.manifest.ImageManifest;
 import org.stargzstore.registry.manifest.ManifestJson;
 import org.stargzstore.registry.manifest.MediaTypes;
+import org.stargzstore.testkit.IntegrationTest;
 import org.stargzstore.testkit.PodmanSandbox;
 import org.stargzstore.testkit.RegistryServer;
 import org.stargzstore.testkit.TarCorpus;
@@ -32,6 +33,7 @@ import org.stargzstore.testkit.TempDirs;
  * annotations (the zstd:chunked manifest checksum, read with a range request at the position
  * podman recorded); and an image this client pushes is pulled and run by podman.
  */
+@IntegrationTest
 class PodmanInteropTest {
   @RegisterExtension
   static final RegistryServer REGISTRY = RegistryServer.builder().build();

@@ -20,6 +20,7 @@ import org.stargzstore.registry.manifest.Descriptor;
 import org.stargzstore.registry.manifest.ImageManifest;
 import org.stargzstore.registry.manifest.ManifestJson;
 import org.stargzstore.registry.manifest.MediaTypes;
+import org.stargzstore.testkit.IntegrationTest;
 import org.stargzstore.testkit.RegistryServer;
 import org.stargzstore.testkit.TempDirs;
 
@@ -27,6 +28,7 @@ import org.stargzstore.testkit.TempDirs;
  * Pushing to the real registry: monolithic and chunked uploads, skipping blobs that exist,
  * cross-repository mounts, manifest PUT; each checked by reading back what the registry stored.
  */
+@IntegrationTest
 class PushTest {
   @RegisterExtension
   static final RegistryServer REGISTRY = RegistryServer.builder().build();

@@ -15,6 +15,7 @@ import java.util.concurrent.Future;
 import java.util.concurrent.locks.LockSupport;
 import org.junit.jupiter.api.RepeatedTest;
 import org.junit.jupiter.api.Test;
+import org.stargzstore.testkit.IntegrationTest;
 
 /**
  * The stream bookkeeping of {@link ReadCoalescer} under heavy interleaving, with a blob in
@@ -24,6 +25,7 @@ import org.junit.jupiter.api.Test;
  * their bytes. The network side is covered by {@link ReadCoalescingTest} against the real
  * registry; this one isolates the coalescer so the race is hit on every run.
  */
+@IntegrationTest
 class ReadCoalescerRaceTest {
   private static final byte[] DATA = TestImages.random(8 << 20, 5);
 

@@ -21,6 +21,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.stargzstore.registry.errors.RegistryNetworkException;
 import org.stargzstore.testkit.FaultProxy;
+import org.stargzstore.testkit.IntegrationTest;
 import org.stargzstore.testkit.RegistryServer;
 import org.stargzstore.testkit.TempDirs;
 
@@ -31,6 +32,7 @@ import org.stargzstore.testkit.TempDirs;
  * abandoned read-ahead is cut off rather than drained, and a reader whose deadline passed is
  * never written to afterwards. Every byte is checked against the pushed data.
  */
+@IntegrationTest
 class ReadCoalescingTest {
   private static Path work;
   private static RegistryServer registry;

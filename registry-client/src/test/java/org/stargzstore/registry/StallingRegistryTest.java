@@ -23,6 +23,7 @@ import org.junit.jupiter.api.Test;
 import org.stargzstore.registry.errors.RegistryNetworkException;
 import org.stargzstore.testkit.FaultProxy;
 import org.stargzstore.testkit.FaultProxy.Seen;
+import org.stargzstore.testkit.IntegrationTest;
 import org.stargzstore.testkit.LogRecords;
 import org.stargzstore.testkit.RegistryServer;
 import org.stargzstore.testkit.TempDirs;
@@ -35,6 +36,7 @@ import org.stargzstore.testkit.TempDirs;
  * WARNING naming the registry and the blob. The client notices silence after 1 s (its idle read
  * timeout); reads get a 3 s deadline. Bounds are asserted with generous margins.
  */
+@IntegrationTest
 class StallingRegistryTest {
   private static final Duration IDLE = Duration.ofSeconds(1);
   private static final Duration DEADLINE = Duration.ofSeconds(3);

@@ -19,6 +19,7 @@ import org.stargzstore.registry.errors.RegistryConfigurationException;
 import org.stargzstore.registry.errors.RegistryErrorKind;
 import org.stargzstore.registry.errors.RegistryNetworkException;
 import org.stargzstore.testkit.ExternalTools;
+import org.stargzstore.testkit.IntegrationTest;
 import org.stargzstore.testkit.RegistryServer;
 import org.stargzstore.testkit.TempDirs;
 import org.stargzstore.testkit.TestPki;
@@ -29,6 +30,7 @@ import org.stargzstore.testkit.TestPki;
  * only for a registry registries.conf marks insecure; and mutual TLS with client keys in every
  * PEM form (PKCS#1, PKCS#8, SEC1 EC).
  */
+@IntegrationTest
 class TlsTest {
   private static Path pkiDir;
   private static TestPki pki;

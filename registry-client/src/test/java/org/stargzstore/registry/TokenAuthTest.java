@@ -19,6 +19,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.stargzstore.registry.auth.Credential;
 import org.stargzstore.registry.errors.RegistryUnauthorizedException;
+import org.stargzstore.testkit.IntegrationTest;
 import org.stargzstore.testkit.RegistryServer;
 import org.stargzstore.testkit.TempDirs;
 import org.stargzstore.testkit.TokenServer;
@@ -29,6 +30,7 @@ import org.stargzstore.testkit.TokenServer;
  * tokens per scope, cached, refreshed when the registry rejects them or they expire, anonymous
  * tokens, OAuth2 refresh (identity) tokens, and the extra pull scope a mount needs.
  */
+@IntegrationTest
 class TokenAuthTest {
   private static final String USER = "carol";
   private static final String PASSWORD = "token-pass-987";

@@ -33,6 +33,7 @@ import org.junit.jupiter.params.provider.CsvSource;
  * reference implementation), its verifier refuses a wrong TOC digest, tar-tree is deterministic
  * and sorted, push-image pushes what it reports, and the runc wrapper strips rlimits.
  */
+@IntegrationTest
 class ProjectToolsTest {
   private static final ObjectMapper JSON = new ObjectMapper();
 

@@ -37,10 +37,12 @@ import org.stargzstore.estargz.layer.LayerFormat;
 import org.stargzstore.estargz.layer.LayerReader;
 import org.stargzstore.estargz.layer.OpenOptions;
 import org.stargzstore.testkit.EntryFacts;
+import org.stargzstore.testkit.IntegrationTest;
 import org.stargzstore.testkit.Shared;
 import org.stargzstore.testkit.TarListing;
 
 /** Every way a blob can be bad ends in a clear typed error that names the blob (and entry). */
+@IntegrationTest
 class BadInputTest {
   private static final String BIG = "bin/rand-1048576";
 

@@ -14,9 +14,11 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
+import org.stargzstore.testkit.IntegrationTest;
 import org.stargzstore.testkit.Shared;
 
 /** The whole-stream view of every fixture equals what the gzip / zstd command-line tools give. */
+@IntegrationTest
 class LayerDecompressionTest {
 
   @ParameterizedTest

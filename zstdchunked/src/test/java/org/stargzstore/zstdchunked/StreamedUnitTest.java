@@ -23,6 +23,7 @@ import org.stargzstore.estargz.io.FileRangeSource;
 import org.stargzstore.estargz.layer.Chunk;
 import org.stargzstore.estargz.layer.LayerReader;
 import org.stargzstore.estargz.layer.UnitStreamer;
+import org.stargzstore.testkit.IntegrationTest;
 import org.stargzstore.testkit.Shared;
 
 /**
@@ -30,6 +31,7 @@ import org.stargzstore.testkit.Shared;
  * the chunks the in-memory decoder gives, on layers of the three formats written by other
  * producers; a chunk whose digest does not match is rejected and its file deleted.
  */
+@IntegrationTest
 class StreamedUnitTest {
   @TempDir Path tmp;
 

@@ -28,6 +28,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.stargzstore.testkit.ExternalTools;
+import org.stargzstore.testkit.IntegrationTest;
 import org.stargzstore.testkit.TarCorpus;
 import picocli.CommandLine;
 
@@ -37,6 +38,7 @@ import picocli.CommandLine;
  * (missing or bad input, unwritable output, full disk, wrong options), each with one clear line
  * and without leaving a partial or clobbered output.
  */
+@IntegrationTest
 class ConvertCommandTest {
   private static final ObjectMapper JSON = new ObjectMapper();
 

@@ -24,6 +24,7 @@ import org.stargzstore.registry.RegistryClient;
 import org.stargzstore.registry.RegistryClientConfig;
 import org.stargzstore.testkit.ExternalTools;
 import org.stargzstore.testkit.ImagePusher;
+import org.stargzstore.testkit.IntegrationTest;
 import org.stargzstore.testkit.PodmanSandbox;
 import org.stargzstore.testkit.RegistryServer;
 import org.stargzstore.testkit.TempDirs;
@@ -37,6 +38,7 @@ import org.stargzstore.testkit.TestLayers;
  * images are checked by the reference reader ({@code refgen verify}) and pulled and run by
  * podman 4.3.1.
  */
+@IntegrationTest
 class ImageCommandsTest {
   private static final ObjectMapper JSON = new ObjectMapper();
 

@@ -29,6 +29,7 @@ import org.stargzstore.estargz.layer.Chunk;
 import org.stargzstore.estargz.layer.LayerEntry;
 import org.stargzstore.estargz.layer.LayerReader;
 import org.stargzstore.testkit.EntryFacts;
+import org.stargzstore.testkit.IntegrationTest;
 import org.stargzstore.testkit.Shared;
 import org.stargzstore.testkit.TarListing;
 import org.stargzstore.zstdchunked.LayerDecompression;
@@ -39,6 +40,7 @@ import org.stargzstore.zstdchunked.LayerFormats;
  * listings and bytes come from the blob decompressed as a whole stream and read by Commons
  * Compress, and from {@code edge.tar}.
  */
+@IntegrationTest
 class LayerCommandTest {
   /** The entries a stargz producer adds to the tar it is given (edge.tar). */
   private static final Set<String> STARGZ_METADATA =

@@ -20,6 +20,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.stargzstore.testkit.ExternalTools;
+import org.stargzstore.testkit.IntegrationTest;
 import org.stargzstore.testkit.OtherUser;
 import org.stargzstore.testkit.Shared;
 
@@ -29,6 +30,7 @@ import org.stargzstore.testkit.Shared;
  * it, it hands podman's JSON over unchanged and prints nothing; every way it can fail says why on
  * stderr and exits 1, without echoing the secret. The JSON-line protocol still works beside HTTP.
  */
+@IntegrationTest
 class AuthHelperScriptTest {
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final String CREDENTIALS =

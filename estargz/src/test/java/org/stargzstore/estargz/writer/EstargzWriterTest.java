@@ -20,6 +20,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 import org.stargzstore.estargz.layer.LayerDescriptor;
 import org.stargzstore.testkit.ExternalTools;
+import org.stargzstore.testkit.IntegrationTest;
 import org.stargzstore.testkit.ReferenceToc;
 import org.stargzstore.testkit.TarCorpus;
 import org.stargzstore.testkit.TarMembers;
@@ -31,6 +32,7 @@ import org.stargzstore.testkit.TarMembers;
  * Commons Compress (the blob is an ordinary tar.gz of the input's entries, and its sha256 is our
  * diffID).
  */
+@IntegrationTest
 class EstargzWriterTest {
   @TempDir
   static Path dir;

@@ -28,6 +28,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.stargzstore.estargz.Digest;
 import org.stargzstore.estargz.toc.EntryType;
 import org.stargzstore.testkit.ExternalTools;
+import org.stargzstore.testkit.IntegrationTest;
 import org.stargzstore.testkit.TarCorpus;
 
 /**
@@ -35,6 +36,7 @@ import org.stargzstore.testkit.TarCorpus;
  * checked field by field against Apache Commons Compress, and byte for byte: the raw pieces it
  * returns must add up to the input.
  */
+@IntegrationTest
 class TarStreamReaderTest {
   @TempDir
   static Path dir;

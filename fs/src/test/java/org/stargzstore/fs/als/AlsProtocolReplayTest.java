@@ -19,6 +19,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.stargzstore.estargz.Digest;
 import org.stargzstore.fs.fetch.FetchPolicy;
+import org.stargzstore.testkit.IntegrationTest;
 import org.stargzstore.testkit.Shared;
 
 /**
@@ -26,6 +27,7 @@ import org.stargzstore.testkit.Shared;
  * layer store (docs/als.md): 1.43 (podman 4.3.1) by blob digest, and 1.54+
  * (podman 5.1+, which no podman here speaks) by TOC digest. Every answer is checked.
  */
+@IntegrationTest
 class AlsProtocolReplayTest {
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final String REF = "quay.test/edge/podman:1";

@@ -34,6 +34,7 @@ import org.stargzstore.registry.ImageReference;
 import org.stargzstore.registry.PushOptions;
 import org.stargzstore.registry.RegistryClient;
 import org.stargzstore.registry.RegistryClientConfig;
+import org.stargzstore.testkit.IntegrationTest;
 import org.stargzstore.testkit.LogRecords;
 import org.stargzstore.testkit.FaultProxy;
 import org.stargzstore.testkit.RegistryServer;
@@ -45,6 +46,7 @@ import org.stargzstore.zstdchunked.LayerFormats;
  * from the real registry (through a {@link FaultProxy} that records every request), with the
  * registry's stored blob intact and altered on disk.
  */
+@IntegrationTest
 class BlobFileTest {
   @RegisterExtension static final RegistryServer REGISTRY = RegistryServer.builder().build();
   private static final ObjectMapper JSON = new ObjectMapper();

@@ -20,6 +20,7 @@ import org.stargzstore.estargz.layer.LayerIndex;
 import org.stargzstore.estargz.layer.LayerOpener;
 import org.stargzstore.fs.fetch.FetchPolicy;
 import org.stargzstore.fs.gc.StoreUsage;
+import org.stargzstore.testkit.IntegrationTest;
 import org.stargzstore.testkit.Shared;
 import org.stargzstore.zstdchunked.LayerFormats;
 
@@ -28,6 +29,7 @@ import org.stargzstore.zstdchunked.LayerFormats;
  * layer, or the same base layer in two images, are fetched and stored once. Byte counts come
  * from the blob reads the store makes.
  */
+@IntegrationTest
 class DedupTest {
   @TempDir Path tmp;
 

@@ -11,6 +11,7 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.stargzstore.fs.fetch.FetchPolicy;
+import org.stargzstore.testkit.IntegrationTest;
 import org.stargzstore.testkit.Shared;
 
 /**
@@ -18,6 +19,7 @@ import org.stargzstore.testkit.Shared;
  * the layer's opening (never read twice), and harmless when they fail or the image does not
  * resolve. Through the mount, with a fixture made by another producer.
  */
+@IntegrationTest
 class EarlyTocReadTest {
   private static final String REF = "t.test/early:1";
   @TempDir Path tmp;

@@ -28,6 +28,7 @@ import org.stargzstore.fs.fetch.FetchPolicy;
 import org.stargzstore.fs.gc.GarbageCollector;
 import org.stargzstore.fs.gc.GcResult;
 import org.stargzstore.testkit.ExternalTools;
+import org.stargzstore.testkit.IntegrationTest;
 import org.stargzstore.testkit.Shared;
 import org.stargzstore.testkit.TreeSnapshot;
 import org.stargzstore.zstdchunked.LayerFormats;
@@ -37,6 +38,7 @@ import org.stargzstore.zstdchunked.LayerFormats;
  * one byte: every byte read is exact, content of layers in use is never deleted, and content of
  * a layer nobody uses any more is.
  */
+@IntegrationTest
 class GcStressTest {
   @TempDir Path tmp;
 

@@ -29,6 +29,7 @@ import org.stargzstore.estargz.writer.ParallelFrameWriter;
 import org.stargzstore.estargz.writer.StargzLayerWriter;
 import org.stargzstore.fs.fetch.FetchPolicy;
 import org.stargzstore.testkit.ExternalTools;
+import org.stargzstore.testkit.IntegrationTest;
 
 /**
  * Layers that lie, read through the mount: a TOC naming the digest of a chunk another layer
@@ -36,6 +37,7 @@ import org.stargzstore.testkit.ExternalTools;
  * stored as one chunk far larger than the memory cache is read whole and exact (the chunk is
  * streamed through the store, not held in memory).
  */
+@IntegrationTest
 class HostileChunkTest {
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final byte[] SEVENTEEN = "seventeen bytes!\n".getBytes(StandardCharsets.US_ASCII);

@@ -30,6 +30,7 @@ import org.stargzstore.registry.ImageReference;
 import org.stargzstore.registry.PushOptions;
 import org.stargzstore.registry.RegistryClient;
 import org.stargzstore.registry.RegistryClientConfig;
+import org.stargzstore.testkit.IntegrationTest;
 import org.stargzstore.testkit.LogRecords;
 import org.stargzstore.testkit.ImagePusher;
 import org.stargzstore.testkit.RegistryServer;
@@ -43,6 +44,7 @@ import org.stargzstore.zstdchunked.writer.ContainersStorageWriter;
  * digest its {@code diff-size} is the exact length of the decompressed blob, for every producer,
  * or the layer is not served by that name. Real registry, real FUSE mount.
  */
+@IntegrationTest
 class LayerInfoFileTest {
   @RegisterExtension static final RegistryServer REGISTRY = RegistryServer.builder().build();
   private static final ObjectMapper JSON = new ObjectMapper();

@@ -25,11 +25,13 @@ import org.stargzstore.estargz.io.FileRangeSource;
 import org.stargzstore.estargz.layer.LayerEntry;
 import org.stargzstore.estargz.layer.OpenedLayer;
 import org.stargzstore.fs.fetch.FetchPolicy;
+import org.stargzstore.testkit.IntegrationTest;
 import org.stargzstore.testkit.Shared;
 import org.stargzstore.testkit.TreeSnapshot;
 import org.stargzstore.zstdchunked.LayerFormats;
 
 /** Laziness, integrity and restarts, observed through the mount. */
+@IntegrationTest
 class LazyReadTest {
   private static final ObjectMapper JSON = new ObjectMapper();
   @TempDir Path tmp;

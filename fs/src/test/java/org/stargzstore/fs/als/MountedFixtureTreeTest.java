@@ -28,6 +28,7 @@ import org.stargzstore.estargz.writer.EstargzWriter;
 import org.stargzstore.estargz.writer.LayerWriteResult;
 import org.stargzstore.fs.fetch.FetchPolicy;
 import org.stargzstore.testkit.ExternalTools;
+import org.stargzstore.testkit.IntegrationTest;
 import org.stargzstore.testkit.Shared;
 import org.stargzstore.testkit.TreeSnapshot;
 import org.stargzstore.zstdchunked.writer.ZstdStargzWriter;
@@ -41,6 +42,7 @@ import org.stargzstore.zstdchunked.writer.ZstdStargzWriter;
  * the entries the stargz producers add to the tar: eStargz's {@code stargz.index.json} and the
  * {@code .prefetch.landmark} / {@code .no.prefetch.landmark}.
  */
+@IntegrationTest
 class MountedFixtureTreeTest {
   private static final ObjectMapper JSON = new ObjectMapper();
   @TempDir static Path tmp;

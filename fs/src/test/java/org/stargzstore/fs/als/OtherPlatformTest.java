@@ -27,6 +27,7 @@ import org.stargzstore.registry.RegistryClient;
 import org.stargzstore.registry.RegistryClientConfig;
 import org.stargzstore.testkit.EdgeImage;
 import org.stargzstore.testkit.FaultProxy;
+import org.stargzstore.testkit.IntegrationTest;
 import org.stargzstore.testkit.LogRecords;
 import org.stargzstore.testkit.RegistryServer;
 
@@ -37,6 +38,7 @@ import org.stargzstore.testkit.RegistryServer;
  * names; a layer no image of the index has is refused with the reason {@code other-platform},
  * logged once with the platforms the index has. Real registry, real FUSE mount.
  */
+@IntegrationTest
 class OtherPlatformTest {
   @RegisterExtension static final RegistryServer REGISTRY = RegistryServer.builder().build();
   private static final ObjectMapper JSON = new ObjectMapper();

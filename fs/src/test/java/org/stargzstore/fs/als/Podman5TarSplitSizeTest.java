@@ -26,6 +26,7 @@ import org.stargzstore.fs.remote.RegistryImageSource;
 import org.stargzstore.registry.RegistryClient;
 import org.stargzstore.registry.RegistryClientConfig;
 import org.stargzstore.testkit.ExternalTools;
+import org.stargzstore.testkit.IntegrationTest;
 import org.stargzstore.testkit.Podman5Root;
 import org.stargzstore.testkit.Podman5Sandbox;
 import org.stargzstore.testkit.RegistryServer;
@@ -36,6 +37,7 @@ import org.stargzstore.zstdchunked.LayerDecompression;
  * its tar-split, authenticated by the TOC's {@code tarSplitDigest}, and equals the length of the
  * GNU tar it was made from, record padding included (the 32000000-vs-31991808 case of issue 15).
  */
+@IntegrationTest
 class Podman5TarSplitSizeTest {
   @RegisterExtension static final RegistryServer REGISTRY = RegistryServer.builder().build();
   private static final ObjectMapper JSON = new ObjectMapper();

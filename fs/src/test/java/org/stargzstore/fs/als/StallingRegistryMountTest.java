@@ -31,6 +31,7 @@ import org.stargzstore.registry.RegistryClientConfig;
 import org.stargzstore.registry.http.RetryPolicy;
 import org.stargzstore.testkit.EdgeImage;
 import org.stargzstore.testkit.FaultProxy;
+import org.stargzstore.testkit.IntegrationTest;
 import org.stargzstore.testkit.LogRecords;
 import org.stargzstore.testkit.RegistryServer;
 import org.stargzstore.testkit.TempDirs;
@@ -45,6 +46,7 @@ import org.stargzstore.testkit.TempDirs;
  * does not outlive its deadline holding the chunks: once the registry answers again the same
  * file reads right.
  */
+@IntegrationTest
 class StallingRegistryMountTest {
   /** The reads' bound ({@code read_timeout}). */
   private static final Duration READ_TIMEOUT = Duration.ofSeconds(3);

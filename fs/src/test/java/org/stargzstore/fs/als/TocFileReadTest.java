@@ -27,6 +27,7 @@ import org.stargzstore.estargz.layer.UnitStreamer;
 import org.stargzstore.estargz.writer.EstargzWriter;
 import org.stargzstore.estargz.writer.LayerWriteResult;
 import org.stargzstore.fs.fetch.FetchPolicy;
+import org.stargzstore.testkit.IntegrationTest;
 import org.stargzstore.testkit.LogRecords;
 import org.stargzstore.testkit.Shared;
 import org.stargzstore.testkit.TreeSnapshot;
@@ -37,6 +38,7 @@ import org.stargzstore.testkit.TreeSnapshot;
  * when it is fetched, also when the TOC is too large to be held in memory, and never served when
  * the blob's TOC member is not the TOC that was verified.
  */
+@IntegrationTest
 class TocFileReadTest {
   private static final ObjectMapper JSON = new ObjectMapper();
   @TempDir Path tmp;

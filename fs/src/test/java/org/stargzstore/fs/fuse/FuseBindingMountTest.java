@@ -26,8 +26,10 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.stargzstore.testkit.ExternalTools;
+import org.stargzstore.testkit.IntegrationTest;
 
 /** Mounts an in-memory tree through the real kernel FUSE and checks what syscalls see. */
+@IntegrationTest
 class FuseBindingMountTest {
   @TempDir static Path tmp;
   static FuseMount mount;

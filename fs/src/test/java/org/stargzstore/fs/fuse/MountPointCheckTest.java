@@ -15,12 +15,14 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.stargzstore.fs.fuse.MountPointCheck.Finding;
 import org.stargzstore.testkit.ExternalTools;
+import org.stargzstore.testkit.IntegrationTest;
 
 /**
  * A mount point that is already a mount is taken over only from a stale mount of our own: a live
  * one (another daemon) and a foreign file system are refused and left as they are. Real kernel
  * mounts; the stale case needs a killed process, see the daemon's SystemdLifecycleTest.
  */
+@IntegrationTest
 class MountPointCheckTest {
   @TempDir Path tmp;
 

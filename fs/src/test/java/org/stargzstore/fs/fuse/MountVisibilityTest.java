@@ -15,6 +15,7 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.stargzstore.testkit.ExternalTools;
+import org.stargzstore.testkit.IntegrationTest;
 import org.stargzstore.testkit.OtherUser;
 
 /**
@@ -23,6 +24,7 @@ import org.stargzstore.testkit.OtherUser;
  * with {@code allow_other} it can, which is why that is a choice the operator makes (and the
  * start-up log says so).
  */
+@IntegrationTest
 class MountVisibilityTest {
   @TempDir Path tmp;
 

@@ -11,8 +11,10 @@ import java.util.List;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
 import org.stargzstore.testkit.ExternalTools;
+import org.stargzstore.testkit.IntegrationTest;
 
 /** ELF and #! parsing against this machine's binaries, checked against readelf. */
+@IntegrationTest
 class ElfLinksTest {
 
   static ElfLinks.Bytes file(Path p) {

@@ -18,6 +18,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.stargzstore.estargz.Digest;
 import org.stargzstore.testkit.ExternalTools;
+import org.stargzstore.testkit.IntegrationTest;
 import org.stargzstore.testkit.OtherUser;
 
 /**
@@ -26,6 +27,7 @@ import org.stargzstore.testkit.OtherUser;
  * that made 0644 files in 0755 directories. The test directory is opened to everyone, and a
  * control file beside the store proves nobody could read a file there if the store allowed it.
  */
+@IntegrationTest
 class PrivateStoreTest {
   @TempDir Path tmp;
   Path root;

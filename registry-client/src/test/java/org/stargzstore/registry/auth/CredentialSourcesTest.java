@@ -19,6 +19,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.stargzstore.registry.errors.RegistryConfigurationException;
+import org.stargzstore.testkit.IntegrationTest;
 
 /**
  * Credential lookup as containers/image's {@code pkg/docker/config} does it, against real files
@@ -26,6 +27,7 @@ import org.stargzstore.registry.errors.RegistryConfigurationException;
  * the legacy format, {@code credHelpers} and {@code credsStore}, identity tokens, the helper
  * protocol, and the order of sources. No secret appears in any message.
  */
+@IntegrationTest
 class CredentialSourcesTest {
   @TempDir
   Path dir;

@@ -15,11 +15,13 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.stargzstore.registry.errors.RegistryConfigurationException;
 import org.stargzstore.testkit.ExternalTools;
+import org.stargzstore.testkit.IntegrationTest;
 
 /**
  * Private keys as OpenSSL (an independent producer) writes them on real nodes: each one must
  * load and sign something its own public key (also from OpenSSL) verifies.
  */
+@IntegrationTest
 class PemFilesTest {
   @TempDir
   Path dir;

@@ -16,6 +16,7 @@ import org.stargzstore.estargz.layer.FormatKind;
 import org.stargzstore.estargz.layer.Landmark;
 import org.stargzstore.testkit.EntryFacts;
 import org.stargzstore.testkit.ExternalTools;
+import org.stargzstore.testkit.IntegrationTest;
 import org.stargzstore.testkit.TarCorpus;
 import org.stargzstore.testkit.TarListing;
 import org.stargzstore.testkit.TempDirs;
@@ -26,6 +27,7 @@ import org.stargzstore.testkit.TempDirs;
  * 64 KiB and 1 MiB, and a tar of a real directory ({@link TarCorpus}), each as eStargz and as
  * zstd:chunked, some with prioritized files.
  */
+@IntegrationTest
 class RefgenConformanceTest extends LayerConformanceTest {
   private static final Path TREE_SOURCE = Path.of("/usr/share/perl5");
   private Path dir;

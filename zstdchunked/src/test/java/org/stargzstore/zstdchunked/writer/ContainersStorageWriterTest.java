@@ -31,6 +31,7 @@ import org.stargzstore.estargz.layer.LayerDescriptor;
 import org.stargzstore.estargz.writer.InvalidTarException;
 import org.stargzstore.estargz.writer.LayerWriteResult;
 import org.stargzstore.testkit.ExternalTools;
+import org.stargzstore.testkit.IntegrationTest;
 import org.stargzstore.testkit.Shared;
 import org.stargzstore.testkit.TarCorpus;
 
@@ -40,6 +41,7 @@ import org.stargzstore.testkit.TarCorpus;
  * output for the same tar (same entries, same content-defined chunks), and Go's tar-split library
  * (the tar-split rebuilds the input, and Go's tar reader agrees with the manifest on every header).
  */
+@IntegrationTest
 class ContainersStorageWriterTest {
   @TempDir
   static Path dir;

@@ -21,6 +21,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.stargzstore.estargz.writer.EstargzWriter;
 import org.stargzstore.estargz.writer.LayerWriteResult;
+import org.stargzstore.testkit.IntegrationTest;
 import org.stargzstore.testkit.PodmanSandbox;
 import org.stargzstore.testkit.ImagePush;
 import org.stargzstore.testkit.RegistryServer;
@@ -34,6 +35,7 @@ import org.stargzstore.testkit.TarMembers;
  * pulls enabled, containers/storage builds the layer from our zstd:chunked manifest alone, and
  * chunks files exactly as its own writer does.
  */
+@IntegrationTest
 class PodmanPullTest {
   @RegisterExtension
   static final RegistryServer REGISTRY = RegistryServer.builder().build();

@@ -26,6 +26,7 @@ import org.stargzstore.estargz.layer.LayerDescriptor;
 import org.stargzstore.estargz.writer.LayerWriteResult;
 import org.stargzstore.estargz.writer.StargzLayerWriter;
 import org.stargzstore.testkit.ExternalTools;
+import org.stargzstore.testkit.IntegrationTest;
 import org.stargzstore.testkit.Shared;
 import org.stargzstore.testkit.ReferenceToc;
 import org.stargzstore.testkit.TarCorpus;
@@ -37,6 +38,7 @@ import org.stargzstore.testkit.TarMembers;
  * system's {@code zstd} decompresses it to a tar with the input's entries whose sha256 is the
  * diffID.
  */
+@IntegrationTest
 class ZstdStargzWriterTest {
   @TempDir
   static Path dir;
