@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.file.NoSuchFileException;
 import java.util.List;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.logging.Logger;
 import org.stargzstore.estargz.Digest;
 import org.stargzstore.estargz.InvalidFooterException;
@@ -65,9 +66,9 @@ public final class CachingLayerOpener {
    * an earlier run measured (see {@link #rememberDiffSize}), if the store kept one.
    */
   public record Opened(OpenedToc toc, LayerFormat format, boolean fromStore,
-      java.util.OptionalLong measuredDiffSize) {
+      OptionalLong measuredDiffSize) {
     public Opened(OpenedToc toc, LayerFormat format, boolean fromStore) {
-      this(toc, format, fromStore, java.util.OptionalLong.empty());
+      this(toc, format, fromStore, OptionalLong.empty());
     }
   }
 
@@ -150,7 +151,7 @@ public final class CachingLayerOpener {
    */
   public void rememberDiffSize(Digest layer, long size) {
     Optional<LayerRecord> r = records.get(layer);
-    if (r.isEmpty() || r.get().measuredDiffSize().equals(java.util.OptionalLong.of(size))) {
+    if (r.isEmpty() || r.get().measuredDiffSize().equals(OptionalLong.of(size))) {
       return;
     }
     try {

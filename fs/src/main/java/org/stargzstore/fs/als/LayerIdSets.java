@@ -2,7 +2,6 @@ package org.stargzstore.fs.als;
 
 import java.util.List;
 import java.util.TreeSet;
-import org.stargzstore.estargz.layer.FormatKind;
 import org.stargzstore.estargz.layer.LayerEntry;
 import org.stargzstore.estargz.layer.LayerIndex;
 
@@ -10,7 +9,8 @@ import org.stargzstore.estargz.layer.LayerIndex;
  * The user and group ids a layer's files use, for the {@code info} file's {@code uidset} and
  * {@code gidset}: containers/storage records them for a layer it extracts and sizes
  * {@code --userns=auto} by them, so a lazily served layer should state the same. The stargz-made
- * formats' metadata entries ({@code stargz.index.json}, landmarks) are owned by 0.
+ * formats' own tar entries ({@code stargz.index.json}, landmarks) are entries of the index too,
+ * with the owners their tar headers give.
  */
 record LayerIdSets(List<Integer> uids, List<Integer> gids) {
   LayerIdSets {
@@ -27,10 +27,6 @@ record LayerIdSets(List<Integer> uids, List<Integer> gids) {
       }
       uids.add(e.uid());
       gids.add(e.gid());
-    }
-    if (index.format() != FormatKind.ZSTD_CHUNKED_STORAGE) {
-      uids.add(0);
-      gids.add(0);
     }
     return new LayerIdSets(List.copyOf(uids), List.copyOf(gids));
   }
