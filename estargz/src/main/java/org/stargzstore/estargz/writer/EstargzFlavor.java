@@ -9,7 +9,7 @@ import java.util.Map;
  * followed by the end-of-archive marker, then the 51-byte footer, an empty gzip member whose
  * extra field {@code SG} holds {@code %016xSTARGZ} with the TOC offset.
  */
-public final class EstargzFlavor implements StargzLayerWriter.Flavor {
+public final class EstargzFlavor extends StargzLayerWriter.Flavor {
   /**
    * gzip's own default level. The reference builder uses 9 ({@code gzip.BestCompression}); with
    * zlib, level 9 takes several times as long for blobs about 2% smaller (see
@@ -18,20 +18,8 @@ public final class EstargzFlavor implements StargzLayerWriter.Flavor {
   public static final int DEFAULT_LEVEL = 6;
   public static final int FOOTER_SIZE = 51;
 
-  private final GzipFrameCodec codec;
-
   public EstargzFlavor(int level) {
-    this.codec = new GzipFrameCodec(level);
-  }
-
-  @Override
-  public String mediaType() {
-    return LayerWriteResult.MEDIA_TYPE_GZIP;
-  }
-
-  @Override
-  public FrameCodec codec() {
-    return codec;
+    super(LayerWriteResult.MEDIA_TYPE_GZIP, new GzipFrameCodec(level));
   }
 
   @Override

@@ -43,18 +43,34 @@ public final class StargzLayerWriter {
   private static final byte LANDMARK_CONTENT = 0x0f;
   private static final int COPY_BUFFER = 256 << 10;
 
-  /** What differs between eStargz and the stargz flavour of zstd:chunked. */
-  public interface Flavor {
-    String mediaType();
+  /**
+   * What differs between eStargz and the stargz flavour of zstd:chunked: the media type, the
+   * codec of every unit, and what follows the last entry. The first two are plain values, held
+   * here once; a flavour writes only its own tail.
+   */
+  public abstract static class Flavor {
+    private final String mediaType;
+    private final FrameCodec codec;
 
-    FrameCodec codec();
+    protected Flavor(String mediaType, FrameCodec codec) {
+      this.mediaType = Objects.requireNonNull(mediaType, "mediaType");
+      this.codec = Objects.requireNonNull(codec, "codec");
+    }
+
+    public final String mediaType() {
+      return mediaType;
+    }
+
+    public final FrameCodec codec() {
+      return codec;
+    }
 
     /**
      * Writes everything after the last entry (TOC, end-of-archive marker, footer) and returns
      * the annotations this flavour adds besides the TOC digest and uncompressed size. The
      * uncompressed size annotation is computed from {@code w} after this returns.
      */
-    Map<String, String> writeTocAndFooter(ParallelFrameWriter w, byte[] tocJson)
+    public abstract Map<String, String> writeTocAndFooter(ParallelFrameWriter w, byte[] tocJson)
         throws IOException;
   }
 

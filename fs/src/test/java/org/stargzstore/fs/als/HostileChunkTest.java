@@ -23,7 +23,6 @@ import org.junit.jupiter.api.io.TempDir;
 import org.stargzstore.estargz.Digest;
 import org.stargzstore.estargz.layer.LayerDescriptor;
 import org.stargzstore.estargz.writer.EstargzFlavor;
-import org.stargzstore.estargz.writer.FrameCodec;
 import org.stargzstore.estargz.writer.LayerWriteResult;
 import org.stargzstore.estargz.writer.ParallelFrameWriter;
 import org.stargzstore.estargz.writer.StargzLayerWriter;
@@ -161,17 +160,8 @@ class HostileChunkTest {
         .requireSuccess();
     byte[][] written = new byte[1][];
     EstargzFlavor gzip = new EstargzFlavor(1);
-    StargzLayerWriter.Flavor editing = new StargzLayerWriter.Flavor() {
-      @Override
-      public String mediaType() {
-        return gzip.mediaType();
-      }
-
-      @Override
-      public FrameCodec codec() {
-        return gzip.codec();
-      }
-
+    StargzLayerWriter.Flavor editing = new StargzLayerWriter.Flavor(gzip.mediaType(),
+        gzip.codec()) {
       @Override
       public Map<String, String> writeTocAndFooter(ParallelFrameWriter w, byte[] tocJson)
           throws IOException {

@@ -5,7 +5,6 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import org.stargzstore.estargz.Digest;
 import org.stargzstore.estargz.layer.LayerDescriptor;
-import org.stargzstore.estargz.writer.FrameCodec;
 import org.stargzstore.estargz.writer.LayerWriteResult;
 import org.stargzstore.estargz.writer.ParallelFrameWriter;
 import org.stargzstore.estargz.writer.StargzLayerWriter;
@@ -21,21 +20,16 @@ import org.stargzstore.estargz.writer.TarBlocks;
  * the layer carries the {@code io.containers.zstd-chunked.manifest-*} annotations as
  * stargz-snapshotter's own converter ({@code nativeconverter/zstdchunked}) adds them.
  */
-public final class ZstdStargzFlavor implements StargzLayerWriter.Flavor {
-  private final ZstdFrameCodec codec;
+public final class ZstdStargzFlavor extends StargzLayerWriter.Flavor {
+  private final ZstdFrameCodec zstd;
 
   public ZstdStargzFlavor(int level) {
-    this.codec = new ZstdFrameCodec(level);
+    this(new ZstdFrameCodec(level));
   }
 
-  @Override
-  public String mediaType() {
-    return LayerWriteResult.MEDIA_TYPE_ZSTD;
-  }
-
-  @Override
-  public FrameCodec codec() {
-    return codec;
+  private ZstdStargzFlavor(ZstdFrameCodec zstd) {
+    super(LayerWriteResult.MEDIA_TYPE_ZSTD, zstd);
+    this.zstd = zstd;
   }
 
   @Override
@@ -44,7 +38,7 @@ public final class ZstdStargzFlavor implements StargzLayerWriter.Flavor {
     w.beginUnit(2 * TarBlocks.BLOCK);
     w.write(TarBlocks.endOfArchive());
     w.flush();
-    byte[] toc = codec.compress(tocJson);
+    byte[] toc = zstd.compress(tocJson);
     long tocOffset = w.compressedSize() + SkippableFrames.HEADER_SIZE;
     w.writeRaw(SkippableFrames.wrap(toc));
     w.writeRaw(SkippableFrames.wrap(
