@@ -14,6 +14,12 @@ import org.stargzstore.estargz.toc.EntryType;
 /**
  * A file, directory, link or device of a layer, normalised from its TOC entry (and, for a
  * regular file, its chunk entries). What a file system serves and a tool lists.
+ *
+ * <p>Its fields are those of a {@link org.stargzstore.estargz.toc.TocEntry} (both are tar
+ * headers), but the two are kept apart on purpose: a {@code TocEntry} holds the blob's JSON as
+ * written, untrusted and unvalidated, so that errors can quote it; a {@code LayerEntry} exists
+ * only once {@link TocIndexer} has checked and normalised it (typed kind and digest, mode bits,
+ * owner names, chunks in order). Sharing one class would let unchecked entries reach the mount.
  */
 public final class LayerEntry {
   private final String name;
