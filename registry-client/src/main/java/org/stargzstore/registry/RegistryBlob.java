@@ -13,7 +13,6 @@ import java.util.Objects;
 import java.util.OptionalLong;
 import java.util.logging.Logger;
 import okhttp3.Response;
-import org.stargzstore.estargz.Digest;
 import org.stargzstore.registry.errors.RegistryDigestMismatchException;
 import org.stargzstore.registry.errors.RegistryErrorKind;
 import org.stargzstore.registry.errors.RegistryException;
@@ -26,6 +25,7 @@ import org.stargzstore.registry.http.RetryInterceptor;
 import org.stargzstore.registry.ops.BlobHead;
 import org.stargzstore.registry.ops.RangeBodies;
 import org.stargzstore.registry.ops.RangeBuffer;
+import org.stargzstore.types.Digest;
 
 /**
  * Random and streaming access to one blob in a registry: what a lazily mounted layer reads

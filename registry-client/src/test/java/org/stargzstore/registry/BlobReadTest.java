@@ -21,14 +21,14 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
-import org.stargzstore.estargz.Digest;
-import org.stargzstore.estargz.io.RangeSource;
 import org.stargzstore.registry.adapter.RegistryBlobSource;
 import org.stargzstore.registry.errors.RegistryErrorKind;
 import org.stargzstore.registry.errors.RegistryNotFoundException;
 import org.stargzstore.testkit.IntegrationTest;
 import org.stargzstore.testkit.RegistryServer;
 import org.stargzstore.testkit.TempDirs;
+import org.stargzstore.types.Digest;
+import org.stargzstore.types.io.RangeSource;
 
 /**
  * Range reads from the real registry (docker-registry serves ranges through Go's

@@ -9,7 +9,6 @@ import java.util.Map;
 import java.util.Optional;
 import org.stargzstore.estargz.LayerFormatException;
 import org.stargzstore.estargz.layer.FormatKind;
-import org.stargzstore.estargz.layer.LayerDescriptor;
 import org.stargzstore.estargz.layer.LayerReader;
 import org.stargzstore.registry.RegistryBlob;
 import org.stargzstore.registry.RegistryClient;
@@ -18,6 +17,7 @@ import org.stargzstore.registry.adapter.LayerDescriptors;
 import org.stargzstore.registry.adapter.RegistryBlobSource;
 import org.stargzstore.registry.errors.RegistryException;
 import org.stargzstore.registry.manifest.Descriptor;
+import org.stargzstore.types.LayerDescriptor;
 import org.stargzstore.zstdchunked.LayerFormats;
 
 /**

@@ -6,7 +6,6 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
-import org.stargzstore.estargz.layer.LayerDescriptor;
 import org.stargzstore.fs.als.ImageSource;
 import org.stargzstore.fs.als.IndexInstance;
 import org.stargzstore.fs.als.ResolvedImage;
@@ -21,6 +20,7 @@ import org.stargzstore.registry.manifest.Descriptor;
 import org.stargzstore.registry.manifest.ImageIndex;
 import org.stargzstore.registry.manifest.ManifestParser;
 import org.stargzstore.registry.manifest.MediaTypes;
+import org.stargzstore.types.LayerDescriptor;
 
 /**
  * The layer store's view of the registry client: reference normalisation, image resolution for
@@ -107,7 +107,7 @@ public final class RegistryImageSource implements ImageSource {
         r.configBytes(), LayerDescriptors.of(r.layers()), r.diffIds());
   }
 
-  private static String key(String reference, org.stargzstore.estargz.Digest manifest) {
+  private static String key(String reference, org.stargzstore.types.Digest manifest) {
     return reference + " " + manifest;
   }
 

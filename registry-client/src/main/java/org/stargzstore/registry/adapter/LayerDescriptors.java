@@ -1,8 +1,8 @@
 package org.stargzstore.registry.adapter;
 
 import java.util.List;
-import org.stargzstore.estargz.layer.LayerDescriptor;
 import org.stargzstore.registry.manifest.Descriptor;
+import org.stargzstore.types.LayerDescriptor;
 
 /**
  * Converts the registry client's descriptors into the format layer's {@link LayerDescriptor}, so

@@ -3,8 +3,8 @@ package org.stargzstore.registry.adapter;
 import java.io.IOException;
 import java.io.InputStream;
 import java.time.Duration;
-import org.stargzstore.estargz.io.RangeSource;
 import org.stargzstore.registry.RegistryBlob;
+import org.stargzstore.types.io.RangeSource;
 
 /**
  * The format libraries' random-access interface over a registry blob: each {@link #readFully}

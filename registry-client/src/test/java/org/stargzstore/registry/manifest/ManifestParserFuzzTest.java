@@ -3,11 +3,11 @@ package org.stargzstore.registry.manifest;
 import com.code_intelligence.jazzer.junit.FuzzTest;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
-import org.stargzstore.estargz.layer.LayerDescriptor;
 import org.stargzstore.registry.Platform;
 import org.stargzstore.registry.adapter.LayerDescriptors;
 import org.stargzstore.registry.errors.RegistryProtocolException;
 import org.stargzstore.registry.errors.UnsupportedManifestException;
+import org.stargzstore.types.LayerDescriptor;
 
 /**
  * Fuzzes what the client does with a manifest body a registry sent: parse it as manifest or
