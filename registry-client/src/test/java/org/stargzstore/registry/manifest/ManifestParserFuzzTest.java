@@ -4,7 +4,6 @@ import com.code_intelligence.jazzer.junit.FuzzTest;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import org.stargzstore.registry.Platform;
-import org.stargzstore.registry.adapter.LayerDescriptors;
 import org.stargzstore.registry.errors.RegistryProtocolException;
 import org.stargzstore.registry.errors.UnsupportedManifestException;
 import org.stargzstore.types.LayerDescriptor;
@@ -31,7 +30,10 @@ class ManifestParserFuzzTest {
       if (m instanceof ImageIndex index) {
         PlatformMatcher.select(index, Platform.parse("linux/amd64"));
       } else if (m instanceof ImageManifest manifest) {
-        for (LayerDescriptor d : LayerDescriptors.of(manifest.layers())) {
+        for (Descriptor layer : manifest.layers()) {
+          // as fs/remote LayerDescriptors turns them into what the layer store reads
+          LayerDescriptor d = new LayerDescriptor(layer.mediaType(), layer.digest(),
+              layer.size(), layer.annotations());
           d.tocDigest();
           d.zstdChunkedManifestPosition();
           d.uncompressedSize();
