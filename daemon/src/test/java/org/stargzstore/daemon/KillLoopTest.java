@@ -23,7 +23,6 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.stargzstore.daemon.config.DaemonConfig;
 import org.stargzstore.daemon.run.StoreServices;
-import org.stargzstore.estargz.Digest;
 import org.stargzstore.fs.als.ImageDirectoryName;
 import org.stargzstore.fs.fuse.FuseMount;
 import org.stargzstore.fs.gc.StoreVerifier;
@@ -32,6 +31,7 @@ import org.stargzstore.testkit.ImagePusher;
 import org.stargzstore.testkit.IntegrationTest;
 import org.stargzstore.testkit.RegistryServer;
 import org.stargzstore.testkit.TestLayers;
+import org.stargzstore.types.Digest;
 import org.stargzstore.zstdchunked.LayerFormats;
 
 /**

@@ -15,7 +15,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.stargzstore.daemon.run.StatusReport;
-import org.stargzstore.estargz.Digest;
 import org.stargzstore.fs.store.References;
 import org.stargzstore.testkit.EdgeImage;
 import org.stargzstore.testkit.IntegrationTest;
@@ -23,6 +22,7 @@ import org.stargzstore.testkit.Podman5Root;
 import org.stargzstore.testkit.Podman5Sandbox;
 import org.stargzstore.testkit.RegistryServer;
 import org.stargzstore.testkit.TempDirs;
+import org.stargzstore.types.Digest;
 
 /**
  * {@code podman pull --arch arm64} of a two-platform image through a daemon on linux/amd64:

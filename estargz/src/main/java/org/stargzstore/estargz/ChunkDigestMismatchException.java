@@ -1,5 +1,7 @@
 package org.stargzstore.estargz;
 
+import org.stargzstore.types.Digest;
+
 /**
  * A chunk's uncompressed bytes do not hash to the chunk digest in the TOC. The bytes are never
  * returned to the caller; the message names blob, file and chunk so an operator can act on it.

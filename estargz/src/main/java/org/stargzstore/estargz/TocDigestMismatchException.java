@@ -1,5 +1,7 @@
 package org.stargzstore.estargz;
 
+import org.stargzstore.types.Digest;
+
 /** The TOC's bytes do not hash to the digest the manifest annotation promised. */
 public final class TocDigestMismatchException extends LayerFormatException {
   private static final long serialVersionUID = 1L;

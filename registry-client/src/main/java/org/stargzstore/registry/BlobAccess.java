@@ -12,12 +12,12 @@ import java.util.concurrent.Executors;
 import java.util.logging.Logger;
 import okhttp3.HttpUrl;
 import okhttp3.Response;
-import org.stargzstore.estargz.concurrent.DaemonThreadFactory;
 import org.stargzstore.registry.errors.RegistryException;
 import org.stargzstore.registry.http.EndpointCaller;
 import org.stargzstore.registry.http.ErrorDecoder;
 import org.stargzstore.registry.http.Repository;
 import org.stargzstore.registry.ops.BlobGet;
+import org.stargzstore.types.concurrent.DaemonThreadFactory;
 
 /**
  * What every {@link RegistryBlob} of one client shares: the endpoint caller, the counters, the

@@ -2,7 +2,7 @@ package org.stargzstore.registry;
 
 import java.util.Objects;
 import java.util.regex.Pattern;
-import org.stargzstore.estargz.Digest;
+import org.stargzstore.types.Digest;
 
 /**
  * A fully qualified image reference, normalised exactly as containers/image (podman, CRI-O) does

@@ -1,7 +1,7 @@
 package org.stargzstore.registry;
 
 import java.util.Objects;
-import org.stargzstore.estargz.Digest;
+import org.stargzstore.types.Digest;
 
 /**
  * A manifest or index exactly as the registry served it (verified against its digest), with the

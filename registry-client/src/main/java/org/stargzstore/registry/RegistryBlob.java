@@ -13,7 +13,6 @@ import java.util.Objects;
 import java.util.OptionalLong;
 import java.util.logging.Logger;
 import okhttp3.Response;
-import org.stargzstore.estargz.Digest;
 import org.stargzstore.registry.errors.RegistryDigestMismatchException;
 import org.stargzstore.registry.errors.RegistryErrorKind;
 import org.stargzstore.registry.errors.RegistryException;
@@ -26,6 +25,8 @@ import org.stargzstore.registry.http.RetryInterceptor;
 import org.stargzstore.registry.ops.BlobHead;
 import org.stargzstore.registry.ops.RangeBodies;
 import org.stargzstore.registry.ops.RangeBuffer;
+import org.stargzstore.types.Digest;
+import org.stargzstore.types.io.RangeSource;
 
 /**
  * Random and streaming access to one blob in a registry: what a lazily mounted layer reads
@@ -56,7 +57,7 @@ import org.stargzstore.registry.ops.RangeBuffer;
  * registry. If the blob's source fails (not found, network), the next source of the image
  * (mirrors, then the registry) is tried.
  */
-public final class RegistryBlob {
+public final class RegistryBlob implements RangeSource {
   private static final Logger LOG = Logger.getLogger(RegistryBlob.class.getName());
   /** At most this many ranges go into one multi-range request. */
   static final int MAX_RANGES_PER_REQUEST = 64;
@@ -156,6 +157,15 @@ public final class RegistryBlob {
     byte[] out = new byte[length];
     readFully(offset, out, 0, length, timeout);
     return out;
+  }
+
+  /**
+   * {@link RangeSource}'s read, within the client's default deadline ({@code callTimeout}, none
+   * if unset): what the format readers call on a registry blob.
+   */
+  @Override
+  public void readFully(long offset, byte[] dst, int dstOff, int length) throws IOException {
+    readFully(offset, dst, dstOff, length, access.defaultTimeout());
   }
 
   /**

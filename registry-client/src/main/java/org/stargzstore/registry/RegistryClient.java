@@ -10,7 +10,6 @@ import java.util.logging.Logger;
 import okhttp3.ConnectionPool;
 import okhttp3.Dispatcher;
 import okhttp3.OkHttpClient;
-import org.stargzstore.estargz.Digest;
 import org.stargzstore.registry.auth.AuthFile;
 import org.stargzstore.registry.auth.AuthFiles;
 import org.stargzstore.registry.auth.AuthScope;
@@ -45,6 +44,7 @@ import org.stargzstore.registry.manifest.PlatformMatcher;
 import org.stargzstore.registry.ops.BlobPush;
 import org.stargzstore.registry.ops.ManifestPull;
 import org.stargzstore.registry.ops.ManifestPut;
+import org.stargzstore.types.Digest;
 
 /**
  * A client of the OCI distribution API that reads the configuration podman reads (registries.conf

@@ -3,11 +3,11 @@ package org.stargzstore.registry;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
-import org.stargzstore.estargz.Digest;
 import org.stargzstore.registry.config.PullSource;
 import org.stargzstore.registry.manifest.Descriptor;
 import org.stargzstore.registry.manifest.ImageConfig;
 import org.stargzstore.registry.manifest.ImageManifest;
+import org.stargzstore.types.Digest;
 
 /**
  * An image reference resolved for one platform: the manifest and config exactly as served (both

@@ -21,14 +21,13 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
-import org.stargzstore.estargz.Digest;
-import org.stargzstore.estargz.io.RangeSource;
-import org.stargzstore.registry.adapter.RegistryBlobSource;
 import org.stargzstore.registry.errors.RegistryErrorKind;
 import org.stargzstore.registry.errors.RegistryNotFoundException;
 import org.stargzstore.testkit.IntegrationTest;
 import org.stargzstore.testkit.RegistryServer;
 import org.stargzstore.testkit.TempDirs;
+import org.stargzstore.types.Digest;
+import org.stargzstore.types.io.RangeSource;
 
 /**
  * Range reads from the real registry (docker-registry serves ranges through Go's
@@ -157,8 +156,8 @@ class BlobReadTest {
   }
 
   @Test
-  void rangeSourceAdapterUnderConcurrentReaders() throws Exception {
-    RangeSource src = new RegistryBlobSource(blob());
+  void blobIsARangeSourceUnderConcurrentReaders() throws Exception {
+    RangeSource src = blob();
     assertEquals(layer.length, src.size());
     assertTrue(src.describe().contains(image.layers().get(0).digest().toString()));
     ExecutorService pool = Executors.newFixedThreadPool(16);

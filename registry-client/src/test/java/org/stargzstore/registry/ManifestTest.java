@@ -16,7 +16,6 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
-import org.stargzstore.estargz.Digest;
 import org.stargzstore.registry.errors.NoMatchingPlatformException;
 import org.stargzstore.registry.errors.RegistryDigestMismatchException;
 import org.stargzstore.registry.errors.RegistryErrorKind;
@@ -32,6 +31,7 @@ import org.stargzstore.registry.manifest.MediaTypes;
 import org.stargzstore.testkit.IntegrationTest;
 import org.stargzstore.testkit.RegistryServer;
 import org.stargzstore.testkit.TempDirs;
+import org.stargzstore.types.Digest;
 
 /**
  * Manifests and indexes in all four media types against the real registry: platform

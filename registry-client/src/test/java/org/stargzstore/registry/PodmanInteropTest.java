@@ -16,7 +16,6 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
-import org.stargzstore.estargz.Digest;
 import org.stargzstore.registry.manifest.Descriptor;
 import org.stargzstore.registry.manifest.ImageManifest;
 import org.stargzstore.registry.manifest.ManifestJson;
@@ -26,6 +25,7 @@ import org.stargzstore.testkit.PodmanSandbox;
 import org.stargzstore.testkit.RegistryServer;
 import org.stargzstore.testkit.TarCorpus;
 import org.stargzstore.testkit.TempDirs;
+import org.stargzstore.types.Digest;
 
 /**
  * Interoperability with podman 4.3.1 through the real registry: images podman pushes (gzip and

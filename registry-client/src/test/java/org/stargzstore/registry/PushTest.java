@@ -14,7 +14,6 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
-import org.stargzstore.estargz.Digest;
 import org.stargzstore.registry.errors.RegistryException;
 import org.stargzstore.registry.manifest.Descriptor;
 import org.stargzstore.registry.manifest.ImageManifest;
@@ -23,6 +22,7 @@ import org.stargzstore.registry.manifest.MediaTypes;
 import org.stargzstore.testkit.IntegrationTest;
 import org.stargzstore.testkit.RegistryServer;
 import org.stargzstore.testkit.TempDirs;
+import org.stargzstore.types.Digest;
 
 /**
  * Pushing to the real registry: monolithic and chunked uploads, skipping blobs that exist,

@@ -39,7 +39,7 @@ class ReadCoalescingTest {
   private static FaultProxy proxy;
   private static final byte[] DATA = TestImages.random(40 << 20, 71);
   private static ImageReference ref;
-  private static org.stargzstore.estargz.Digest digest;
+  private static org.stargzstore.types.Digest digest;
 
   @BeforeAll
   static void start() throws Exception {

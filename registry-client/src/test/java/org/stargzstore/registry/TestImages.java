@@ -7,11 +7,11 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
-import org.stargzstore.estargz.Digest;
 import org.stargzstore.registry.manifest.Descriptor;
 import org.stargzstore.registry.manifest.ImageManifest;
 import org.stargzstore.registry.manifest.ManifestJson;
 import org.stargzstore.registry.manifest.MediaTypes;
+import org.stargzstore.types.Digest;
 
 /** Builds and pushes small synthetic images (random layer bytes, a minimal config). */
 final class TestImages {

@@ -4,9 +4,9 @@ import java.util.List;
 import java.util.Optional;
 import org.stargzstore.estargz.format.EstargzFormat;
 import org.stargzstore.estargz.layer.FormatKind;
-import org.stargzstore.estargz.layer.LayerDescriptor;
 import org.stargzstore.estargz.layer.LayerFormat;
 import org.stargzstore.estargz.layer.OpenOptions;
+import org.stargzstore.types.LayerDescriptor;
 
 /**
  * Every lazily readable layer format, in the order a reader tries them, and what a manifest

@@ -2,7 +2,7 @@ package org.stargzstore.zstdchunked;
 
 import java.util.Optional;
 import org.stargzstore.estargz.LayerFormatException;
-import org.stargzstore.estargz.layer.LayerDescriptor;
+import org.stargzstore.types.LayerDescriptor;
 
 /**
  * Where a containers/storage zstd:chunked blob (1.47+) keeps its tar-split: one zstd frame,

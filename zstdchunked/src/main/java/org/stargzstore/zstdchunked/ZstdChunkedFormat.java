@@ -4,7 +4,6 @@ import com.github.luben.zstd.ZstdInputStreamNoFinalizer;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.util.Optional;
-import org.stargzstore.estargz.Digest;
 import org.stargzstore.estargz.InvalidTocException;
 import org.stargzstore.estargz.LayerFormatException;
 import org.stargzstore.estargz.TocDigestMismatchException;
@@ -16,6 +15,7 @@ import org.stargzstore.estargz.layer.TocIndexer;
 import org.stargzstore.estargz.layer.TocLocation;
 import org.stargzstore.estargz.toc.Toc;
 import org.stargzstore.estargz.toc.TocJson;
+import org.stargzstore.types.Digest;
 
 /**
  * What the two zstd:chunked flavours share: the manifest (TOC JSON) is one zstd frame inside a

@@ -1,10 +1,10 @@
 package org.stargzstore.zstdchunked;
 
 import java.util.Optional;
-import org.stargzstore.estargz.Digest;
 import org.stargzstore.estargz.layer.FormatKind;
-import org.stargzstore.estargz.layer.LayerDescriptor;
 import org.stargzstore.estargz.layer.TocLocation;
+import org.stargzstore.types.Digest;
+import org.stargzstore.types.LayerDescriptor;
 
 /**
  * zstd:chunked as stargz-snapshotter writes it ({@code estargz/zstdchunked}): the eStargz TOC

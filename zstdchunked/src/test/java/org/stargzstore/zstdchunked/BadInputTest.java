@@ -24,14 +24,12 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.stargzstore.estargz.ChunkDigestMismatchException;
-import org.stargzstore.estargz.Digest;
 import org.stargzstore.estargz.InvalidFooterException;
 import org.stargzstore.estargz.InvalidTocException;
 import org.stargzstore.estargz.LayerFormatException;
 import org.stargzstore.estargz.TocDigestMismatchException;
 import org.stargzstore.estargz.io.FileRangeSource;
 import org.stargzstore.estargz.layer.Chunk;
-import org.stargzstore.estargz.layer.LayerDescriptor;
 import org.stargzstore.estargz.layer.LayerEntry;
 import org.stargzstore.estargz.layer.LayerFormat;
 import org.stargzstore.estargz.layer.LayerReader;
@@ -40,6 +38,8 @@ import org.stargzstore.testkit.EntryFacts;
 import org.stargzstore.testkit.IntegrationTest;
 import org.stargzstore.testkit.Shared;
 import org.stargzstore.testkit.TarListing;
+import org.stargzstore.types.Digest;
+import org.stargzstore.types.LayerDescriptor;
 
 /** Every way a blob can be bad ends in a clear typed error that names the blob (and entry). */
 @IntegrationTest

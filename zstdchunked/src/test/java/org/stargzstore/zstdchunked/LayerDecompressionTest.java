@@ -60,7 +60,7 @@ class LayerDecompressionTest {
   }
 
   static String sha256(InputStream in) throws IOException {
-    MessageDigest md = org.stargzstore.estargz.Digest.newSha256();
+    MessageDigest md = org.stargzstore.types.Digest.newSha256();
     byte[] buf = new byte[1 << 16];
     for (int n; (n = in.read(buf)) > 0; ) {
       md.update(buf, 0, n);

@@ -5,15 +5,15 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.Map;
-import org.stargzstore.estargz.Digest;
 import org.stargzstore.estargz.LayerFormatException;
 import org.stargzstore.estargz.io.ByteArrayRangeSource;
 import org.stargzstore.estargz.layer.Chunk;
-import org.stargzstore.estargz.layer.LayerDescriptor;
 import org.stargzstore.estargz.layer.LayerOpener;
 import org.stargzstore.estargz.layer.OpenOptions;
 import org.stargzstore.estargz.layer.OpenedLayer;
 import org.stargzstore.estargz.layer.TocIndexer;
+import org.stargzstore.types.Digest;
+import org.stargzstore.types.LayerDescriptor;
 
 /**
  * Fuzzes opening a blob as any of {@link LayerFormats#all()}: the eStargz footer, the three

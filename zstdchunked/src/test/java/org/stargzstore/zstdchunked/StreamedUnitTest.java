@@ -18,13 +18,13 @@ import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.stargzstore.estargz.ChunkDigestMismatchException;
-import org.stargzstore.estargz.Digest;
 import org.stargzstore.estargz.io.FileRangeSource;
 import org.stargzstore.estargz.layer.Chunk;
 import org.stargzstore.estargz.layer.LayerReader;
 import org.stargzstore.estargz.layer.UnitStreamer;
 import org.stargzstore.testkit.IntegrationTest;
 import org.stargzstore.testkit.Shared;
+import org.stargzstore.types.Digest;
 
 /**
  * Every codec's streaming decoder (what units too large for memory go through) gives exactly

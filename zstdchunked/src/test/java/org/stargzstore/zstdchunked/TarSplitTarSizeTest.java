@@ -13,13 +13,13 @@ import java.nio.file.Path;
 import java.util.Arrays;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.stargzstore.estargz.Digest;
 import org.stargzstore.estargz.io.FileRangeSource;
-import org.stargzstore.estargz.layer.LayerDescriptor;
 import org.stargzstore.estargz.layer.LayerOpener;
 import org.stargzstore.estargz.layer.OpenedLayer;
 import org.stargzstore.estargz.writer.LayerWriteResult;
 import org.stargzstore.testkit.Shared;
+import org.stargzstore.types.Digest;
+import org.stargzstore.types.LayerDescriptor;
 import org.stargzstore.zstdchunked.writer.ContainersStorageWriter;
 
 /**

@@ -21,15 +21,15 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
-import org.stargzstore.estargz.Digest;
 import org.stargzstore.estargz.io.CountingRangeSource;
 import org.stargzstore.estargz.io.FileRangeSource;
 import org.stargzstore.estargz.layer.FormatKind;
-import org.stargzstore.estargz.layer.LayerDescriptor;
 import org.stargzstore.estargz.layer.LayerEntry;
 import org.stargzstore.estargz.layer.LayerReader;
 import org.stargzstore.testkit.Shared;
 import org.stargzstore.testkit.TarListing;
+import org.stargzstore.types.Digest;
+import org.stargzstore.types.LayerDescriptor;
 import org.stargzstore.zstdchunked.conformance.Fixtures;
 
 /**

@@ -3,11 +3,11 @@ package org.stargzstore.zstdchunked;
 import com.code_intelligence.jazzer.junit.FuzzTest;
 import com.github.luben.zstd.Zstd;
 import java.util.Optional;
-import org.stargzstore.estargz.Digest;
 import org.stargzstore.estargz.LayerFormatException;
 import org.stargzstore.estargz.layer.LayerFormat;
 import org.stargzstore.estargz.layer.OpenedToc;
 import org.stargzstore.estargz.layer.TocLocation;
+import org.stargzstore.types.Digest;
 
 /**
  * Fuzzes what both zstd:chunked flavours do with a manifest once its frame is found: the

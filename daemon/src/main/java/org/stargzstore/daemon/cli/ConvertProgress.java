@@ -7,7 +7,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import org.stargzstore.daemon.config.ByteSize;
-import org.stargzstore.estargz.concurrent.DaemonThreadFactory;
+import org.stargzstore.types.concurrent.DaemonThreadFactory;
 import org.stargzstore.zstdchunked.writer.ConversionProgress;
 
 /**

@@ -6,13 +6,13 @@ import java.io.OutputStreamWriter;
 import java.io.Writer;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.Callable;
-import org.stargzstore.estargz.Digest;
 import org.stargzstore.estargz.layer.LayerEntry;
 import org.stargzstore.estargz.layer.LayerReader;
-import picocli.CommandLine;
+import org.stargzstore.types.Digest;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
+import picocli.CommandLine;
 
 /**
  * {@code layer ls}: the layer's entries as a full extraction creates them (eStargz's

@@ -8,14 +8,14 @@ import java.util.HashSet;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.Callable;
-import org.stargzstore.estargz.Digest;
 import org.stargzstore.estargz.layer.Chunk;
-import org.stargzstore.estargz.layer.LayerDescriptor;
 import org.stargzstore.estargz.layer.LayerReader;
 import org.stargzstore.estargz.layer.OpenedToc;
-import picocli.CommandLine;
+import org.stargzstore.types.Digest;
+import org.stargzstore.types.LayerDescriptor;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine;
 
 /**
  * {@code layer verify}: the blob against its descriptor (digest, size), the TOC against its

@@ -11,7 +11,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Consumer;
-import org.stargzstore.estargz.Digest;
 import org.stargzstore.estargz.writer.LayerWriteResult;
 import org.stargzstore.registry.BlobContent;
 import org.stargzstore.registry.ImageReference;
@@ -24,6 +23,7 @@ import org.stargzstore.registry.manifest.Descriptor;
 import org.stargzstore.registry.manifest.ImageManifest;
 import org.stargzstore.registry.manifest.ManifestJson;
 import org.stargzstore.registry.manifest.MediaTypes;
+import org.stargzstore.types.Digest;
 import org.stargzstore.zstdchunked.writer.LayerConversion;
 
 /**

@@ -9,15 +9,14 @@ import java.util.Map;
 import java.util.Optional;
 import org.stargzstore.estargz.LayerFormatException;
 import org.stargzstore.estargz.layer.FormatKind;
-import org.stargzstore.estargz.layer.LayerDescriptor;
 import org.stargzstore.estargz.layer.LayerReader;
+import org.stargzstore.fs.remote.LayerDescriptors;
 import org.stargzstore.registry.RegistryBlob;
 import org.stargzstore.registry.RegistryClient;
 import org.stargzstore.registry.ResolvedImage;
-import org.stargzstore.registry.adapter.LayerDescriptors;
-import org.stargzstore.registry.adapter.RegistryBlobSource;
 import org.stargzstore.registry.errors.RegistryException;
 import org.stargzstore.registry.manifest.Descriptor;
+import org.stargzstore.types.LayerDescriptor;
 import org.stargzstore.zstdchunked.LayerFormats;
 
 /**
@@ -91,7 +90,7 @@ public final class ImageInspector {
       return l;
     }
     RegistryBlob blob = client.blob(image, d);
-    try (LayerReader r = LayerReader.open(new RegistryBlobSource(blob),
+    try (LayerReader r = LayerReader.open(blob,
         LayerFormats.options().descriptor(ld).build())) {
       FormatKind found = r.format().kind();
       l.put("format", found.displayName());

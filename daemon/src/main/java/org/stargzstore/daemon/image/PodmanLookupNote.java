@@ -1,7 +1,7 @@
 package org.stargzstore.daemon.image;
 
 import java.util.Optional;
-import org.stargzstore.estargz.layer.LayerDescriptor;
+import org.stargzstore.types.LayerDescriptor;
 
 /**
  * Says, for {@code image inspect}, when podman will not ask the store for a layer although the

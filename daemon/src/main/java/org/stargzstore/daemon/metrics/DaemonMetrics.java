@@ -11,7 +11,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.function.ToLongFunction;
 import org.stargzstore.daemon.BuildVersion;
-import org.stargzstore.estargz.layer.LayerDescriptor;
 import org.stargzstore.fs.als.LayerStore;
 import org.stargzstore.fs.als.MountedImage;
 import org.stargzstore.fs.als.MountedLayer;
@@ -19,6 +18,7 @@ import org.stargzstore.fs.als.NotLazyException;
 import org.stargzstore.fs.fetch.FetchReason;
 import org.stargzstore.fs.fetch.FetchStats;
 import org.stargzstore.fs.store.ContentStore;
+import org.stargzstore.types.LayerDescriptor;
 
 /**
  * The daemon's own metrics, the counters {@code status} shows: every value is read from the

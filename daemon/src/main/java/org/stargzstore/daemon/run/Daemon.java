@@ -19,18 +19,18 @@ import org.stargzstore.daemon.config.ByteSize;
 import org.stargzstore.daemon.config.DaemonConfig;
 import org.stargzstore.daemon.control.ControlServer;
 import org.stargzstore.daemon.metrics.MetricsServer;
-import org.stargzstore.estargz.concurrent.DaemonThreadFactory;
 import org.stargzstore.estargz.layer.LayerFormat;
 import org.stargzstore.fs.als.ImageSource;
 import org.stargzstore.fs.als.LayerStore;
-import org.stargzstore.fs.gc.GarbageCollector;
-import org.stargzstore.fs.gc.StoreVerifier;
 import org.stargzstore.fs.fetch.ChunkCache;
 import org.stargzstore.fs.fetch.FetchContext;
 import org.stargzstore.fs.fuse.FuseMount;
 import org.stargzstore.fs.fuse.MountAudience;
-import org.stargzstore.fs.fuse.MountPointCheck;
 import org.stargzstore.fs.fuse.MountOptions;
+import org.stargzstore.fs.fuse.MountPointCheck;
+import org.stargzstore.fs.gc.GarbageCollector;
+import org.stargzstore.fs.gc.StoreVerifier;
+import org.stargzstore.types.concurrent.DaemonThreadFactory;
 
 /**
  * A running daemon: the store opened, the layer tree mounted, the control socket listening.

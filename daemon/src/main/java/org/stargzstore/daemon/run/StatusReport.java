@@ -6,13 +6,13 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import org.stargzstore.estargz.layer.LayerDescriptor;
 import org.stargzstore.fs.als.LayerStore;
 import org.stargzstore.fs.als.MountedImage;
 import org.stargzstore.fs.als.MountedLayer;
 import org.stargzstore.fs.als.NotLazyException;
 import org.stargzstore.fs.fetch.FetchStats;
 import org.stargzstore.fs.store.References;
+import org.stargzstore.types.LayerDescriptor;
 
 /**
  * What {@code stargz-registry-storage status} shows: every image asked about, every layer served
@@ -65,7 +65,7 @@ public final class StatusReport {
     ObjectNode fallbacks = root.putObject("fallbacks");
     store.counters().snapshot().forEach(fallbacks::put);
     ArrayNode images = root.putArray("images");
-    Map<org.stargzstore.estargz.Digest, References.LayerRefs> refs = store.references().snapshot();
+    Map<org.stargzstore.types.Digest, References.LayerRefs> refs = store.references().snapshot();
     for (MountedImage img : usersImages(store)) {
       ObjectNode i = images.addObject();
       i.put("reference", img.reference());

@@ -5,7 +5,6 @@ import java.util.List;
 import java.util.Set;
 import java.util.function.Supplier;
 import org.stargzstore.daemon.config.DaemonConfig;
-import org.stargzstore.estargz.Digest;
 import org.stargzstore.estargz.layer.LayerFormat;
 import org.stargzstore.fs.als.CachingLayerOpener;
 import org.stargzstore.fs.als.StoredLayerContent;
@@ -17,6 +16,7 @@ import org.stargzstore.fs.store.LayerRecords;
 import org.stargzstore.fs.store.References;
 import org.stargzstore.fs.store.StoreLayout;
 import org.stargzstore.fs.store.StoreLock;
+import org.stargzstore.types.Digest;
 
 /**
  * The parts of an opened store, wired once: the daemon and the offline {@code store} commands

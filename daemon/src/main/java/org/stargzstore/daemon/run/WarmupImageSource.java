@@ -4,11 +4,11 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
 import org.stargzstore.estargz.io.FileRangeSource;
-import org.stargzstore.estargz.layer.LayerDescriptor;
 import org.stargzstore.fs.als.ImageSource;
 import org.stargzstore.fs.als.IndexInstance;
 import org.stargzstore.fs.als.ResolvedImage;
 import org.stargzstore.fs.fetch.BlobSource;
+import org.stargzstore.types.LayerDescriptor;
 
 /**
  * The daemon's image source plus one local image under a reserved reference ({@code .invalid}

@@ -18,7 +18,6 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
-import org.stargzstore.estargz.Digest;
 import org.stargzstore.registry.ImageReference;
 import org.stargzstore.registry.RegistryClient;
 import org.stargzstore.registry.RegistryClientConfig;
@@ -29,6 +28,7 @@ import org.stargzstore.testkit.PodmanSandbox;
 import org.stargzstore.testkit.RegistryServer;
 import org.stargzstore.testkit.TempDirs;
 import org.stargzstore.testkit.TestLayers;
+import org.stargzstore.types.Digest;
 
 /**
  * {@code image inspect} and registry-to-registry {@code convert} against the real registry,

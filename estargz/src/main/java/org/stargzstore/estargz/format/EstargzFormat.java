@@ -2,20 +2,20 @@ package org.stargzstore.estargz.format;
 
 import java.util.Optional;
 import java.util.OptionalLong;
-import org.stargzstore.estargz.Digest;
 import org.stargzstore.estargz.InvalidFooterException;
 import org.stargzstore.estargz.InvalidTocException;
 import org.stargzstore.estargz.LayerFormatException;
 import org.stargzstore.estargz.TocDigestMismatchException;
 import org.stargzstore.estargz.layer.ChunkCodec;
 import org.stargzstore.estargz.layer.FormatKind;
-import org.stargzstore.estargz.layer.LayerDescriptor;
 import org.stargzstore.estargz.layer.LayerFormat;
 import org.stargzstore.estargz.layer.LayerIndex;
 import org.stargzstore.estargz.layer.OpenedToc;
 import org.stargzstore.estargz.layer.TocIndexer;
 import org.stargzstore.estargz.layer.TocLocation;
 import org.stargzstore.estargz.toc.TocJson;
+import org.stargzstore.types.Digest;
+import org.stargzstore.types.LayerDescriptor;
 
 /**
  * eStargz (gzip): the TOC is the tar entry {@code stargz.index.json} in a gzip member that

@@ -10,7 +10,6 @@ import java.util.Map;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
 import org.apache.commons.compress.compressors.gzip.GzipCompressorInputStream;
-import org.stargzstore.estargz.Digest;
 import org.stargzstore.estargz.InvalidTocException;
 import org.stargzstore.estargz.layer.Chunk;
 import org.stargzstore.estargz.layer.LayerEntry;
@@ -18,6 +17,7 @@ import org.stargzstore.estargz.layer.LayerFormat;
 import org.stargzstore.estargz.layer.TocIndexer;
 import org.stargzstore.estargz.layer.TocLocation;
 import org.stargzstore.estargz.toc.EntryType;
+import org.stargzstore.types.Digest;
 
 /**
  * eStargz's TOC gzip member: one tar entry, {@code stargz.index.json}, whose content is the TOC

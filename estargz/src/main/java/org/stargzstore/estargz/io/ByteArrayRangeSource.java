@@ -2,6 +2,7 @@ package org.stargzstore.estargz.io;
 
 import java.io.EOFException;
 import java.io.IOException;
+import org.stargzstore.types.io.RangeSource;
 
 /**
  * A {@link RangeSource} over bytes already in memory: a blob small enough to hold (a test layer,

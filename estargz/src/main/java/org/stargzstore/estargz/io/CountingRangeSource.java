@@ -2,6 +2,7 @@ package org.stargzstore.estargz.io;
 
 import java.io.IOException;
 import java.util.concurrent.atomic.AtomicLong;
+import org.stargzstore.types.io.RangeSource;
 
 /**
  * Wraps a {@link RangeSource} and counts reads and bytes, so callers (and tests) can see exactly

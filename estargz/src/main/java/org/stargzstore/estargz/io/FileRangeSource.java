@@ -6,6 +6,7 @@ import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import org.stargzstore.types.io.RangeSource;
 
 /** A {@link RangeSource} over a local file, using positional reads (safe for concurrent use). */
 public final class FileRangeSource implements RangeSource {

@@ -14,8 +14,8 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import org.stargzstore.estargz.LayerFormatException;
-import org.stargzstore.estargz.concurrent.DaemonThreadFactory;
-import org.stargzstore.estargz.io.RangeSource;
+import org.stargzstore.types.concurrent.DaemonThreadFactory;
+import org.stargzstore.types.io.RangeSource;
 
 /**
  * Reads every chunk of a layer in blob order: units are grouped into batches of neighbouring

@@ -1,7 +1,7 @@
 package org.stargzstore.estargz.layer;
 
 import java.util.Objects;
-import org.stargzstore.estargz.Digest;
+import org.stargzstore.types.Digest;
 
 /**
  * One verifiable piece of a regular file: where its bytes sit in the file and in the compressed

@@ -1,7 +1,7 @@
 package org.stargzstore.estargz.layer;
 
 import org.stargzstore.estargz.ChunkDigestMismatchException;
-import org.stargzstore.estargz.Digest;
+import org.stargzstore.types.Digest;
 
 /** Checks a chunk's bytes against its TOC digest: the one gate every served byte passes. */
 public final class ChunkVerifier {

@@ -8,8 +8,8 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
-import org.stargzstore.estargz.Digest;
 import org.stargzstore.estargz.toc.EntryType;
+import org.stargzstore.types.Digest;
 
 /**
  * A file, directory, link or device of a layer, normalised from its TOC entry (and, for a

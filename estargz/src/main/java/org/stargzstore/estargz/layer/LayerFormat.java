@@ -1,9 +1,10 @@
 package org.stargzstore.estargz.layer;
 
 import java.util.Optional;
-import org.stargzstore.estargz.Digest;
 import org.stargzstore.estargz.InvalidTocException;
 import org.stargzstore.estargz.LayerFormatException;
+import org.stargzstore.types.Digest;
+import org.stargzstore.types.LayerDescriptor;
 
 /**
  * One lazily readable layer format. Pure functions over bytes: a format never does I/O, so the

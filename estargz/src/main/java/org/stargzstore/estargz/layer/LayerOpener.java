@@ -8,7 +8,8 @@ import java.util.stream.Collectors;
 import org.stargzstore.estargz.InvalidFooterException;
 import org.stargzstore.estargz.InvalidTocException;
 import org.stargzstore.estargz.LayerFormatException;
-import org.stargzstore.estargz.io.RangeSource;
+import org.stargzstore.types.LayerDescriptor;
+import org.stargzstore.types.io.RangeSource;
 
 /**
  * Finds a blob's format and reads its TOC with as few reads as possible:

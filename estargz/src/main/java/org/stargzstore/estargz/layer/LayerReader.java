@@ -8,7 +8,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.List;
 import org.stargzstore.estargz.LayerFormatException;
-import org.stargzstore.estargz.io.RangeSource;
+import org.stargzstore.types.io.RangeSource;
 
 /**
  * Reads a layer's files from a {@link RangeSource} with every byte verified, fetching only the

@@ -3,8 +3,9 @@ package org.stargzstore.estargz.layer;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
-import org.stargzstore.estargz.Digest;
 import org.stargzstore.estargz.format.EstargzFormat;
+import org.stargzstore.types.Digest;
+import org.stargzstore.types.LayerDescriptor;
 
 /**
  * How to open a layer blob: which formats to try, what TOC digest to expect, how big a TOC may

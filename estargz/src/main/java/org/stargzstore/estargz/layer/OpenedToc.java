@@ -2,7 +2,7 @@ package org.stargzstore.estargz.layer;
 
 import java.util.Objects;
 import java.util.Optional;
-import org.stargzstore.estargz.Digest;
+import org.stargzstore.types.Digest;
 
 /**
  * A parsed TOC and what is known about its integrity.

@@ -10,11 +10,11 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import org.stargzstore.estargz.Digest;
 import org.stargzstore.estargz.InvalidTocException;
 import org.stargzstore.estargz.toc.EntryType;
 import org.stargzstore.estargz.toc.Toc;
 import org.stargzstore.estargz.toc.TocEntry;
+import org.stargzstore.types.Digest;
 
 /**
  * Turns a raw {@link Toc} into a validated {@link LayerIndex}: the one place where TOC entries

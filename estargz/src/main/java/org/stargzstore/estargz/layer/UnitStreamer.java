@@ -10,8 +10,8 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import org.stargzstore.estargz.ChunkDigestMismatchException;
-import org.stargzstore.estargz.Digest;
 import org.stargzstore.estargz.LayerFormatException;
+import org.stargzstore.types.Digest;
 
 /**
  * Verifies the chunks of a unit too large to hold in memory: decodes it as a stream, writes each

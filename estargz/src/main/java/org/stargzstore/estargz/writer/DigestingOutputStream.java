@@ -4,7 +4,7 @@ import java.io.FilterOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.security.MessageDigest;
-import org.stargzstore.estargz.Digest;
+import org.stargzstore.types.Digest;
 
 /** Passes bytes through while computing their sha256: the blob digest of a layer being written. */
 public final class DigestingOutputStream extends FilterOutputStream {

@@ -14,8 +14,8 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import org.stargzstore.estargz.Digest;
-import org.stargzstore.estargz.concurrent.DaemonThreadFactory;
+import org.stargzstore.types.Digest;
+import org.stargzstore.types.concurrent.DaemonThreadFactory;
 
 /**
  * Writes a layer as a sequence of independently compressed units (gzip members or zstd frames),

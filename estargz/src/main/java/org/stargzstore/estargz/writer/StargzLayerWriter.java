@@ -15,12 +15,12 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import org.stargzstore.estargz.Digest;
-import org.stargzstore.estargz.layer.LayerDescriptor;
 import org.stargzstore.estargz.toc.EntryType;
 import org.stargzstore.estargz.toc.Toc;
 import org.stargzstore.estargz.toc.TocEntry;
 import org.stargzstore.estargz.toc.TocJson;
+import org.stargzstore.types.Digest;
+import org.stargzstore.types.LayerDescriptor;
 
 /**
  * Writes a tar as an eStargz-layout layer: every chunk of every regular file starts a new

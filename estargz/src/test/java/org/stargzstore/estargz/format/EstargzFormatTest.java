@@ -24,7 +24,6 @@ import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
 import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.stargzstore.estargz.Digest;
 import org.stargzstore.estargz.InvalidFooterException;
 import org.stargzstore.estargz.LayerFormatException;
 import org.stargzstore.estargz.io.FileRangeSource;
@@ -34,6 +33,7 @@ import org.stargzstore.estargz.layer.LayerReader;
 import org.stargzstore.estargz.layer.OpenOptions;
 import org.stargzstore.estargz.toc.EntryType;
 import org.stargzstore.testkit.Shared;
+import org.stargzstore.types.Digest;
 
 class EstargzFormatTest {
   /** containerd.io/snapshot/stargz/toc.digest of the fixture, from edge.estargz.json. */

@@ -9,11 +9,11 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
-import org.stargzstore.estargz.Digest;
 import org.stargzstore.estargz.InvalidTocException;
 import org.stargzstore.estargz.toc.EntryType;
 import org.stargzstore.estargz.toc.Toc;
 import org.stargzstore.estargz.toc.TocEntry;
+import org.stargzstore.types.Digest;
 
 /** The indexing rules of docs/architecture.md, one TOC built by hand per rule. */
 class TocIndexerTest {

@@ -18,12 +18,12 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
-import org.stargzstore.estargz.layer.LayerDescriptor;
 import org.stargzstore.testkit.ExternalTools;
 import org.stargzstore.testkit.IntegrationTest;
 import org.stargzstore.testkit.ReferenceToc;
 import org.stargzstore.testkit.TarCorpus;
 import org.stargzstore.testkit.TarMembers;
+import org.stargzstore.types.LayerDescriptor;
 
 /**
  * eStargz written by {@link EstargzWriter} checked against independent implementations: the

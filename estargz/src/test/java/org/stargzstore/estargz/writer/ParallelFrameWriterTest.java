@@ -13,7 +13,7 @@ import java.util.Random;
 import org.apache.commons.compress.compressors.gzip.GzipCompressorInputStream;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
-import org.stargzstore.estargz.Digest;
+import org.stargzstore.types.Digest;
 
 /**
  * The ordered parallel compressor, decoded by Commons Compress: the whole output is one gzip

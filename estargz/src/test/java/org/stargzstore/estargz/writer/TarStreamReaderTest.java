@@ -25,11 +25,11 @@ import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.stargzstore.estargz.Digest;
 import org.stargzstore.estargz.toc.EntryType;
 import org.stargzstore.testkit.ExternalTools;
 import org.stargzstore.testkit.IntegrationTest;
 import org.stargzstore.testkit.TarCorpus;
+import org.stargzstore.types.Digest;
 
 /**
  * The tar parser against tars from other producers (Python's tarfile via corpus.py, GNU tar),

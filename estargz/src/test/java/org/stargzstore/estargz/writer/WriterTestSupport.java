@@ -46,7 +46,7 @@ final class WriterTestSupport {
   }
 
   static String sha256(Path f) throws IOException {
-    MessageDigest md = org.stargzstore.estargz.Digest.newSha256();
+    MessageDigest md = org.stargzstore.types.Digest.newSha256();
     try (InputStream in = Files.newInputStream(f)) {
       byte[] buf = new byte[1 << 20];
       for (int n; (n = in.read(buf)) > 0; ) {

@@ -5,11 +5,11 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import org.stargzstore.estargz.Digest;
 import org.stargzstore.fs.fuse.FileReader;
 import org.stargzstore.fs.fuse.FsError;
 import org.stargzstore.fs.fuse.FsNode;
 import org.stargzstore.fs.fuse.Stat;
+import org.stargzstore.types.Digest;
 
 /**
  * The directories and files of the ALS layout (see docs/als.md):

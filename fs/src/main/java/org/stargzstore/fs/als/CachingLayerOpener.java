@@ -6,13 +6,11 @@ import java.util.List;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.logging.Logger;
-import org.stargzstore.estargz.Digest;
 import org.stargzstore.estargz.InvalidFooterException;
 import org.stargzstore.estargz.LayerFormatException;
 import org.stargzstore.estargz.layer.Chunk;
 import org.stargzstore.estargz.layer.ChunkVerifier;
 import org.stargzstore.estargz.layer.FormatKind;
-import org.stargzstore.estargz.layer.LayerDescriptor;
 import org.stargzstore.estargz.layer.LayerEntry;
 import org.stargzstore.estargz.layer.LayerFormat;
 import org.stargzstore.estargz.layer.LayerOpener;
@@ -26,6 +24,8 @@ import org.stargzstore.fs.fetch.BlobSource;
 import org.stargzstore.fs.store.ContentStore;
 import org.stargzstore.fs.store.LayerRecord;
 import org.stargzstore.fs.store.LayerRecords;
+import org.stargzstore.types.Digest;
+import org.stargzstore.types.LayerDescriptor;
 
 /**
  * Opens a layer's TOC from the local store when this node has seen the layer before (no request

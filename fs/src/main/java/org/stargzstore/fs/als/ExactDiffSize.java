@@ -5,13 +5,13 @@ import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.function.LongConsumer;
 import java.util.logging.Logger;
-import org.stargzstore.estargz.Digest;
 import org.stargzstore.estargz.LayerFormatException;
 import org.stargzstore.estargz.layer.FormatKind;
-import org.stargzstore.estargz.layer.LayerDescriptor;
 import org.stargzstore.estargz.layer.LayerFormat;
 import org.stargzstore.estargz.layer.LayerIndex;
 import org.stargzstore.fs.fetch.BlobSource;
+import org.stargzstore.types.Digest;
+import org.stargzstore.types.LayerDescriptor;
 import org.stargzstore.zstdchunked.TarSplitLocation;
 
 /**

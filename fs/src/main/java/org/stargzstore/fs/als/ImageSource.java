@@ -2,8 +2,8 @@ package org.stargzstore.fs.als;
 
 import java.io.IOException;
 import java.util.List;
-import org.stargzstore.estargz.layer.LayerDescriptor;
 import org.stargzstore.fs.fetch.BlobSource;
+import org.stargzstore.types.LayerDescriptor;
 
 /**
  * Where images come from: the registry client in the daemon. The layer store depends on this

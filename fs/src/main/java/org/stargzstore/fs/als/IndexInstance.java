@@ -1,7 +1,7 @@
 package org.stargzstore.fs.als;
 
 import java.util.Objects;
-import org.stargzstore.estargz.Digest;
+import org.stargzstore.types.Digest;
 
 /**
  * One image of a multi-platform index (OCI image index or Docker manifest list): the platform it

@@ -18,9 +18,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.logging.Level;
 import java.util.logging.Logger;
-import org.stargzstore.estargz.Digest;
-import org.stargzstore.estargz.concurrent.DaemonThreadFactory;
-import org.stargzstore.estargz.layer.LayerDescriptor;
 import org.stargzstore.estargz.layer.LayerIndex;
 import org.stargzstore.fs.fetch.BlobSource;
 import org.stargzstore.fs.fetch.FetchContext;
@@ -35,6 +32,9 @@ import org.stargzstore.fs.store.References;
 import org.stargzstore.fs.store.StoreLock;
 import org.stargzstore.fs.tree.InodeNumbers;
 import org.stargzstore.fs.tree.LayerTree;
+import org.stargzstore.types.Digest;
+import org.stargzstore.types.LayerDescriptor;
+import org.stargzstore.types.concurrent.DaemonThreadFactory;
 
 /**
  * The additional layer store: resolves the images podman asks about, opens their layers (all of

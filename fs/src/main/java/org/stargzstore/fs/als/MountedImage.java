@@ -3,9 +3,9 @@ package org.stargzstore.fs.als;
 import java.time.Instant;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
-import org.stargzstore.estargz.Digest;
-import org.stargzstore.estargz.layer.LayerDescriptor;
 import org.stargzstore.fs.tree.InodeNumbers;
+import org.stargzstore.types.Digest;
+import org.stargzstore.types.LayerDescriptor;
 
 /**
  * An image reference podman asked about, resolved: its manifest and config, and stable inode

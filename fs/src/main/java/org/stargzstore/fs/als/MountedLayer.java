@@ -2,13 +2,13 @@ package org.stargzstore.fs.als;
 
 import java.time.Instant;
 import java.util.concurrent.atomic.AtomicLong;
-import org.stargzstore.estargz.Digest;
 import org.stargzstore.estargz.layer.FormatKind;
-import org.stargzstore.estargz.layer.LayerDescriptor;
 import org.stargzstore.estargz.layer.LayerIndex;
 import org.stargzstore.fs.fetch.BlobSource;
 import org.stargzstore.fs.fetch.LayerFetcher;
 import org.stargzstore.fs.tree.LayerTree;
+import org.stargzstore.types.Digest;
+import org.stargzstore.types.LayerDescriptor;
 
 /**
  * A layer that is served lazily: its verified index, its tree, its fetcher and the bytes of its

@@ -8,8 +8,8 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.logging.Logger;
-import org.stargzstore.estargz.Digest;
 import org.stargzstore.fs.tree.InodeNumbers;
+import org.stargzstore.types.Digest;
 
 /**
  * The images of a multi-platform index other than the one the daemon resolves it to. podman

@@ -3,7 +3,7 @@ package org.stargzstore.fs.als;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
-import org.stargzstore.estargz.io.RangeSource;
+import org.stargzstore.types.io.RangeSource;
 
 /**
  * Remembers the bytes read through it while a layer is opened, so the TOC the opener read can be

@@ -2,8 +2,8 @@ package org.stargzstore.fs.als;
 
 import java.util.List;
 import java.util.Objects;
-import org.stargzstore.estargz.Digest;
-import org.stargzstore.estargz.layer.LayerDescriptor;
+import org.stargzstore.types.Digest;
+import org.stargzstore.types.LayerDescriptor;
 
 /**
  * An image reference resolved for this node's platform: its manifest and config (both verified

@@ -5,11 +5,11 @@ import com.github.benmanes.caffeine.cache.Caffeine;
 import java.util.HashSet;
 import java.util.Optional;
 import java.util.Set;
-import org.stargzstore.estargz.Digest;
 import org.stargzstore.estargz.layer.Chunk;
 import org.stargzstore.fs.gc.LayerContentIndex;
 import org.stargzstore.fs.store.LayerRecord;
 import org.stargzstore.fs.store.LayerRecords;
+import org.stargzstore.types.Digest;
 
 /**
  * Tells the garbage collector which stored blobs a layer needs, from the layer's record and the

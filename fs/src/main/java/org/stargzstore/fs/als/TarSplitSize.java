@@ -4,9 +4,9 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.security.DigestInputStream;
 import java.security.MessageDigest;
-import org.stargzstore.estargz.Digest;
 import org.stargzstore.fs.fetch.BlobSource;
 import org.stargzstore.fs.fetch.BoundedStream;
+import org.stargzstore.types.Digest;
 import org.stargzstore.zstdchunked.TarSplitLocation;
 import org.stargzstore.zstdchunked.TarSplitTarSize;
 

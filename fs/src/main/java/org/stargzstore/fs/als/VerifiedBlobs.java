@@ -11,10 +11,10 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.logging.Logger;
-import org.stargzstore.estargz.Digest;
 import org.stargzstore.fs.store.ContentDigestMismatchException;
 import org.stargzstore.fs.store.ContentStore;
 import org.stargzstore.fs.store.CorruptContentException;
+import org.stargzstore.types.Digest;
 
 /**
  * The whole compressed blobs that layers' {@code blob} files serve. Unlike {@code diff/}, the

@@ -5,7 +5,7 @@ import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.logging.Level;
 import java.util.logging.Logger;
-import org.stargzstore.estargz.concurrent.DaemonThreadFactory;
+import org.stargzstore.types.concurrent.DaemonThreadFactory;
 
 /**
  * One background fetcher for all layers: a few worker threads that each take the most valuable

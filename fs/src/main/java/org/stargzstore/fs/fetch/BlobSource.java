@@ -2,7 +2,7 @@ package org.stargzstore.fs.fetch;
 
 import java.io.IOException;
 import java.io.InputStream;
-import org.stargzstore.estargz.io.RangeSource;
+import org.stargzstore.types.io.RangeSource;
 
 /**
  * A layer blob the daemon fetches from: random reads for TOCs and small pieces, and streams for

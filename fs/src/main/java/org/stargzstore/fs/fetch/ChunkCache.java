@@ -11,10 +11,10 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.logging.Level;
 import java.util.logging.Logger;
-import org.stargzstore.estargz.Digest;
 import org.stargzstore.estargz.layer.Chunk;
 import org.stargzstore.fs.store.ContentLengthMismatchException;
 import org.stargzstore.fs.store.ContentStore;
+import org.stargzstore.types.Digest;
 
 /**
  * Verified chunks: recently fetched ones in memory (so a reader never waits for the disk write),

@@ -5,7 +5,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.SynchronousQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
-import org.stargzstore.estargz.concurrent.DaemonThreadFactory;
+import org.stargzstore.types.concurrent.DaemonThreadFactory;
 
 /**
  * What every layer's fetcher shares: the chunk cache, the in-flight claims (so layers sharing

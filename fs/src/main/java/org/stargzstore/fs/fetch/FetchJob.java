@@ -3,7 +3,7 @@ package org.stargzstore.fs.fetch;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import org.stargzstore.estargz.Digest;
+import org.stargzstore.types.Digest;
 
 /**
  * One fetch of consecutive compressed units of one layer and the chunks in them that this job

@@ -2,8 +2,8 @@ package org.stargzstore.fs.fetch;
 
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
-import org.stargzstore.estargz.Digest;
 import org.stargzstore.estargz.layer.Chunk;
+import org.stargzstore.types.Digest;
 
 /**
  * Chunks being fetched right now, by digest and size, across all layers: however many readers

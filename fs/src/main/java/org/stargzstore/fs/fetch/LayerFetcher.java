@@ -22,13 +22,13 @@ import java.util.function.Consumer;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 import org.stargzstore.estargz.ChunkDigestMismatchException;
-import org.stargzstore.estargz.Digest;
 import org.stargzstore.estargz.layer.Chunk;
 import org.stargzstore.estargz.layer.ChunkCodec;
 import org.stargzstore.estargz.layer.ChunkVerifier;
 import org.stargzstore.estargz.layer.LayerEntry;
 import org.stargzstore.estargz.layer.LayerIndex;
 import org.stargzstore.estargz.layer.UnitStreamer;
+import org.stargzstore.types.Digest;
 
 /**
  * Brings one layer's chunks into the cache: on demand (a read's missing chunks, grouped into

@@ -8,7 +8,7 @@ import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.logging.Logger;
-import org.stargzstore.estargz.concurrent.DaemonThreadFactory;
+import org.stargzstore.types.concurrent.DaemonThreadFactory;
 
 /**
  * A mounted {@link FuseBinding}: mounts, waits until the kernel shows the mount, and unmounts.

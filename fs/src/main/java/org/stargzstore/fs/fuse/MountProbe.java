@@ -10,7 +10,7 @@ import jnr.constants.platform.Errno;
 import jnr.constants.platform.OpenFlags;
 import jnr.ffi.LibraryLoader;
 import jnr.ffi.annotations.SaveError;
-import org.stargzstore.estargz.concurrent.DaemonThreadFactory;
+import org.stargzstore.types.concurrent.DaemonThreadFactory;
 
 /**
  * Tells a live FUSE mount from a stale one by asking its server: it opens the mount's root

@@ -11,11 +11,11 @@ import java.util.Map;
 import java.util.Set;
 import java.util.function.Supplier;
 import java.util.logging.Logger;
-import org.stargzstore.estargz.Digest;
 import org.stargzstore.fs.store.ContentStore;
 import org.stargzstore.fs.store.ImageRecords;
 import org.stargzstore.fs.store.References;
 import org.stargzstore.fs.store.StoreLock;
+import org.stargzstore.types.Digest;
 
 /**
  * Keeps the store under its size budget: deletes the least recently used content that no layer

@@ -2,7 +2,7 @@ package org.stargzstore.fs.gc;
 
 import java.io.IOException;
 import java.util.Set;
-import org.stargzstore.estargz.Digest;
+import org.stargzstore.types.Digest;
 
 /**
  * What content a layer needs: its TOC blob and the digests of its chunks, read from the TOC the

@@ -2,7 +2,7 @@ package org.stargzstore.fs.gc;
 
 import java.util.HashSet;
 import java.util.Set;
-import org.stargzstore.estargz.Digest;
+import org.stargzstore.types.Digest;
 
 /** Content that must not be collected, and the layers it was derived from (for reports). */
 public record LiveSet(Set<Digest> blobs, Set<Digest> layers) {

@@ -7,11 +7,11 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import org.stargzstore.estargz.Digest;
 import org.stargzstore.fs.store.ContentStore;
 import org.stargzstore.fs.store.ImageRecords;
 import org.stargzstore.fs.store.LayerRecord;
 import org.stargzstore.fs.store.LayerRecords;
+import org.stargzstore.types.Digest;
 
 /**
  * {@code store du}: what the store holds per image and per layer, how much of it is shared, and

@@ -5,8 +5,8 @@ import java.nio.file.NoSuchFileException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.logging.Logger;
-import org.stargzstore.estargz.Digest;
 import org.stargzstore.fs.store.ContentStore;
+import org.stargzstore.types.Digest;
 
 /**
  * {@code store verify}: hashes every stored blob again and deletes those that no longer match

@@ -1,12 +1,11 @@
 package org.stargzstore.fs.remote;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.time.Duration;
 import java.util.List;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
-import org.stargzstore.estargz.layer.LayerDescriptor;
 import org.stargzstore.fs.als.ImageSource;
 import org.stargzstore.fs.als.IndexInstance;
 import org.stargzstore.fs.als.ResolvedImage;
@@ -14,17 +13,18 @@ import org.stargzstore.fs.fetch.BlobSource;
 import org.stargzstore.registry.ImageReference;
 import org.stargzstore.registry.RegistryBlob;
 import org.stargzstore.registry.RegistryClient;
-import org.stargzstore.registry.adapter.LayerDescriptors;
-import org.stargzstore.registry.adapter.RegistryBlobSource;
 import org.stargzstore.registry.errors.RegistryException;
 import org.stargzstore.registry.manifest.Descriptor;
 import org.stargzstore.registry.manifest.ImageIndex;
 import org.stargzstore.registry.manifest.ManifestParser;
 import org.stargzstore.registry.manifest.MediaTypes;
+import org.stargzstore.types.LayerDescriptor;
 
 /**
  * The layer store's view of the registry client: reference normalisation, image resolution for
- * this node's platform, and layer blobs as range sources that can also stream long runs.
+ * this node's platform, and layer blobs as range sources that can also stream long runs. With
+ * {@link RegistryBlobSource} and {@link LayerDescriptors}, the one adapter between {@code fs} and
+ * the registry client: nothing else in {@code fs} imports the client.
  */
 public final class RegistryImageSource implements ImageSource {
   private final RegistryClient client;
@@ -39,7 +39,7 @@ public final class RegistryImageSource implements ImageSource {
    */
   public RegistryImageSource(RegistryClient client, Duration readTimeout) {
     this.client = client;
-    this.readTimeout = readTimeout;
+    this.readTimeout = Objects.requireNonNull(readTimeout, "readTimeout");
   }
 
   @Override
@@ -56,7 +56,7 @@ public final class RegistryImageSource implements ImageSource {
           LayerDescriptors.of(manifest.layers()), layer -> {
             Descriptor d = descriptorOf(manifest.layers(), layer).orElseThrow(() ->
                 new IOException(layer.digest() + " is not a layer of " + reference));
-            return blobSource(layerBlob.apply(d), layer);
+            return blobSource(layerBlob.apply(d));
           }));
     } catch (RegistryException e) {
       throw new IOException(e.kind().name().toLowerCase(java.util.Locale.ROOT).replace('_', ' ')
@@ -107,7 +107,7 @@ public final class RegistryImageSource implements ImageSource {
         r.configBytes(), LayerDescriptors.of(r.layers()), r.diffIds());
   }
 
-  private static String key(String reference, org.stargzstore.estargz.Digest manifest) {
+  private static String key(String reference, org.stargzstore.types.Digest manifest) {
     return reference + " " + manifest;
   }
 
@@ -125,7 +125,7 @@ public final class RegistryImageSource implements ImageSource {
     } catch (RegistryException e) {
       throw new IOException(e.getMessage(), e);
     }
-    return blobSource(blob, layer);
+    return blobSource(blob);
   }
 
   private static Optional<Descriptor> descriptorOf(List<Descriptor> layers,
@@ -133,29 +133,7 @@ public final class RegistryImageSource implements ImageSource {
     return layers.stream().filter(x -> x.digest().equals(layer.digest())).findFirst();
   }
 
-  private BlobSource blobSource(RegistryBlob blob, LayerDescriptor layer) {
-    RegistryBlobSource src = new RegistryBlobSource(blob, readTimeout);
-    return new BlobSource() {
-      @Override
-      public long size() throws IOException {
-        return layer.size() > 0 ? layer.size() : src.size();
-      }
-
-      @Override
-      public void readFully(long offset, byte[] dst, int dstOffset, int length)
-          throws IOException {
-        src.readFully(offset, dst, dstOffset, length);
-      }
-
-      @Override
-      public InputStream openStream(long offset, long length) throws IOException {
-        return src.openStream(offset, length);
-      }
-
-      @Override
-      public String describe() {
-        return src.describe();
-      }
-    };
+  private BlobSource blobSource(RegistryBlob blob) {
+    return new RegistryBlobSource(blob, readTimeout);
   }
 }

@@ -1,7 +1,7 @@
 package org.stargzstore.fs.store;
 
 import java.io.IOException;
-import org.stargzstore.estargz.Digest;
+import org.stargzstore.types.Digest;
 
 /**
  * Content offered to the store does not hash to the digest it was offered as (a registry serving

@@ -1,7 +1,7 @@
 package org.stargzstore.fs.store;
 
 import java.io.IOException;
-import org.stargzstore.estargz.Digest;
+import org.stargzstore.types.Digest;
 
 /**
  * Stored (verified) content has another length than the metadata asking for it says. A digest

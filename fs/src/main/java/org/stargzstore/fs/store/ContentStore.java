@@ -20,7 +20,7 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.logging.Logger;
-import org.stargzstore.estargz.Digest;
+import org.stargzstore.types.Digest;
 
 /**
  * Verified content addressed by its sha256, shared by every image and layer: a chunk, TOC,

@@ -1,7 +1,7 @@
 package org.stargzstore.fs.store;
 
 import java.io.IOException;
-import org.stargzstore.estargz.Digest;
+import org.stargzstore.types.Digest;
 
 /**
  * A stored blob no longer hashes to its name (disk corruption, or a write cut short by a power

@@ -17,8 +17,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.logging.Logger;
-import org.stargzstore.estargz.Digest;
-import org.stargzstore.estargz.layer.LayerDescriptor;
+import org.stargzstore.types.Digest;
+import org.stargzstore.types.LayerDescriptor;
 
 /**
  * How each image reference resolved, kept so that a restarted daemon serves it without asking

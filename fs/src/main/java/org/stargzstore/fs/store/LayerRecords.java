@@ -9,7 +9,7 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.util.Optional;
 import java.util.logging.Logger;
-import org.stargzstore.estargz.Digest;
+import org.stargzstore.types.Digest;
 
 /**
  * The descriptor cache: layer digest to {@link LayerRecord}, bounded in memory and persisted one

@@ -1,7 +1,7 @@
 package org.stargzstore.fs.store;
 
 import java.nio.file.Path;
-import org.stargzstore.estargz.Digest;
+import org.stargzstore.types.Digest;
 
 /**
  * Where things live under the daemon's {@code --root}. Content (verified bytes, addressed by

@@ -17,10 +17,10 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.stargzstore.estargz.Digest;
 import org.stargzstore.fs.fetch.FetchPolicy;
 import org.stargzstore.testkit.IntegrationTest;
 import org.stargzstore.testkit.Shared;
+import org.stargzstore.types.Digest;
 
 /**
  * Replays, with real syscalls against the mount, what containers/storage does to an additional

@@ -22,7 +22,6 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
-import org.stargzstore.estargz.Digest;
 import org.stargzstore.fs.fetch.FetchPolicy;
 import org.stargzstore.fs.fetch.FetchReason;
 import org.stargzstore.fs.gc.GarbageCollector;
@@ -34,11 +33,12 @@ import org.stargzstore.registry.ImageReference;
 import org.stargzstore.registry.PushOptions;
 import org.stargzstore.registry.RegistryClient;
 import org.stargzstore.registry.RegistryClientConfig;
+import org.stargzstore.testkit.FaultProxy;
 import org.stargzstore.testkit.IntegrationTest;
 import org.stargzstore.testkit.LogRecords;
-import org.stargzstore.testkit.FaultProxy;
 import org.stargzstore.testkit.RegistryServer;
 import org.stargzstore.testkit.Shared;
+import org.stargzstore.types.Digest;
 import org.stargzstore.zstdchunked.LayerFormats;
 
 /**

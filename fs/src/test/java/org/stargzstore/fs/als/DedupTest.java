@@ -13,7 +13,6 @@ import java.util.Set;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.stargzstore.estargz.Digest;
 import org.stargzstore.estargz.io.FileRangeSource;
 import org.stargzstore.estargz.layer.Chunk;
 import org.stargzstore.estargz.layer.LayerIndex;
@@ -22,6 +21,7 @@ import org.stargzstore.fs.fetch.FetchPolicy;
 import org.stargzstore.fs.gc.StoreUsage;
 import org.stargzstore.testkit.IntegrationTest;
 import org.stargzstore.testkit.Shared;
+import org.stargzstore.types.Digest;
 import org.stargzstore.zstdchunked.LayerFormats;
 
 /**

@@ -22,7 +22,6 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.stargzstore.estargz.Digest;
 import org.stargzstore.estargz.layer.LayerIndex;
 import org.stargzstore.fs.fetch.FetchPolicy;
 import org.stargzstore.fs.gc.GarbageCollector;
@@ -31,6 +30,7 @@ import org.stargzstore.testkit.ExternalTools;
 import org.stargzstore.testkit.IntegrationTest;
 import org.stargzstore.testkit.Shared;
 import org.stargzstore.testkit.TreeSnapshot;
+import org.stargzstore.types.Digest;
 import org.stargzstore.zstdchunked.LayerFormats;
 
 /**

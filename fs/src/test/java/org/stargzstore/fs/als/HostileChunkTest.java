@@ -20,8 +20,6 @@ import java.util.Map;
 import java.util.function.UnaryOperator;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.stargzstore.estargz.Digest;
-import org.stargzstore.estargz.layer.LayerDescriptor;
 import org.stargzstore.estargz.writer.EstargzFlavor;
 import org.stargzstore.estargz.writer.LayerWriteResult;
 import org.stargzstore.estargz.writer.ParallelFrameWriter;
@@ -29,6 +27,8 @@ import org.stargzstore.estargz.writer.StargzLayerWriter;
 import org.stargzstore.fs.fetch.FetchPolicy;
 import org.stargzstore.testkit.ExternalTools;
 import org.stargzstore.testkit.IntegrationTest;
+import org.stargzstore.types.Digest;
+import org.stargzstore.types.LayerDescriptor;
 
 /**
  * Layers that lie, read through the mount: a TOC naming the digest of a chunk another layer

@@ -20,7 +20,6 @@ import java.util.logging.Logger;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.stargzstore.estargz.Digest;
 import org.stargzstore.estargz.io.FileRangeSource;
 import org.stargzstore.estargz.layer.LayerEntry;
 import org.stargzstore.estargz.layer.OpenedLayer;
@@ -28,6 +27,7 @@ import org.stargzstore.fs.fetch.FetchPolicy;
 import org.stargzstore.testkit.IntegrationTest;
 import org.stargzstore.testkit.Shared;
 import org.stargzstore.testkit.TreeSnapshot;
+import org.stargzstore.types.Digest;
 import org.stargzstore.zstdchunked.LayerFormats;
 
 /** Laziness, integrity and restarts, observed through the mount. */

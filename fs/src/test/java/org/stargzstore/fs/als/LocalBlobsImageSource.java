@@ -13,10 +13,10 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
-import org.stargzstore.estargz.Digest;
 import org.stargzstore.estargz.io.FileRangeSource;
-import org.stargzstore.estargz.layer.LayerDescriptor;
 import org.stargzstore.fs.fetch.BlobSource;
+import org.stargzstore.types.Digest;
+import org.stargzstore.types.LayerDescriptor;
 
 /**
  * Images made of local layer blobs (the shared fixtures, made by other producers) with their
@@ -140,7 +140,7 @@ final class LocalBlobsImageSource implements ImageSource {
   public BlobSource openBlob(ResolvedImage image, LayerDescriptor layer) throws IOException {
     Path p = blobs.get(layer.digest());
     FileRangeSource f = FileRangeSource.open(p);
-    return BlobSource.of(new org.stargzstore.estargz.io.RangeSource() {
+    return BlobSource.of(new org.stargzstore.types.io.RangeSource() {
       @Override
       public long size() throws IOException {
         return f.size();

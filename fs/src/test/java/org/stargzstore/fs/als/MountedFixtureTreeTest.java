@@ -23,7 +23,6 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
-import org.stargzstore.estargz.Digest;
 import org.stargzstore.estargz.writer.EstargzWriter;
 import org.stargzstore.estargz.writer.LayerWriteResult;
 import org.stargzstore.fs.fetch.FetchPolicy;
@@ -31,6 +30,7 @@ import org.stargzstore.testkit.ExternalTools;
 import org.stargzstore.testkit.IntegrationTest;
 import org.stargzstore.testkit.Shared;
 import org.stargzstore.testkit.TreeSnapshot;
+import org.stargzstore.types.Digest;
 import org.stargzstore.zstdchunked.writer.ZstdStargzWriter;
 
 /**

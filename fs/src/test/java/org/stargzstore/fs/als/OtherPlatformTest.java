@@ -19,7 +19,6 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
-import org.stargzstore.estargz.Digest;
 import org.stargzstore.fs.fetch.FetchPolicy;
 import org.stargzstore.fs.remote.RegistryImageSource;
 import org.stargzstore.registry.Platform;
@@ -30,6 +29,7 @@ import org.stargzstore.testkit.FaultProxy;
 import org.stargzstore.testkit.IntegrationTest;
 import org.stargzstore.testkit.LogRecords;
 import org.stargzstore.testkit.RegistryServer;
+import org.stargzstore.types.Digest;
 
 /**
  * podman pulling another platform of a multi-platform image ({@code --arch arm64}) asks, under

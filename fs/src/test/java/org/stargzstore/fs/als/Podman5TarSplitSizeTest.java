@@ -19,8 +19,6 @@ import java.util.Random;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
-import org.stargzstore.estargz.Digest;
-import org.stargzstore.estargz.layer.LayerDescriptor;
 import org.stargzstore.fs.fetch.FetchPolicy;
 import org.stargzstore.fs.remote.RegistryImageSource;
 import org.stargzstore.registry.RegistryClient;
@@ -30,6 +28,8 @@ import org.stargzstore.testkit.IntegrationTest;
 import org.stargzstore.testkit.Podman5Root;
 import org.stargzstore.testkit.Podman5Sandbox;
 import org.stargzstore.testkit.RegistryServer;
+import org.stargzstore.types.Digest;
+import org.stargzstore.types.LayerDescriptor;
 import org.stargzstore.zstdchunked.LayerDecompression;
 
 /**

@@ -21,7 +21,6 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.stargzstore.estargz.Digest;
 import org.stargzstore.estargz.layer.Chunk;
 import org.stargzstore.fs.fetch.FetchPolicy;
 import org.stargzstore.fs.fetch.LayerFetcher;
@@ -35,6 +34,7 @@ import org.stargzstore.testkit.IntegrationTest;
 import org.stargzstore.testkit.LogRecords;
 import org.stargzstore.testkit.RegistryServer;
 import org.stargzstore.testkit.TempDirs;
+import org.stargzstore.types.Digest;
 
 /**
  * A registry that stalls, seen through the mount: the real registry behind {@link FaultProxy},

@@ -13,11 +13,11 @@ import java.util.List;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.stargzstore.estargz.Digest;
 import org.stargzstore.estargz.layer.Chunk;
 import org.stargzstore.fs.store.ContentLengthMismatchException;
 import org.stargzstore.fs.store.ContentStore;
 import org.stargzstore.fs.store.StoreLayout;
+import org.stargzstore.types.Digest;
 
 /**
  * A chunk stays readable between its fetch and its store write, whatever the memory cache does:

@@ -8,8 +8,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
 import org.junit.jupiter.api.Test;
-import org.stargzstore.estargz.Digest;
 import org.stargzstore.estargz.layer.Chunk;
+import org.stargzstore.types.Digest;
 
 /**
  * A fetch is shared by chunks that name the same content, digest and size: a TOC that names

@@ -17,9 +17,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.stargzstore.estargz.Digest;
 import org.stargzstore.estargz.io.FileRangeSource;
-import org.stargzstore.estargz.io.RangeSource;
 import org.stargzstore.estargz.layer.Chunk;
 import org.stargzstore.estargz.layer.LayerEntry;
 import org.stargzstore.estargz.layer.LayerOpener;
@@ -27,6 +25,8 @@ import org.stargzstore.estargz.layer.OpenedLayer;
 import org.stargzstore.fs.store.ContentStore;
 import org.stargzstore.fs.store.StoreLayout;
 import org.stargzstore.testkit.Shared;
+import org.stargzstore.types.Digest;
+import org.stargzstore.types.io.RangeSource;
 import org.stargzstore.zstdchunked.LayerFormats;
 
 /** What the fetcher requests, for demand reads and the background stream, on a real blob. */

@@ -16,12 +16,12 @@ import java.util.Set;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.stargzstore.estargz.Digest;
 import org.stargzstore.fs.store.ContentStore;
 import org.stargzstore.fs.store.ImageRecords;
 import org.stargzstore.fs.store.References;
 import org.stargzstore.fs.store.StoreLayout;
 import org.stargzstore.fs.store.StoreLock;
+import org.stargzstore.types.Digest;
 
 /** Budget, LRU order and protection of what layers in use need. */
 class GarbageCollectorTest {

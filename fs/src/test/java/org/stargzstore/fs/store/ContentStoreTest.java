@@ -16,7 +16,7 @@ import java.util.Random;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.stargzstore.estargz.Digest;
+import org.stargzstore.types.Digest;
 
 class ContentStoreTest {
   @TempDir Path root;

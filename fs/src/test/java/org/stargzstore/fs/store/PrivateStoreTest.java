@@ -16,10 +16,10 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.stargzstore.estargz.Digest;
 import org.stargzstore.testkit.ExternalTools;
 import org.stargzstore.testkit.IntegrationTest;
 import org.stargzstore.testkit.OtherUser;
+import org.stargzstore.types.Digest;
 
 /**
  * The store holds content of images pulled with registry credentials: a user other than the

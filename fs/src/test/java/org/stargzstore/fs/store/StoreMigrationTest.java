@@ -14,7 +14,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.stargzstore.estargz.Digest;
+import org.stargzstore.types.Digest;
 
 /** Format 1 to 2: journaled, resumable after a kill at any point, idempotent. */
 class StoreMigrationTest {

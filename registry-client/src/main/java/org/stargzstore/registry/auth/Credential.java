@@ -3,7 +3,7 @@ package org.stargzstore.registry.auth;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.util.HexFormat;
-import org.stargzstore.estargz.Digest;
+import org.stargzstore.types.Digest;
 
 /**
  * Registry credentials: a username and password, or an OAuth2 identity (refresh) token as

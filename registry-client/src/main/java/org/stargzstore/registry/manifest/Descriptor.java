@@ -4,8 +4,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
-import org.stargzstore.estargz.Digest;
 import org.stargzstore.registry.Platform;
+import org.stargzstore.types.Digest;
 
 /**
  * An OCI content descriptor: what a manifest or index says about a piece of content it points

@@ -8,7 +8,7 @@ import java.util.Objects;
  * uncompressed layer digests ({@code rootfs.diff_ids}), bottom first.
  */
 public record ImageConfig(String os, String architecture, String variant,
-    List<org.stargzstore.estargz.Digest> diffIds) {
+    List<org.stargzstore.types.Digest> diffIds) {
 
   public ImageConfig {
     Objects.requireNonNull(diffIds, "diffIds");

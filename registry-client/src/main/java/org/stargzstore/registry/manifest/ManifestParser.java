@@ -8,10 +8,10 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import org.stargzstore.estargz.Digest;
 import org.stargzstore.registry.Platform;
 import org.stargzstore.registry.errors.RegistryProtocolException;
 import org.stargzstore.registry.errors.UnsupportedManifestException;
+import org.stargzstore.types.Digest;
 
 /**
  * Parses manifests, indexes and image configs from their JSON bytes. The media type comes from

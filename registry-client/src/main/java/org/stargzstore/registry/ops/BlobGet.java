@@ -3,8 +3,8 @@ package org.stargzstore.registry.ops;
 import okhttp3.HttpUrl;
 import okhttp3.Request;
 import okhttp3.Response;
-import org.stargzstore.estargz.Digest;
 import org.stargzstore.registry.http.RegistryOperation;
+import org.stargzstore.types.Digest;
 
 /**
  * {@code GET /v2/NAME/blobs/DIGEST}, whole or with a {@code Range} header (one or several

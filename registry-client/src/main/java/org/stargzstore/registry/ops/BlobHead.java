@@ -5,9 +5,9 @@ import java.util.OptionalLong;
 import okhttp3.HttpUrl;
 import okhttp3.Request;
 import okhttp3.Response;
-import org.stargzstore.estargz.Digest;
 import org.stargzstore.registry.errors.RegistryProtocolException;
 import org.stargzstore.registry.http.RegistryOperation;
+import org.stargzstore.types.Digest;
 
 /**
  * {@code HEAD /v2/NAME/blobs/DIGEST}: the blob's size, or empty if the repository does not have

@@ -1,7 +1,7 @@
 package org.stargzstore.registry.ops;
 
 import okhttp3.HttpUrl;
-import org.stargzstore.estargz.Digest;
+import org.stargzstore.types.Digest;
 
 /** The distribution API's blob routes. */
 public final class BlobUrls {

@@ -5,7 +5,6 @@ import okhttp3.HttpUrl;
 import okhttp3.Request;
 import okhttp3.Response;
 import okhttp3.ResponseBody;
-import org.stargzstore.estargz.Digest;
 import org.stargzstore.registry.ImageReference;
 import org.stargzstore.registry.ManifestResponse;
 import org.stargzstore.registry.errors.RegistryDigestMismatchException;
@@ -13,6 +12,7 @@ import org.stargzstore.registry.errors.RegistryProtocolException;
 import org.stargzstore.registry.http.Bodies;
 import org.stargzstore.registry.http.RegistryOperation;
 import org.stargzstore.registry.manifest.MediaTypes;
+import org.stargzstore.types.Digest;
 
 /**
  * {@code GET /v2/NAME/manifests/REF} accepting OCI and Docker manifests and indexes. The bytes

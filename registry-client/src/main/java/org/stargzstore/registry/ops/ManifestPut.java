@@ -6,10 +6,10 @@ import okhttp3.MediaType;
 import okhttp3.Request;
 import okhttp3.RequestBody;
 import okhttp3.Response;
-import org.stargzstore.estargz.Digest;
 import org.stargzstore.registry.ImageReference;
 import org.stargzstore.registry.errors.RegistryDigestMismatchException;
 import org.stargzstore.registry.http.RegistryOperation;
+import org.stargzstore.types.Digest;
 
 /**
  * {@code PUT /v2/NAME/manifests/REF} with the manifest bytes and their media type. Returns the

@@ -5,8 +5,8 @@ import okhttp3.HttpUrl;
 import okhttp3.Request;
 import okhttp3.RequestBody;
 import okhttp3.Response;
-import org.stargzstore.estargz.Digest;
 import org.stargzstore.registry.errors.RegistryProtocolException;
+import org.stargzstore.types.Digest;
 
 /**
  * {@code POST /v2/NAME/blobs/uploads/}, optionally asking to mount {@code digest} from another

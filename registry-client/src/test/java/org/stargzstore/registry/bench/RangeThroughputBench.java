@@ -15,7 +15,6 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.stargzstore.estargz.Digest;
 import org.stargzstore.registry.BlobContent;
 import org.stargzstore.registry.ImageReference;
 import org.stargzstore.registry.PushOptions;
@@ -24,6 +23,7 @@ import org.stargzstore.registry.RegistryClient;
 import org.stargzstore.registry.RegistryClientConfig;
 import org.stargzstore.testkit.RegistryServer;
 import org.stargzstore.testkit.TempDirs;
+import org.stargzstore.types.Digest;
 
 /**
  * Range-read throughput from a local docker-registry, against a baseline measured in the same

@@ -3,11 +3,10 @@ package org.stargzstore.registry.manifest;
 import com.code_intelligence.jazzer.junit.FuzzTest;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
-import org.stargzstore.estargz.layer.LayerDescriptor;
 import org.stargzstore.registry.Platform;
-import org.stargzstore.registry.adapter.LayerDescriptors;
 import org.stargzstore.registry.errors.RegistryProtocolException;
 import org.stargzstore.registry.errors.UnsupportedManifestException;
+import org.stargzstore.types.LayerDescriptor;
 
 /**
  * Fuzzes what the client does with a manifest body a registry sent: parse it as manifest or
@@ -31,7 +30,10 @@ class ManifestParserFuzzTest {
       if (m instanceof ImageIndex index) {
         PlatformMatcher.select(index, Platform.parse("linux/amd64"));
       } else if (m instanceof ImageManifest manifest) {
-        for (LayerDescriptor d : LayerDescriptors.of(manifest.layers())) {
+        for (Descriptor layer : manifest.layers()) {
+          // as fs/remote LayerDescriptors turns them into what the layer store reads
+          LayerDescriptor d = new LayerDescriptor(layer.mediaType(), layer.digest(),
+              layer.size(), layer.annotations());
           d.tocDigest();
           d.zstdChunkedManifestPosition();
           d.uncompressedSize();

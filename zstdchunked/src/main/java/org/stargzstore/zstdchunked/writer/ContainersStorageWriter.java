@@ -11,8 +11,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import org.stargzstore.estargz.Digest;
-import org.stargzstore.estargz.layer.LayerDescriptor;
 import org.stargzstore.estargz.toc.EntryType;
 import org.stargzstore.estargz.toc.TocEntry;
 import org.stargzstore.estargz.writer.DigestingOutputStream;
@@ -23,6 +21,8 @@ import org.stargzstore.estargz.writer.TarEntry;
 import org.stargzstore.estargz.writer.TarHeader;
 import org.stargzstore.estargz.writer.TarStreamReader;
 import org.stargzstore.estargz.writer.WriterResources;
+import org.stargzstore.types.Digest;
+import org.stargzstore.types.LayerDescriptor;
 
 /**
  * Writes zstd:chunked exactly as containers/storage ({@code podman push --compression-format

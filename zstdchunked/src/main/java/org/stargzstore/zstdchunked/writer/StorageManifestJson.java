@@ -9,9 +9,9 @@ import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.List;
-import org.stargzstore.estargz.Digest;
 import org.stargzstore.estargz.toc.JsonFields;
 import org.stargzstore.estargz.toc.TocEntry;
+import org.stargzstore.types.Digest;
 
 /**
  * Serialises a containers/storage zstd:chunked manifest the way containers/storage does (Go

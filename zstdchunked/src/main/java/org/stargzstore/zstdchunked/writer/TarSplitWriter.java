@@ -7,8 +7,8 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.util.Base64;
-import org.stargzstore.estargz.Digest;
 import org.stargzstore.estargz.writer.TarHeader;
+import org.stargzstore.types.Digest;
 
 /**
  * Writes tar-split metadata (github.com/vbatts/tar-split, JSON packer), which current

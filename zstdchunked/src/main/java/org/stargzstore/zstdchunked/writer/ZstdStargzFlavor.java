@@ -3,12 +3,12 @@ package org.stargzstore.zstdchunked.writer;
 import java.io.IOException;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import org.stargzstore.estargz.Digest;
-import org.stargzstore.estargz.layer.LayerDescriptor;
 import org.stargzstore.estargz.writer.LayerWriteResult;
 import org.stargzstore.estargz.writer.ParallelFrameWriter;
 import org.stargzstore.estargz.writer.StargzLayerWriter;
 import org.stargzstore.estargz.writer.TarBlocks;
+import org.stargzstore.types.Digest;
+import org.stargzstore.types.LayerDescriptor;
 
 /**
  * zstd:chunked as stargz-snapshotter writes it: the eStargz layout in zstd frames; the TOC JSON

@@ -6,9 +6,9 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
-import org.stargzstore.estargz.Digest;
 import org.stargzstore.estargz.io.FileRangeSource;
 import org.stargzstore.estargz.layer.LayerReader;
+import org.stargzstore.types.Digest;
 import org.stargzstore.zstdchunked.LayerFormats;
 
 /**

@@ -5,8 +5,8 @@ import java.nio.file.Path;
 import java.util.List;
 import org.stargzstore.estargz.layer.FormatKind;
 import org.stargzstore.estargz.layer.Landmark;
-import org.stargzstore.estargz.layer.LayerDescriptor;
 import org.stargzstore.testkit.Shared;
+import org.stargzstore.types.LayerDescriptor;
 
 /**
  * The shared fixtures, made by producers this project did not write: the reference Go eStargz

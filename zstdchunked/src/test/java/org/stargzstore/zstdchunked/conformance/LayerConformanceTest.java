@@ -21,7 +21,6 @@ import java.util.concurrent.ConcurrentHashMap;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
-import org.stargzstore.estargz.Digest;
 import org.stargzstore.estargz.TocDigestMismatchException;
 import org.stargzstore.estargz.io.CountingRangeSource;
 import org.stargzstore.estargz.io.FileRangeSource;
@@ -35,6 +34,7 @@ import org.stargzstore.estargz.layer.OpenOptions;
 import org.stargzstore.estargz.layer.TocIndexer;
 import org.stargzstore.testkit.EntryFacts;
 import org.stargzstore.testkit.TarListing;
+import org.stargzstore.types.Digest;
 import org.stargzstore.zstdchunked.LayerDecompression;
 import org.stargzstore.zstdchunked.LayerFormats;
 

@@ -11,7 +11,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.junit.jupiter.api.AfterAll;
-import org.stargzstore.estargz.Digest;
 import org.stargzstore.estargz.layer.FormatKind;
 import org.stargzstore.estargz.layer.Landmark;
 import org.stargzstore.testkit.EntryFacts;
@@ -20,6 +19,7 @@ import org.stargzstore.testkit.IntegrationTest;
 import org.stargzstore.testkit.TarCorpus;
 import org.stargzstore.testkit.TarListing;
 import org.stargzstore.testkit.TempDirs;
+import org.stargzstore.types.Digest;
 
 /**
  * Blobs that the reference producer ({@code refgen build}, stargz-snapshotter v0.12) makes from

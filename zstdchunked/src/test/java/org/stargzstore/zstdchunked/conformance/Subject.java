@@ -3,10 +3,10 @@ package org.stargzstore.zstdchunked.conformance;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
-import org.stargzstore.estargz.Digest;
 import org.stargzstore.estargz.layer.FormatKind;
 import org.stargzstore.estargz.layer.Landmark;
-import org.stargzstore.estargz.layer.LayerDescriptor;
+import org.stargzstore.types.Digest;
+import org.stargzstore.types.LayerDescriptor;
 
 /**
  * One blob the conformance checks run on, with what an independent source says about it: its

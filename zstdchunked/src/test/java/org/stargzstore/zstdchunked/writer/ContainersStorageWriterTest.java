@@ -26,14 +26,14 @@ import java.util.Map;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.stargzstore.estargz.Digest;
-import org.stargzstore.estargz.layer.LayerDescriptor;
 import org.stargzstore.estargz.writer.InvalidTarException;
 import org.stargzstore.estargz.writer.LayerWriteResult;
 import org.stargzstore.testkit.ExternalTools;
 import org.stargzstore.testkit.IntegrationTest;
 import org.stargzstore.testkit.Shared;
 import org.stargzstore.testkit.TarCorpus;
+import org.stargzstore.types.Digest;
+import org.stargzstore.types.LayerDescriptor;
 
 /**
  * zstd:chunked in the containers/storage flavour against independent implementations: the

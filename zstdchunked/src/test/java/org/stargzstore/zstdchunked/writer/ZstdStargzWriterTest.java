@@ -21,16 +21,16 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
-import org.stargzstore.estargz.Digest;
-import org.stargzstore.estargz.layer.LayerDescriptor;
 import org.stargzstore.estargz.writer.LayerWriteResult;
 import org.stargzstore.estargz.writer.StargzLayerWriter;
 import org.stargzstore.testkit.ExternalTools;
 import org.stargzstore.testkit.IntegrationTest;
-import org.stargzstore.testkit.Shared;
 import org.stargzstore.testkit.ReferenceToc;
+import org.stargzstore.testkit.Shared;
 import org.stargzstore.testkit.TarCorpus;
 import org.stargzstore.testkit.TarMembers;
+import org.stargzstore.types.Digest;
+import org.stargzstore.types.LayerDescriptor;
 
 /**
  * zstd:chunked in the stargz-snapshotter flavour against the reference: {@code refgen verify

@@ -16,9 +16,9 @@ import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
-import org.stargzstore.estargz.Digest;
 import org.stargzstore.testkit.ExternalTools;
 import org.stargzstore.testkit.Shared;
+import org.stargzstore.types.Digest;
 
 /** Independent decoders and reference tools for the zstd:chunked writer tests. */
 final class ZstdTestSupport {

@@ -1,4 +1,4 @@
-package org.stargzstore.estargz;
+package org.stargzstore.types;
 
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;

@@ -1,10 +1,9 @@
-package org.stargzstore.estargz.layer;
+package org.stargzstore.types;
 
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalLong;
-import org.stargzstore.estargz.Digest;
 
 /**
  * What an image manifest says about one layer: media type, digest, size and annotations. The

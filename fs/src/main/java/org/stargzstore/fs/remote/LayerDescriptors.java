@@ -1,12 +1,14 @@
-package org.stargzstore.registry.adapter;
+package org.stargzstore.fs.remote;
 
 import java.util.List;
-import org.stargzstore.estargz.layer.LayerDescriptor;
 import org.stargzstore.registry.manifest.Descriptor;
+import org.stargzstore.types.LayerDescriptor;
 
 /**
- * Converts the registry client's descriptors into the format layer's {@link LayerDescriptor}, so
- * the client itself knows nothing of layer formats.
+ * The registry client's manifest descriptors as the shared {@link LayerDescriptor} that the
+ * layer store and the formats take, so neither sees the client's manifest model and the client
+ * knows nothing of layers. Public for the daemon's {@code image inspect}, which reads layers
+ * through the client directly.
  */
 public final class LayerDescriptors {
   private LayerDescriptors() {}

@@ -1,4 +1,4 @@
-package org.stargzstore.estargz.io;
+package org.stargzstore.types.io;
 
 import java.io.IOException;
 import java.io.InputStream;

@@ -1,4 +1,4 @@
-package org.stargzstore.estargz.concurrent;
+package org.stargzstore.types.concurrent;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;

@@ -1,4 +1,4 @@
-package org.stargzstore.estargz.concurrent;
+package org.stargzstore.types.concurrent;
 
 import java.util.Objects;
 import java.util.concurrent.ThreadFactory;
