@@ -156,7 +156,7 @@ public final class EndpointCaller {
    * After {@code e} ended a try of {@code action}: true, once the backoff has passed, if
    * {@code attempts} allow another.
    */
-  public static boolean retry(Attempts attempts, IOException e, String action)
+  private static boolean retry(Attempts attempts, IOException e, String action)
       throws RegistryNetworkException {
     try {
       return attempts.retry(e);
