@@ -13,6 +13,7 @@ import java.util.logging.Logger;
 import okhttp3.HttpUrl;
 import okhttp3.Response;
 import org.stargzstore.registry.errors.RegistryException;
+import org.stargzstore.registry.http.Attempts;
 import org.stargzstore.registry.http.EndpointCaller;
 import org.stargzstore.registry.http.ErrorDecoder;
 import org.stargzstore.registry.http.Repository;
@@ -75,18 +76,23 @@ final class BlobAccess {
     return defaultTimeout;
   }
 
+  /** The tries of one read that must end within {@code timeout} (null: none). */
+  Attempts attempts(Duration timeout) {
+    return caller.attempts(timeout);
+  }
+
   /**
    * Opens a GET of {@code range} on the blob at {@code loc}: through a remembered storage URL if
    * there is a fresh one (dropped if storage refuses it: expired signature), else through the
    * registry, remembering where it redirected to.
    */
   Response openRange(RegistryBlob blob, Repository loc, String range, String what,
-      Duration timeout) throws RegistryException {
+      Attempts attempts) throws RegistryException {
     String key = loc.reference().name() + "@" + blob.digest();
     CachedUrl cached = redirects.get(key);
     String action = "reading " + what + " of " + blob.describe();
     if (cached != null && clock.instant().isBefore(cached.until())) {
-      Response r = caller.openDirect(BlobGet.request(cached.url(), range).build(), timeout,
+      Response r = caller.openDirect(BlobGet.request(cached.url(), range).build(), attempts,
           action);
       if (r.code() == 200 || r.code() == 206) {
         return r;
@@ -104,7 +110,7 @@ final class BlobAccess {
       }
     }
     Response r = caller.open(loc, new BlobGet(blob.image(), loc.path(), blob.digest(), range,
-        what), timeout);
+        what), attempts);
     HttpUrl finalUrl = r.request().url();
     if (!EndpointCaller.hostPort(finalUrl).equals(loc.host().hostPort())) {
       if (redirects.size() > MAX_CACHED_REDIRECTS) {

@@ -19,9 +19,11 @@ import org.stargzstore.registry.errors.RegistryException;
 import org.stargzstore.registry.errors.RegistryNetworkException;
 import org.stargzstore.registry.errors.RegistryNotFoundException;
 import org.stargzstore.registry.errors.RegistryProtocolException;
+import org.stargzstore.registry.http.Attempts;
+import org.stargzstore.registry.http.Deadline;
 import org.stargzstore.registry.http.NetworkErrors;
 import org.stargzstore.registry.http.Repository;
-import org.stargzstore.registry.http.RetryInterceptor;
+import org.stargzstore.registry.http.RetryPolicy;
 import org.stargzstore.registry.ops.BlobHead;
 import org.stargzstore.registry.ops.RangeBodies;
 import org.stargzstore.registry.ops.RangeBuffer;
@@ -45,17 +47,19 @@ import org.stargzstore.types.io.RangeSource;
  *   <li>{@link #copyTo}: the whole blob, verified against its digest.
  * </ul>
  *
- * <p>Every read takes a deadline for all of it (requests, retries, resumes and the body), by
- * default the client's {@code callTimeout}; a registry that stalls (sends nothing within the
- * idle read timeout) is tried again on a new connection within that deadline, and a read that
- * ends because of a stall is logged at WARNING naming the registry, the blob and how long
- * nothing came.
+ * <p>Every read takes a deadline for all of it (asking the size if unknown, requests, retries,
+ * resumes and the body), by default the client's {@code callTimeout}. Its retries (before the
+ * body) and resumes (after a cut-off body) draw on one {@link Attempts}: at most
+ * {@code maxAttempts} tries per source, none that could not end in time. A registry that stalls
+ * (sends nothing within the idle read timeout) is tried again on a new connection within that
+ * deadline, and a read that ends because of a stall is logged at WARNING naming the registry,
+ * the blob and how long nothing came.
  *
  * <p>A server that ignores {@code Range} and answers 200 is streamed: bytes before the range are
  * discarded as they arrive, never buffered. A redirect to blob storage (a signed URL) is
  * remembered and reused until it expires or is refused, then resolved again through the
  * registry. If the blob's source fails (not found, network), the next source of the image
- * (mirrors, then the registry) is tried.
+ * (mirrors, then the registry) is tried ({@link Failover}, shared by every read of the blob).
  */
 public final class RegistryBlob implements RangeSource {
   private static final Logger LOG = Logger.getLogger(RegistryBlob.class.getName());
@@ -65,21 +69,17 @@ public final class RegistryBlob implements RangeSource {
   private final BlobAccess access;
   private final Digest digest;
   private final String image;
-  private final List<Repository> locations;
+  private final Failover sources;
   private final ReadCoalescer coalescer;
-  private volatile int current;
   private volatile long size;
 
   RegistryBlob(BlobAccess access, Digest digest, long size, String image,
       List<Repository> locations) {
-    if (locations.isEmpty()) {
-      throw new IllegalArgumentException("a blob needs at least one location");
-    }
     this.access = access;
     this.digest = Objects.requireNonNull(digest);
     this.size = size;
     this.image = image;
-    this.locations = List.copyOf(locations);
+    this.sources = new Failover("blob " + digest + " of " + image, locations);
     this.coalescer = new ReadCoalescer(new ReadCoalescer.Fetcher() {
       @Override
       public void fetch(long offset, byte[] dst, int dstOff, int length, Duration timeout)
@@ -95,7 +95,7 @@ public final class RegistryBlob implements RangeSource {
 
       @Override
       public ReadCoalescer.RangeStream openStream(long offset, long length, Duration timeout) {
-        return new ResumingStream(offset, length, deadline(timeout));
+        return new ResumingStream(offset, length, access.attempts(timeout));
       }
 
       @Override
@@ -121,30 +121,30 @@ public final class RegistryBlob implements RangeSource {
 
   /** The blob's size: from its descriptor, else asked once with HEAD. */
   public long size() throws RegistryException {
+    return size(access.defaultTimeout());
+  }
+
+  /** As {@link #size()}; a HEAD must end within {@code timeout} (null: none). */
+  private long size(Duration timeout) throws RegistryException {
     long s = size;
     if (s >= 0) {
       return s;
     }
-    RegistryException last = null;
-    for (int i = 0; i < locations.size(); i++) {
-      Repository loc = location();
-      try {
-        OptionalLong n = access.caller().call(loc,
-            new BlobHead(image, loc.path(), digest), access.defaultTimeout());
-        if (n.isPresent()) {
-          size = n.getAsLong();
-          return size;
+    long asked = System.nanoTime();
+    try {
+      size = sources.run(loc -> {
+        OptionalLong n = access.caller().call(loc, new BlobHead(image, loc.path(), digest),
+            timeout);
+        if (n.isEmpty()) {
+          throw new RegistryNotFoundException("checking " + describe() + ": not found in "
+              + loc);
         }
-        last = new RegistryNotFoundException("checking " + describe() + ": not found in "
-            + loc);
-      } catch (RegistryException e) {
-        last = e;
-      }
-      if (!failover(loc, last)) {
-        break;
-      }
+        return n.getAsLong();
+      }, (e, loc) -> stalled(e, "the size", loc, asked), null);
+    } catch (RegistryException e) {
+      throw givingUp(stalled(e, "the size", sources.current(), asked));
     }
-    throw last;
+    return size;
   }
 
   /** Reads exactly {@code length} bytes at {@code offset}. */
@@ -176,7 +176,7 @@ public final class RegistryBlob implements RangeSource {
    */
   public void readFully(long offset, byte[] dst, int dstOff, int length, Duration timeout)
       throws IOException {
-    checkBounds(offset, length);
+    checkBounds(offset, length, timeout);
     if (length == 0) {
       return;
     }
@@ -189,25 +189,15 @@ public final class RegistryBlob implements RangeSource {
     if (length == 0) {
       return;
     }
-    long deadline = deadline(timeout);
+    Attempts attempts = access.attempts(timeout);
     String what = "bytes " + offset + "-" + (offset + length - 1);
     int done = 0;
-    int failures = 0;
     long lastData = System.nanoTime();
     while (done < length) {
-      Repository loc = location();
       long from = offset + done;
       String header = "bytes=" + from + "-" + (offset + length - 1);
-      Response r;
-      try {
-        r = access.openRange(this, loc, header, what, remaining(deadline, what));
-      } catch (RegistryException e) {
-        RegistryException why = stalled(e, what, loc, lastData);
-        if (failover(loc, why)) {
-          continue;
-        }
-        throw givingUp(why);
-      }
+      Response r = openRange(header, what, attempts, lastData);
+      Repository loc = sources.current();
       access.stats().onRangeRequest(false);
       RangeBodies.Progress p = new RangeBodies.Progress();
       try (r) {
@@ -222,18 +212,46 @@ public final class RegistryBlob implements RangeSource {
         if (p.bytes() > 0) {
           lastData = System.nanoTime();
         }
-        failures++;
-        if (!(RetryInterceptor.isTransient(e) || e instanceof RegistryProtocolException)
-            || failures >= access.caller().policy().maxAttempts()) {
-          throw givingUp(stalled(e instanceof RegistryException re ? re
-              : new RegistryNetworkException(action(what) + ": " + NetworkErrors.describe(e), e),
-              what, loc, lastData));
-        }
-        noteResume(e, what, loc, lastData, failures);
-        access.stats().onRetry();
-        pause(access.caller().policy().backoff(failures));
+        resumeOrThrow(e, what, loc, lastData, attempts);
       }
     }
+  }
+
+  /**
+   * Opens a range request at the source in use, failing over to the next while one fails; a
+   * failure that ends the read is thrown as {@link #stalled} reports it.
+   */
+  private Response openRange(String header, String what, Attempts attempts, long lastData)
+      throws RegistryException {
+    try {
+      return sources.run(loc -> access.openRange(this, loc, header, what, attempts),
+          (e, loc) -> stalled(e, what, loc, lastData), attempts);
+    } catch (RegistryException e) {
+      throw givingUp(stalled(e, what, sources.current(), lastData));
+    }
+  }
+
+  /**
+   * After a range body from {@code loc} failed with {@code e}: returns, once the backoff has
+   * passed, if the read may resume (a transient failure or a wrong {@code Content-Range}, tries
+   * and time left); throws otherwise.
+   */
+  private void resumeOrThrow(IOException e, String what, Repository loc, long lastData,
+      Attempts attempts) throws RegistryException {
+    boolean resumable = RetryPolicy.isTransient(e) || e instanceof RegistryProtocolException;
+    int tried = attempts.attempt();
+    boolean again;
+    try {
+      again = resumable && attempts.next(e.toString());
+    } catch (InterruptedIOException interrupted) {
+      throw new RegistryNetworkException("interrupted while waiting to retry", interrupted);
+    }
+    if (!again) {
+      throw givingUp(stalled(e instanceof RegistryException re ? re
+          : new RegistryNetworkException(action(what) + ": " + NetworkErrors.describe(e), e),
+          what, loc, lastData));
+    }
+    noteResume(e, what, loc, lastData, tried);
   }
 
   /**
@@ -284,7 +302,7 @@ public final class RegistryBlob implements RangeSource {
 
   public List<byte[]> readRanges(List<ByteRange> ranges, Duration timeout) throws IOException {
     for (ByteRange br : ranges) {
-      checkBounds(br.offset(), br.length());
+      checkBounds(br.offset(), br.length(), timeout);
     }
     return readRangesDirect(ranges, timeout);
   }
@@ -297,18 +315,18 @@ public final class RegistryBlob implements RangeSource {
       readDirect(b.offset(), b.data(), 0, b.data().length, timeout);
       b.markFilled(b.offset(), b.end());
     } else if (!merged.isEmpty()) {
-      long deadline = deadline(timeout);
+      Deadline deadline = Deadline.in(timeout);
       for (int i = 0; i < merged.size(); i += MAX_RANGES_PER_REQUEST) {
         List<RangeBuffer> batch = merged.subList(i, Math.min(merged.size(),
             i + MAX_RANGES_PER_REQUEST));
-        if (access.multiRangeAllowed(location().host().hostPort())) {
-          tryMultiRange(batch, deadline);
+        if (access.multiRangeAllowed(sources.current().host().hostPort())) {
+          tryMultiRange(batch, deadline.remaining("reading ranges"));
         }
         for (RangeBuffer b : batch) {
           for (long[] gap : b.missing()) {
             int len = (int) (gap[1] - gap[0]);
             readDirect(gap[0], b.data(), (int) (gap[0] - b.offset()), len,
-                remaining(deadline, "ranges"));
+                deadline.remaining("reading ranges"));
             b.markFilled(gap[0], gap[1]);
           }
         }
@@ -322,7 +340,8 @@ public final class RegistryBlob implements RangeSource {
   }
 
   /** One multi-range request; whatever it does not fill is read singly by the caller. */
-  private void tryMultiRange(List<RangeBuffer> batch, long deadline) throws RegistryException {
+  private void tryMultiRange(List<RangeBuffer> batch, Duration timeout)
+      throws RegistryException {
     StringBuilder h = new StringBuilder("bytes=");
     for (RangeBuffer b : batch) {
       if (h.length() > 6) {
@@ -331,10 +350,10 @@ public final class RegistryBlob implements RangeSource {
       h.append(b.offset()).append('-').append(b.end() - 1);
     }
     String what = batch.size() + " ranges";
-    Repository loc = location();
+    Repository loc = sources.current();
     Response r;
     try {
-      r = access.openRange(this, loc, h.toString(), what, remaining(deadline, what));
+      r = access.openRange(this, loc, h.toString(), what, access.attempts(timeout));
     } catch (RegistryException e) {
       if (e.kind() == RegistryErrorKind.PROTOCOL) {
         // 416, 400, 501...: this server does not take several ranges
@@ -372,8 +391,9 @@ public final class RegistryBlob implements RangeSource {
    * still waiting when it passes fails, and the connection is closed.
    */
   public InputStream openStream(long offset, long length, Duration timeout) throws IOException {
-    checkBounds(offset, length);
-    return new ResumingStream(offset, length, deadline(timeout));
+    Attempts attempts = access.attempts(timeout);
+    checkBounds(offset, length, attempts.deadline().remaining("reading " + describe()));
+    return new ResumingStream(offset, length, attempts);
   }
 
   /**
@@ -416,16 +436,15 @@ public final class RegistryBlob implements RangeSource {
     private Response response;
     private okio.BufferedSource source;
     private long partLeft;
-    private int failures;
     private boolean closed;
-    private final long deadline;
+    private final Attempts attempts;
     /** When bytes last arrived (or the stream opened): how long a stall has lasted. */
     private long lastData = System.nanoTime();
 
-    ResumingStream(long offset, long length, long deadline) {
+    ResumingStream(long offset, long length, Attempts attempts) {
       this.pos = offset;
       this.end = offset + length;
-      this.deadline = deadline;
+      this.attempts = attempts;
     }
 
     @Override
@@ -475,18 +494,16 @@ public final class RegistryBlob implements RangeSource {
      */
     private void recover(IOException e, String what) throws IOException {
       release();
-      Repository loc = location();
+      Repository loc = sources.current();
       if (e instanceof RegistryException re) {
         throw givingUp(stalled(re, what, loc, lastData));
       }
-      if (!RetryInterceptor.isTransient(e)
-          || ++failures >= access.caller().policy().maxAttempts()) {
+      int tried = attempts.attempt();
+      if (!attempts.retry(e)) {
         throw givingUp(stalled(new RegistryNetworkException(action(what) + ": "
             + NetworkErrors.describe(e), e), what, loc, lastData));
       }
-      noteResume(e, what, loc, lastData, failures);
-      access.stats().onRetry();
-      pause(access.caller().policy().backoff(failures));
+      noteResume(e, what, loc, lastData, tried);
     }
 
     @Override
@@ -546,23 +563,14 @@ public final class RegistryBlob implements RangeSource {
     }
 
     private void open(String what) throws IOException {
-      while (true) {
-        Repository loc = location();
-        try {
-          response = access.openRange(RegistryBlob.this, loc, "bytes=" + pos + "-" + (end - 1),
-              what, remaining(deadline, what));
-          break;
-        } catch (RegistryException e) {
-          if (!failover(loc, stalled(e, what, loc, lastData))) {
-            throw e;
-          }
-        }
-      }
+      String header = "bytes=" + pos + "-" + (end - 1);
+      response = sources.run(loc -> access.openRange(RegistryBlob.this, loc, header, what,
+          attempts), (e, loc) -> stalled(e, what, loc, lastData), attempts);
       access.stats().onRangeRequest(false);
       RangeBodies.Positioned p = RangeBodies.position(response, pos, size, access.stats(),
           action(what));
       if (p.ignored()) {
-        access.noteRangeIgnored(location().host().hostPort());
+        access.noteRangeIgnored(sources.current().host().hostPort());
       }
       partLeft = Math.min(p.available(), end - pos);
       source = response.body().source();
@@ -583,35 +591,12 @@ public final class RegistryBlob implements RangeSource {
     }
   }
 
-  /** Moves to the next location if the error may be specific to this one; false if none left. */
-  private boolean failover(Repository failed, RegistryException e) {
-    if (e.kind() == RegistryErrorKind.DIGEST_MISMATCH
-        || e.kind() == RegistryErrorKind.CONFIGURATION) {
-      return false;
-    }
-    synchronized (this) {
-      int idx = locations.indexOf(failed);
-      if (idx != current) {
-        return true; // another reader already moved on
-      }
-      if (idx + 1 >= locations.size()) {
-        return false;
-      }
-      current = idx + 1;
-    }
-    LOG.warning(() -> describe() + ": " + e.getMessage() + "; trying " + location());
-    return true;
-  }
-
-  Repository location() {
-    return locations.get(current);
-  }
-
-  private void checkBounds(long offset, long length) throws IOException {
+  /** Checks a read against the blob's size, asked (if not known) within {@code timeout}. */
+  private void checkBounds(long offset, long length, Duration timeout) throws IOException {
     if (offset < 0 || length < 0) {
       throw new IllegalArgumentException("negative offset or length: " + offset + ", " + length);
     }
-    long s = size();
+    long s = size(timeout);
     if (offset + length > s) {
       throw new EOFException(describe() + ": wanted " + length + " bytes at offset " + offset
           + " but the blob has " + s + " bytes");
@@ -657,30 +642,5 @@ public final class RegistryBlob implements RangeSource {
       }
     }
     throw new IllegalStateException("range " + br + " not covered");
-  }
-
-  private static long deadline(Duration timeout) {
-    return timeout == null ? 0 : System.nanoTime() + timeout.toNanos();
-  }
-
-  private static Duration remaining(long deadline, String what) throws RegistryException {
-    if (deadline == 0) {
-      return null;
-    }
-    long left = deadline - System.nanoTime();
-    if (left <= 0) {
-      throw new RegistryNetworkException("reading " + what + ": deadline exceeded",
-          NetworkErrors.deadlineExceeded());
-    }
-    return Duration.ofNanos(left);
-  }
-
-  private static void pause(Duration d) throws RegistryNetworkException {
-    try {
-      Thread.sleep(d.toMillis());
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new RegistryNetworkException("interrupted while waiting to retry");
-    }
   }
 }

@@ -26,7 +26,6 @@ import org.stargzstore.registry.config.RegistriesConfLoader;
 import org.stargzstore.registry.errors.Errors;
 import org.stargzstore.registry.errors.NoMatchingPlatformException;
 import org.stargzstore.registry.errors.RegistryConfigurationException;
-import org.stargzstore.registry.errors.RegistryErrorKind;
 import org.stargzstore.registry.errors.RegistryException;
 import org.stargzstore.registry.errors.RegistryProtocolException;
 import org.stargzstore.registry.http.AuthInterceptor;
@@ -223,29 +222,8 @@ public final class RegistryClient implements Closeable {
   public ResolvedImage resolve(ImageReference ref, Platform platform, ManifestListener listener)
       throws RegistryException {
     List<PullSource> sources = registries.pullSources(ref);
-    List<String> failures = new ArrayList<>();
-    RegistryException last = null;
-    for (int i = 0; i < sources.size(); i++) {
-      PullSource src = sources.get(i);
-      try {
-        return resolveAt(ref, src, platform, reorder(sources, i), listener);
-      } catch (RegistryException e) {
-        if (e.kind() == RegistryErrorKind.CONFIGURATION) {
-          throw e;
-        }
-        failures.add(src + ": " + e.getMessage());
-        last = e;
-        if (i + 1 < sources.size()) {
-          LOG.info(() -> "resolving " + ref + " from " + src + " failed (" + e.getMessage()
-              + "); trying the next source");
-        }
-      }
-    }
-    if (sources.size() == 1) {
-      throw last;
-    }
-    throw Errors.withMessage(last, "resolving " + ref + " failed on every source: "
-        + String.join("; ", failures));
+    return Failover.firstServing(sources, "resolving " + ref,
+        (src, i) -> resolveAt(ref, src, platform, reorder(sources, i), listener));
   }
 
   private ResolvedImage resolveAt(ImageReference ref, PullSource src, Platform platform,
@@ -298,20 +276,9 @@ public final class RegistryClient implements Closeable {
    * it. No platform selection.
    */
   public ManifestResponse pullManifest(ImageReference ref) throws RegistryException {
-    List<PullSource> sources = registries.pullSources(ref);
-    List<String> failures = new ArrayList<>();
-    RegistryException last = null;
-    for (PullSource src : sources) {
-      try {
-        return caller.call(pullRepository(src), new ManifestPull(src.reference()),
-            config.callTimeout());
-      } catch (RegistryException e) {
-        failures.add(src + ": " + e.getMessage());
-        last = e;
-      }
-    }
-    throw sources.size() == 1 ? last : Errors.withMessage(last, "pulling manifest " + ref
-        + " failed on every source: " + String.join("; ", failures));
+    return Failover.firstServing(registries.pullSources(ref), "pulling manifest " + ref,
+        (src, i) -> caller.call(pullRepository(src), new ManifestPull(src.reference()),
+            config.callTimeout()));
   }
 
   private void tell(ManifestListener listener, ImageManifest manifest, List<PullSource> ordered,

@@ -116,6 +116,35 @@ class FaultInjectionTest {
   }
 
   @Test
+  void retriesAndResumesOfOneReadShareItsTries() throws Exception {
+    // two 5xx (retried before the body), then bodies cut off (resumed): one budget for all
+    RegistryBlob b = blob();
+    proxy.inject(r -> r.isBlobGet(), FaultProxy.status(503), 2);
+    proxy.inject(r -> r.isBlobGet(), FaultProxy.truncate(10_000), -1);
+    assertThrows(RegistryNetworkException.class, () -> b.read(0, 1_000_000));
+    assertEquals(TestSetup.FAST_RETRIES.maxAttempts(), count(s -> s.range() != null),
+        "maxAttempts requests in all, not maxAttempts per layer: " + proxy.seen());
+    assertEquals(2, count(s -> s.status() == 503), proxy.seen().toString());
+  }
+
+  @Test
+  void aFailingUploadIsTriedMaxAttemptsTimesInAll() throws Exception {
+    // the PUT that ends an upload fails every time: the request retries and the restarts of
+    // the upload draw on one budget (they used to multiply: 4 restarts x 4 tries = 16 PUTs)
+    proxy.inject(r -> r.method().equals("PUT") && r.path().contains("/blobs/uploads/"),
+        FaultProxy.status(500), -1);
+    BlobContent content = BlobContent.ofBytes(TestImages.random(10_000, 62));
+    RegistryServerException e = assertThrows(RegistryServerException.class,
+        () -> client.pushBlob(ImageReference.parse(proxy.hostPort() + "/faults/push:1"),
+            content, PushOptions.monolithic()));
+    assertEquals(500, e.status());
+    long puts = count(s -> s.method().equals("PUT"));
+    long posts = count(s -> s.method().equals("POST"));
+    assertEquals(TestSetup.FAST_RETRIES.maxAttempts(), puts, proxy.seen().toString());
+    assertEquals(1, posts, "retried PUTs need no new upload session: " + proxy.seen());
+  }
+
+  @Test
   void tooManyRequestsWaitsAsToldByRetryAfter() throws Exception {
     RegistryBlob b = blob();
     proxy.inject(r -> r.isBlobGet(), FaultProxy.status(429, Map.of("Retry-After", "1")), 1);

@@ -179,6 +179,23 @@ class StallingRegistryTest {
   }
 
   @Test
+  void streamOfABlobOfUnknownSizeAsksForItsSizeWithinTheStreamsDeadline() throws Exception {
+    // the size is asked (HEAD) before the stream opens: that too is bounded by the deadline
+    // openStream was given, not by the client's default (none here: every try would stall)
+    RegistryBlob known = blob();
+    RegistryBlob b = client.blob(ref, known.digest(), -1);
+    proxy.clearSeen();
+    proxy.inject(r -> r.method().equals("HEAD"), FaultProxy.stall(), -1);
+    Duration deadline = IDLE.plus(IDLE.dividedBy(2));
+    RegistryNetworkException e = assertThrows(RegistryNetworkException.class,
+        () -> b.openStream(0, 1000, deadline).close());
+    assertTrue(e.getMessage().contains("stalled") && e.getMessage().contains(b.describe())
+        && e.getMessage().contains(proxy.hostPort()), e.getMessage());
+    assertTrue(stalled().size() < TestSetup.FAST_RETRIES.maxAttempts(),
+        "gave up at the deadline, not after every try: " + proxy.seen());
+  }
+
+  @Test
   void stallOnAReusedConnectionFailsAtTheDeadline() throws Exception {
     RegistryBlob b = blob();
     assertArrayEquals(expected(0, 1000), b.read(0, 1000, DEADLINE));

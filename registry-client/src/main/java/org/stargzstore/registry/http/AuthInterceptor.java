@@ -45,7 +45,7 @@ public final class AuthInterceptor implements Interceptor {
     if (resp.code() != 401) {
       return resp;
     }
-    List<AuthChallenge> fresh = AuthChallenge.parse(resp.headers("WWW-Authenticate"));
+    List<AuthChallenge> fresh = AuthChallenge.of(resp);
     if (fresh.isEmpty()) {
       return resp;
     }

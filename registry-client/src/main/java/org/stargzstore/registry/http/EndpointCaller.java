@@ -1,6 +1,7 @@
 package org.stargzstore.registry.http;
 
 import java.io.IOException;
+import java.io.InterruptedIOException;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
@@ -19,8 +20,9 @@ import org.stargzstore.registry.errors.RegistryProtocolException;
  * Runs {@link RegistryOperation}s against a repository: tags the request for authentication,
  * applies the per-call deadline, follows redirects (to other hosts without credentials), turns
  * failures into typed errors naming the action, and runs an idempotent operation again when
- * reading its response body fails part-way. Status-level retries (5xx, 429, resets before the
- * answer) happen below, in the {@link RetryInterceptor}.
+ * reading its response body fails part-way. Every request of an operation carries the
+ * operation's {@link Attempts}: the retries of the {@link RetryInterceptor} below (5xx, 429,
+ * resets before the answer) and the reruns here draw on the same tries and the same deadline.
  */
 public final class EndpointCaller {
   private static final int MAX_REDIRECTS = 5;
@@ -53,25 +55,30 @@ public final class EndpointCaller {
     return stats;
   }
 
+  /** The tries of a new operation that must end within {@code timeout} (null: none). */
+  public Attempts attempts(Duration timeout) {
+    return Attempts.start(policy, stats, Deadline.in(timeout));
+  }
+
   /** Runs {@code op} and returns what it read; {@code timeout} (nullable) bounds the whole call. */
   public <T> T call(Repository repo, RegistryOperation<T> op, Duration timeout)
       throws RegistryException {
-    long deadline = deadline(timeout);
-    int attempt = 1;
+    return call(repo, op, attempts(timeout));
+  }
+
+  /** Runs {@code op} as part of an operation whose tries are {@code attempts}. */
+  public <T> T call(Repository repo, RegistryOperation<T> op, Attempts attempts)
+      throws RegistryException {
     while (true) {
-      Response r = open(repo, op, remaining(deadline, op.action()));
+      Response r = open(repo, op, attempts);
       try {
         return op.handle(r);
       } catch (RegistryException e) {
         throw e;
       } catch (IOException e) {
-        if (!op.retryOnBodyFailure() || !RetryInterceptor.isTransient(e)
-            || attempt >= policy.maxAttempts()) {
+        if (!op.retryOnBodyFailure() || !retry(attempts, e, op.action())) {
           throw new RegistryNetworkException(op.action() + ": " + NetworkErrors.describe(e), e);
         }
-        sleep(policy.backoff(attempt), op.action());
-        stats.onRetry();
-        attempt++;
       } finally {
         r.close();
       }
@@ -84,13 +91,20 @@ public final class EndpointCaller {
    */
   public Response open(Repository repo, RegistryOperation<?> op, Duration timeout)
       throws RegistryException {
-    long deadline = deadline(timeout);
-    HttpUrl base = repo.host().base(remaining(deadline, op.action()));
+    return open(repo, op, attempts(timeout));
+  }
+
+  /** As {@link #open(Repository, RegistryOperation, Duration)}, one try of {@code attempts}. */
+  public Response open(Repository repo, RegistryOperation<?> op, Attempts attempts)
+      throws RegistryException {
+    Deadline deadline = attempts.deadline();
+    HttpUrl base = repo.host().base(deadline.remaining(op.action()));
     Request request;
     try {
       request = op.request(base)
           .tag(RequestTag.class, new RequestTag(repo.host(), repo.credentialKey(), repo.scopes(),
               op.action()))
+          .tag(Attempts.class, attempts)
           .build();
     } catch (RegistryException e) {
       throw e;
@@ -130,23 +144,33 @@ public final class EndpointCaller {
    * Sends {@code request} to a URL that is not a registry API (a cached storage URL): no
    * credentials, no redirects; every status is returned to the caller.
    */
-  public Response openDirect(Request request, Duration timeout, String action)
+  public Response openDirect(Request request, Attempts attempts, String action)
       throws RegistryException {
     HttpUrl url = request.url();
     OkHttpClient client = clients.plainClient(url, insecureHost.test(hostPort(url)));
-    return execute(client, request, deadline(timeout), action);
+    return execute(client, request.newBuilder().tag(Attempts.class, attempts).build(),
+        attempts.deadline(), action);
   }
 
-  private Response execute(OkHttpClient client, Request request, long deadline, String action)
-      throws RegistryException {
+  /**
+   * After {@code e} ended a try of {@code action}: true, once the backoff has passed, if
+   * {@code attempts} allow another.
+   */
+  private static boolean retry(Attempts attempts, IOException e, String action)
+      throws RegistryNetworkException {
+    try {
+      return attempts.retry(e);
+    } catch (InterruptedIOException interrupted) {
+      throw new RegistryNetworkException(action + ": interrupted", interrupted);
+    }
+  }
+
+  private Response execute(OkHttpClient client, Request request, Deadline deadline,
+      String action) throws RegistryException {
     Call call = client.newCall(request);
-    if (deadline > 0) {
-      long left = deadline - System.nanoTime();
-      if (left <= 0) {
-        throw new RegistryNetworkException(action + ": deadline exceeded",
-            NetworkErrors.deadlineExceeded());
-      }
-      call.timeout().timeout(left, TimeUnit.NANOSECONDS);
+    Duration left = deadline.remaining(action);
+    if (left != null) {
+      call.timeout().timeout(left.toNanos(), TimeUnit.NANOSECONDS);
     }
     try {
       Response r = call.execute();
@@ -168,30 +192,5 @@ public final class EndpointCaller {
   public static String hostPort(HttpUrl url) {
     return url.port() == HttpUrl.defaultPort(url.scheme()) ? url.host()
         : url.host() + ":" + url.port();
-  }
-
-  private static long deadline(Duration timeout) {
-    return timeout == null ? 0 : System.nanoTime() + timeout.toNanos();
-  }
-
-  private static Duration remaining(long deadline, String action) throws RegistryException {
-    if (deadline == 0) {
-      return null;
-    }
-    long left = deadline - System.nanoTime();
-    if (left <= 0) {
-      throw new RegistryNetworkException(action + ": deadline exceeded",
-          NetworkErrors.deadlineExceeded());
-    }
-    return Duration.ofNanos(left);
-  }
-
-  private static void sleep(Duration d, String action) throws RegistryException {
-    try {
-      Thread.sleep(d.toMillis());
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new RegistryNetworkException(action + ": interrupted");
-    }
   }
 }

@@ -39,7 +39,7 @@ public final class ErrorDecoder {
     String said = detail.isEmpty() ? "HTTP " + r.code() : "HTTP " + r.code() + ", " + detail;
     String msg = action + ": " + said;
     if (codes.contains("TOOMANYREQUESTS") || r.code() == 429) {
-      Duration after = RetryInterceptor.retryAfter(r.header("Retry-After"));
+      Duration after = RetryPolicy.retryAfter(r.header("Retry-After"));
       return new RegistryRateLimitedException(msg + (after == null ? ""
           : " (retry after " + after.toSeconds() + " s)"), after);
     }

@@ -157,7 +157,7 @@ public final class RegistryHost {
     public void onResponse(okhttp3.Call c, Response r) {
       try (r) {
         if (r.code() == 401) {
-          challenges = AuthChallenge.parse(r.headers("WWW-Authenticate"));
+          challenges = AuthChallenge.of(r);
         }
         done.complete(r.code());
       }

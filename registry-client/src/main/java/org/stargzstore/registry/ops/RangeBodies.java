@@ -2,7 +2,10 @@ package org.stargzstore.registry.ops;
 
 import java.io.EOFException;
 import java.io.IOException;
+import java.net.ProtocolException;
 import java.util.List;
+import okhttp3.MediaType;
+import okhttp3.MultipartReader;
 import okhttp3.Response;
 import okhttp3.ResponseBody;
 import okio.BufferedSource;
@@ -12,7 +15,7 @@ import org.stargzstore.registry.errors.RegistryProtocolException;
 /**
  * Reads the body of a blob GET into place, whatever form the server chose: 206 with the
  * requested range (checked against {@code Content-Range}, never trusted blindly), 206
- * {@code multipart/byteranges}, or 200 with the whole blob because {@code Range} was ignored;
+ * {@code multipart/byteranges} (taken apart by OkHttp's {@link MultipartReader}), or 200 with the whole blob because {@code Range} was ignored;
  * the last is streamed and the unwanted bytes discarded, never held in memory. Progress is
  * recorded as bytes land, so a read cut off part-way can resume from where it stopped.
  */
@@ -48,7 +51,7 @@ public final class RangeBodies {
       String what) throws IOException {
     BufferedSource src = source(r, what);
     if (r.code() == 206) {
-      if (MultipartByteRanges.boundary(r.header("Content-Type")) != null) {
+      if (multipartBoundary(r.header("Content-Type")) != null) {
         throw new RegistryProtocolException(what + ": multipart answer to a single-range request");
       }
       ContentRange cr = ContentRange.parse(r.header("Content-Range"), what);
@@ -102,18 +105,52 @@ public final class RangeBodies {
       copyPart(src, 0, last, targets, stats);
       return true;
     }
-    String boundary = MultipartByteRanges.boundary(r.header("Content-Type"));
+    String boundary = multipartBoundary(r.header("Content-Type"));
     if (boundary == null) {
       ContentRange cr = ContentRange.parse(r.header("Content-Range"), what);
       checkTotal(cr, blobSize, what);
       copyPart(src, cr.first(), cr.last() + 1, targets, stats);
       return false;
     }
-    MultipartByteRanges.read(src, boundary, (cr, body) -> {
-      checkTotal(cr, blobSize, what);
-      copyPart(body, cr.first(), cr.last() + 1, targets, stats);
-    }, what);
+    try (MultipartReader parts = new MultipartReader(src, boundary)) {
+      while (true) {
+        MultipartReader.Part part = parts.nextPart();
+        if (part == null) {
+          break;
+        }
+        try (part) {
+          String header = part.headers().get("Content-Range");
+          if (header == null) {
+            throw new RegistryProtocolException(what + ": a multipart part has no Content-Range");
+          }
+          ContentRange cr = ContentRange.parse(header, what);
+          checkTotal(cr, blobSize, what);
+          copyPart(part.body(), cr.first(), cr.last() + 1, targets, stats);
+          if (!part.body().exhausted()) {
+            throw new RegistryProtocolException(what + ": a multipart part is longer than its"
+                + " Content-Range says");
+          }
+        }
+      }
+    } catch (ProtocolException e) {
+      throw new RegistryProtocolException(what + ": malformed multipart body ("
+          + e.getMessage() + ")", e);
+    }
     return false;
+  }
+
+  /**
+   * The boundary parameter of a {@code Content-Type}, or null if it is not
+   * {@code multipart/byteranges} (RFC 9110 §14.6) with a boundary.
+   */
+  static String multipartBoundary(String contentType) {
+    MediaType type = contentType == null ? null : MediaType.parse(contentType);
+    if (type == null || !type.type().equalsIgnoreCase("multipart")
+        || !type.subtype().equalsIgnoreCase("byteranges")) {
+      return null;
+    }
+    String b = type.parameter("boundary");
+    return b == null || b.isEmpty() ? null : b;
   }
 
   /** Streams the part {@code [from, to)} from {@code src}, copying what overlaps the targets. */

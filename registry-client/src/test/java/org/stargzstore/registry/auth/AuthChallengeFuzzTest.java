@@ -6,7 +6,8 @@ import java.util.List;
 import java.util.Locale;
 
 /**
- * Fuzzes the {@code WWW-Authenticate} parser: whatever a registry sends (one or several header
+ * Fuzzes the {@code WWW-Authenticate} parsing (OkHttp's, through {@link AuthChallenge#of}):
+ * whatever a registry sends (one or several header
  * values), parsing ends, throws nothing, and yields only challenges with a non-empty lowercase
  * token scheme and lowercase parameter names. Malformed challenges are skipped, as the parser
  * promises. Input: the header values, one per line. Seeds: Bearer and Basic challenges as
@@ -18,7 +19,7 @@ class AuthChallengeFuzzTest {
   void parseHeaders(byte[] input) {
     List<String> values =
         List.of(new String(input, StandardCharsets.ISO_8859_1).split("\n", -1));
-    for (AuthChallenge c : AuthChallenge.parse(values)) {
+    for (AuthChallenge c : AuthChallengeTest.parse(values)) {
       if (c.scheme().isEmpty() || !c.scheme().equals(c.scheme().toLowerCase(Locale.ROOT))) {
         throw new AssertionError("bad scheme: '" + c.scheme() + "'");
       }

@@ -5,13 +5,29 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
 import java.util.Map;
+import okhttp3.Headers;
+import okhttp3.Protocol;
+import okhttp3.Request;
+import okhttp3.Response;
 import org.junit.jupiter.api.Test;
 
-/** WWW-Authenticate parsing, with the header forms registries send. */
+/** WWW-Authenticate parsing (OkHttp's), with the header forms registries send. */
 class AuthChallengeTest {
+  /** The challenges of a 401 answer carrying {@code values} as WWW-Authenticate headers. */
+  static List<AuthChallenge> parse(List<String> values) {
+    Headers.Builder headers = new Headers.Builder();
+    for (String v : values) {
+      headers.addUnsafeNonAscii("WWW-Authenticate", v);
+    }
+    return AuthChallenge.of(new Response.Builder()
+        .request(new Request.Builder().url("http://registry.invalid/v2/").build())
+        .protocol(Protocol.HTTP_1_1).code(401).message("Unauthorized")
+        .headers(headers.build()).build());
+  }
+
   @Test
   void bearerWithQuotedParameters() {
-    List<AuthChallenge> c = AuthChallenge.parse(List.of(
+    List<AuthChallenge> c = parse(List.of(
         "Bearer realm=\"https://auth.docker.io/token\",service=\"registry.docker.io\","
             + "scope=\"repository:library/busybox:pull\""));
     assertEquals(1, c.size());
@@ -22,7 +38,7 @@ class AuthChallengeTest {
 
   @Test
   void insufficientScopeWithSeveralScopesAndEscapes() {
-    AuthChallenge c = AuthChallenge.parse(List.of(
+    AuthChallenge c = parse(List.of(
         "Bearer realm=\"http://127.0.0.1:1/token\", service=\"s\", "
             + "scope=\"repository:a:pull repository:b:pull,push\", error=\"insufficient_scope\","
             + " error_description=\"say \\\"please\\\"\"")).get(0);
@@ -33,7 +49,7 @@ class AuthChallengeTest {
 
   @Test
   void basicAndSeveralChallengesInOneHeader() {
-    List<AuthChallenge> c = AuthChallenge.parse(List.of(
+    List<AuthChallenge> c = parse(List.of(
         "Basic realm=\"Registry Realm\", Bearer realm=\"https://x/token\",service=s"));
     assertEquals(2, c.size());
     assertTrue(c.get(0).isBasic());
@@ -44,13 +60,13 @@ class AuthChallengeTest {
 
   @Test
   void schemeAndNamesAreCaseInsensitive() {
-    AuthChallenge c = AuthChallenge.parse(List.of("BEARER Realm=\"r\"")).get(0);
+    AuthChallenge c = parse(List.of("BEARER Realm=\"r\"")).get(0);
     assertTrue(c.isBearer());
     assertEquals("r", c.param("realm").orElseThrow());
   }
 
   @Test
   void garbageYieldsNothingUseful() {
-    assertTrue(AuthChallenge.parse(List.of("", "   ", ",,,")).isEmpty());
+    assertTrue(parse(List.of("", "   ", ",,,")).isEmpty());
   }
 }

@@ -65,7 +65,7 @@ class RegistryAnswersFuzzTest {
       }
     }
 
-    Duration d = RetryInterceptor.retryAfter(retryAfter);
+    Duration d = RetryPolicy.retryAfter(retryAfter);
     if (d != null && d.isNegative()) {
       throw new AssertionError("negative Retry-After " + d);
     }

@@ -21,9 +21,9 @@ class RangeHeadersTest {
 
   @Test
   void aContentTypeOfOnlyParametersIsNotMultipart() {
-    assertNull(MultipartByteRanges.boundary(";"));
-    assertNull(MultipartByteRanges.boundary(";;boundary=x"));
-    assertEquals("x", MultipartByteRanges.boundary("multipart/byteranges; boundary=\"x\""));
+    assertNull(RangeBodies.multipartBoundary(";"));
+    assertNull(RangeBodies.multipartBoundary(";;boundary=x"));
+    assertEquals("x", RangeBodies.multipartBoundary("multipart/byteranges; boundary=\"x\""));
   }
 
   private static ContentRange assertDoesNotThrowParse(String header) {
