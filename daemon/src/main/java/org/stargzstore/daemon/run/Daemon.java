@@ -23,6 +23,7 @@ import org.stargzstore.estargz.concurrent.DaemonThreadFactory;
 import org.stargzstore.estargz.layer.LayerFormat;
 import org.stargzstore.fs.als.ImageSource;
 import org.stargzstore.fs.als.LayerStore;
+import org.stargzstore.fs.als.LayerStorePools;
 import org.stargzstore.fs.gc.GarbageCollector;
 import org.stargzstore.fs.gc.StoreVerifier;
 import org.stargzstore.fs.fetch.ChunkCache;
@@ -83,9 +84,12 @@ public final class Daemon implements AutoCloseable {
     } catch (IOException | RuntimeException e) {
       LOG.fine(() -> "no warm-up image: " + e);
     }
+    LayerStorePools layerPools = LayerStorePools.start();
     layerStore = new LayerStore(warmSource != null ? warmSource : source, store.opener, fetch,
-        store.references, store.images, store.lock, config.layerStoreConfig());
+        store.references, store.images, store.lock, config.layerStoreConfig(), layerPools);
     resources.add(layerStore);
+    // closed before the layer store (resources close in reverse): openers stop, then layers close
+    resources.add(layerPools);
     GarbageCollector gc = store.collector(config, layerStore::loadedLayerDigests);
     ScheduledExecutorService gcTimer = Executors.newSingleThreadScheduledExecutor(
         DaemonThreadFactory.named("store-gc"));
