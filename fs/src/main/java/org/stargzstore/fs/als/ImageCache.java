@@ -119,7 +119,7 @@ final class ImageCache {
     } catch (ExecutionException e) {
       Throwable c = e.getCause() instanceof CompletionException ce ? ce.getCause() : e.getCause();
       throw fallbacks.fallback(
-          NotLazyException.Reason.REGISTRY_ERROR, ref,
+          source.fallbackReason(c).orElse(NotLazyException.Reason.REGISTRY_ERROR), ref,
           "cannot resolve " + ref + ": " + FallbackLog.messageOf(c), c);
     } catch (TimeoutException e) {
       throw fallbacks.fallback(NotLazyException.Reason.REGISTRY_ERROR, ref, "resolving " + ref

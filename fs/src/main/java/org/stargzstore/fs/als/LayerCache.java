@@ -70,7 +70,8 @@ final class LayerCache {
    * {@code resolve_timeout}).
    *
    * @throws NotLazyException (counted, logged once) if it is not served lazily: not a lazy
-   *     format, or its blob or TOC cannot be read
+   *     format, its blob or TOC cannot be read (counted by the source's reason if it has one,
+   *     else as {@code bad-layer})
    * @throws IOException if the opening took too long
    */
   MountedLayer layer(MountedImage img, int index) throws NotLazyException, IOException {
@@ -93,7 +94,7 @@ final class LayerCache {
             + img.reference() + " is pulled normally: " + nl.getMessage(), null);
       }
       throw fallbacks.fallback(
-          NotLazyException.Reason.BAD_LAYER, subject,
+          source.fallbackReason(c).orElse(NotLazyException.Reason.BAD_LAYER), subject,
           "layer " + d.digest() + " of " + img.reference() + " cannot be opened: "
               + FallbackLog.messageOf(c), c);
     } catch (TimeoutException e) {
