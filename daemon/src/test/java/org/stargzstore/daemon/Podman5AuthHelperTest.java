@@ -173,7 +173,7 @@ class Podman5AuthHelperTest {
       assertEquals(0, r.exitCode(), r.output());
       assertTrue(r.output().contains("hello from a lazily pulled layer"), r.output());
       assertTrue(imageStatus(img).isEmpty(), status().toString());
-      assertTrue(status().path("fallbacks").path("registry-error").asLong() > 0,
+      assertTrue(status().path("fallbacks").path("registry-unauthorized").asLong() > 0,
           status().toString());
       String log = daemon.log();
       assertTrue(log.contains("cannot resolve " + img + ": unauthorized"), log);

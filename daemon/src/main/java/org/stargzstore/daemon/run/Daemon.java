@@ -22,6 +22,7 @@ import org.stargzstore.daemon.metrics.MetricsServer;
 import org.stargzstore.estargz.layer.LayerFormat;
 import org.stargzstore.fs.als.ImageSource;
 import org.stargzstore.fs.als.LayerStore;
+import org.stargzstore.fs.als.LayerStorePools;
 import org.stargzstore.fs.fetch.ChunkCache;
 import org.stargzstore.fs.fetch.FetchContext;
 import org.stargzstore.fs.fuse.FuseMount;
@@ -83,9 +84,12 @@ public final class Daemon implements AutoCloseable {
     } catch (IOException | RuntimeException e) {
       LOG.fine(() -> "no warm-up image: " + e);
     }
+    LayerStorePools layerPools = LayerStorePools.start();
     layerStore = new LayerStore(warmSource != null ? warmSource : source, store.opener, fetch,
-        store.references, store.images, store.lock, config.layerStoreConfig());
+        store.references, store.images, store.lock, config.layerStoreConfig(), layerPools);
     resources.add(layerStore);
+    // closed before the layer store (resources close in reverse): openers stop, then layers close
+    resources.add(layerPools);
     GarbageCollector gc = store.collector(config, layerStore::loadedLayerDigests);
     ScheduledExecutorService gcTimer = Executors.newSingleThreadScheduledExecutor(
         DaemonThreadFactory.named("store-gc"));

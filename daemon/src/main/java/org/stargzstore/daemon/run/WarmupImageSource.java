@@ -3,9 +3,11 @@ package org.stargzstore.daemon.run;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Optional;
 import org.stargzstore.estargz.io.FileRangeSource;
 import org.stargzstore.fs.als.ImageSource;
 import org.stargzstore.fs.als.IndexInstance;
+import org.stargzstore.fs.als.NotLazyException;
 import org.stargzstore.fs.als.ResolvedImage;
 import org.stargzstore.fs.fetch.BlobSource;
 import org.stargzstore.types.LayerDescriptor;
@@ -53,6 +55,11 @@ final class WarmupImageSource implements ImageSource {
   @Override
   public String platform() {
     return delegate.platform();
+  }
+
+  @Override
+  public Optional<NotLazyException.Reason> fallbackReason(Throwable failure) {
+    return delegate.fallbackReason(failure);
   }
 
   @Override

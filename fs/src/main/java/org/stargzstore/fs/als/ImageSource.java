@@ -2,6 +2,7 @@ package org.stargzstore.fs.als;
 
 import java.io.IOException;
 import java.util.List;
+import java.util.Optional;
 import org.stargzstore.fs.fetch.BlobSource;
 import org.stargzstore.types.LayerDescriptor;
 
@@ -54,6 +55,16 @@ public interface ImageSource {
   default String platform() {
     return "this node's platform";
   }
+
+  /**
+   * The fallback reason for a failure of this source (resolving an image, listing an index,
+   * reading a layer's blob or TOC), by what failed: {@code status} then tells expired
+   * credentials from a deleted tag or an overloaded registry. Empty if the source did not type
+   * the failure: the caller counts its generic reason ({@code registry-error} for a
+   * resolution, {@code bad-layer} for a layer). (Abstract, so that a delegating source cannot
+   * silently drop the reasons.)
+   */
+  Optional<NotLazyException.Reason> fallbackReason(Throwable failure);
 
   /** Random and streaming access to one layer blob of {@code image}. */
   BlobSource openBlob(ResolvedImage image, LayerDescriptor layer) throws IOException;

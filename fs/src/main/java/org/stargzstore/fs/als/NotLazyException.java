@@ -11,7 +11,35 @@ public final class NotLazyException extends Exception {
   public enum Reason {
     BAD_NAME("bad-name"),
     BAD_REFERENCE("bad-reference"),
+    /**
+     * The image could not be resolved for a reason the registry client did not type (a
+     * resolution that outlasted {@code resolve_timeout}, a source other than the registry); the
+     * client's typed failures have the {@code registry-*} reasons below, chosen by
+     * {@link ImageSource#fallbackReason}.
+     */
     REGISTRY_ERROR("registry-error"),
+    /** The image, manifest or blob does not exist (404, MANIFEST_UNKNOWN, BLOB_UNKNOWN). */
+    REGISTRY_NOT_FOUND("registry-not-found"),
+    /** No credentials, or the registry rejected them (401). */
+    REGISTRY_UNAUTHORIZED("registry-unauthorized"),
+    /** Authenticated but not allowed (403, DENIED). */
+    REGISTRY_DENIED("registry-denied"),
+    /** Too many requests (429), even after waiting as told. */
+    REGISTRY_RATE_LIMITED("registry-rate-limited"),
+    /** The registry kept answering 5xx after the retries. */
+    REGISTRY_SERVER_ERROR("registry-server-error"),
+    /** Connection refused or reset, timeout, TLS failure, after the retries. */
+    REGISTRY_NETWORK("registry-network"),
+    /** A manifest, config or blob fetched whole did not hash to its digest. */
+    REGISTRY_DIGEST_MISMATCH("registry-digest-mismatch"),
+    /** The registry answered something the distribution API does not allow. */
+    REGISTRY_PROTOCOL("registry-protocol"),
+    /** registries.conf blocks the registry. */
+    REGISTRY_BLOCKED("registry-blocked"),
+    /** The daemon's registry configuration (registries.conf, auth file, certs.d) is unusable. */
+    REGISTRY_CONFIGURATION("registry-configuration"),
+    /** A valid answer the client does not read (a schema 1 manifest, a non-sha256 digest). */
+    REGISTRY_UNSUPPORTED("registry-unsupported"),
     UNKNOWN_LAYER("unknown-layer"),
     /** The reference is an index and none of its platforms' images (searched) has the layer. */
     OTHER_PLATFORM("other-platform"),

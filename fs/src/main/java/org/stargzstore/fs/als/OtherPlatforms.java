@@ -69,8 +69,8 @@ final class OtherPlatforms {
    * digest). Empty if the reference does not name an index (the layer is simply not in it).
    *
    * @throws NotLazyException {@code other-platform} if no searched image of the index has the
-   *     layer (the message lists what the index has), {@code registry-error} if the index cannot
-   *     be read
+   *     layer (the message lists what the index has), the source's reason for the failure
+   *     ({@code registry-error} if it has none) if the index cannot be read
    */
   Optional<Found> find(MountedImage nodeImage, String layerName) throws NotLazyException {
     String ref = nodeImage.reference();
@@ -86,7 +86,8 @@ final class OtherPlatforms {
       try {
         instances = source.indexInstances(ref);
       } catch (IOException e) {
-        throw new NotLazyException(NotLazyException.Reason.REGISTRY_ERROR, layerName
+        throw new NotLazyException(
+            source.fallbackReason(e).orElse(NotLazyException.Reason.REGISTRY_ERROR), layerName
             + " is not in the " + source.platform() + " image of " + ref
             + ", and the platforms of its index cannot be listed: " + e.getMessage(), e);
       }

@@ -8,6 +8,7 @@ import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import org.stargzstore.fs.als.ImageSource;
 import org.stargzstore.fs.als.IndexInstance;
+import org.stargzstore.fs.als.NotLazyException;
 import org.stargzstore.fs.als.ResolvedImage;
 import org.stargzstore.fs.fetch.BlobSource;
 import org.stargzstore.registry.ImageReference;
@@ -94,6 +95,11 @@ public final class RegistryImageSource implements ImageSource {
       throw new IOException("resolving the " + instance + " image of " + reference + ": "
           + e.getMessage(), e);
     }
+  }
+
+  @Override
+  public Optional<NotLazyException.Reason> fallbackReason(Throwable failure) {
+    return RegistryFailureReasons.forFailure(failure);
   }
 
   @Override

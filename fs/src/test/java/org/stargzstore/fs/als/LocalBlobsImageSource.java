@@ -12,6 +12,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.atomic.AtomicLong;
 import org.stargzstore.estargz.io.FileRangeSource;
 import org.stargzstore.fs.fetch.BlobSource;
@@ -134,6 +135,12 @@ final class LocalBlobsImageSource implements ImageSource {
       throw new IOException("config blob unknown (test)");
     }
     return r;
+  }
+
+  /** Its failures are plain I/O errors, none typed: the generic reasons. */
+  @Override
+  public Optional<NotLazyException.Reason> fallbackReason(Throwable failure) {
+    return Optional.empty();
   }
 
   @Override

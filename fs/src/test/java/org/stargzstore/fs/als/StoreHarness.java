@@ -23,6 +23,7 @@ final class StoreHarness implements AutoCloseable {
   final LayerRecords records;
   final StoreLock lock = new StoreLock();
   final FetchContext fetch;
+  final LayerStorePools pools = LayerStorePools.start();
   final LayerStore store;
   final ExecutorService diskWriter;
   FuseMount mount;
@@ -36,7 +37,7 @@ final class StoreHarness implements AutoCloseable {
     fetch = new FetchContext(new ChunkCache(content, 64 << 20, diskWriter), 16, 2, 1 << 20);
     store = new LayerStore(source,
         new CachingLayerOpener(LayerFormats.all(), content, records), fetch, references,
-        new ImageRecords(layout, content), lock, config);
+        new ImageRecords(layout, content), lock, config, pools);
   }
 
   Path mount(Path mountPoint) throws IOException {
@@ -49,6 +50,7 @@ final class StoreHarness implements AutoCloseable {
     if (mount != null) {
       mount.close();
     }
+    pools.close();
     store.close();
     fetch.close();
     FetchContext.finishWrites(diskWriter, java.time.Duration.ofSeconds(10));

@@ -1,0 +1,81 @@
+package org.stargzstore.fs.als;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ExecutorService;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+import org.stargzstore.estargz.layer.LayerIndex;
+import org.stargzstore.fs.prefetch.ElfLinks;
+import org.stargzstore.fs.prefetch.EntrypointClosure;
+import org.stargzstore.fs.prefetch.LibraryPrefetcher;
+import org.stargzstore.fs.prefetch.MergedView;
+
+/**
+ * Once an image's layers are open: fetches what the container will exec first (while podman is
+ * still setting it up), and from then on the libraries of each shared object it loads. Wires the
+ * {@code fs/prefetch} policies to an image's layers; the policies themselves live there.
+ */
+final class ImagePrefetch {
+  // the layer store's logger: its lines keep the name operators know
+  private static final Logger LOG = Logger.getLogger(LayerStore.class.getName());
+
+  private final Executor openPool;
+  /** Parses shared objects as they arrive, for the libraries they link. */
+  private final ExecutorService libraryPool;
+
+  ImagePrefetch(Executor openPool, ExecutorService libraryPool) {
+    this.openPool = openPool;
+    this.libraryPool = libraryPool;
+  }
+
+  /** Starts the prefetch of {@code img} on {@code layer-open} once all of {@code opening} end. */
+  void whenOpen(MountedImage img, List<CompletableFuture<MountedLayer>> opening) {
+    CompletableFuture.allOf(opening.toArray(CompletableFuture[]::new))
+        .handleAsync((v, t) -> {
+          prefetchLinked(img, opening);
+          return null;
+        }, openPool);
+  }
+
+  private void prefetchLinked(MountedImage img, List<CompletableFuture<MountedLayer>> opening) {
+    List<MountedLayer> open = new ArrayList<>();
+    List<LayerIndex> indexes = new ArrayList<>();
+    for (CompletableFuture<MountedLayer> f : opening) {
+      if (!f.isCompletedExceptionally()) {
+        open.add(f.join());
+        indexes.add(f.join().index());
+      }
+    }
+    MergedView<MountedLayer> view = new MergedView<>(open, indexes);
+    LayerFiles files = new LayerFiles();
+    LibraryPrefetcher<MountedLayer> libraries =
+        new LibraryPrefetcher<>(img.reference(), view, files, libraryPool);
+    for (MountedLayer l : open) {
+      // a layer shared by several images follows the image that opened it last
+      l.fetcher().onSharedObjectFetched(libraries::arrived);
+    }
+    // the closure parses the programs and libraries it fetches (and fetches what they link): the
+    // library prefetcher need not parse them again when they arrive
+    EntrypointClosure.Files<MountedLayer> closureFiles = new EntrypointClosure.Files<>() {
+      @Override
+      public void fetch(MergedView.Found<MountedLayer> f) {
+        libraries.parsedElsewhere(f.path());
+        files.fetch(f);
+      }
+
+      @Override
+      public ElfLinks.Bytes bytes(MergedView.Found<MountedLayer> f) {
+        return files.bytes(f);
+      }
+    };
+    try {
+      List<String> fetched = EntrypointClosure.fetch(img.resolved().config(), view, closureFiles);
+      LOG.fine(() -> img.reference() + ": prefetching the entrypoint closure " + fetched);
+    } catch (RuntimeException e) {
+      LOG.log(Level.FINE, img.reference() + ": entrypoint prefetch stopped", e);
+    }
+  }
+}
