@@ -8,7 +8,6 @@ import java.util.Optional;
 import org.stargzstore.daemon.config.DaemonConfig;
 import org.stargzstore.daemon.run.Daemon;
 import org.stargzstore.daemon.run.RegistryClients;
-import org.stargzstore.daemon.run.StatusReport;
 import org.stargzstore.fs.remote.RegistryImageSource;
 import org.stargzstore.registry.RegistryClient;
 import org.stargzstore.zstdchunked.LayerFormats;
@@ -80,7 +79,7 @@ final class InJvmDaemon implements AutoCloseable {
 
   /** The status report's entry for {@code image}, if the daemon served it. */
   Optional<JsonNode> imageStatus(String image) {
-    for (JsonNode img : StatusReport.of(daemon.layerStore()).path("images")) {
+    for (JsonNode img : daemon.status().path("images")) {
       if (img.path("reference").asText().equals(image)) {
         return Optional.of(img);
       }

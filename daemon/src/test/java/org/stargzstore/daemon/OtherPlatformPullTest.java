@@ -14,7 +14,6 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
-import org.stargzstore.daemon.run.StatusReport;
 import org.stargzstore.fs.store.References;
 import org.stargzstore.testkit.EdgeImage;
 import org.stargzstore.testkit.IntegrationTest;
@@ -93,7 +92,7 @@ class OtherPlatformPullTest {
 
     JsonNode image = arm64Status(ref).orElseThrow(() -> new AssertionError(
         "the daemon did not serve the arm64 image of " + ref + ": "
-            + StatusReport.of(env.daemon().layerStore())));
+            + env.daemon().status()));
     JsonNode layers = image.path("layers");
     assertEquals(2, layers.size(), image.toString());
     for (JsonNode l : layers) {
@@ -103,12 +102,12 @@ class OtherPlatformPullTest {
       assertTrue(refs != null && refs.counts().getOrDefault(ref, 0) >= 1,
           "podman holds no reference on " + l + " under " + ref + ": " + refs);
     }
-    assertEquals(0, StatusReport.of(env.daemon().layerStore()).path("fallbacks")
+    assertEquals(0, env.daemon().status().path("fallbacks")
         .path("other-platform").asLong());
   }
 
   private static Optional<JsonNode> arm64Status(String ref) {
-    for (JsonNode img : StatusReport.of(env.daemon().layerStore()).path("images")) {
+    for (JsonNode img : env.daemon().status().path("images")) {
       if (img.path("reference").asText().equals(ref)
           && img.path("platform").asText().equals("linux/arm64")) {
         return Optional.of(img);

@@ -64,6 +64,12 @@ class RegistryFallbackReasonsTest {
         assertTrue(fallbacks.path("registry-denied").asLong() >= 1, fallbacks.toString());
         assertEquals(0, fallbacks.path("registry-error").asLong(), fallbacks.toString());
         assertEquals(0, fallbacks.path("bad-layer").asLong(), fallbacks.toString());
+
+        // the registry section counts what the node sent on the wire: exactly what the proxy saw
+        JsonNode network = d.daemon().status().path("registry");
+        assertEquals(proxy.seen().size(), network.path("requests").asLong(), network.toString());
+        assertTrue(network.path("retries").asLong() >= 1, "the 500s were retried: " + network);
+        assertTrue(network.path("bytesReceived").asLong() > 0, network.toString());
       }
     }
   }

@@ -3,9 +3,10 @@ package org.stargzstore.registry;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * Counters of what a {@link RegistryClient} did on the network, for tests and benchmarks that
- * assert what a lazy read cost. The daemon shows none of them: its {@code status} and metrics
- * count per layer in the fetcher ({@code FetchStats}). Thread-safe; monotonic.
+ * Counters of what a {@link RegistryClient} did on the network, for the daemon's {@code status}
+ * (its {@code registry} section: what the node cost the registries and mirrors, retries and
+ * bytes thrown away included, which the per-layer fetch counters cannot see) and for tests and
+ * benchmarks that assert what a lazy read cost. Thread-safe; monotonic.
  */
 public final class RegistryStats {
   private final AtomicLong requests = new AtomicLong();
@@ -21,7 +22,22 @@ public final class RegistryStats {
   /** A consistent-enough copy of the counters. */
   public record Snapshot(long requests, long bytesReceived, long bytesSent, long retries,
       long rangeRequests, long multiRangeRequests, long bytesDiscarded, long redirects,
-      long tokenFetches) {}
+      long tokenFetches) {
+    /** The counters by name, in declaration order: what {@code status} shows. */
+    public java.util.Map<String, Long> asMap() {
+      java.util.Map<String, Long> m = new java.util.LinkedHashMap<>();
+      m.put("requests", requests);
+      m.put("bytesReceived", bytesReceived);
+      m.put("bytesSent", bytesSent);
+      m.put("retries", retries);
+      m.put("rangeRequests", rangeRequests);
+      m.put("multiRangeRequests", multiRangeRequests);
+      m.put("bytesDiscarded", bytesDiscarded);
+      m.put("redirects", redirects);
+      m.put("tokenFetches", tokenFetches);
+      return m;
+    }
+  }
 
   public Snapshot snapshot() {
     return new Snapshot(requests.get(), bytesReceived.get(), bytesSent.get(), retries.get(),

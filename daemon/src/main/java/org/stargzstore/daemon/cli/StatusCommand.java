@@ -90,6 +90,14 @@ final class StatusCommand implements Callable<Integer> {
           .append(e.getValue().asLong()));
       out.println(sb);
     }
+    JsonNode net = r.path("registry");
+    if (net.path("requests").asLong() > 0) {
+      out.printf(Locale.ROOT, "registries: %d requests (%d retries, %d token fetches), received %s,"
+          + " discarded %s (ranges a server did not honour)%n", net.path("requests").asLong(),
+          net.path("retries").asLong(), net.path("tokenFetches").asLong(),
+          ByteSize.format(net.path("bytesReceived").asLong()),
+          ByteSize.format(net.path("bytesDiscarded").asLong()));
+    }
     return 0;
   }
 }

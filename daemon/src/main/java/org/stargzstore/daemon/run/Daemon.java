@@ -45,6 +45,7 @@ public final class Daemon implements AutoCloseable {
   private final List<AutoCloseable> resources = new ArrayList<>();
   private final CountDownLatch stopped = new CountDownLatch(1);
   private LayerStore layerStore;
+  private ImageSource source;
   private FuseMount mount;
   private ControlServer control;
 
@@ -65,6 +66,7 @@ public final class Daemon implements AutoCloseable {
 
   private void open(DaemonConfig config, Path mountPoint, ImageSource source,
       List<LayerFormat> formats, CredentialSink credentials) throws IOException {
+    this.source = source;
     resources.add(RootLock.acquire(config.root()));
     // before the store is opened (a migration can take a while): refuse a mount point another
     // daemon serves, clear our own stale one
@@ -119,7 +121,7 @@ public final class Daemon implements AutoCloseable {
     }
     // the control socket answers only once the mount is up: it doubles as a readiness signal
     control = ControlServer.start(config.controlSocketPath(), Map.of(
-        "status", req -> StatusReport.of(layerStore),
+        "status", req -> status(),
         "accesses", req -> StatusReport.accesses(layerStore, req.path("image").asText(null)),
         "gc", req -> StoreReports.gc(gc.collect()),
         "du", req -> StoreReports.usage(store.usage()),
@@ -164,6 +166,11 @@ public final class Daemon implements AutoCloseable {
 
   public LayerStore layerStore() {
     return layerStore;
+  }
+
+  /** What the control socket's {@code status} answers now. */
+  public ObjectNode status() {
+    return StatusReport.of(layerStore, source);
   }
 
   public Path mountPoint() {

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import org.stargzstore.fs.als.ImageSource;
 import org.stargzstore.fs.als.LayerStore;
 import org.stargzstore.fs.als.MountedImage;
 import org.stargzstore.fs.als.MountedLayer;
@@ -16,8 +17,9 @@ import org.stargzstore.types.LayerDescriptor;
 
 /**
  * What {@code stargz-registry-storage status} shows: every image asked about, every layer served
- * lazily or not (and why), bytes fetched against the layer size, references held, and the
- * fallback counters. Built from live state on each request.
+ * lazily or not (and why), bytes fetched against the layer size, references held, the
+ * fallback counters and what the registries cost on the network. Built from live state on each
+ * request.
  */
 public final class StatusReport {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -58,12 +60,14 @@ public final class StatusReport {
         .toList();
   }
 
-  public static ObjectNode of(LayerStore store) {
+  public static ObjectNode of(LayerStore store, ImageSource source) {
     ObjectNode root = JSON.createObjectNode();
     root.put("ok", true);
     root.put("started", store.started().toString());
     ObjectNode fallbacks = root.putObject("fallbacks");
     store.counters().snapshot().forEach(fallbacks::put);
+    ObjectNode network = root.putObject("registry");
+    source.networkCounters().forEach(network::put);
     ArrayNode images = root.putArray("images");
     Map<org.stargzstore.types.Digest, References.LayerRefs> refs = store.references().snapshot();
     for (MountedImage img : usersImages(store)) {

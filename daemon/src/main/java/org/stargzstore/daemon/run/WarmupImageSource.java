@@ -63,6 +63,11 @@ final class WarmupImageSource implements ImageSource {
   }
 
   @Override
+  public java.util.Map<String, Long> networkCounters() {
+    return delegate.networkCounters();
+  }
+
+  @Override
   public boolean isInternal(String reference) {
     return REFERENCE.equals(reference) || delegate.isInternal(reference);
   }

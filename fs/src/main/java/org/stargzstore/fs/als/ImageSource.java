@@ -70,6 +70,14 @@ public interface ImageSource {
   BlobSource openBlob(ResolvedImage image, LayerDescriptor layer) throws IOException;
 
   /**
+   * What reaching the images has cost on the network so far (requests, bytes, retries...), by
+   * counter name, for {@code status}; empty for a source that uses no network.
+   */
+  default java.util.Map<String, Long> networkCounters() {
+    return java.util.Map.of();
+  }
+
+  /**
    * Whether {@code reference} is one of the daemon's own images (the warm-up image), not a
    * user's: the layer store serves it but does not list it in the mount root, keep it in the
    * store, or announce it in the logs, so operators see only their images.

@@ -142,4 +142,9 @@ public final class RegistryImageSource implements ImageSource {
   private BlobSource blobSource(RegistryBlob blob) {
     return new RegistryBlobSource(blob, readTimeout);
   }
+
+  @Override
+  public java.util.Map<String, Long> networkCounters() {
+    return client.stats().snapshot().asMap();
+  }
 }
