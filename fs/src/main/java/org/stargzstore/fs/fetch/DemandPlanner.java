@@ -73,7 +73,7 @@ final class DemandPlanner {
       InFlightChunks.Claim claim = got.get().claim();
       if (!got.get().mine()) {
         FetchJob other = claim.owner;
-        if (other != null && other.background && reason == FetchReason.DEMAND) {
+        if (other != null && other.background && reason.isDemand()) {
           other.urgent = true;
         }
         waits.add(claim.done());
@@ -86,13 +86,13 @@ final class DemandPlanner {
     }
     if (!owned.isEmpty()) {
       List<FetchJob> exact = planExactJobs(wanted, owned, reason);
-      if (reason == FetchReason.DEMAND) {
+      if (reason.isDemand()) {
         // the neighbours of a miss are asked for once its response has begun: on a shared
         // link, bytes requested before the miss's would be served before them
         exact.get(0).onResponse = () -> trail.missesAnswered(missed);
       }
       for (FetchJob job : exact) {
-        if (reason == FetchReason.DEMAND) {
+        if (reason.isDemand()) {
           // what a reader will probably read next rides in the same request, after the bytes it
           // waits for (which it gets as soon as they arrive): one request, and nothing of ours
           // ahead of the reader's bytes on the link
@@ -121,7 +121,7 @@ final class DemandPlanner {
     if (!run.isEmpty()) {
       jobs.add(takeOwned(run, owned, reason));
     }
-    if (!jobs.isEmpty() && reason == FetchReason.DEMAND) {
+    if (!jobs.isEmpty() && reason.isDemand()) {
       FetchJob lastJob = jobs.get(jobs.size() - 1);
       trail.readerMoved(lastJob.units.get(lastJob.units.size() - 1).index() + 1);
     }

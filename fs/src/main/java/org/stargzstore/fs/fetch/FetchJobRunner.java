@@ -59,7 +59,7 @@ final class FetchJobRunner {
    */
   void submit(FetchJob job) {
     ctx.gate().noteActivity();
-    boolean holdsBackground = job.reason == FetchReason.DEMAND;
+    boolean holdsBackground = job.reason.isDemand();
     if (holdsBackground) {
       ctx.gate().enter();
     }
@@ -89,7 +89,7 @@ final class FetchJobRunner {
   void run(FetchJob job) {
     if (!job.background) {
       stats.requests.incrementAndGet();
-      if (job.reason == FetchReason.DEMAND) {
+      if (job.reason.isDemand()) {
         stats.demandFetches.incrementAndGet();
       }
     }

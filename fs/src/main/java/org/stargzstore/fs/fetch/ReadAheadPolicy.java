@@ -24,10 +24,6 @@ final class ReadAheadPolicy {
     this.policy = policy;
   }
 
-  FetchPolicy config() {
-    return policy;
-  }
-
   // ---- shaping requests
 
   /**
