@@ -2,7 +2,7 @@ package org.stargzstore.fs.als;
 
 import java.nio.ByteBuffer;
 import java.util.Arrays;
-import org.stargzstore.fs.fetch.LayerFetcher;
+import org.stargzstore.fs.fetch.FetchReason;
 import org.stargzstore.fs.prefetch.ElfLinks;
 import org.stargzstore.fs.prefetch.EntrypointClosure;
 import org.stargzstore.fs.prefetch.MergedView;
@@ -15,7 +15,7 @@ final class LayerFiles implements EntrypointClosure.Files<MountedLayer> {
 
   @Override
   public void fetch(MergedView.Found<MountedLayer> f) {
-    f.layer().fetcher().ensureAsync(f.entry().chunks(), LayerFetcher.Priority.PREFETCH);
+    f.layer().fetcher().ensureAsync(f.entry().chunks(), FetchReason.PREDICTED);
   }
 
   @Override

@@ -9,16 +9,17 @@ import org.stargzstore.types.concurrent.DaemonThreadFactory;
 
 /**
  * One background fetcher for all layers: a few worker threads that each take the most valuable
- * request any layer has left, phase by phase in {@link BackgroundPhase} order (prioritized files
- * of every layer, then small files near containers' recent misses, then small files, then the
- * rest; the last two only once containers have been quiet, see {@link DemandGate}; layers in turn
- * within a phase) and run it. Per-layer streams would let
- * one layer's large files compete with another layer's small ones.
+ * request any layer has left, phase by phase in {@link FetchReason#BACKGROUND_PHASES} order
+ * (prioritized files of every layer, then small files near containers' recent misses, then small
+ * files, then the rest; the bulk phases only once containers have been quiet, see
+ * {@link DemandGate}; layers in turn within a phase) and run it. Per-layer streams would let one
+ * layer's large files compete with another layer's small ones. Each layer's
+ * {@link LayerBackground} plans its requests; they run on these threads.
  */
 final class BackgroundScheduler implements AutoCloseable {
   private static final Logger LOG = Logger.getLogger(BackgroundScheduler.class.getName());
 
-  private final List<LayerFetcher> layers = new CopyOnWriteArrayList<>();
+  private final List<LayerBackground> layers = new CopyOnWriteArrayList<>();
   private final Thread[] workers;
   private int turn;
   private volatile boolean closed;
@@ -40,7 +41,7 @@ final class BackgroundScheduler implements AutoCloseable {
     }
   }
 
-  void register(LayerFetcher layer) {
+  void register(LayerBackground layer) {
     layers.add(layer);
     synchronized (this) {
       notifyAll();
@@ -64,7 +65,7 @@ final class BackgroundScheduler implements AutoCloseable {
           }
           continue;
         }
-        p.get().layer().runBackground(p.get().job());
+        p.get().layer().run(p.get().job());
       } catch (InterruptedException e) {
         return;
       } catch (RuntimeException e) {
@@ -73,23 +74,23 @@ final class BackgroundScheduler implements AutoCloseable {
     }
   }
 
-  private record Planned(LayerFetcher layer, FetchJob job) {}
+  private record Planned(LayerBackground layer, FetchJob job) {}
 
   private synchronized Optional<Planned> next() {
-    layers.removeIf(LayerFetcher::backgroundDone);
+    layers.removeIf(LayerBackground::done);
     int n = layers.size();
     if (n == 0) {
       return Optional.empty();
     }
     boolean quiet = quietNanos <= 0 || gate.nanosSinceActivity() >= quietNanos;
-    for (BackgroundPhase phase : BackgroundPhase.values()) {
-      if (phase.bulk && !quiet) {
+    for (FetchReason phase : FetchReason.BACKGROUND_PHASES) {
+      if (phase.isBulk() && !quiet) {
         break;
       }
       for (int k = 0; k < n; k++) {
         int idx = (turn + k) % n;
-        LayerFetcher l = layers.get(idx);
-        Optional<FetchJob> job = l.planBackground(phase);
+        LayerBackground l = layers.get(idx);
+        Optional<FetchJob> job = l.plan(phase);
         if (job.isPresent()) {
           turn = idx + 1;
           return Optional.of(new Planned(l, job.get()));

@@ -16,18 +16,16 @@ import org.stargzstore.estargz.layer.LayerIndex;
  *
  * <p>Shared objects are left out on both sides. A process loads a library by name (the
  * {@code DT_NEEDED} list of what it already loaded, or a {@code dlopen} the program chose), so a
- * library's directory neighbours are other programs' libraries: measured on the Python image,
- * a miss on {@code libssl} pulled 2.1 MB of unrelated libraries (krb5, freetype, readline...) onto
- * the link ahead of the reads that were waiting.
+ * library's directory neighbours are other programs' libraries: fetching them puts megabytes of
+ * unrelated libraries onto the link ahead of the reads that are waiting.
  */
 final class DirectoryNeighbours {
   /**
    * Files larger than this are not worth fetching speculatively as a neighbour. A neighbour
    * fetched for nothing delays the next miss by its transfer time, one that is read saves a round
-   * trip: with the hit rate measured on the Python image's {@code __pycache__} (about one file in
-   * five), that pays only for files up to about a fifth of what the link carries in a round trip
-   * (~60 KB compressed at 50 Mbit/s and 50 ms). Cutting at 128 KiB uncompressed left out none
-   * of the files the start-up read and 0.33 MB of the 1.95 MB it did not.
+   * trip: with a hit rate h, that pays only for files up to about h times what the link carries
+   * in a round trip (with one neighbour in five read, ~60 KB compressed at 50 Mbit/s and 50 ms).
+   * 128 KiB uncompressed is about that, compressed.
    */
   static final long MAX_FILE_BYTES = 128 << 10;
 

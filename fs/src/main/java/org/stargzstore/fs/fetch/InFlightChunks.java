@@ -1,5 +1,6 @@
 package org.stargzstore.fs.fetch;
 
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import org.stargzstore.estargz.layer.Chunk;
@@ -34,18 +35,33 @@ public final class InFlightChunks {
   }
 
   /**
-   * Claims {@code c}. Returns the new claim if the caller now owns the fetch, or
-   * {@code null} with {@code existing[0]} set to the claim of whoever already fetches it.
+   * The outcome of a claim: the caller now fetches the chunk ({@code mine}: it must deliver or
+   * fail {@code claim}), or someone already does ({@code claim} is theirs, to wait on).
    */
-  Claim claim(Chunk c, Claim[] existing) {
+  record Claimed(Claim claim, boolean mine) {}
+
+  /** Claims {@code c}: a new claim if nobody fetches it yet, else the claim of who does. */
+  Claimed claim(Chunk c) {
     Key k = new Key(c.digest(), c.size());
-    Claim mine = new Claim(k);
-    Claim prev = claims.putIfAbsent(k, mine);
-    if (prev == null) {
-      return mine;
+    Claim fresh = new Claim(k);
+    Claim prev = claims.putIfAbsent(k, fresh);
+    return prev == null ? new Claimed(fresh, true) : new Claimed(prev, false);
+  }
+
+  /**
+   * Claims {@code c} unless {@code cache} has it (empty then). The cache is checked again after
+   * the claim: a delivery landing between the first check and the claim would be fetched twice.
+   */
+  Optional<Claimed> claimUncached(Chunk c, ChunkCache cache) {
+    if (cache.has(c)) {
+      return Optional.empty();
     }
-    existing[0] = prev;
-    return null;
+    Claimed got = claim(c);
+    if (got.mine() && cache.has(c)) {
+      succeed(got.claim());
+      return Optional.empty();
+    }
+    return Optional.of(got);
   }
 
   void succeed(Claim c) {

@@ -23,6 +23,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.stargzstore.estargz.layer.Chunk;
 import org.stargzstore.fs.fetch.FetchPolicy;
+import org.stargzstore.fs.fetch.FetchReason;
 import org.stargzstore.fs.fetch.LayerFetcher;
 import org.stargzstore.fs.remote.RegistryImageSource;
 import org.stargzstore.registry.RegistryClient;
@@ -235,7 +236,7 @@ class StallingRegistryMountTest {
         .fetcher();
     List<Chunk> chunks = fetcher.index().entry("bin/rand-65535").orElseThrow().chunks();
     proxy.inject(FaultProxy.Request::isBlobGet, FaultProxy.stall(), -1);
-    fetcher.ensureAsync(chunks, LayerFetcher.Priority.PREFETCH);
+    fetcher.ensureAsync(chunks, FetchReason.PREDICTED);
     long deadline = System.nanoTime() + 10_000_000_000L;
     while (proxy.seen().stream().noneMatch(s -> s.fault().equals("Stall"))) {
       assertTrue(System.nanoTime() < deadline, "the prefetch never asked the registry");

@@ -1,8 +1,7 @@
 package org.stargzstore.fs.fetch;
 
 import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertNotNull;
-import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertNotSame;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -24,13 +23,16 @@ class InFlightChunksTest {
     Chunk sameContent = new Chunk("b", 0, 17, 100, 101, 0, d, false);
     Chunk liar = new Chunk("c", 0, 5, 200, 201, 0, d, false);
     InFlightChunks f = new InFlightChunks();
-    InFlightChunks.Claim[] existing = new InFlightChunks.Claim[1];
-    InFlightChunks.Claim mine = f.claim(honest, existing);
-    assertNotNull(mine);
-    assertNull(f.claim(sameContent, existing), "the same content: one fetch");
-    assertSame(mine, existing[0]);
-    InFlightChunks.Claim lie = f.claim(liar, existing);
-    assertNotNull(lie, "another size is other content: its own fetch");
+    InFlightChunks.Claimed first = f.claim(honest);
+    assertTrue(first.mine());
+    InFlightChunks.Claim mine = first.claim();
+    InFlightChunks.Claimed again = f.claim(sameContent);
+    assertFalse(again.mine(), "the same content: one fetch");
+    assertSame(mine, again.claim());
+    InFlightChunks.Claimed lied = f.claim(liar);
+    assertTrue(lied.mine(), "another size is other content: its own fetch");
+    InFlightChunks.Claim lie = lied.claim();
+    assertNotSame(mine, lie);
     f.fail(lie, new IOException("hashes to something else"));
     assertFalse(mine.done().isDone(), "the liar's failure does not reach the honest readers");
     f.succeed(mine);

@@ -1,7 +1,7 @@
 package org.stargzstore.fs.fetch;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
@@ -127,25 +127,16 @@ class LayerFetcherTest {
   }
 
   @Test
-  void readAheadAfterALoaderLibraryStaysInThatLibrary() {
-    String libm = "usr/lib/x86_64-linux-gnu/libm.so.6";
-    assertTrue(LayerFetcher.readsNext(libm, unitOf(libm)), "the rest of the library");
-    assertFalse(LayerFetcher.readsNext(libm, unitOf("usr/lib/x86_64-linux-gnu/libmd.so.0")),
-        "the next library in blob order is loaded by name, if at all");
-    assertTrue(LayerFetcher.readsNext("usr/lib/python3.11/lib-dynload/_json.cpython-311.so",
-        unitOf("usr/lib/python3.11/lib-dynload/_lzma.cpython-311.so")),
-        "an interpreter's modules are imported close to their blob order");
-    String decoder = "usr/lib/python3.11/json/__pycache__/decoder.cpython-311.pyc";
-    assertTrue(LayerFetcher.readsNext(decoder,
-        unitOf("usr/lib/python3.11/json/__pycache__/encoder.cpython-311.pyc")),
-        "other files of the directory");
-    assertFalse(LayerFetcher.readsNext(decoder,
-        unitOf("usr/lib/python3.11/logging/__pycache__/__init__.cpython-311.pyc")));
-  }
-
-  private static Unit unitOf(String file) {
-    Chunk c = new Chunk(file, 0, 100, 1000, 1100, 0, Digest.of(file.getBytes()), false);
-    return new Unit(7, 1000, 1100, List.of(c));
+  void onlyReadersAndPredictionsAreFetchedOnDemand() {
+    LayerFetcher f = fetcher(FetchPolicy.onDemandOnly());
+    List<Chunk> chunks = layer.index().entry("etc/hostname").orElseThrow().chunks();
+    for (FetchReason r : List.of(FetchReason.READ_AHEAD, FetchReason.PRIORITIZED,
+        FetchReason.NEAR_READER, FetchReason.SMALL_FILES, FetchReason.EVERYTHING,
+        FetchReason.BLOB_FILE)) {
+      assertThrows(IllegalArgumentException.class, () -> f.ensureAsync(chunks, r), r.label());
+    }
+    assertEquals(0, requests.get(), "nothing claimed or fetched");
+    assertEquals(0, ctx.inFlight().size());
   }
 
   @Test
