@@ -355,11 +355,6 @@ public final class TocEntry {
       return this;
     }
 
-    public Builder clearXattrs() {
-      xattrs.clear();
-      return this;
-    }
-
     public Builder digest(String v) {
       digest = v == null ? "" : v;
       return this;
