@@ -163,7 +163,9 @@ final class Failover {
       }
       current = idx + 1;
     }
-    LOG.warning(() -> subject + ": " + e.getMessage() + "; trying " + current());
+    Repository next = current();
+    LOG.warning(() -> subject + " from " + failed + ": " + e.getMessage() + "; trying " + next
+        + ", the next source, for this blob");
     return true;
   }
 }

@@ -167,6 +167,7 @@ class MirrorFaultTest {
     assertTrue(blobGets(proxy2, digestB).isEmpty(), seen);
     assertTrue(originProxy.seen().isEmpty(), "the registry is not asked: " + seen);
     assertTrue(logs.lines().stream().anyMatch(l -> l.startsWith("WARNING blob " + digestA)
+            && l.contains(" from " + proxy1.hostPort())
             && l.contains("trying " + proxy2.hostPort())),
         "the move is logged: " + logs.lines());
   }
