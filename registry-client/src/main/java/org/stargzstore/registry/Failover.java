@@ -16,8 +16,11 @@ import org.stargzstore.registry.http.Repository;
  * the registry), and the move to the next when one fails in a way another source may not (any
  * error but a configuration error, which every source would meet). Manifests are resolved with
  * {@link #firstServing}, from the first source each time; a blob keeps an instance, whose move is
- * shared by every reader of the blob and never goes back. Each source gets its own tries.
- * Thread-safe.
+ * shared by every reader of the blob and never goes back, while other blobs of the image keep
+ * their own sources (a mirror that lacks or fails one blob still serves the others). Each
+ * source gets its own tries; a source that is down or hung is left at once when another is
+ * there ({@link Attempts#movesOn}). No move once the read's deadline has passed: the next
+ * source would have no time either. Thread-safe.
  */
 final class Failover {
   private static final Logger LOG = Logger.getLogger(Failover.class.getName());
@@ -100,17 +103,41 @@ final class Failover {
       Attempts attempts) throws RegistryException {
     while (true) {
       Repository loc = current();
+      if (attempts != null) {
+        attempts.otherSourceLeft(hasNext(loc));
+      }
       try {
         return op.run(loc);
       } catch (RegistryException e) {
-        if (!moveOn(loc, explain.apply(e, loc))) {
+        if (!moveOn(loc, explain.apply(e, loc), attempts)) {
           throw e;
-        }
-        if (attempts != null) {
-          attempts.restart();
         }
       }
     }
+  }
+
+  /** True if {@code loc} has another source after it. */
+  boolean hasNext(Repository loc) {
+    return locations.indexOf(loc) + 1 < locations.size();
+  }
+
+  /**
+   * After a read from {@code failed} ended with {@code e} part-way (its answer had begun, so
+   * {@link #run} did not see it): moves to the next source if {@code e} may be specific to this
+   * one, one is left and so is time; {@code attempts} (nullable) then starts afresh. False if the
+   * read must end with {@code e}.
+   */
+  boolean moveOn(Repository failed, RegistryException e, Attempts attempts) {
+    if (attempts != null && attempts.deadline().nanosLeft() <= 0) {
+      return false;
+    }
+    if (!moveOn(failed, e)) {
+      return false;
+    }
+    if (attempts != null) {
+      attempts.restart();
+    }
+    return true;
   }
 
   /**
@@ -136,7 +163,9 @@ final class Failover {
       }
       current = idx + 1;
     }
-    LOG.warning(() -> subject + ": " + e.getMessage() + "; trying " + current());
+    Repository next = current();
+    LOG.warning(() -> subject + " from " + failed + ": " + e.getMessage() + "; trying " + next
+        + ", the next source, for this blob");
     return true;
   }
 }

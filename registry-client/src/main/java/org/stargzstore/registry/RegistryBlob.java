@@ -131,16 +131,17 @@ public final class RegistryBlob implements RangeSource {
       return s;
     }
     long asked = System.nanoTime();
+    Attempts attempts = access.attempts(timeout);
     try {
       size = sources.run(loc -> {
         OptionalLong n = access.caller().call(loc, new BlobHead(image, loc.path(), digest),
-            timeout);
+            attempts);
         if (n.isEmpty()) {
           throw new RegistryNotFoundException("checking " + describe() + ": not found in "
               + loc);
         }
         return n.getAsLong();
-      }, (e, loc) -> stalled(e, "the size", loc, asked), null);
+      }, (e, loc) -> stalled(e, "the size", loc, asked), attempts);
     } catch (RegistryException e) {
       throw givingUp(stalled(e, "the size", sources.current(), asked));
     }
@@ -196,8 +197,9 @@ public final class RegistryBlob implements RangeSource {
     while (done < length) {
       long from = offset + done;
       String header = "bytes=" + from + "-" + (offset + length - 1);
-      Response r = openRange(header, what, attempts, lastData);
-      Repository loc = sources.current();
+      Repository[] source = new Repository[1];
+      Response r = openRange(header, what, attempts, lastData, source);
+      Repository loc = source[0];
       access.stats().onRangeRequest(false);
       RangeBodies.Progress p = new RangeBodies.Progress();
       try (r) {
@@ -212,7 +214,7 @@ public final class RegistryBlob implements RangeSource {
         if (p.bytes() > 0) {
           lastData = System.nanoTime();
         }
-        resumeOrThrow(e, what, loc, lastData, attempts);
+        resumeOrFailOver(e, what, loc, lastData, attempts);
       }
     }
   }
@@ -221,11 +223,13 @@ public final class RegistryBlob implements RangeSource {
    * Opens a range request at the source in use, failing over to the next while one fails; a
    * failure that ends the read is thrown as {@link #stalled} reports it.
    */
-  private Response openRange(String header, String what, Attempts attempts, long lastData)
-      throws RegistryException {
+  private Response openRange(String header, String what, Attempts attempts, long lastData,
+      Repository[] from) throws RegistryException {
     try {
-      return sources.run(loc -> access.openRange(this, loc, header, what, attempts),
-          (e, loc) -> stalled(e, what, loc, lastData), attempts);
+      return sources.run(loc -> {
+        from[0] = loc;
+        return access.openRange(this, loc, header, what, attempts);
+      }, (e, loc) -> stalled(e, what, loc, lastData), attempts);
     } catch (RegistryException e) {
       throw givingUp(stalled(e, what, sources.current(), lastData));
     }
@@ -233,12 +237,14 @@ public final class RegistryBlob implements RangeSource {
 
   /**
    * After a range body from {@code loc} failed with {@code e}: returns, once the backoff has
-   * passed, if the read may resume (a transient failure or a wrong {@code Content-Range}, tries
-   * and time left); throws otherwise.
+   * passed, if the read may resume there (a transient failure or a wrong {@code Content-Range},
+   * tries and time left, and not a stall with another source left); else returns if it moved on
+   * to the next source (the read resumes there); throws otherwise.
    */
-  private void resumeOrThrow(IOException e, String what, Repository loc, long lastData,
+  private void resumeOrFailOver(IOException e, String what, Repository loc, long lastData,
       Attempts attempts) throws RegistryException {
-    boolean resumable = RetryPolicy.isTransient(e) || e instanceof RegistryProtocolException;
+    boolean resumable = (RetryPolicy.isTransient(e) || e instanceof RegistryProtocolException)
+        && !attempts.movesOn(e);
     int tried = attempts.attempt();
     boolean again;
     try {
@@ -246,12 +252,16 @@ public final class RegistryBlob implements RangeSource {
     } catch (InterruptedIOException interrupted) {
       throw new RegistryNetworkException("interrupted while waiting to retry", interrupted);
     }
-    if (!again) {
-      throw givingUp(stalled(e instanceof RegistryException re ? re
-          : new RegistryNetworkException(action(what) + ": " + NetworkErrors.describe(e), e),
-          what, loc, lastData));
+    if (again) {
+      noteResume(e, what, loc, lastData, tried);
+      return;
     }
-    noteResume(e, what, loc, lastData, tried);
+    RegistryException failure = stalled(e instanceof RegistryException re ? re
+        : new RegistryNetworkException(action(what) + ": " + NetworkErrors.describe(e), e),
+        what, loc, lastData);
+    if (!sources.moveOn(loc, failure, attempts)) {
+      throw givingUp(failure);
+    }
   }
 
   /**
@@ -351,14 +361,19 @@ public final class RegistryBlob implements RangeSource {
     }
     String what = batch.size() + " ranges";
     Repository loc = sources.current();
+    Attempts attempts = access.attempts(timeout);
+    attempts.otherSourceLeft(sources.hasNext(loc));
     Response r;
     try {
-      r = access.openRange(this, loc, h.toString(), what, access.attempts(timeout));
+      r = access.openRange(this, loc, h.toString(), what, attempts);
     } catch (RegistryException e) {
       if (e.kind() == RegistryErrorKind.PROTOCOL) {
         // 416, 400, 501...: this server does not take several ranges
         access.noteMultiRangeRefused(loc.host().hostPort(), e.getMessage());
         return;
+      }
+      if (sources.moveOn(loc, e, attempts)) {
+        return; // the single-range reads that follow go to the next source
       }
       throw e;
     }
@@ -438,6 +453,8 @@ public final class RegistryBlob implements RangeSource {
     private long partLeft;
     private boolean closed;
     private final Attempts attempts;
+    /** The source the open response came from. */
+    private Repository from;
     /** When bytes last arrived (or the stream opened): how long a stall has lasted. */
     private long lastData = System.nanoTime();
 
@@ -489,21 +506,27 @@ public final class RegistryBlob implements RangeSource {
     }
 
     /**
-     * After a failed open or read: drops the response, then rethrows registry errors and
-     * failures that are not transient or have happened too often; otherwise waits to resume.
+     * After a failed open or read: drops the response, then rethrows registry errors (an open
+     * has already tried every source); a body failure waits to resume at the same source if it
+     * may (transient, tries left, not a stall with another source left), else moves on to the
+     * next source, else is thrown.
      */
     private void recover(IOException e, String what) throws IOException {
       release();
-      Repository loc = sources.current();
+      Repository loc = from != null ? from : sources.current();
       if (e instanceof RegistryException re) {
         throw givingUp(stalled(re, what, loc, lastData));
       }
       int tried = attempts.attempt();
-      if (!attempts.retry(e)) {
-        throw givingUp(stalled(new RegistryNetworkException(action(what) + ": "
-            + NetworkErrors.describe(e), e), what, loc, lastData));
+      if (attempts.retry(e)) {
+        noteResume(e, what, loc, lastData, tried);
+        return;
       }
-      noteResume(e, what, loc, lastData, tried);
+      RegistryException failure = stalled(new RegistryNetworkException(action(what) + ": "
+          + NetworkErrors.describe(e), e), what, loc, lastData);
+      if (!sources.moveOn(loc, failure, attempts)) {
+        throw givingUp(failure);
+      }
     }
 
     @Override
@@ -564,13 +587,15 @@ public final class RegistryBlob implements RangeSource {
 
     private void open(String what) throws IOException {
       String header = "bytes=" + pos + "-" + (end - 1);
-      response = sources.run(loc -> access.openRange(RegistryBlob.this, loc, header, what,
-          attempts), (e, loc) -> stalled(e, what, loc, lastData), attempts);
+      response = sources.run(loc -> {
+        from = loc;
+        return access.openRange(RegistryBlob.this, loc, header, what, attempts);
+      }, (e, loc) -> stalled(e, what, loc, lastData), attempts);
       access.stats().onRangeRequest(false);
       RangeBodies.Positioned p = RangeBodies.position(response, pos, size, access.stats(),
           action(what));
       if (p.ignored()) {
-        access.noteRangeIgnored(sources.current().host().hostPort());
+        access.noteRangeIgnored(from.host().hostPort());
       }
       partLeft = Math.min(p.available(), end - pos);
       source = response.body().source();

@@ -24,17 +24,21 @@ public final class Attempts {
   private final Deadline deadline;
   /** Shared by the views {@link #withTimeout} makes: the try under way, from 1. */
   private final int[] attempt;
+  /** Shared likewise: whether the source being tried has another source after it. */
+  private final boolean[] otherSourceLeft;
 
-  private Attempts(RetryPolicy policy, RegistryStats stats, Deadline deadline, int[] attempt) {
+  private Attempts(RetryPolicy policy, RegistryStats stats, Deadline deadline, int[] attempt,
+      boolean[] otherSourceLeft) {
     this.policy = policy;
     this.stats = stats;
     this.deadline = deadline;
     this.attempt = attempt;
+    this.otherSourceLeft = otherSourceLeft;
   }
 
   /** The first try of an operation that must end within {@code deadline}. */
   public static Attempts start(RetryPolicy policy, RegistryStats stats, Deadline deadline) {
-    return new Attempts(policy, stats, deadline, new int[] {1});
+    return new Attempts(policy, stats, deadline, new int[] {1}, new boolean[1]);
   }
 
   /**
@@ -42,7 +46,7 @@ public final class Attempts {
    * the call timeout, but share one budget of tries.
    */
   public Attempts withTimeout(Duration timeout) {
-    return new Attempts(policy, stats, Deadline.in(timeout), attempt);
+    return new Attempts(policy, stats, Deadline.in(timeout), attempt, otherSourceLeft);
   }
 
   public Deadline deadline() {
@@ -64,10 +68,31 @@ public final class Attempts {
   }
 
   /**
+   * Tells these tries whether the source they run at has another source after it (a mirror
+   * before the registry): set by the failover before each source is tried.
+   */
+  public void otherSourceLeft(boolean left) {
+    otherSourceLeft[0] = left;
+  }
+
+  /**
+   * True if {@code e} should end the tries at this source at once because another source is
+   * left and {@code e} says this one is {@linkplain RetryPolicy#leavesSource down or hung}.
+   */
+  public boolean movesOn(IOException e) {
+    return otherSourceLeft[0] && RetryPolicy.leavesSource(e);
+  }
+
+  /**
    * After {@code e} ended a try: true, once the backoff has passed, if another try may follow
-   * ({@code e} is {@linkplain RetryPolicy#isTransient transient}, tries and time are left).
+   * ({@code e} is {@linkplain RetryPolicy#isTransient transient}, tries and time are left, and
+   * it does not {@linkplain #movesOn move on} to another source).
    */
   public boolean retry(IOException e) throws InterruptedIOException {
+    if (movesOn(e)) {
+      LOG.fine(() -> "not trying this source again after " + e + ": another source is left");
+      return false;
+    }
     return RetryPolicy.isTransient(e) && next(policy.backoff(attempt[0]), e.toString());
   }
 

@@ -79,6 +79,24 @@ public record RetryPolicy(int maxAttempts, Duration initialBackoff, Duration max
     return true; // EOF, ProtocolException ("unexpected end of stream"), StreamResetException
   }
 
+  /**
+   * True for failures that say a source is down or hung rather than flaky: a refused
+   * connection, or nothing within the connect or the idle read timeout (a stall). When another
+   * source is left (a mirror before the registry), such a failure moves the read on to it at
+   * once instead of being {@linkplain #isTransient retried} here: a refused connection seldom
+   * heals within a backoff, and each retry of a hung source costs another whole timeout, so
+   * four tries would spend half of the daemon's read timeout (four times an eighth) before the
+   * next source is asked. At the last source they are retried as any transient failure.
+   */
+  public static boolean leavesSource(IOException e) {
+    for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+      if (t instanceof ConnectException || t instanceof SocketTimeoutException) {
+        return true;
+      }
+    }
+    return false;
+  }
+
   /** True for answers another try may not get: 408, 429, 500, 502, 503, 504 (not 501). */
   public static boolean isTransientStatus(int code) {
     return code == 408 || code == 429 || code == 500 || code == 502 || code == 503 || code == 504;

@@ -6,7 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.EOFException;
 import java.io.InterruptedIOException;
+import java.net.ConnectException;
 import java.net.SocketException;
+import java.net.SocketTimeoutException;
 import java.net.UnknownHostException;
 import java.time.Duration;
 import java.util.Map;
@@ -51,6 +53,20 @@ class AttemptsTest {
     assertFalse(a.retry(new InterruptedIOException("timeout")), "the deadline passed");
     assertEquals(1, a.attempt());
     assertEquals(0, stats.snapshot().retries());
+  }
+
+  @Test
+  void downOrHungSourceIsLeftAtOnceOnlyWhenAnotherSourceIsLeft() throws Exception {
+    Attempts a = start(QUICK, null);
+    a.otherSourceLeft(true);
+    assertFalse(a.retry(new ConnectException("Connection refused")), "a mirror that is down");
+    assertFalse(a.retry(new SocketTimeoutException("Read timed out")), "a mirror that hangs");
+    assertFalse(a.retry(new SocketTimeoutException("Connect timed out")));
+    assertTrue(a.retry(new SocketException("Connection reset")), "a flaky one is retried");
+    a.restart();
+    a.otherSourceLeft(false);
+    assertTrue(a.retry(new ConnectException("Connection refused")), "the last source");
+    assertTrue(a.retry(new SocketTimeoutException("Read timed out")), "the last source");
   }
 
   @Test
