@@ -17,16 +17,18 @@ public final class RegistryStats {
   private final AtomicLong bytesDiscarded = new AtomicLong();
   private final AtomicLong redirects = new AtomicLong();
   private final AtomicLong tokenFetches = new AtomicLong();
+  private final AtomicLong bytesSpooled = new AtomicLong();
+  private final AtomicLong spools = new AtomicLong();
 
   /** A consistent-enough copy of the counters. */
   public record Snapshot(long requests, long bytesReceived, long bytesSent, long retries,
       long rangeRequests, long multiRangeRequests, long bytesDiscarded, long redirects,
-      long tokenFetches) {}
+      long tokenFetches, long bytesSpooled, long spools) {}
 
   public Snapshot snapshot() {
     return new Snapshot(requests.get(), bytesReceived.get(), bytesSent.get(), retries.get(),
         rangeRequests.get(), multiRangeRequests.get(), bytesDiscarded.get(), redirects.get(),
-        tokenFetches.get());
+        tokenFetches.get(), bytesSpooled.get(), spools.get());
   }
 
   /** HTTP requests sent on the wire (every attempt, token requests included). */
@@ -61,6 +63,24 @@ public final class RegistryStats {
   /** Bytes read and thrown away because a server ignored {@code Range}. */
   public void onDiscarded(long n) {
     bytesDiscarded.addAndGet(n);
+  }
+
+  /** Bytes of whole blobs (sent by a server that ignored {@code Range}) written to a spool. */
+  public long bytesSpooled() {
+    return bytesSpooled.get();
+  }
+
+  /** Blobs spooled to disk because their server ignored {@code Range}. */
+  public long spools() {
+    return spools.get();
+  }
+
+  public void onSpooled(long n) {
+    bytesSpooled.addAndGet(n);
+  }
+
+  public void onSpoolStarted() {
+    spools.incrementAndGet();
   }
 
   public void onRedirect() {

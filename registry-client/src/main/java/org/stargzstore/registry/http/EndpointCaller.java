@@ -153,6 +153,14 @@ public final class EndpointCaller {
   }
 
   /**
+   * Frees a response opened here from its operation's deadline, so its body can be read on
+   * after the operation ended (a spooled whole blob); the idle read timeout still applies.
+   */
+  public static void outliveDeadline(Response r) {
+    AbortOnCloseBody.outliveDeadline(r);
+  }
+
+  /**
    * After {@code e} ended a try of {@code action}: true, once the backoff has passed, if
    * {@code attempts} allow another.
    */
