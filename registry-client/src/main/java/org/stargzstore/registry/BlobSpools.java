@@ -5,6 +5,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -96,7 +97,7 @@ final class BlobSpools implements AutoCloseable {
       }
       Path file;
       try {
-        Files.createDirectories(dir);
+        createPrivateDirectory(dir);
         file = Files.createTempFile(dir, blob.digest().hex().substring(0, 16) + "-", ".spool");
       } catch (IOException e) {
         whole.close();
@@ -147,9 +148,27 @@ final class BlobSpools implements AutoCloseable {
     spools.clear();
   }
 
+  /** The directory, rwx------ if made here: spools hold blobs of possibly private images. */
+  private static void createPrivateDirectory(Path dir) throws IOException {
+    if (Files.isDirectory(dir)) {
+      return;
+    }
+    if (dir.getParent() != null) {
+      Files.createDirectories(dir.getParent());
+    }
+    try {
+      Files.createDirectory(dir, PosixFilePermissions.asFileAttribute(
+          PosixFilePermissions.fromString("rwx------")));
+    } catch (UnsupportedOperationException e) {
+      Files.createDirectories(dir);
+    } catch (java.nio.file.FileAlreadyExistsException e) {
+      // made concurrently
+    }
+  }
+
   private static void clean(Path dir) {
     try {
-      Files.createDirectories(dir);
+      createPrivateDirectory(dir);
       int removed = 0;
       try (DirectoryStream<Path> s = Files.newDirectoryStream(dir, "*.spool")) {
         for (Path p : s) {
