@@ -2,8 +2,11 @@ package org.stargzstore.registry;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -20,6 +23,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.stargzstore.testkit.ExternalTools;
 import org.stargzstore.testkit.FaultProxy;
 import org.stargzstore.testkit.IntegrationTest;
 import org.stargzstore.testkit.RegistryServer;
@@ -226,6 +230,32 @@ class RangeIgnoredSpoolTest {
         assertTrue(c.stats().snapshot().bytesDiscarded() > 0,
             "the restarted transfer skipped what was spooled");
       }
+    }
+  }
+
+  @Test
+  void aFullDiskFailsTheReadClearlyAndRemovesTheSpool() throws Exception {
+    Path small = Files.createDirectories(dir.resolve("small-disk"));
+    ExternalTools.Result m = ExternalTools.run(List.of("mount", "-t", "tmpfs", "-o", "size=1m",
+        "tmpfs", small.toString()), 30);
+    assumeTrue(m.exitCode() == 0, "needs root to mount a small tmpfs: " + m.output());
+    try (FaultProxy proxy = FaultProxy.start(origin.baseUri())) {
+      proxy.inject(RangeIgnoredSpoolTest::layerGet, FaultProxy.ignoreRange(), -1);
+      Path conf = dir.resolve("registries.conf");
+      Files.writeString(conf, "[[registry]]\nlocation = \"" + proxy.hostPort()
+          + "\"\ninsecure = true\n", StandardCharsets.UTF_8);
+      try (RegistryClient c = RegistryClient.create(TestSetup.config(dir, conf)
+          .spoolDirectory(small.resolve("spool")).build())) {
+        ResolvedImage img = c.resolve(ImageReference.parse(proxy.hostPort() + "/team/app:1"));
+        RegistryBlob blob = c.blob(img, img.layers().get(0));
+        IOException e = assertThrows(IOException.class, () -> blob.read(SIZE - 100, 100));
+        assertTrue(e.getMessage().contains("No space left on device")
+            && e.getMessage().contains(small.resolve("spool").toString())
+            && e.getMessage().contains(Digest.of(LAYER).toString()), e.getMessage());
+        assertEquals(0, spoolFiles(small.resolve("spool")), "the spool is removed");
+      }
+    } finally {
+      ExternalTools.run(List.of("umount", small.toString()), 30);
     }
   }
 
