@@ -18,6 +18,7 @@ import org.stargzstore.registry.errors.RegistryNetworkException;
 import org.stargzstore.registry.errors.RegistryProtocolException;
 import org.stargzstore.registry.http.Attempts;
 import org.stargzstore.registry.http.Deadline;
+import org.stargzstore.registry.http.EndpointCaller;
 import org.stargzstore.registry.http.NetworkErrors;
 import org.stargzstore.registry.http.RetryPolicy;
 import org.stargzstore.registry.ops.RangeBodies;
@@ -63,6 +64,8 @@ final class BlobSpool {
   private boolean retired; // guarded by this
   private int readers; // guarded by this
   private long lastUsed = System.nanoTime(); // guarded by this
+  /** The response the pump reads now: closed when the spool is retired early (client closed). */
+  private volatile Response streaming;
 
   /**
    * @param subject "blob sha256:… of IMAGE", for messages
@@ -207,6 +210,10 @@ final class BlobSpool {
   synchronized void retire() {
     retired = true;
     notifyAll();
+    Response r = streaming;
+    if (r != null && arrived < size) {
+      EndpointCaller.cancel(r); // the pump's read fails and it ends
+    }
     if (readers == 0) {
       delete();
     }
@@ -219,6 +226,7 @@ final class BlobSpool {
    */
   void pump(Response first, Reopener reopen, Attempts attempts) {
     Response r = first;
+    streaming = first;
     long progressAtFailure = -1;
     try {
       while (true) {
@@ -226,8 +234,12 @@ final class BlobSpool {
         try {
           if (r == null) {
             r = reopen.open(from, attempts);
+            streaming = r;
             RangeBodies.position(r, from, size, stats, "resuming the spooled transfer of "
                 + subject);
+          }
+          if (!live()) {
+            return; // retired while reopening
           }
           copyBody(r.body().source(), from);
           if (arrived() == size) {
@@ -242,6 +254,9 @@ final class BlobSpool {
           if (r != null) {
             r.close();
             r = null;
+          }
+          if (!live()) {
+            return; // retired (the client closed): nothing to resume for
           }
           long now = arrived();
           if (now > progressAtFailure && progressAtFailure >= 0) {
@@ -266,6 +281,7 @@ final class BlobSpool {
     } catch (InterruptedIOException e) {
       fail(e);
     } finally {
+      streaming = null;
       if (r != null) {
         r.close();
       }

@@ -143,9 +143,9 @@ final class BlobSpools implements AutoCloseable {
     if (sweeper != null) {
       sweeper.shutdownNow();
     }
-    pumps.shutdownNow();
-    spools.values().forEach(BlobSpool::retire);
+    spools.values().forEach(BlobSpool::retire); // closes transfers still running
     spools.clear();
+    pumps.shutdownNow();
   }
 
   /** The directory, rwx------ if made here: spools hold blobs of possibly private images. */

@@ -260,6 +260,33 @@ class RangeIgnoredSpoolTest {
   }
 
   @Test
+  void closingTheClientMidTransferStopsItQuietlyAndDeletesTheSpool() throws Exception {
+    try (FaultProxy inner = FaultProxy.start(origin.baseUri());
+        FaultProxy outer = FaultProxy.start(inner.baseUri());
+        LogCapture log = new LogCapture()) {
+      inner.inject(RangeIgnoredSpoolTest::layerGet, FaultProxy.ignoreRange(), -1);
+      outer.inject(RangeIgnoredSpoolTest::layerGet, FaultProxy.slow(64 << 10,
+          Duration.ofMillis(50)), 1);
+      RegistryClient c = client(outer.hostPort(), Duration.ofSeconds(60));
+      try {
+        ResolvedImage img = c.resolve(ImageReference.parse(origin.hostPort() + "/team/app:1"));
+        RegistryBlob blob = c.blob(img, img.layers().get(0));
+        assertArrayEquals(Arrays.copyOfRange(LAYER, 0, 100), blob.read(0, 100));
+        assertEquals(1, spoolFiles(dir.resolve("spool")));
+      } finally {
+        c.close();
+      }
+      assertEquals(0, spoolFiles(dir.resolve("spool")));
+      assertTrue(c.stats().bytesSpooled() < SIZE, "closed mid-transfer");
+      Thread.sleep(200);
+      // no failure reported, no resume tried: the transfer just ends
+      assertTrue(log.text().lines().noneMatch(l -> l.startsWith("WARNING org.stargzstore.registry"
+          + ".BlobSpool ") || l.startsWith("INFO org.stargzstore.registry.BlobSpool ")),
+          log.text());
+    }
+  }
+
+  @Test
   void theSpoolIsAFileThatGrowsWhileReadersWait() throws Exception {
     try (FaultProxy inner = FaultProxy.start(origin.baseUri());
         FaultProxy outer = FaultProxy.start(inner.baseUri())) {

@@ -60,6 +60,12 @@ final class AbortOnCloseBody extends ResponseBody {
     }
   }
 
+  static void cancel(okhttp3.Response r) {
+    if (r.body() instanceof AbortOnCloseBody b) {
+      b.call.cancel();
+    }
+  }
+
   @Override
   public MediaType contentType() {
     return delegate.contentType();

@@ -160,6 +160,11 @@ public final class EndpointCaller {
     AbortOnCloseBody.outliveDeadline(r);
   }
 
+  /** Cancels the call of a response opened here; safe from another thread than its reader. */
+  public static void cancel(Response r) {
+    AbortOnCloseBody.cancel(r);
+  }
+
   /**
    * After {@code e} ended a try of {@code action}: true, once the backoff has passed, if
    * {@code attempts} allow another.
