@@ -234,6 +234,37 @@ class RangeIgnoredSpoolTest {
   }
 
   @Test
+  void aTransferThatKeepsFailingFailsItsReadersOnceTriesRunOutThenRangeIsTriedAgain()
+      throws Exception {
+    try (FaultProxy inner = FaultProxy.start(origin.baseUri());
+        FaultProxy outer = FaultProxy.start(inner.baseUri())) {
+      inner.inject(RangeIgnoredSpoolTest::layerGet, FaultProxy.ignoreRange(), -1);
+      outer.inject(RangeIgnoredSpoolTest::layerGet, FaultProxy.truncate(1 << 20), -1);
+      Path conf = dir.resolve("registries.conf");
+      Files.writeString(conf, "[[registry]]\nlocation = \"" + outer.hostPort()
+          + "\"\ninsecure = true\n", StandardCharsets.UTF_8);
+      try (RegistryClient c = RegistryClient.create(TestSetup.config(dir, conf)
+          .spoolDirectory(dir.resolve("spool")).build())) {
+        ResolvedImage img = c.resolve(ImageReference.parse(outer.hostPort() + "/team/app:1"));
+        RegistryBlob blob = c.blob(img, img.layers().get(0));
+        IOException e = assertThrows(IOException.class, () -> blob.read(SIZE - 100, 100));
+        assertTrue(e.getMessage().contains("spooling " + blob.describe())
+            && e.getMessage().contains("transfer failed at byte"), e.getMessage());
+        assertEquals(0, spoolFiles(dir.resolve("spool")), "the failed spool is removed");
+        assertTrue(outer.seen().stream().filter(sn -> layerGet(new FaultProxy.Request("GET",
+            sn.target(), java.util.Map.of()))).count() >= TestSetup.FAST_RETRIES.maxAttempts(),
+            "the transfer was resumed until the tries ran out: " + outer.seen());
+
+        // the source mends: the next read asks for a range, and gets one
+        outer.clearFaults();
+        inner.clearFaults();
+        assertArrayEquals(Arrays.copyOfRange(LAYER, SIZE - 100, SIZE), blob.read(SIZE - 100, 100));
+        assertEquals(1, c.stats().spools(), "no new spool: the range was honoured");
+      }
+    }
+  }
+
+  @Test
   void aFullDiskFailsTheReadClearlyAndRemovesTheSpool() throws Exception {
     Path small = Files.createDirectories(dir.resolve("small-disk"));
     ExternalTools.Result m = ExternalTools.run(List.of("mount", "-t", "tmpfs", "-o", "size=1m",
