@@ -63,6 +63,11 @@ final class InJvmDaemon implements AutoCloseable {
     return config;
   }
 
+  /** The daemon's registry client (its {@code stats()} count what went over the wire). */
+  RegistryClient client() {
+    return client;
+  }
+
   Daemon daemon() {
     return daemon;
   }

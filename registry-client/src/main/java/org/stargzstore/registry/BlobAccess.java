@@ -39,12 +39,14 @@ final class BlobAccess {
   private final Map<String, CachedUrl> redirects = new ConcurrentHashMap<>();
   private final Set<String> multiRangeRefused = ConcurrentHashMap.newKeySet();
   private final Set<String> rangeIgnored = ConcurrentHashMap.newKeySet();
+  private final BlobSpools spools;
 
   private record CachedUrl(HttpUrl url, Instant until) {}
 
   BlobAccess(EndpointCaller caller, Duration defaultTimeout, Duration redirectTtl, Clock clock,
-      ReadCoalescer.Limits coalescing) {
+      ReadCoalescer.Limits coalescing, BlobSpools spools) {
     this.caller = caller;
+    this.spools = spools;
     this.coalescing = coalescing;
     this.defaultTimeout = defaultTimeout;
     this.redirectTtl = redirectTtl;
@@ -62,6 +64,12 @@ final class BlobAccess {
 
   void close() {
     batchExecutor.shutdown();
+    spools.close();
+  }
+
+  /** The blobs being (or just) spooled because their source ignored {@code Range}. */
+  BlobSpools spools() {
+    return spools;
   }
 
   EndpointCaller caller() {
@@ -135,7 +143,8 @@ final class BlobAccess {
   void noteRangeIgnored(String hostPort) {
     if (rangeIgnored.add(hostPort)) {
       LOG.warning(() -> "registry " + hostPort + " ignores Range requests and sends whole blobs;"
-          + " lazy reads from it transfer every byte before the wanted range");
+          + (spools.enabled() ? " each such blob is spooled to disk once and read from there"
+              : " lazy reads from it transfer every byte before the wanted range"));
     }
   }
 }

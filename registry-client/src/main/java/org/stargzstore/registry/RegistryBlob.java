@@ -181,7 +181,43 @@ public final class RegistryBlob implements RangeSource {
     if (length == 0) {
       return;
     }
+    if (fromSpool(offset, dst, dstOff, length, Deadline.in(timeout))) {
+      return;
+    }
     coalescer.read(offset, dst, dstOff, length, timeout);
+  }
+
+  /**
+   * Serves a read from the blob's spool if it has a live one (its source ignored {@code Range}),
+   * waiting within {@code deadline} for the bytes to arrive; false if it has none.
+   */
+  private boolean fromSpool(long offset, byte[] dst, int dstOff, int length, Deadline deadline)
+      throws IOException {
+    BlobSpool spool = access.spools().live(digest);
+    return spool != null && spool.read(offset, dst, dstOff, length, deadline,
+        action("bytes " + offset + "-" + (offset + length - 1)));
+  }
+
+  /**
+   * Whether {@code r}, the answer to a request for {@code [from, to)}, is the whole blob sent
+   * instead of that range, to be spooled: a 200 when spooling is on, unless the whole blob is
+   * what was asked for (a config, a full copy).
+   */
+  private boolean spoolable(Response r, long from, long to) {
+    return r.code() == 200 && access.spools().enabled() && !(from == 0 && to == size);
+  }
+
+  /**
+   * Makes {@code whole}, a 200 from {@code loc} with the whole blob, the blob's spool (or closes
+   * it if the blob has one already, returning that); null if spooling is off.
+   */
+  private BlobSpool spool(Response whole, Repository loc) throws IOException {
+    String host = loc.host().hostPort();
+    access.noteRangeIgnored(host);
+    BlobSpool.Reopener reopen = (from, attempts) -> sources.run(at -> access.openRange(this, at,
+        "bytes=" + from + "-", "bytes " + from + "- (resuming the spool)", attempts),
+        (e, at) -> e, attempts);
+    return access.spools().adopt(this, size(), whole, host, reopen, access.attempts(null));
   }
 
   /** One range, one request (resumed if cut off): no coalescing. */
@@ -191,16 +227,27 @@ public final class RegistryBlob implements RangeSource {
       return;
     }
     Attempts attempts = access.attempts(timeout);
+    if (fromSpool(offset, dst, dstOff, length, attempts.deadline())) {
+      return; // a read queued before the spool began
+    }
     String what = "bytes " + offset + "-" + (offset + length - 1);
     int done = 0;
     long lastData = System.nanoTime();
     while (done < length) {
       long from = offset + done;
       String header = "bytes=" + from + "-" + (offset + length - 1);
-      Repository[] source = new Repository[1];
-      Response r = openRange(header, what, attempts, lastData, source);
-      Repository loc = source[0];
+      OpenedRange opened = openRange(header, what, attempts, lastData);
+      Response r = opened.response();
+      Repository loc = opened.source();
       access.stats().onRangeRequest(false);
+      if (spoolable(r, from, offset + length)) {
+        BlobSpool spool = spool(r, loc);
+        if (spool.read(from, dst, dstOff + done, length - done, attempts.deadline(),
+            action(what))) {
+          return;
+        }
+        continue; // expired before this read held it: ask again
+      }
       RangeBodies.Progress p = new RangeBodies.Progress();
       try (r) {
         boolean ignored = RangeBodies.readInto(r, from, dst, dstOff + done, length - done,
@@ -219,17 +266,19 @@ public final class RegistryBlob implements RangeSource {
     }
   }
 
+  /** A range request's open response and the source that answered it. */
+  private record OpenedRange(Response response, Repository source) {}
+
   /**
    * Opens a range request at the source in use, failing over to the next while one fails; a
    * failure that ends the read is thrown as {@link #stalled} reports it.
    */
-  private Response openRange(String header, String what, Attempts attempts, long lastData,
-      Repository[] from) throws RegistryException {
+  private OpenedRange openRange(String header, String what, Attempts attempts, long lastData)
+      throws RegistryException {
     try {
-      return sources.run(loc -> {
-        from[0] = loc;
-        return access.openRange(this, loc, header, what, attempts);
-      }, (e, loc) -> stalled(e, what, loc, lastData), attempts);
+      return sources.run(loc -> new OpenedRange(
+          access.openRange(this, loc, header, what, attempts), loc),
+          (e, loc) -> stalled(e, what, loc, lastData), attempts);
     } catch (RegistryException e) {
       throw givingUp(stalled(e, what, sources.current(), lastData));
     }
@@ -320,7 +369,13 @@ public final class RegistryBlob implements RangeSource {
   private List<byte[]> readRangesDirect(List<ByteRange> ranges, Duration timeout)
       throws IOException {
     List<RangeBuffer> merged = merge(ranges);
-    if (merged.size() == 1) {
+    if (merged.size() > 1 && access.spools().live(digest) != null) {
+      Deadline deadline = Deadline.in(timeout);
+      for (RangeBuffer b : merged) {
+        readDirect(b.offset(), b.data(), 0, b.data().length, deadline.remaining("reading ranges"));
+        b.markFilled(b.offset(), b.end());
+      }
+    } else if (merged.size() == 1) {
       RangeBuffer b = merged.get(0);
       readDirect(b.offset(), b.data(), 0, b.data().length, timeout);
       b.markFilled(b.offset(), b.end());
@@ -351,7 +406,7 @@ public final class RegistryBlob implements RangeSource {
 
   /** One multi-range request; whatever it does not fill is read singly by the caller. */
   private void tryMultiRange(List<RangeBuffer> batch, Duration timeout)
-      throws RegistryException {
+      throws IOException {
     StringBuilder h = new StringBuilder("bytes=");
     for (RangeBuffer b : batch) {
       if (h.length() > 6) {
@@ -378,6 +433,16 @@ public final class RegistryBlob implements RangeSource {
       throw e;
     }
     access.stats().onRangeRequest(true);
+    if (spoolable(r, batch.get(0).offset(), batch.get(batch.size() - 1).end())) {
+      BlobSpool spool = spool(r, loc);
+      Deadline deadline = Deadline.in(timeout);
+      for (RangeBuffer b : batch) {
+        if (spool.read(b.offset(), b.data(), 0, b.data().length, deadline, action(what))) {
+          b.markFilled(b.offset(), b.end());
+        }
+      }
+      return; // whatever is not filled is read singly by the caller
+    }
     try (r) {
       boolean ignored = RangeBodies.fill(r, batch, size, access.stats(), action(what));
       if (ignored) {
@@ -455,6 +520,8 @@ public final class RegistryBlob implements RangeSource {
     private final Attempts attempts;
     /** The source the open response came from. */
     private Repository from;
+    /** The blob's spool this stream reads (and holds), if its source ignored Range. */
+    private BlobSpool spool;
     /** When bytes last arrived (or the stream opened): how long a stall has lasted. */
     private long lastData = System.nanoTime();
 
@@ -484,9 +551,17 @@ public final class RegistryBlob implements RangeSource {
           return -1;
         }
         String what = "bytes " + pos + "-" + (end - 1);
+        if (source == null && holdSpool()) {
+          int n = (int) Math.min(len, Math.min(end - pos,
+              spool.awaitFrom(pos, attempts.deadline(), action(what))));
+          spool.copyOut(pos, b, off, n);
+          pos += n;
+          return n;
+        }
         try {
           if (source == null) {
             open(what);
+            continue; // it may have become a spool
           }
           int n = source.read(b, off, (int) Math.min(len, Math.min(partLeft, end - pos)));
           if (n < 0) {
@@ -539,9 +614,14 @@ public final class RegistryBlob implements RangeSource {
           throw new EOFException(describe() + ": read past the requested range");
         }
         String what = "bytes " + pos + "-" + (end - 1);
+        if (source == null && holdSpool()) {
+          return (int) Math.min(max, Math.min(end - pos,
+              spool.awaitFrom(pos, attempts.deadline(), action(what))));
+        }
         try {
           if (source == null) {
             open(what);
+            continue; // it may have become a spool
           }
           long want = Math.min(max, Math.min(partLeft, end - pos));
           source.request(want);
@@ -559,6 +639,11 @@ public final class RegistryBlob implements RangeSource {
 
     @Override
     public void take(byte[] dst, int off, int len) throws IOException {
+      if (spool != null) {
+        spool.copyOut(pos, dst, off, len);
+        advance(len);
+        return;
+      }
       okio.Buffer buffered = source.getBuffer();
       int done = 0;
       while (done < len) {
@@ -573,6 +658,10 @@ public final class RegistryBlob implements RangeSource {
 
     @Override
     public void drop(int len) throws IOException {
+      if (spool != null) {
+        advance(len);
+        return;
+      }
       source.skip(len);
       advance(len);
     }
@@ -592,6 +681,15 @@ public final class RegistryBlob implements RangeSource {
         return access.openRange(RegistryBlob.this, loc, header, what, attempts);
       }, (e, loc) -> stalled(e, what, loc, lastData), attempts);
       access.stats().onRangeRequest(false);
+      if (spoolable(response, pos, end)) {
+        Response whole = response;
+        response = null;
+        BlobSpool s = spool(whole, from);
+        if (s.acquire()) {
+          spool = s;
+        }
+        return; // read from the spool (or, if it expired at once, ask again)
+      }
       RangeBodies.Positioned p = RangeBodies.position(response, pos, size, access.stats(),
           action(what));
       if (p.ignored()) {
@@ -609,10 +707,25 @@ public final class RegistryBlob implements RangeSource {
       source = null;
     }
 
+    /** True if this stream reads the blob's spool, holding it now if the blob has one. */
+    private boolean holdSpool() throws IOException {
+      if (spool == null) {
+        BlobSpool s = access.spools().live(digest);
+        if (s != null && s.acquire()) {
+          spool = s;
+        }
+      }
+      return spool != null;
+    }
+
     @Override
     public void close() {
       closed = true;
       release();
+      if (spool != null) {
+        spool.release();
+        spool = null;
+      }
     }
   }
 

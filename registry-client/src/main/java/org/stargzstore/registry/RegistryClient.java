@@ -120,7 +120,8 @@ public final class RegistryClient implements Closeable {
         registries::isInsecure, this::authHint);
     this.blobs = new BlobAccess(caller, config.callTimeout(), config.redirectTtl(),
         config.clock(), new ReadCoalescer.Limits(config.blobRequestConcurrency(),
-            config.maxCoalescedBytes(), 256 << 10, config.readAhead()));
+            config.maxCoalescedBytes(), 256 << 10, config.readAhead()),
+        new BlobSpools(config.spoolDirectory(), config.spoolIdleExpiry(), stats));
   }
 
   /**

@@ -51,6 +51,8 @@ public final class RegistryClientConfig {
   private final List<String> insecureHosts;
   private final String userAgent;
   private final Clock clock;
+  private final Path spoolDirectory;
+  private final Duration spoolIdleExpiry;
 
   private RegistryClientConfig(Builder b) {
     this.registriesConf = b.registriesConf;
@@ -71,6 +73,8 @@ public final class RegistryClientConfig {
     this.blobRequestConcurrency = b.blobRequestConcurrency;
     this.maxCoalescedBytes = b.maxCoalescedBytes;
     this.readAhead = b.readAhead;
+    this.spoolDirectory = b.spoolDirectory;
+    this.spoolIdleExpiry = b.spoolIdleExpiry;
     this.searchShortNames = b.searchShortNames;
     this.insecureHosts = List.copyOf(b.insecureHosts);
     this.userAgent = b.userAgent;
@@ -167,6 +171,8 @@ public final class RegistryClientConfig {
     b.blobRequestConcurrency = blobRequestConcurrency;
     b.maxCoalescedBytes = maxCoalescedBytes;
     b.readAhead = readAhead;
+    b.spoolDirectory = spoolDirectory;
+    b.spoolIdleExpiry = spoolIdleExpiry;
     b.searchShortNames = searchShortNames;
     b.insecureHosts = new ArrayList<>(insecureHosts);
     b.userAgent = userAgent;
@@ -261,6 +267,23 @@ public final class RegistryClientConfig {
   }
 
   /**
+   * Where blobs sent whole by a server that ignored {@code Range} are spooled, so each costs one
+   * transfer however many reads it serves (emptied when the client starts; null: no spooling,
+   * every range read of such a server transfers the blob up to the range).
+   */
+  public Path spoolDirectory() {
+    return spoolDirectory;
+  }
+
+  /**
+   * How long a complete spool is kept after its last read (default 60 s); then it is deleted and
+   * the blob's next read asks for a range again.
+   */
+  public Duration spoolIdleExpiry() {
+    return spoolIdleExpiry;
+  }
+
+  /**
    * Whether short names ({@code busybox}) are tried against registries.conf's
    * unqualified-search registries (off: they mean Docker Hub, as in Docker).
    */
@@ -308,6 +331,8 @@ public final class RegistryClientConfig {
     private List<String> insecureHosts = new ArrayList<>();
     private String userAgent = "stargz-registry-storage";
     private Clock clock = Clock.systemUTC();
+    private Path spoolDirectory;
+    private Duration spoolIdleExpiry = Duration.ofSeconds(60);
 
     private Builder() {}
 
@@ -413,6 +438,20 @@ public final class RegistryClientConfig {
 
     public Builder userAgent(String ua) {
       this.userAgent = ua;
+      return this;
+    }
+
+    /** @param dir where to spool blobs sent whole (its {@code *.spool} files are deleted) */
+    public Builder spoolDirectory(Path dir) {
+      this.spoolDirectory = dir;
+      return this;
+    }
+
+    public Builder spoolIdleExpiry(Duration d) {
+      if (d.isNegative()) {
+        throw new IllegalArgumentException("spoolIdleExpiry must not be negative: " + d);
+      }
+      this.spoolIdleExpiry = d;
       return this;
     }
 

@@ -18,11 +18,13 @@ public final class RegistryStats {
   private final AtomicLong bytesDiscarded = new AtomicLong();
   private final AtomicLong redirects = new AtomicLong();
   private final AtomicLong tokenFetches = new AtomicLong();
+  private final AtomicLong bytesSpooled = new AtomicLong();
+  private final AtomicLong spools = new AtomicLong();
 
   /** A consistent-enough copy of the counters. */
   public record Snapshot(long requests, long bytesReceived, long bytesSent, long retries,
       long rangeRequests, long multiRangeRequests, long bytesDiscarded, long redirects,
-      long tokenFetches) {
+      long tokenFetches, long bytesSpooled, long spools) {
     /** The counters by name, in declaration order: what {@code status} shows. */
     public java.util.Map<String, Long> asMap() {
       java.util.Map<String, Long> m = new java.util.LinkedHashMap<>();
@@ -35,6 +37,8 @@ public final class RegistryStats {
       m.put("bytesDiscarded", bytesDiscarded);
       m.put("redirects", redirects);
       m.put("tokenFetches", tokenFetches);
+      m.put("bytesSpooled", bytesSpooled);
+      m.put("spools", spools);
       return m;
     }
   }
@@ -42,7 +46,7 @@ public final class RegistryStats {
   public Snapshot snapshot() {
     return new Snapshot(requests.get(), bytesReceived.get(), bytesSent.get(), retries.get(),
         rangeRequests.get(), multiRangeRequests.get(), bytesDiscarded.get(), redirects.get(),
-        tokenFetches.get());
+        tokenFetches.get(), bytesSpooled.get(), spools.get());
   }
 
   /** HTTP requests sent on the wire (every attempt, token requests included). */
@@ -77,6 +81,24 @@ public final class RegistryStats {
   /** Bytes read and thrown away because a server ignored {@code Range}. */
   public void onDiscarded(long n) {
     bytesDiscarded.addAndGet(n);
+  }
+
+  /** Bytes of whole blobs (sent by a server that ignored {@code Range}) written to a spool. */
+  public long bytesSpooled() {
+    return bytesSpooled.get();
+  }
+
+  /** Blobs spooled to disk because their server ignored {@code Range}. */
+  public long spools() {
+    return spools.get();
+  }
+
+  public void onSpooled(long n) {
+    bytesSpooled.addAndGet(n);
+  }
+
+  public void onSpoolStarted() {
+    spools.incrementAndGet();
   }
 
   public void onRedirect() {

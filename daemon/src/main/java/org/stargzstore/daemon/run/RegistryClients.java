@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.time.Duration;
 import java.util.List;
 import org.stargzstore.daemon.config.DaemonConfig;
+import org.stargzstore.fs.store.StoreLayout;
 import org.stargzstore.registry.Platform;
 import org.stargzstore.registry.RegistryClient;
 import org.stargzstore.registry.RegistryClientConfig;
@@ -22,8 +23,14 @@ import org.stargzstore.registry.http.RetryPolicy;
 public final class RegistryClients {
   private RegistryClients() {}
 
+  /**
+   * The daemon's client: as {@link #configure}, spooling blobs that a registry sends whole (it
+   * ignores {@code Range}) under the store root ({@link StoreLayout#spoolDir}), so each costs
+   * one transfer. Only the daemon spools: one-shot commands may share the root with a running
+   * daemon, whose spool directory they must not empty.
+   */
   public static RegistryClient create(DaemonConfig c) throws IOException {
-    return create(configure(c));
+    return create(configure(c).spoolDirectory(new StoreLayout(c.root()).spoolDir()));
   }
 
   /** The client configuration {@code c} describes, for callers that add to it. */

@@ -15,6 +15,8 @@ import org.stargzstore.types.Digest;
  * meta/layers/HEX.json        a layer: descriptor facts, TOC location, references held
  * meta/images/KEY.json        an image reference's resolution: manifest, config, layer digests
  * tmp/                        files being written (removed at start)
+ * spool/                      blobs a registry sent whole (Range ignored), being read
+ *                             (the registry client's; removed at start and when idle)
  * </pre>
  */
 public record StoreLayout(Path root) {
@@ -58,6 +60,14 @@ public record StoreLayout(Path root) {
 
   public Path tmpDir() {
     return root.resolve("tmp");
+  }
+
+  /**
+   * Where the daemon's registry client spools blobs that a registry sent whole instead of a
+   * range (not content: unverified, deleted when idle; see docs/registry.md).
+   */
+  public Path spoolDir() {
+    return root.resolve("spool");
   }
 
   /** Creates the directories of the layout that do not exist yet, 0700 ({@link PrivateFiles}). */

@@ -4,6 +4,7 @@ import java.io.IOException;
 import okhttp3.Call;
 import okhttp3.MediaType;
 import okhttp3.ResponseBody;
+import okio.AsyncTimeout;
 import okio.Buffer;
 import okio.BufferedSource;
 import okio.ForwardingSource;
@@ -47,6 +48,22 @@ final class AbortOnCloseBody extends ResponseBody {
         super.close();
       }
     });
+  }
+
+  /**
+   * Lets the body be read past the deadline of the call that opened it (a whole blob a spool
+   * keeps reading after the read that received it has ended); stalls still end it.
+   */
+  static void outliveDeadline(okhttp3.Response r) {
+    if (r.body() instanceof AbortOnCloseBody b && b.call.timeout() instanceof AsyncTimeout t) {
+      t.exit();
+    }
+  }
+
+  static void cancel(okhttp3.Response r) {
+    if (r.body() instanceof AbortOnCloseBody b) {
+      b.call.cancel();
+    }
   }
 
   @Override

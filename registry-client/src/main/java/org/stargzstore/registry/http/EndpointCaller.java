@@ -153,6 +153,19 @@ public final class EndpointCaller {
   }
 
   /**
+   * Frees a response opened here from its operation's deadline, so its body can be read on
+   * after the operation ended (a spooled whole blob); the idle read timeout still applies.
+   */
+  public static void outliveDeadline(Response r) {
+    AbortOnCloseBody.outliveDeadline(r);
+  }
+
+  /** Cancels the call of a response opened here; safe from another thread than its reader. */
+  public static void cancel(Response r) {
+    AbortOnCloseBody.cancel(r);
+  }
+
+  /**
    * After {@code e} ended a try of {@code action}: true, once the backoff has passed, if
    * {@code attempts} allow another.
    */
