@@ -55,13 +55,15 @@ def go_tool(name):
     return path
 
 class Registry:
-    def __init__(self, work):
-        self.port = free_port(); self.dir = os.path.join(work, "registry")
+    """A docker-registry on 127.0.0.1 (plain HTTP) keeping its blobs in WORK/NAME; `extra` is
+    more of its YAML config (bench/cluster: a pull-through cache's `proxy:` section)."""
+    def __init__(self, work, name="registry", extra=""):
+        self.port = free_port(); self.dir = os.path.join(work, name)
         os.makedirs(self.dir, exist_ok=True)
-        cfg = os.path.join(work, "registry.yml")
+        cfg = os.path.join(work, name + ".yml")
         with open(cfg, "w") as f:
             f.write(f"version: 0.1\nlog: {{level: error}}\nstorage: {{filesystem: {{rootdirectory: {self.dir}}}}}\n"
-                    f"http: {{addr: 127.0.0.1:{self.port}, secret: bench}}\n")
+                    f"http: {{addr: 127.0.0.1:{self.port}, secret: bench}}\n" + extra)
         self.proc = subprocess.Popen(["docker-registry", "serve", cfg], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         wait_port(self.port)
     def close(self):
