@@ -26,6 +26,7 @@ final class Operations {
   private final NodeTable nodes;
   private final Attributes attrs;
   private final SessionStats stats;
+  private final boolean debug;
   private final Handles<FileReader> files = new Handles<>();
   private final Handles<DirectoryReader> dirs = new Handles<>();
   private volatile Init.Agreed agreed;
@@ -34,6 +35,7 @@ final class Operations {
     this.nodes = new NodeTable(root);
     this.attrs = new Attributes(options.cacheTimeout());
     this.stats = stats;
+    this.debug = options.debug();
   }
 
   Init.Agreed agreed() {
@@ -56,6 +58,11 @@ final class Operations {
       LOG.log(Level.SEVERE, "internal error in FUSE opcode " + req.opcode + " on node "
           + req.nodeId, e);
       reply.error(FsError.EIO);
+    }
+    if (debug) { // [fuse] debug: every request, as libfuse's -d logs them
+      LOG.info("FUSE opcode " + req.opcode + " unique " + req.unique + " node " + req.nodeId
+          + " uid " + req.uid + " pid " + req.pid + " -> "
+          + (reply.isNone() ? "no reply" : "error " + reply.errorCode()));
     }
   }
 
