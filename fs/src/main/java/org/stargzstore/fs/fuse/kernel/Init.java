@@ -13,8 +13,10 @@ final class Init {
   static final int MINOR = 31;
   /** Pages per request: 256 pages of 4 KiB make the 1 MiB reads. */
   static final int MAX_PAGES = 256;
-  /** Largest WRITE the kernel may send (none reach us: the tree is read-only). */
-  static final int MAX_WRITE = 1 << 20;
+  /** Largest WRITE the kernel may send (none reach us: the tree is read-only); sizes requests. */
+  static final int MAX_WRITE = 128 << 10;
+  /** Largest READ: {@link #MAX_PAGES} pages. */
+  static final int MAX_READ = MAX_PAGES * 4096;
   static final int INIT_OUT_SIZE = 64;
 
   static final int ASYNC_READ = 1;

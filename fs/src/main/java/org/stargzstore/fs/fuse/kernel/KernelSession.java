@@ -27,10 +27,12 @@ import org.stargzstore.types.concurrent.DaemonThreadFactory;
  */
 public final class KernelSession implements AutoCloseable {
   private static final Logger LOG = Logger.getLogger(KernelSession.class.getName());
-  /** Workers: reads that wait for the registry block one each, like libfuse's thread pool. */
-  static final int WORKERS = 16;
-  /** The device wants room for the largest WRITE plus headers; READ replies are as large. */
-  private static final int BUFFER_SIZE = Init.MAX_WRITE + 4096;
+  /** Workers: a read waiting for the registry blocks one (up to read_timeout). */
+  static final int WORKERS = 32;
+  /** The device wants room for the largest request (a WRITE of max_write) plus headers. */
+  private static final int REQUEST_BUFFER = Init.MAX_WRITE + 4096;
+  /** A READ reply: header and up to max_pages of data. */
+  private static final int REPLY_BUFFER = Init.MAX_READ + 4096;
   /** Readahead that lets sequential reads reach {@link Init#MAX_PAGES} pages per request. */
   private static final int READ_AHEAD_KB = Init.MAX_PAGES * 4;
 
@@ -74,14 +76,14 @@ public final class KernelSession implements AutoCloseable {
   }
 
   private void serve() {
-    Pointer in = Memory.allocateDirect(jnr.ffi.Runtime.getRuntime(libc), BUFFER_SIZE);
-    Pointer out = Memory.allocateDirect(jnr.ffi.Runtime.getRuntime(libc), BUFFER_SIZE);
-    ByteBuffer inBuf = MemoryIO.getInstance().newDirectByteBuffer(in.address(), BUFFER_SIZE);
+    Pointer in = Memory.allocateDirect(jnr.ffi.Runtime.getRuntime(libc), REQUEST_BUFFER);
+    Pointer out = Memory.allocateDirect(jnr.ffi.Runtime.getRuntime(libc), REPLY_BUFFER);
+    ByteBuffer inBuf = MemoryIO.getInstance().newDirectByteBuffer(in.address(), REQUEST_BUFFER);
     Reply reply = new Reply(
-        MemoryIO.getInstance().newDirectByteBuffer(out.address(), BUFFER_SIZE));
+        MemoryIO.getInstance().newDirectByteBuffer(out.address(), REPLY_BUFFER));
     try {
       while (true) {
-        int n = dev.read(in, BUFFER_SIZE);
+        int n = dev.read(in, REQUEST_BUFFER);
         if (n == -Errno.ENODEV || n == -Errno.EBADF) {
           return; // unmounted (or the connection aborted): the session is over
         }
