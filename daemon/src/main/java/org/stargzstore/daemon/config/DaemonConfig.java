@@ -15,6 +15,7 @@ import java.util.function.Function;
 import org.stargzstore.daemon.logging.LogFormat;
 import org.stargzstore.fs.als.LayerStoreConfig;
 import org.stargzstore.fs.fetch.FetchPolicy;
+import org.stargzstore.fs.fuse.MountOptions;
 
 /**
  * The daemon's configuration: {@code /etc/stargz-registry-storage/config.toml} by default, every
@@ -47,6 +48,7 @@ public record DaemonConfig(
     boolean allowOther,
     Duration fuseCacheTimeout,
     boolean fuseDebug,
+    MountOptions.Backend fuseBackend,
     Path registriesConf,
     Path registriesConfDir,
     Path certsDir,
@@ -65,7 +67,7 @@ public record DaemonConfig(
           "background_inflight", "yield_to_demand", "small_files_first", "nearby_files", "background_quiet",
           "prefetch_entrypoint", "max_demand_requests", "max_background_streams", "memory_cache",
           "stream_above", "read_timeout", "resolve_timeout"),
-      "fuse", Set.of("allow_other", "cache_timeout", "debug"),
+      "fuse", Set.of("allow_other", "cache_timeout", "debug", "backend"),
       "registry", Set.of("registries_conf", "registries_conf_dir", "certs_dir", "auth_file",
           "platform"),
       "daemon", Set.of("control_socket"),
@@ -163,6 +165,7 @@ public record DaemonConfig(
         fuse.bool("allow_other", false),
         fuse.duration("cache_timeout", "60s"),
         fuse.bool("debug", false),
+        fuse.get("backend", "libfuse", MountOptions.Backend::parse),
         reg.has("registries_conf") ? Path.of(reg.string("registries_conf", "")) : null,
         reg.has("registries_conf_dir") ? Path.of(reg.string("registries_conf_dir", "")) : null,
         reg.has("certs_dir") ? Path.of(reg.string("certs_dir", "")) : null,
@@ -204,8 +207,13 @@ public record DaemonConfig(
         memoryCacheBytes, streamAboveBytes, prefetch, background, readAheadBytes, mergeGapBytes,
         backgroundRequestBytes, backgroundInflightBytes, yieldToDemand, smallFileBytes,
         nearbyBytes, backgroundQuiet, prefetchEntrypoint, maxDemandRequests, maxBackgroundStreams,
-        readTimeout, resolveTimeout, allowOther, fuseCacheTimeout, fuseDebug, registriesConf,
+        readTimeout, resolveTimeout, allowOther, fuseCacheTimeout, fuseDebug, fuseBackend, registriesConf,
         registriesConfDir, certsDir, authFile, platform, controlSocket, metricsAddress, logFormat);
+  }
+
+  /** The FUSE mount options of {@code [fuse]}. */
+  public MountOptions mountOptions() {
+    return new MountOptions(allowOther, fuseCacheTimeout, fuseDebug, fuseBackend);
   }
 
   /** Where the control socket is: configured, or {@code ROOT/control.sock}. */

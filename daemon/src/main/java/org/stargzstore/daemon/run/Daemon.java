@@ -27,7 +27,6 @@ import org.stargzstore.fs.fetch.ChunkCache;
 import org.stargzstore.fs.fetch.FetchContext;
 import org.stargzstore.fs.fuse.FuseMount;
 import org.stargzstore.fs.fuse.MountAudience;
-import org.stargzstore.fs.fuse.MountOptions;
 import org.stargzstore.fs.fuse.MountPointCheck;
 import org.stargzstore.fs.gc.GarbageCollector;
 import org.stargzstore.fs.gc.StoreVerifier;
@@ -104,9 +103,9 @@ public final class Daemon implements AutoCloseable {
       }
     }, every, every, TimeUnit.SECONDS);
     resources.add(gcTimer::shutdownNow);
-    mount = FuseMount.mount(layerStore.root(), mountPoint,
-        new MountOptions(config.allowOther(), config.fuseCacheTimeout(), config.fuseDebug()));
+    mount = FuseMount.mount(layerStore.root(), mountPoint, config.mountOptions());
     resources.add(mount);
+    LOG.info("FUSE backend: " + config.fuseBackend().configName());
     logAudience(MountAudience.of(mount.mountPoint(), config.allowOther()));
     // before the daemon reports ready: the first container should not pay for a cold JVM
     Warmup.run(store.layout.tmpDir());

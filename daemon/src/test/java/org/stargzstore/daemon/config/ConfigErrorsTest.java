@@ -75,6 +75,18 @@ class ConfigErrorsTest {
   }
 
   @Test
+  void anUnknownFuseBackendIsRefusedWithTheKnownOnes() throws IOException {
+    Path f = write("[fuse]\nbackend = \"kernal\"\n");
+    IOException e = assertThrows(IOException.class, () -> DaemonConfig.load(f, true));
+    assertEquals(true, e.getMessage().contains("[fuse] backend: unknown FUSE backend 'kernal'"
+        + " (known: \"libfuse\", \"kernel\")"), e.getMessage());
+    assertEquals(org.stargzstore.fs.fuse.MountOptions.Backend.KERNEL,
+        DaemonConfig.load(write("[fuse]\nbackend = \"kernel\"\n"), true).fuseBackend());
+    assertEquals(org.stargzstore.fs.fuse.MountOptions.Backend.LIBFUSE,
+        DaemonConfig.defaults().fuseBackend());
+  }
+
+  @Test
   void unknownKeysAndSectionsNameTheirLine() {
     Path f = write("[store]\nroot = \"/x\"\nmax_byte = \"1GiB\"\n");
     IOException e = assertThrows(IOException.class, () -> DaemonConfig.load(f, true));

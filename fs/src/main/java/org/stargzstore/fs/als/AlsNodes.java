@@ -263,6 +263,12 @@ final class AlsNodes {
       return Stat.file(ino, FILE_MODE, data.length, mtime);
     }
 
+    /** Generated per lookup ({@code info} differs per lookup name): read afresh at each open. */
+    @Override
+    public boolean contentIsImmutable() {
+      return false;
+    }
+
     @Override
     public FileReader open() {
       return (offset, dst) -> {

@@ -25,6 +25,15 @@ public interface FsNode {
     throw new FsError(stat().isDirectory() ? FsError.EISDIR : FsError.EACCES, "not a regular file");
   }
 
+  /**
+   * True if a file's bytes never change while the mount lives (layer content), so the kernel may
+   * keep its pages across opens. Files whose content can change (the ALS's small generated
+   * files) answer false and are read afresh at each open.
+   */
+  default boolean contentIsImmutable() {
+    return true;
+  }
+
   default String readlink() throws FsError {
     throw new FsError(FsError.EINVAL, "not a symlink");
   }

@@ -6,12 +6,15 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.logging.Logger;
+import org.stargzstore.fs.fuse.kernel.KernelSession;
 import org.stargzstore.types.concurrent.DaemonThreadFactory;
 
 /**
- * A mounted {@link FuseBinding}: mounts, waits until the kernel shows the mount, and unmounts.
+ * A mounted tree, served by the backend {@link MountOptions#backend()} names ({@link FuseBinding}
+ * over libfuse, or a {@link KernelSession} over {@code /dev/fuse}): mounts, waits until the kernel shows the mount, and unmounts.
  * Starts cleanly over a stale mount left by a killed daemon (the "transport endpoint is not
  * connected" state), which would otherwise make the mount point unusable, and refuses a mount
  * point another daemon still serves ({@link MountPointCheck}).
@@ -21,12 +24,12 @@ public final class FuseMount implements AutoCloseable {
   private static final Duration MOUNT_TIMEOUT = Duration.ofSeconds(20);
 
   private final Path mountPoint;
-  private final FuseBinding binding;
+  private final KernelSession kernelSession;
   private volatile boolean mounted;
 
-  private FuseMount(Path mountPoint, FuseBinding binding) {
+  private FuseMount(Path mountPoint, KernelSession kernelSession) {
     this.mountPoint = mountPoint;
-    this.binding = binding;
+    this.kernelSession = kernelSession;
   }
 
   /** Mounts {@code root} at {@code mountPoint} (created if missing) and returns once it is live. */
@@ -35,8 +38,13 @@ public final class FuseMount implements AutoCloseable {
     Path mp = mountPoint.toAbsolutePath().normalize();
     MountPointCheck.prepareForMount(mp);
     Files.createDirectories(mp);
+    if (options.backend() == MountOptions.Backend.KERNEL) {
+      FuseMount m = new FuseMount(mp, KernelSession.mount(root, mp, options));
+      m.mounted = true;
+      return m;
+    }
     FuseBinding binding = new FuseBinding(root);
-    FuseMount m = new FuseMount(mp, binding);
+    FuseMount m = new FuseMount(mp, null);
     // jnr-fuse's non-blocking mount waits a fixed 2 s for libfuse's loop to return (it never does
     // while mounted); run the blocking mount in a thread of our own and watch the mount table.
     java.util.concurrent.CompletableFuture<Void> loop = new java.util.concurrent.CompletableFuture<>();
@@ -76,6 +84,11 @@ public final class FuseMount implements AutoCloseable {
     return mountPoint;
   }
 
+  /** The kernel backend's session (its stats), empty for the libfuse backend. */
+  public Optional<KernelSession> kernelSession() {
+    return Optional.ofNullable(kernelSession);
+  }
+
   /** Unmounts (lazily, so busy users do not block shutdown) and waits until it is gone. */
   @Override
   public synchronized void close() {
@@ -87,6 +100,9 @@ public final class FuseMount implements AutoCloseable {
       unmount(mountPoint);
     } catch (IOException e) {
       LOG.warning("unmounting " + mountPoint + " failed: " + e.getMessage());
+    }
+    if (kernelSession != null) {
+      kernelSession.close();
     }
   }
 

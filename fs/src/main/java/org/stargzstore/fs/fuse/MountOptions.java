@@ -18,11 +18,55 @@ import java.util.List;
  *     use the tree: then every user who can reach the mount point reads every image in it
  * @param cacheTimeout how long the kernel may cache attributes and names
  * @param debug pass {@code -d} to libfuse (every request logged to stderr)
+ * @param backend which FUSE implementation serves the mount (docs/fuse.md)
  */
-public record MountOptions(boolean allowOther, Duration cacheTimeout, boolean debug) {
+public record MountOptions(boolean allowOther, Duration cacheTimeout, boolean debug,
+    Backend backend) {
+
+  /**
+   * The FUSE implementations: libfuse 2 through jnr-fuse (the default, path-based), or the
+   * kernel protocol spoken directly over {@code /dev/fuse} (READDIRPLUS, 1 MiB reads, page cache
+   * kept across opens; the basis for a session that outlives the process).
+   */
+  public enum Backend {
+    LIBFUSE("libfuse"),
+    KERNEL("kernel");
+
+    private final String configName;
+
+    Backend(String configName) {
+      this.configName = configName;
+    }
+
+    /** The name in the configuration ({@code [fuse] backend}). */
+    public String configName() {
+      return configName;
+    }
+
+    /** Parses a {@code [fuse] backend} value; unknown names are an error that lists the known. */
+    public static Backend parse(String name) {
+      for (Backend b : values()) {
+        if (b.configName.equals(name)) {
+          return b;
+        }
+      }
+      throw new IllegalArgumentException("unknown FUSE backend '" + name
+          + "' (known: \"libfuse\", \"kernel\")");
+    }
+  }
+
+  /** The options with the default backend ({@link Backend#LIBFUSE}). */
+  public MountOptions(boolean allowOther, Duration cacheTimeout, boolean debug) {
+    this(allowOther, cacheTimeout, debug, Backend.LIBFUSE);
+  }
 
   public static MountOptions defaults() {
     return new MountOptions(false, Duration.ofSeconds(60), false);
+  }
+
+  /** The same options served by {@code b}. */
+  public MountOptions withBackend(Backend b) {
+    return new MountOptions(allowOther, cacheTimeout, debug, b);
   }
 
   /** libfuse 2 command-line options. */

@@ -7,14 +7,14 @@ package org.stargzstore.fs.fuse;
  * user. Showing root the {@code user.} one too made it leak into containers as an ordinary xattr
  * that a full pull does not have; a non-root caller cannot read {@code trusted.} names at all.
  */
-final class OverlayXattrAudience {
+public final class OverlayXattrAudience {
   static final String TRUSTED_OPAQUE = "trusted.overlay.opaque";
   static final String USER_OPAQUE = "user.overlay.opaque";
 
   private OverlayXattrAudience() {}
 
   /** True if a caller running as {@code uid} should see the xattr {@code name}. */
-  static boolean visible(String name, long uid) {
+  public static boolean visible(String name, long uid) {
     if (name.equals(USER_OPAQUE)) {
       return uid != 0;
     }

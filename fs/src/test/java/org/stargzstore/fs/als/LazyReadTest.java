@@ -20,21 +20,28 @@ import java.util.logging.Logger;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.Parameter;
+import org.junit.jupiter.params.ParameterizedClass;
+import org.junit.jupiter.params.provider.EnumSource;
 import org.stargzstore.estargz.io.FileRangeSource;
 import org.stargzstore.estargz.layer.LayerEntry;
 import org.stargzstore.estargz.layer.OpenedLayer;
 import org.stargzstore.fs.fetch.FetchPolicy;
+import org.stargzstore.fs.fuse.MountOptions;
 import org.stargzstore.testkit.IntegrationTest;
 import org.stargzstore.testkit.Shared;
 import org.stargzstore.testkit.TreeSnapshot;
 import org.stargzstore.types.Digest;
 import org.stargzstore.zstdchunked.LayerFormats;
 
-/** Laziness, integrity and restarts, observed through the mount. */
+/** Laziness, integrity and restarts, observed through the mount of each FUSE backend. */
 @IntegrationTest
+@ParameterizedClass
+@EnumSource(MountOptions.Backend.class)
 class LazyReadTest {
   private static final ObjectMapper JSON = new ObjectMapper();
   @TempDir Path tmp;
+  @Parameter MountOptions.Backend backend;
 
   private static String digestOf(String flavour) throws IOException {
     return JSON.readTree(Files.readAllBytes(Shared.fixture("edge." + flavour + ".json")))
@@ -52,7 +59,7 @@ class LazyReadTest {
             List.of(Shared.fixture("edge.estargz.json")));
     try (StoreHarness h = new StoreHarness(tmp.resolve("root"), src,
         LayerStoreConfig.defaults().withFetch(FetchPolicy.onDemandOnly()))) {
-      Path l = layer(h.mount(tmp.resolve("mnt")), "t.test/edge:1", "estargz");
+      Path l = layer(h.mount(tmp.resolve("mnt"), backend), "t.test/edge:1", "estargz");
       long afterOpen = 0;
       assertTrue(Files.isDirectory(l.resolve("diff")));
       afterOpen = src.bytesRead.get();
@@ -105,7 +112,7 @@ class LazyReadTest {
     fetchLog.addHandler(capture);
     try (StoreHarness h = new StoreHarness(tmp.resolve("root"), src,
         LayerStoreConfig.defaults().withFetch(FetchPolicy.onDemandOnly()))) {
-      Path l = layer(h.mount(tmp.resolve("mnt")), "t.test/corrupt:1", "estargz");
+      Path l = layer(h.mount(tmp.resolve("mnt"), backend), "t.test/corrupt:1", "estargz");
       IOException e = assertThrows(IOException.class,
           () -> Files.readAllBytes(l.resolve("diff/bin/rand-1048576")));
       assertTrue(e.getMessage().contains("Input/output error"), e.getMessage());
@@ -130,7 +137,7 @@ class LazyReadTest {
         .add("t.test/edge:1", List.of(Shared.fixture("edge.zstd-podman.blob")),
             List.of(Shared.fixture("edge.zstd-podman.json")));
     try (StoreHarness h = new StoreHarness(tmp.resolve("root"), src, LayerStoreConfig.defaults())) {
-      Path diff = layer(h.mount(tmp.resolve("mnt")), "t.test/edge:1", "zstd-podman")
+      Path diff = layer(h.mount(tmp.resolve("mnt"), backend), "t.test/edge:1", "zstd-podman")
           .resolve("diff");
       Path ref = tmp.resolve("ref");
       Files.createDirectories(ref);
@@ -175,7 +182,7 @@ class LazyReadTest {
     String want;
     try (StoreHarness h = new StoreHarness(root, src,
         LayerStoreConfig.defaults().withFetch(FetchPolicy.onDemandOnly()))) {
-      Path l = layer(h.mount(tmp.resolve("mnt")), "t.test/edge:1", "zstd-stargz");
+      Path l = layer(h.mount(tmp.resolve("mnt"), backend), "t.test/edge:1", "zstd-stargz");
       want = TreeSnapshot.sha256(l.resolve("diff/bin/rand-3145745"));
       Thread.sleep(500); // let the background store writes land
     }
@@ -183,7 +190,7 @@ class LazyReadTest {
     long resolvesBefore = src.resolves.get();
     try (StoreHarness h = new StoreHarness(root, src,
         LayerStoreConfig.defaults().withFetch(FetchPolicy.onDemandOnly()))) {
-      Path l = layer(h.mount(tmp.resolve("mnt")), "t.test/edge:1", "zstd-stargz");
+      Path l = layer(h.mount(tmp.resolve("mnt"), backend), "t.test/edge:1", "zstd-stargz");
       assertEquals(want, TreeSnapshot.sha256(l.resolve("diff/bin/rand-3145745")));
       assertEquals(before, src.bytesRead.get(), "nothing fetched after the restart");
       assertEquals(resolvesBefore, src.resolves.get(), "the manifest was not fetched again");
@@ -198,7 +205,7 @@ class LazyReadTest {
         .add("t.test/edge:1", List.of(Shared.fixture("edge.estargz.blob")),
             List.of(Shared.fixture("edge.estargz.json")));
     try (StoreHarness h = new StoreHarness(tmp.resolve("root"), src, LayerStoreConfig.defaults())) {
-      Path mnt = h.mount(tmp.resolve("mnt"));
+      Path mnt = h.mount(tmp.resolve("mnt"), backend);
       assertThrows(NoSuchFileException.class, () -> Files.readAttributes(
           mnt.resolve("not-base64!"), "unix:mode"));
       assertThrows(NoSuchFileException.class, () -> Files.readAttributes(

@@ -41,7 +41,11 @@ final class StoreHarness implements AutoCloseable {
   }
 
   Path mount(Path mountPoint) throws IOException {
-    mount = FuseMount.mount(store.root(), mountPoint, MountOptions.defaults());
+    return mount(mountPoint, MountOptions.Backend.LIBFUSE);
+  }
+
+  Path mount(Path mountPoint, MountOptions.Backend backend) throws IOException {
+    mount = FuseMount.mount(store.root(), mountPoint, MountOptions.defaults().withBackend(backend));
     return mount.mountPoint();
   }
 

@@ -21,24 +21,33 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.AfterParameterizedClassInvocation;
+import org.junit.jupiter.params.BeforeParameterizedClassInvocation;
+import org.junit.jupiter.params.Parameter;
+import org.junit.jupiter.params.ParameterizedClass;
+import org.junit.jupiter.params.provider.EnumSource;
 import org.stargzstore.testkit.ExternalTools;
 import org.stargzstore.testkit.IntegrationTest;
 
-/** Mounts an in-memory tree through the real kernel FUSE and checks what syscalls see. */
+/**
+ * Mounts an in-memory tree through the real kernel FUSE and checks what syscalls see, once per
+ * backend: both must serve the same tree the same way.
+ */
 @IntegrationTest
+@ParameterizedClass
+@EnumSource(MountOptions.Backend.class)
 class FuseBindingMountTest {
   @TempDir static Path tmp;
   static FuseMount mount;
   static Path mnt;
   static MemoryNodes.Dir root;
   static final long BIG = (8 << 20) + 12345;
+  @Parameter MountOptions.Backend backend;
 
-  @BeforeAll
-  static void mountTree() throws IOException {
+  @BeforeParameterizedClassInvocation
+  static void mountTree(MountOptions.Backend backend) throws IOException {
     root = new MemoryNodes.Dir(1);
     MemoryNodes.Dir sub = new MemoryNodes.Dir(2);
     sub.xattrs.put("trusted.overlay.opaque", new byte[] {'y'});
@@ -58,13 +67,14 @@ class FuseBindingMountTest {
             new Stat(9, 0010644, 1, 0, 0, 0, MemoryNodes.MTIME, 0, 0), null));
     sub.add("setuid", shared).add("hardlink", shared);
     mnt = tmp.resolve("mnt");
-    mount = FuseMount.mount(root, mnt, MountOptions.defaults());
+    mount = FuseMount.mount(root, mnt, MountOptions.defaults().withBackend(backend));
   }
 
-  @AfterAll
+  @AfterParameterizedClassInvocation
   static void unmount() throws IOException {
     if (mount != null) {
       mount.close();
+      mount = null;
       assertFalse(FuseMount.isMounted(mnt));
     }
   }

@@ -136,10 +136,22 @@ final class MemoryNodes {
   static final class Bytes implements FsNode {
     final long ino;
     final byte[] bytes;
+    final boolean immutable;
 
     Bytes(long ino, byte[] bytes) {
+      this(ino, bytes, true);
+    }
+
+    /** {@code immutable = false}: a file like the ALS's generated ones, read afresh per open. */
+    Bytes(long ino, byte[] bytes, boolean immutable) {
       this.ino = ino;
       this.bytes = bytes;
+      this.immutable = immutable;
+    }
+
+    @Override
+    public boolean contentIsImmutable() {
+      return immutable;
     }
 
     @Override

@@ -14,6 +14,9 @@ import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.Parameter;
+import org.junit.jupiter.params.ParameterizedClass;
+import org.junit.jupiter.params.provider.EnumSource;
 import org.stargzstore.testkit.ExternalTools;
 import org.stargzstore.testkit.IntegrationTest;
 import org.stargzstore.testkit.OtherUser;
@@ -25,8 +28,11 @@ import org.stargzstore.testkit.OtherUser;
  * start-up log says so).
  */
 @IntegrationTest
+@ParameterizedClass
+@EnumSource(MountOptions.Backend.class)
 class MountVisibilityTest {
   @TempDir Path tmp;
+  @Parameter MountOptions.Backend backend;
 
   private static MemoryNodes.Dir tree() {
     MemoryNodes.Dir etc = new MemoryNodes.Dir(2)
@@ -40,7 +46,7 @@ class MountVisibilityTest {
   void byDefaultOnlyTheMountersUserReadsTheMount() throws IOException {
     OtherUser.openToEveryone(tmp);
     Path mnt = tmp.resolve("mnt");
-    try (FuseMount m = FuseMount.mount(tree(), mnt, MountOptions.defaults())) {
+    try (FuseMount m = FuseMount.mount(tree(), mnt, MountOptions.defaults().withBackend(backend))) {
       assertEquals("ssssss", Files.readString(mnt.resolve("etc/secret.conf")));
       ExternalTools.Result file = OtherUser.read(mnt.resolve("etc/secret.conf"));
       assertNotEquals(0, file.exitCode(), "nobody read through the mount: " + file.output());
@@ -66,7 +72,7 @@ class MountVisibilityTest {
   void withAllowOtherEveryUserWhoReachesTheMountReadsIt() throws IOException {
     OtherUser.openToEveryone(tmp);
     Path mnt = tmp.resolve("mnt");
-    MountOptions open = new MountOptions(true, Duration.ofSeconds(60), false);
+    MountOptions open = new MountOptions(true, Duration.ofSeconds(60), false, backend);
     try (FuseMount m = FuseMount.mount(tree(), mnt, open)) {
       ExternalTools.Result file = OtherUser.read(mnt.resolve("etc/secret.conf"));
       assertEquals(0, file.exitCode(), file.output());

@@ -1,0 +1,225 @@
+package org.stargzstore.fs.fuse.kernel;
+
+import java.nio.ByteBuffer;
+import java.util.List;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+import org.stargzstore.fs.fuse.FileReader;
+import org.stargzstore.fs.fuse.FsError;
+import org.stargzstore.fs.fuse.FsNode;
+import org.stargzstore.fs.fuse.MountOptions;
+import org.stargzstore.fs.fuse.OverlayXattrAudience;
+
+/**
+ * Answers FUSE requests from an {@link FsNode} tree, by node id. Like the libfuse binding it is
+ * thin: it decodes arguments, asks the node, encodes the answer and turns {@link FsError}s into
+ * errno; every operation that would change the tree answers EROFS.
+ */
+final class Operations {
+  private static final Logger LOG = Logger.getLogger(Operations.class.getName());
+  private static final int FOPEN_KEEP_CACHE = 1 << 1;
+  private static final int READ_IN_SIZE = 40;
+  private static final int GETXATTR_IN_SIZE = 8;
+  private static final int CREATE_IN_SIZE = 16;
+  private static final int O_ACCMODE = 3;
+
+  private final NodeTable nodes;
+  private final Attributes attrs;
+  private final SessionStats stats;
+  private final boolean debug;
+  private final Handles<FileReader> files = new Handles<>();
+  private final Handles<DirectoryReader> dirs = new Handles<>();
+  private volatile Init.Agreed agreed;
+
+  Operations(FsNode root, MountOptions options, SessionStats stats) {
+    this.nodes = new NodeTable(root);
+    this.attrs = new Attributes(options.cacheTimeout());
+    this.stats = stats;
+    this.debug = options.debug();
+  }
+
+  Init.Agreed agreed() {
+    return agreed;
+  }
+
+  NodeTable nodes() {
+    return nodes;
+  }
+
+  /** Answers {@code req} into {@code reply}. */
+  void handle(Request req, Reply reply) {
+    stats.request(req.opcode);
+    try {
+      dispatch(req, reply);
+    } catch (FsError e) {
+      fail(req, e);
+      reply.error(e.errno());
+    } catch (RuntimeException e) {
+      LOG.log(Level.SEVERE, "internal error in FUSE opcode " + req.opcode + " on node "
+          + req.nodeId, e);
+      reply.error(FsError.EIO);
+    }
+    if (debug) { // [fuse] debug: every request, as libfuse's -d logs them
+      LOG.info("FUSE opcode " + req.opcode + " unique " + req.unique + " node " + req.nodeId
+          + " uid " + req.uid + " pid " + req.pid + " -> "
+          + (reply.isNone() ? "no reply" : "error " + reply.errorCode()));
+    }
+  }
+
+  private void dispatch(Request req, Reply reply) throws FsError {
+    ByteBuffer out = reply.body();
+    switch (req.opcode) {
+      case Opcode.INIT -> agreed = Init.answer(req, reply);
+      case Opcode.LOOKUP -> {
+        String name = req.name();
+        FsNode child = nodes.node(req.nodeId).lookup(name);
+        var st = child.stat();
+        attrs.entry(out, nodes.remember(req.nodeId, name, child), st);
+      }
+      case Opcode.FORGET -> {
+        nodes.forget(req.nodeId, req.body.getLong());
+        reply.none();
+      }
+      case Opcode.BATCH_FORGET -> {
+        int count = req.body.getInt();
+        req.body.getInt();
+        for (int i = 0; i < count; i++) {
+          nodes.forget(req.body.getLong(), req.body.getLong());
+        }
+        reply.none();
+      }
+      case Opcode.GETATTR -> attrs.attrOut(out, nodes.node(req.nodeId).stat());
+      case Opcode.READLINK -> out.put(Reply.utf8(nodes.node(req.nodeId).readlink()));
+      case Opcode.OPEN -> open(req, out);
+      case Opcode.READ -> read(req, out);
+      case Opcode.RELEASE -> {
+        FileReader r = files.remove(req.body.getLong());
+        if (r != null) {
+          r.release();
+        }
+      }
+      case Opcode.OPENDIR -> {
+        FsNode dir = nodes.node(req.nodeId);
+        if (!dir.stat().isDirectory()) {
+          throw new FsError(FsError.ENOTDIR, "not a directory");
+        }
+        out.putLong(dirs.add(new DirectoryReader(req.nodeId, dir))).putInt(0).putInt(0);
+      }
+      case Opcode.READDIR, Opcode.READDIRPLUS -> readdir(req, out);
+      case Opcode.RELEASEDIR -> dirs.remove(req.body.getLong());
+      case Opcode.STATFS -> statfs(out);
+      case Opcode.GETXATTR -> getxattr(req, reply);
+      case Opcode.LISTXATTR -> listxattr(req, reply);
+      case Opcode.ACCESS -> nodes.node(req.nodeId);
+      case Opcode.CREATE -> {
+        String name = req.skip(CREATE_IN_SIZE).name();
+        nodes.node(req.nodeId).create(name);
+        throw new FsError(FsError.EROFS, "read-only file system");
+      }
+      case Opcode.RMDIR -> nodes.node(req.nodeId).removeDirectory(req.name());
+      case Opcode.FLUSH, Opcode.FSYNC, Opcode.FSYNCDIR, Opcode.DESTROY -> { }
+      case Opcode.INTERRUPT -> reply.none(); // requests finish quickly or time out on their own
+      default -> {
+        if (Opcode.mutates(req.opcode)) {
+          throw new FsError(FsError.EROFS, "read-only file system");
+        }
+        reply.error(Errno.ENOSYS);
+      }
+    }
+  }
+
+  private void open(Request req, ByteBuffer out) throws FsError {
+    int flags = req.body.getInt();
+    if ((flags & O_ACCMODE) != 0) {
+      throw new FsError(FsError.EROFS, "read-only file system");
+    }
+    FsNode node = nodes.node(req.nodeId);
+    FileReader r = node.open();
+    long fh = files.add(r);
+    // layer files never change: keep their pages across opens (no READ for a second open)
+    out.putLong(fh).putInt(node.contentIsImmutable() ? FOPEN_KEEP_CACHE : 0).putInt(0);
+  }
+
+  private void read(Request req, ByteBuffer out) throws FsError {
+    long fh = req.body.getLong();
+    long offset = req.body.getLong();
+    int size = req.body.getInt();
+    FileReader r = files.get(fh);
+    if (r == null) {
+      r = nodes.node(req.nodeId).open();
+    }
+    ByteBuffer dst = out.slice(out.position(), Math.min(size, out.remaining()));
+    int n = r.read(offset, dst);
+    out.position(out.position() + n);
+    stats.read(size, n);
+  }
+
+  private void readdir(Request req, ByteBuffer out) throws FsError {
+    long fh = req.body.getLong();
+    long offset = req.body.getLong();
+    int size = Math.min(req.body.getInt(), out.remaining());
+    DirectoryReader d = dirs.get(fh);
+    if (d == null) {
+      throw new FsError(FsError.EIO, "no open directory handle " + fh);
+    }
+    if (req.opcode == Opcode.READDIRPLUS) {
+      d.readPlus(offset, size, out, nodes, attrs);
+    } else {
+      d.read(offset, size, out);
+    }
+  }
+
+  private static void statfs(ByteBuffer out) {
+    out.putLong(0).putLong(0).putLong(0).putLong(0).putLong(0) // blocks, free, avail, files
+        .putInt(4096).putInt(255).putInt(4096).putInt(0);       // bsize, namelen, frsize
+    for (int i = 0; i < 6; i++) {
+      out.putInt(0);
+    }
+  }
+
+  private void getxattr(Request req, Reply reply) throws FsError {
+    int size = req.body.getInt();
+    String name = req.skip(GETXATTR_IN_SIZE - 4).name();
+    byte[] v = OverlayXattrAudience.visible(name, Integer.toUnsignedLong(req.uid))
+        ? nodes.node(req.nodeId).xattr(name) : null;
+    if (v == null) {
+      throw new FsError(FsError.ENODATA, "no xattr " + name);
+    }
+    sized(reply, size, v.length).ifPresent(b -> b.put(v));
+  }
+
+  private void listxattr(Request req, Reply reply) throws FsError {
+    int size = req.body.getInt();
+    long uid = Integer.toUnsignedLong(req.uid);
+    List<byte[]> names = nodes.node(req.nodeId).xattrNames().stream()
+        .filter(n -> OverlayXattrAudience.visible(n, uid)).map(Reply::utf8).toList();
+    int total = names.stream().mapToInt(b -> b.length + 1).sum();
+    sized(reply, size, total).ifPresent(b -> names.forEach(n -> Reply.putCString(b, n)));
+  }
+
+  /**
+   * The xattr size protocol: a request of size 0 asks for the length ({@code fuse_getxattr_out});
+   * a buffer too small is ERANGE; otherwise the body is the value itself.
+   */
+  private static java.util.Optional<ByteBuffer> sized(Reply reply, int size, int length)
+      throws FsError {
+    if (size == 0) {
+      reply.body().putInt(length).putInt(0);
+      return java.util.Optional.empty();
+    }
+    if (size < length) {
+      throw new FsError(FsError.ERANGE, "xattr buffer of " + size + " < " + length);
+    }
+    return java.util.Optional.of(reply.body());
+  }
+
+  private static void fail(Request req, FsError e) {
+    if (e.errno() == FsError.EIO || e.getCause() != null) {
+      LOG.log(Level.WARNING, "FUSE opcode " + req.opcode + " on node " + req.nodeId + ": "
+          + e.getMessage(), e.getCause());
+    } else if (LOG.isLoggable(Level.FINE)) {
+      LOG.fine("FUSE opcode " + req.opcode + " on node " + req.nodeId + ": errno " + e.errno()
+          + " (" + e.getMessage() + ")");
+    }
+  }
+}
