@@ -22,7 +22,9 @@ find  A generated, deterministic layer of ENTRIES entries: packages of modules n
       Contenders: ours-estargz (our converter's blob), ours-estargz-ref (the refgen blob, the one
       the peer reads), ours-estargz-nobg (our blob with [fetch] background = false: shows what
       our background fetch, which starts at mount, costs a metadata walk on 2 CPUs),
-      peer-estargz-ref. Baseline: the peer.
+      ours-estargz-kernel (our blob served by the kernel-protocol FUSE backend,
+      [fuse] backend = "kernel", docs/fuse.md; not in the default set), peer-estargz-ref.
+      Baseline: the peer.
 read  One BIG-MiB file of random bytes, read once through each mount (fetching it: read-cold-seq)
       until the daemon reports the layer complete; the same bytes are also a local file in the
       work dir ("local-disk"). Warm-up (not recorded): two dropped sequential passes and a random
@@ -158,6 +160,8 @@ def start(work, kind, regconf):
     extra = os.environ.get("BENCH_DAEMON_CONFIG")
     if kind.endswith("-nobg"):  # coldstart.Daemon appends BENCH_DAEMON_CONFIG to its config
         os.environ["BENCH_DAEMON_CONFIG"] = (extra or "") + "\n[fetch]\nbackground = false\n"
+    if kind.endswith("-kernel"):
+        os.environ["BENCH_DAEMON_CONFIG"] = (extra or "") + '\n[fuse]\nbackend = "kernel"\n'
     d = Daemon.__new__(Daemon)
     try:
         d.__init__(work, "peer" if kind.startswith("peer") else "ours", regconf)
@@ -438,9 +442,9 @@ def main():
             tar = os.path.join(work, f"tree{a.entries}.tar")
             expected = tree_tar(tar, a.entries, seed=1)
             imgs = {}
-            if contenders & {"ours-estargz", "ours-estargz-nobg"}:
+            if contenders & {"ours-estargz", "ours-estargz-nobg", "ours-estargz-kernel"}:
                 ours = ("bench/tree:ours", push_ours(host, tar, "bench/tree:ours"))
-                imgs.update({c: ours for c in ("ours-estargz", "ours-estargz-nobg") if c in contenders})
+                imgs.update({c: ours for c in ("ours-estargz", "ours-estargz-nobg", "ours-estargz-kernel") if c in contenders})
             if contenders & {"ours-estargz-ref", "peer-estargz-ref"}:
                 ref = ("bench/tree:ref", push_ref(host, tar, "bench/tree:ref"))
                 imgs.update({c: ref for c in ("ours-estargz-ref", "peer-estargz-ref") if c in contenders})
@@ -453,8 +457,11 @@ def main():
             print(f"== read: one {a.big_mib} MiB file ({time.monotonic() - t_start:.0f} s)", flush=True)
             tar = os.path.join(work, f"big{a.big_mib}.tar")
             data = big_tar(tar, a.big_mib)
-            imgs = {"ours-estargz": ("bench/big:ours", push_ours(host, tar, "bench/big:ours")),
+            ours_big = ("bench/big:ours", push_ours(host, tar, "bench/big:ours"))
+            imgs = {"ours-estargz": ours_big,
                     "peer-estargz-ref": ("bench/big:ref", push_ref(host, tar, "bench/big:ref"))}
+            if "ours-estargz-kernel" in contenders:
+                imgs["ours-estargz-kernel"] = ours_big
             os.remove(tar)
             bench_read(work, host, regconf, imgs, data, a.reps)
             del data
