@@ -15,6 +15,7 @@ import java.util.function.Function;
 import org.stargzstore.daemon.logging.LogFormat;
 import org.stargzstore.fs.als.LayerStoreConfig;
 import org.stargzstore.fs.fetch.FetchPolicy;
+import org.stargzstore.registry.RangeIgnoredByMirror;
 
 /**
  * The daemon's configuration: {@code /etc/stargz-registry-storage/config.toml} by default, every
@@ -52,6 +53,7 @@ public record DaemonConfig(
     Path certsDir,
     Path authFile,
     String platform,
+    RangeIgnoredByMirror rangeIgnoredByMirror,
     Path controlSocket,
     ListenAddress metricsAddress,
     LogFormat logFormat) {
@@ -67,7 +69,7 @@ public record DaemonConfig(
           "stream_above", "read_timeout", "resolve_timeout"),
       "fuse", Set.of("allow_other", "cache_timeout", "debug"),
       "registry", Set.of("registries_conf", "registries_conf_dir", "certs_dir", "auth_file",
-          "platform"),
+          "platform", "range_ignored_by_mirror"),
       "daemon", Set.of("control_socket"),
       "metrics", Set.of("address"),
       "log", Set.of("format"));
@@ -168,6 +170,7 @@ public record DaemonConfig(
         reg.has("certs_dir") ? Path.of(reg.string("certs_dir", "")) : null,
         reg.has("auth_file") ? Path.of(reg.string("auth_file", "")) : null,
         reg.string("platform", ""),
+        reg.get("range_ignored_by_mirror", "wait-for-cache", RangeIgnoredByMirror::parse),
         daemon.has("control_socket") ? Path.of(daemon.string("control_socket", "")) : null,
         metrics.has("address") ? metrics.get("address", "", ListenAddress::parse) : null,
         log.get("format", "text", LogFormat::parse));
@@ -205,7 +208,8 @@ public record DaemonConfig(
         backgroundRequestBytes, backgroundInflightBytes, yieldToDemand, smallFileBytes,
         nearbyBytes, backgroundQuiet, prefetchEntrypoint, maxDemandRequests, maxBackgroundStreams,
         readTimeout, resolveTimeout, allowOther, fuseCacheTimeout, fuseDebug, registriesConf,
-        registriesConfDir, certsDir, authFile, platform, controlSocket, metricsAddress, logFormat);
+        registriesConfDir, certsDir, authFile, platform, rangeIgnoredByMirror, controlSocket,
+        metricsAddress, logFormat);
   }
 
   /** Where the control socket is: configured, or {@code ROOT/control.sock}. */
