@@ -35,25 +35,67 @@ class Line:
         return self.free_at + self.delay
 
 
+# What a connection may have handed to the line but not yet delivered, beyond the bytes the line
+# itself holds (bandwidth x delay): a sender's socket buffer. A TCP sender cannot run further
+# ahead of a slow line than that, and when the receiver goes away it stops within it.
+SEND_BUFFER = 256 * 1024
+# A new connection starts with 10 segments in flight and doubles them each round trip (TCP slow
+# start, RFC 6928), so a connection closed right after its first bytes cost the sender little.
+INITIAL_WINDOW = 10 * 1460
+
+
 async def carry(reader, writer, line):
     """Copies reader to writer through `line`; a second task delivers on schedule so reading
-    goes on while earlier data is still on its way."""
+    goes on while earlier data is still on its way, but never more than a window ahead of
+    delivery (TCP's flow control): INITIAL_WINDOW doubling each round trip up to the line's
+    bandwidth-delay product plus SEND_BUFFER. If the receiving end goes away, reading stops (the
+    caller then closes both ends): the sender has sent at most a window more, as over TCP."""
+    most = SEND_BUFFER + int(line.bits_per_second / 8 * line.delay)
+    rtt = 2 * line.delay
+    started = None
+
+    def window():
+        if rtt <= 0 or started is None:
+            return most if rtt <= 0 else INITIAL_WINDOW
+        return min(most, INITIAL_WINDOW * 2 ** min(30, (time.monotonic() - started) / rtt))
+
     in_flight = asyncio.Queue()
+    room = asyncio.Condition()
+    state = {"queued": 0, "broken": False}
 
     async def deliver():
-        while True:
-            due, data = await in_flight.get()
-            if data is None:
-                break
-            await asyncio.sleep(max(0.0, due - time.monotonic()))
-            writer.write(data)
-            await writer.drain()
-        if writer.can_write_eof():
-            writer.write_eof()
+        try:
+            while True:
+                due, data = await in_flight.get()
+                if data is None:
+                    break
+                await asyncio.sleep(max(0.0, due - time.monotonic()))
+                writer.write(data)
+                await writer.drain()
+                async with room:
+                    state["queued"] -= len(data)
+                    room.notify_all()
+            if writer.can_write_eof():
+                writer.write_eof()
+        except OSError:
+            async with room:
+                state["broken"] = True
+                room.notify_all()
 
     delivery = asyncio.create_task(deliver())
     try:
         while data := await reader.read(READ_SIZE):
+            if started is None:
+                started = time.monotonic()
+            async with room:
+                while not state["broken"] and state["queued"] >= window():
+                    try:
+                        await asyncio.wait_for(room.wait(), timeout=max(0.005, rtt / 4))
+                    except asyncio.TimeoutError:
+                        pass  # the window grew meanwhile (slow start)
+                if state["broken"]:
+                    break
+                state["queued"] += len(data)
             in_flight.put_nowait((line.arrival(len(data)), data))
     except OSError:
         pass

@@ -41,12 +41,18 @@ final class InJvmDaemon implements AutoCloseable {
    */
   static InJvmDaemon start(Path dir, Path mnt, Path registriesConf, String fetchSection)
       throws IOException {
+    return start(dir, mnt, registriesConf, fetchSection, "");
+  }
+
+  /** As above, with {@code registryKeys} (TOML lines) added to the {@code [registry]} table. */
+  static InJvmDaemon start(Path dir, Path mnt, Path registriesConf, String fetchSection,
+      String registryKeys) throws IOException {
     Path root = dir.resolve("root");
     Files.createDirectories(dir);
     Path conf = dir.resolve("config.toml");
     Files.writeString(conf, "[store]\nroot = \"" + root + "\"\n"
         + fetchSection
-        + "[registry]\nregistries_conf = \"" + registriesConf + "\"\n");
+        + "[registry]\nregistries_conf = \"" + registriesConf + "\"\n" + registryKeys);
     DaemonConfig cfg = DaemonConfig.load(conf, true);
     RegistryClient client = RegistryClients.create(cfg);
     try {

@@ -40,13 +40,15 @@ final class BlobAccess {
   private final Set<String> multiRangeRefused = ConcurrentHashMap.newKeySet();
   private final Set<String> rangeIgnored = ConcurrentHashMap.newKeySet();
   private final BlobSpools spools;
+  private final CacheFills cacheFills;
 
   private record CachedUrl(HttpUrl url, Instant until) {}
 
   BlobAccess(EndpointCaller caller, Duration defaultTimeout, Duration redirectTtl, Clock clock,
-      ReadCoalescer.Limits coalescing, BlobSpools spools) {
+      ReadCoalescer.Limits coalescing, BlobSpools spools, CacheFills cacheFills) {
     this.caller = caller;
     this.spools = spools;
+    this.cacheFills = cacheFills;
     this.coalescing = coalescing;
     this.defaultTimeout = defaultTimeout;
     this.redirectTtl = redirectTtl;
@@ -65,6 +67,12 @@ final class BlobAccess {
   void close() {
     batchExecutor.shutdown();
     spools.close();
+    cacheFills.close();
+  }
+
+  /** The blobs mirrors are filling, which reads wait for (see {@link RangeIgnoredByMirror}). */
+  CacheFills cacheFills() {
+    return cacheFills;
   }
 
   /** The blobs being (or just) spooled because their source ignored {@code Range}. */
@@ -137,6 +145,19 @@ final class BlobAccess {
     if (multiRangeRefused.add(hostPort)) {
       LOG.info(() -> "registry " + hostPort + " does not serve several ranges in one request ("
           + why + "); reading one range per request from now on");
+    }
+  }
+
+  /**
+   * A mirror with another source after it sent a whole blob for a range request, and the policy
+   * is to wait for its cache: logged once per host.
+   */
+  void noteMirrorFilling(String hostPort) {
+    if (rangeIgnored.add(hostPort)) {
+      LOG.warning(() -> "registry " + hostPort + " ignores Range requests and sends whole blobs"
+          + " (a pull-through cache that does not hold the blob yet?); each such answer is"
+          + " closed at once and reads of the blob wait until it answers a range, or read from"
+          + " the next source");
     }
   }
 

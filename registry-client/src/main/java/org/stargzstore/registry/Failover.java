@@ -116,6 +116,12 @@ final class Failover {
     }
   }
 
+  /** The source after {@code loc}, or null if it is the last. */
+  Repository after(Repository loc) {
+    int i = locations.indexOf(loc);
+    return i >= 0 && i + 1 < locations.size() ? locations.get(i + 1) : null;
+  }
+
   /** True if {@code loc} has another source after it. */
   boolean hasNext(Repository loc) {
     return locations.indexOf(loc) + 1 < locations.size();

@@ -65,6 +65,8 @@ public final class RegistryBlob implements RangeSource {
   private static final Logger LOG = Logger.getLogger(RegistryBlob.class.getName());
   /** At most this many ranges go into one multi-range request. */
   static final int MAX_RANGES_PER_REQUEST = 64;
+  /** How long one probe of a mirror's cache may take. */
+  private static final Duration PROBE_TIMEOUT = Duration.ofSeconds(10);
 
   private final BlobAccess access;
   private final Digest digest;
@@ -72,6 +74,10 @@ public final class RegistryBlob implements RangeSource {
   private final Failover sources;
   private final ReadCoalescer coalescer;
   private volatile long size;
+  /** Held by the one read that asks a mirror for the blob first (see {@link #openAt}). */
+  private final Object firstAnswer = new Object();
+  /** A mirror has answered a range of this blob: no need to ask one read at a time. */
+  private volatile boolean rangesServed;
 
   RegistryBlob(BlobAccess access, Digest digest, long size, String image,
       List<Repository> locations) {
@@ -236,7 +242,7 @@ public final class RegistryBlob implements RangeSource {
     while (done < length) {
       long from = offset + done;
       String header = "bytes=" + from + "-" + (offset + length - 1);
-      OpenedRange opened = openRange(header, what, attempts, lastData);
+      OpenedRange opened = openRange(header, from, offset + length, what, attempts, lastData);
       Response r = opened.response();
       Repository loc = opened.source();
       access.stats().onRangeRequest(false);
@@ -270,14 +276,116 @@ public final class RegistryBlob implements RangeSource {
   private record OpenedRange(Response response, Repository source) {}
 
   /**
+   * Opens a range request for {@code [from, to)} at {@code loc}. If {@code loc} is a mirror with
+   * another source after it and the policy is {@link RangeIgnoredByMirror#WAIT_FOR_CACHE}, a
+   * whole-blob answer (the mirror does not hold the blob yet) is closed at once, so the mirror's
+   * own copy is the only one it fetches, and the read waits for the mirror's cache
+   * ({@link CacheFill}, shared by the blob's readers); once it holds the blob the range is asked
+   * again, else (past the wait) from the next source. A request for the whole blob takes the
+   * 200 as it is.
+   */
+  private OpenedRange openAt(Repository loc, String header, long from, long to, String what,
+      Attempts attempts) throws RegistryException {
+    Repository next = sources.after(loc);
+    CacheFills fills = access.cacheFills();
+    if (next == null || !fills.waitForCache() || (from == 0 && to == size)) {
+      return new OpenedRange(access.openRange(this, loc, header, what, attempts), loc);
+    }
+    String key = digest + "@" + loc;
+    CacheFill fill = fills.current(key);
+    if (fill == null) {
+      FirstAnswer first;
+      if (rangesServed) {
+        first = askOrStartFill(loc, key, header, what, attempts);
+      } else {
+        // until a mirror served a range of the blob, its reads ask one at a time: each whole
+        // answer of a cold cache costs the origin a copy, so the others wait for the first
+        synchronized (firstAnswer) {
+          fill = fills.current(key);
+          first = fill != null ? new FirstAnswer(null, fill)
+              : askOrStartFill(loc, key, header, what, attempts);
+        }
+      }
+      if (first.opened() != null) {
+        return first.opened();
+      }
+      fill = first.fill();
+    }
+    try {
+      if (fill.await(attempts.deadline())) {
+        Response r = access.openRange(this, loc, header, what, attempts);
+        if (r.code() != 200) {
+          return new OpenedRange(r, loc);
+        }
+        closeAtOnce(r); // it dropped the blob again: this read goes on to the next source
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new RegistryNetworkException(action(what) + ": interrupted while waiting for mirror "
+          + loc + " to cache the blob", new InterruptedIOException());
+    }
+    LOG.fine(() -> action(what) + ": mirror " + loc + " does not hold the blob yet; reading"
+        + " from " + next);
+    return new OpenedRange(access.openRange(this, next, header, what, attempts), next);
+  }
+
+  /** What asking a mirror first gave: a range answer, or the cache fill it started. */
+  private record FirstAnswer(OpenedRange opened, CacheFill fill) {}
+
+  /**
+   * Asks {@code loc} for the range: its answer if it is one, else (a whole blob: the mirror is
+   * filling its cache) closes it and starts the blob's {@link CacheFill}.
+   */
+  private FirstAnswer askOrStartFill(Repository loc, String key, String header, String what,
+      Attempts attempts) throws RegistryException {
+    Response r = access.openRange(this, loc, header, what, attempts);
+    if (r.code() != 200) {
+      if (r.code() == 206) {
+        rangesServed = true;
+      }
+      return new FirstAnswer(new OpenedRange(r, loc), null);
+    }
+    closeAtOnce(r);
+    access.noteMirrorFilling(loc.host().hostPort());
+    return new FirstAnswer(null, access.cacheFills().start(key, describe() + " at mirror " + loc,
+        Math.max(0, size), probe(loc)));
+  }
+
+  /** Closes a whole-blob answer unread, counting what had arrived as thrown away. */
+  private void closeAtOnce(Response r) {
+    long arrived = 0;
+    try {
+      arrived = r.body().source().getBuffer().size();
+    } catch (RuntimeException e) {
+      // nothing read: nothing to count
+    }
+    r.close();
+    access.stats().onDiscarded(arrived);
+  }
+
+  /** A small range from {@code mirror}: 206 once it holds the blob; a 200 is closed unread. */
+  private CacheFill.Probe probe(Repository mirror) {
+    return () -> {
+      Response r = access.openRange(this, mirror, "bytes=0-0", "a probe range (is it cached?)",
+          access.attempts(PROBE_TIMEOUT));
+      access.stats().onRangeRequest(false);
+      if (r.code() == 206) {
+        r.close();
+        return true;
+      }
+      closeAtOnce(r);
+      return false;
+    };
+  }
+
+  /**
    * Opens a range request at the source in use, failing over to the next while one fails; a
    * failure that ends the read is thrown as {@link #stalled} reports it.
    */
-  private OpenedRange openRange(String header, String what, Attempts attempts, long lastData)
-      throws RegistryException {
+  private OpenedRange openRange(String header, long from, long to, String what,
+      Attempts attempts, long lastData) throws RegistryException {
     try {
-      return sources.run(loc -> new OpenedRange(
-          access.openRange(this, loc, header, what, attempts), loc),
+      return sources.run(loc -> openAt(loc, header, from, to, what, attempts),
           (e, loc) -> stalled(e, what, loc, lastData), attempts);
     } catch (RegistryException e) {
       throw givingUp(stalled(e, what, sources.current(), lastData));
@@ -420,7 +528,10 @@ public final class RegistryBlob implements RangeSource {
     attempts.otherSourceLeft(sources.hasNext(loc));
     Response r;
     try {
-      r = access.openRange(this, loc, h.toString(), what, attempts);
+      OpenedRange opened = openAt(loc, h.toString(), batch.get(0).offset(),
+          batch.get(batch.size() - 1).end(), what, attempts);
+      r = opened.response();
+      loc = opened.source();
     } catch (RegistryException e) {
       if (e.kind() == RegistryErrorKind.PROTOCOL) {
         // 416, 400, 501...: this server does not take several ranges
@@ -678,7 +789,9 @@ public final class RegistryBlob implements RangeSource {
       String header = "bytes=" + pos + "-" + (end - 1);
       response = sources.run(loc -> {
         from = loc;
-        return access.openRange(RegistryBlob.this, loc, header, what, attempts);
+        OpenedRange opened = openAt(loc, header, pos, end, what, attempts);
+        from = opened.source();
+        return opened.response();
       }, (e, loc) -> stalled(e, what, loc, lastData), attempts);
       access.stats().onRangeRequest(false);
       if (spoolable(response, pos, end)) {

@@ -121,7 +121,8 @@ public final class RegistryClient implements Closeable {
     this.blobs = new BlobAccess(caller, config.callTimeout(), config.redirectTtl(),
         config.clock(), new ReadCoalescer.Limits(config.blobRequestConcurrency(),
             config.maxCoalescedBytes(), 256 << 10, config.readAhead()),
-        new BlobSpools(config.spoolDirectory(), config.spoolIdleExpiry(), stats));
+        new BlobSpools(config.spoolDirectory(), config.spoolIdleExpiry(), stats),
+        new CacheFills(config.rangeIgnoredByMirror(), config.cacheFillMinRate()));
   }
 
   /**

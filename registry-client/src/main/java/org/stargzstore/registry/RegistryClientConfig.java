@@ -53,6 +53,8 @@ public final class RegistryClientConfig {
   private final Clock clock;
   private final Path spoolDirectory;
   private final Duration spoolIdleExpiry;
+  private final RangeIgnoredByMirror rangeIgnoredByMirror;
+  private final long cacheFillMinRate;
 
   private RegistryClientConfig(Builder b) {
     this.registriesConf = b.registriesConf;
@@ -75,6 +77,8 @@ public final class RegistryClientConfig {
     this.readAhead = b.readAhead;
     this.spoolDirectory = b.spoolDirectory;
     this.spoolIdleExpiry = b.spoolIdleExpiry;
+    this.rangeIgnoredByMirror = b.rangeIgnoredByMirror;
+    this.cacheFillMinRate = b.cacheFillMinRate;
     this.searchShortNames = b.searchShortNames;
     this.insecureHosts = List.copyOf(b.insecureHosts);
     this.userAgent = b.userAgent;
@@ -173,6 +177,8 @@ public final class RegistryClientConfig {
     b.readAhead = readAhead;
     b.spoolDirectory = spoolDirectory;
     b.spoolIdleExpiry = spoolIdleExpiry;
+    b.rangeIgnoredByMirror = rangeIgnoredByMirror;
+    b.cacheFillMinRate = cacheFillMinRate;
     b.searchShortNames = searchShortNames;
     b.insecureHosts = new ArrayList<>(insecureHosts);
     b.userAgent = userAgent;
@@ -284,6 +290,24 @@ public final class RegistryClientConfig {
   }
 
   /**
+   * What a read does when a mirror with another source after it ignores {@code Range} (default
+   * {@link RangeIgnoredByMirror#WAIT_FOR_CACHE}); a source with none after it is spooled.
+   */
+  public RangeIgnoredByMirror rangeIgnoredByMirror() {
+    return rangeIgnoredByMirror;
+  }
+
+  /**
+   * The slowest rate, in bytes per second, at which a mirror is expected to fill its cache with a
+   * blob (default 1 MiB/s): a blob's wait for the mirror lasts at most its size at this rate (at
+   * least 5 s), and each read waits at most half of its own deadline; then reads go to the next
+   * source.
+   */
+  public long cacheFillMinRate() {
+    return cacheFillMinRate;
+  }
+
+  /**
    * Whether short names ({@code busybox}) are tried against registries.conf's
    * unqualified-search registries (off: they mean Docker Hub, as in Docker).
    */
@@ -333,6 +357,8 @@ public final class RegistryClientConfig {
     private Clock clock = Clock.systemUTC();
     private Path spoolDirectory;
     private Duration spoolIdleExpiry = Duration.ofSeconds(60);
+    private RangeIgnoredByMirror rangeIgnoredByMirror = RangeIgnoredByMirror.WAIT_FOR_CACHE;
+    private long cacheFillMinRate = 1L << 20;
 
     private Builder() {}
 
@@ -452,6 +478,21 @@ public final class RegistryClientConfig {
         throw new IllegalArgumentException("spoolIdleExpiry must not be negative: " + d);
       }
       this.spoolIdleExpiry = d;
+      return this;
+    }
+
+    public Builder rangeIgnoredByMirror(RangeIgnoredByMirror policy) {
+      this.rangeIgnoredByMirror = java.util.Objects.requireNonNull(policy);
+      return this;
+    }
+
+    /** @param bytesPerSecond see {@link RegistryClientConfig#cacheFillMinRate()} */
+    public Builder cacheFillMinRate(long bytesPerSecond) {
+      if (bytesPerSecond <= 0) {
+        throw new IllegalArgumentException("cacheFillMinRate must be positive: "
+            + bytesPerSecond);
+      }
+      this.cacheFillMinRate = bytesPerSecond;
       return this;
     }
 

@@ -50,6 +50,8 @@ public final class FaultProxy implements AutoCloseable {
   private final List<Socket> open = new CopyOnWriteArrayList<>();
   private final AtomicInteger generation = new AtomicInteger(1);
   private final AtomicInteger connections = new AtomicInteger();
+  private final java.util.concurrent.atomic.AtomicLong bodyBytesSent =
+      new java.util.concurrent.atomic.AtomicLong();
   private volatile boolean redirectBlobs;
   private volatile String storageAuthorization;
   private volatile boolean closed;
@@ -237,6 +239,15 @@ public final class FaultProxy implements AutoCloseable {
 
   public void clearSeen() {
     seen.clear();
+  }
+
+  /**
+   * Response body bytes written to clients so far: what the upstream cost its clients, as a link
+   * would count it (a body the client closed part-way counts what was written until then, in
+   * {@link #slow} chunks, or whole for an ordinary write that succeeded).
+   */
+  public long bodyBytesSent() {
+    return bodyBytesSent.get();
   }
 
   /**
@@ -537,22 +548,25 @@ public final class FaultProxy implements AutoCloseable {
     }
   }
 
-  private static void write(OutputStream out, Response r, boolean isHead, Fault.Truncate cut)
+  private void write(OutputStream out, Response r, boolean isHead, Fault.Truncate cut)
       throws IOException {
     out.write(headBytes(r, isHead));
     if (!isHead) {
       int n = cut == null ? r.body.length : Math.min(cut.bytes(), r.body.length);
       out.write(r.body, 0, n);
+      bodyBytesSent.addAndGet(n);
     }
     out.flush();
   }
 
-  private static void writeSlow(OutputStream out, Response r, Fault.Slow s) throws IOException {
+  private void writeSlow(OutputStream out, Response r, Fault.Slow s) throws IOException {
     out.write(headBytes(r, false));
     out.flush();
     for (int off = 0; off < r.body.length; off += s.chunk()) {
-      out.write(r.body, off, Math.min(s.chunk(), r.body.length - off));
+      int n = Math.min(s.chunk(), r.body.length - off);
+      out.write(r.body, off, n);
       out.flush();
+      bodyBytesSent.addAndGet(n);
       sleep(s.pause());
     }
   }

@@ -16,6 +16,7 @@ import org.stargzstore.daemon.logging.LogFormat;
 import org.stargzstore.fs.als.LayerStoreConfig;
 import org.stargzstore.fs.fetch.FetchPolicy;
 import org.stargzstore.fs.fuse.MountOptions;
+import org.stargzstore.registry.RangeIgnoredByMirror;
 
 /**
  * The daemon's configuration: {@code /etc/stargz-registry-storage/config.toml} by default, every
@@ -54,6 +55,7 @@ public record DaemonConfig(
     Path certsDir,
     Path authFile,
     String platform,
+    RangeIgnoredByMirror rangeIgnoredByMirror,
     Path controlSocket,
     ListenAddress metricsAddress,
     LogFormat logFormat) {
@@ -69,7 +71,7 @@ public record DaemonConfig(
           "stream_above", "read_timeout", "resolve_timeout"),
       "fuse", Set.of("allow_other", "cache_timeout", "debug", "backend"),
       "registry", Set.of("registries_conf", "registries_conf_dir", "certs_dir", "auth_file",
-          "platform"),
+          "platform", "range_ignored_by_mirror"),
       "daemon", Set.of("control_socket"),
       "metrics", Set.of("address"),
       "log", Set.of("format"));
@@ -171,6 +173,7 @@ public record DaemonConfig(
         reg.has("certs_dir") ? Path.of(reg.string("certs_dir", "")) : null,
         reg.has("auth_file") ? Path.of(reg.string("auth_file", "")) : null,
         reg.string("platform", ""),
+        reg.get("range_ignored_by_mirror", "wait-for-cache", RangeIgnoredByMirror::parse),
         daemon.has("control_socket") ? Path.of(daemon.string("control_socket", "")) : null,
         metrics.has("address") ? metrics.get("address", "", ListenAddress::parse) : null,
         log.get("format", "text", LogFormat::parse));
@@ -207,8 +210,9 @@ public record DaemonConfig(
         memoryCacheBytes, streamAboveBytes, prefetch, background, readAheadBytes, mergeGapBytes,
         backgroundRequestBytes, backgroundInflightBytes, yieldToDemand, smallFileBytes,
         nearbyBytes, backgroundQuiet, prefetchEntrypoint, maxDemandRequests, maxBackgroundStreams,
-        readTimeout, resolveTimeout, allowOther, fuseCacheTimeout, fuseDebug, fuseBackend, registriesConf,
-        registriesConfDir, certsDir, authFile, platform, controlSocket, metricsAddress, logFormat);
+        readTimeout, resolveTimeout, allowOther, fuseCacheTimeout, fuseDebug, fuseBackend,
+        registriesConf, registriesConfDir, certsDir, authFile, platform, rangeIgnoredByMirror,
+        controlSocket, metricsAddress, logFormat);
   }
 
   /** The FUSE mount options of {@code [fuse]}. */

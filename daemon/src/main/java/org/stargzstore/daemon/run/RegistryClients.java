@@ -51,6 +51,7 @@ public final class RegistryClients {
     if (c.authFile() != null) {
       b.authFiles(List.of(RegistryClientConfig.AuthFileSpec.of(c.authFile())));
     }
+    b.rangeIgnoredByMirror(c.rangeIgnoredByMirror());
     if (!c.platform().isEmpty()) {
       b.platform(Platform.parse(c.platform()));
     }

@@ -1,13 +1,17 @@
 package org.stargzstore.daemon.run;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import java.io.IOException;
 import org.stargzstore.daemon.config.DaemonConfig;
+import org.stargzstore.registry.RangeIgnoredByMirror;
 import org.stargzstore.registry.RegistryClientConfig;
 
 /** The registry client's patience follows {@code read_timeout} as docs/configuration.md says. */
@@ -35,5 +39,21 @@ class RegistryClientsTest {
     c = RegistryClients.configure(DaemonConfig.load(file, true)).build();
     assertEquals(Duration.ofSeconds(60), c.readTimeout(), "never longer than the client default");
     assertEquals(Duration.ofSeconds(30), c.connectTimeout());
+  }
+
+  @Test
+  void rangeIgnoredByMirrorDefaultsToWaitingForTheCacheAndCanBeSpool(@TempDir Path tmp)
+      throws Exception {
+    assertEquals(RangeIgnoredByMirror.WAIT_FOR_CACHE,
+        RegistryClients.configure(DaemonConfig.defaults()).build().rangeIgnoredByMirror());
+    Path file = tmp.resolve("config.toml");
+    Files.writeString(file, "[registry]\nrange_ignored_by_mirror = \"spool\"\n");
+    assertEquals(RangeIgnoredByMirror.SPOOL, RegistryClients.configure(
+        DaemonConfig.load(file, true)).build().rangeIgnoredByMirror());
+    Files.writeString(file, "[registry]\nrange_ignored_by_mirror = \"wait\"\n");
+    IOException e = assertThrows(IOException.class, () -> DaemonConfig.load(file, true));
+    assertTrue(e.getMessage().contains("line 2") && e.getMessage().contains(
+        "range_ignored_by_mirror") && e.getMessage().contains("wait-for-cache or spool"),
+        e.getMessage());
   }
 }
