@@ -17,8 +17,23 @@ Images are built from this machine's files (bench/mkimage.py) and pushed once pe
 gzip and estargz-ref by tools/push-image.py, estargz/zstd-chunked-stargz/zstd-chunked by
 our converter, zstd-podman by podman push, optimized ones by our converter from an access list
 recorded in a first run through the daemon.
+
+Formats we did not make (reference producers, their default settings):
+  estargz-ref     refgen (stargz-snapshotter's estargz.Build), the image's layers (base + app)
+  estargz-ref1    refgen, the image flattened into one layer
+  zstd-podman     `podman push --compression-format zstd:chunked` by podman 4.3.1 (one layer)
+  zstd-podman5    the same push by podman 5.4 (the Debian 13 root of scripts/podman5-root.sh)
+
+Every row also carries the floor of its image and profile (bench/floor.py): local_run_s (the
+image already local, median of --reps runs, measured here), the start-up's compressed bytes at
+the link's rate, and the round trips no client avoids. The opened files come from the daemon's
+`accesses` after our first successful cold run of the image (or a recording run if no `ours`
+contender ran); a row's floor uses its own format's blobs (TOC + chunks), a full pull's row
+the floor of estargz-ref (else the smallest floor of the image).
 """
-import argparse, csv, json, os, shutil, signal, socket, statistics, subprocess, sys, tempfile, time
+import argparse, csv, fcntl, json, os, shutil, signal, socket, statistics, subprocess, sys, tempfile, time
+import urllib.request, uuid
+import floor
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
@@ -158,9 +173,8 @@ class Daemon:
 
 # ---- images ----
 
-def record_accesses(work, reg, image, layers, tag):
-    """Runs the workload once through our daemon (no shaping) and writes, per layer tar, the
-    files it opened in first-open order (LAYER.prio): the input of convert --prioritize."""
+def recorded_accesses(work, reg, image, tag):
+    """The daemon's `accesses` JSON after one unshaped run of the workload through it."""
     host = f"127.0.0.1:{reg.port}"
     regconf = os.path.join(work, "registries-record.conf")
     with open(regconf, "w") as f:
@@ -172,13 +186,64 @@ def record_accesses(work, reg, image, layers, tag):
             p("run", "--rm", "--network", "none", "--runtime", RUNC, f"{host}/{tag}", *WORKLOADS[image])
         finally:
             p.close()
-        out = run([SRS, "--config", d.cfg, "accesses", "--image", f"{host}/{tag}"]).stdout
+        return json.loads(run([SRS, "--config", d.cfg, "accesses", "--image", f"{host}/{tag}"]).stdout)
     finally:
         d.close()
-    img = json.loads(out)["images"][0]
+
+def record_accesses(work, reg, image, layers, tag):
+    """Runs the workload once through our daemon (no shaping) and writes, per layer tar, the
+    files it opened in first-open order (LAYER.prio): the input of convert --prioritize."""
+    img = recorded_accesses(work, reg, image, tag)["images"][0]
     for tar, layer in zip(layers, img["layers"]):
         with open(tar + ".prio", "w") as f:
             f.write(",".join(layer["files"]))
+
+PODMAN5_ROOT = os.environ.get("SRS_PODMAN5_ROOT", "/var/cache/stargz-registry-storage/podman5-root").rstrip("/")
+PODMAN5_SCRIPT = os.path.join(ROOT, "scripts", "podman5-root.sh")
+
+def flat_tar(d, layers):
+    """The image's layers extracted over each other and tarred again: a one-layer image."""
+    flat = os.path.join(d, "flat.tar")
+    if not os.path.exists(flat):
+        root = os.path.join(d, "flat")
+        os.makedirs(root, exist_ok=True)
+        for l in layers:
+            run(["tar", "-xf", l, "-C", root])
+        run(["tar", "-C", root, "-cf", flat, "."])
+        shutil.rmtree(root)
+    return flat
+
+def podman5_push(flat, host, tag):
+    """`podman push --compression-format zstd:chunked` by podman 5.4 in its Debian 13 root, taken
+    as the testkit's Podman5Root does (a lock on ROOT.in-use, mounted while held, unmounted after)."""
+    with open(PODMAN5_ROOT + ".in-use", "w") as lock:
+        fcntl.lockf(lock, fcntl.LOCK_EX)
+        try:
+            run(["bash", PODMAN5_SCRIPT, "create"]); run(["bash", PODMAN5_SCRIPT, "mount"])
+            d = os.path.join(PODMAN5_ROOT, "w", str(uuid.uuid4()))
+            os.makedirs(d)
+            inside = "/" + os.path.relpath(d, PODMAN5_ROOT)
+            env = {"PATH": "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "HOME": "/root",
+                   "PODMAN_IGNORE_CGROUPSV1_WARNING": "1", "CONTAINERS_STORAGE_CONF": inside + "/storage.conf",
+                   "CONTAINERS_REGISTRIES_CONF": inside + "/registries.conf"}
+            p5 = ["/usr/sbin/chroot", PODMAN5_ROOT, "podman", "--cgroup-manager", "cgroupfs", "--events-backend", "file"]
+            try:
+                shutil.copy(flat, os.path.join(d, "flat.tar"))
+                with open(os.path.join(d, "storage.conf"), "w") as f:
+                    f.write(f'[storage]\ndriver = "overlay"\ngraphroot = "{inside}/graph"\nrunroot = "{inside}/run"\n'
+                            '[storage.options.overlay]\nmountopt = "nodev"\n')
+                with open(os.path.join(d, "registries.conf"), "w") as f:
+                    f.write(f'unqualified-search-registries = []\n[[registry]]\nlocation = "{host}"\ninsecure = true\n')
+                run(p5 + ["import", "-q", inside + "/flat.tar", "localhost/bench-src:1"], env=env)
+                run(p5 + ["push", "-q", "--tls-verify=false", "--compression-format", "zstd:chunked",
+                          "localhost/bench-src:1", f"docker://{host}/{tag}"], env=env)
+            finally:
+                for args in (["rmi", "-a", "-f"], ["system", "reset", "-f"]):
+                    subprocess.run(p5 + args, env=env, capture_output=True)
+                shutil.rmtree(d, ignore_errors=True)
+        finally:
+            subprocess.run(["bash", PODMAN5_SCRIPT, "umount"], capture_output=True)
+            fcntl.lockf(lock, fcntl.LOCK_UN)
 
 def push_images(work, reg, image, formats):
     """Builds the image's layers and pushes it once per format; returns {format: repo:tag}."""
@@ -195,17 +260,15 @@ def push_images(work, reg, image, formats):
         if fmt in ("gzip", "estargz-ref", "zstd-stargz-ref"):
             kind = {"gzip": "gzip", "estargz-ref": "estargz", "zstd-stargz-ref": "zstd-stargz"}[fmt]
             run([sys.executable, os.path.join(TOOLS, "push-image.py"), host, tag, kind, *layers, "--cmd", cmd])
+        elif fmt == "estargz-ref1":
+            run([sys.executable, os.path.join(TOOLS, "push-image.py"), host, tag, "estargz", flat_tar(d, layers),
+                 "--cmd", cmd])
+        elif fmt == "zstd-podman5":
+            podman5_push(flat_tar(d, layers), host, tag)
         elif fmt == "zstd-podman":
             p = Podman(work, insecure=[host])
             try:
-                flat = os.path.join(d, "flat.tar")
-                if not os.path.exists(flat):
-                    root = os.path.join(d, "flat")
-                    os.makedirs(root, exist_ok=True)
-                    for l in layers:
-                        run(["tar", "-xf", l, "-C", root])
-                    run(["tar", "-C", root, "-cf", flat, "."])
-                    shutil.rmtree(root)
+                flat = flat_tar(d, layers)
                 p("import", "-q", flat, "localhost/bench-src:1")
                 p("push", "-q", "--tls-verify=false", "--compression-format", "zstd:chunked",
                   "localhost/bench-src:1", f"docker://{host}/{tag}")
@@ -264,10 +327,13 @@ def cold_run(work, reg, profile, contender, image, tag, variants):
             link.close()
             ok = r.returncode == 0
             detail = "" if ok else (r.stdout + r.stderr)[-500:]
-            status = None
+            status = accesses = None
             if daemon and contender.startswith("ours"):
                 s = subprocess.run([SRS, "--config", daemon.cfg, "status", "--json"], capture_output=True, text=True)
                 status = s.stdout
+                a = subprocess.run([SRS, "--config", daemon.cfg, "accesses", "--image", ref],
+                                   capture_output=True, text=True)
+                accesses = json.loads(a.stdout) if a.returncode == 0 and ok else None
         finally:
             p.close()
     finally:
@@ -277,7 +343,8 @@ def cold_run(work, reg, profile, contender, image, tag, variants):
     down = nums[1] if len(nums) > 1 else -1
     waited, wait_ms = stalls(status)
     return {"seconds": round(elapsed, 3), "ok": ok, "bytes_down": down, "reads_waited": waited,
-            "wait_ms": wait_ms, "fetch_mix": fetch_mix(status), "detail": detail, "status": status}
+            "wait_ms": wait_ms, "fetch_mix": fetch_mix(status), "detail": detail, "status": status,
+            "accesses": accesses}
 
 def status_layers(status_json):
     """Every layer entry of our `status --json` output; None if there is none (the peer, an
@@ -309,6 +376,53 @@ def fetch_mix(status_json):
             total[reason] = total.get(reason, 0) + n
     return " ".join(f"{r}={n >> 10}" for r, n in total.items())
 
+# ---- the floor ----
+
+def local_runs(work, reg, image, tag, reps):
+    """Median seconds of `podman run` of the image already in podman's storage (pulled first,
+    not timed), same command and runtime as the cold runs."""
+    host = f"127.0.0.1:{reg.port}"
+    p = Podman(work, insecure=[host])
+    try:
+        p("pull", "-q", f"{host}/{tag}")
+        times = []
+        for _ in range(reps):
+            t0 = time.monotonic()
+            p("run", "--rm", "--network", "none", "--runtime", RUNC, f"{host}/{tag}", *WORKLOADS[image])
+            times.append(time.monotonic() - t0)
+    finally:
+        p.close()
+    return statistics.median(times)
+
+def manifest_of(reg, tag):
+    repo, _, ref = tag.rpartition(":")
+    r = urllib.request.Request(f"http://127.0.0.1:{reg.port}/v2/{repo}/manifests/{ref}", headers={
+        "Accept": "application/vnd.oci.image.manifest.v1+json,application/vnd.docker.distribution.manifest.v2+json"})
+    return json.load(urllib.request.urlopen(r))
+
+def floors(work, reg, image, tags, accesses, local_s, profile):
+    """{format: floor dict} for every format of the image with a TOC; full pulls ("gzip") get the
+    floor of estargz-ref, else the smallest."""
+    if PROFILES[profile] is None:
+        rate, delay = 100000, 0
+    else:
+        rate, delay = PROFILES[profile]
+    files = floor.opened_files(accesses)
+    out = {}
+    for fmt, tag in tags.items():
+        try:
+            b = floor.startup_bytes(reg.dir, manifest_of(reg, tag), files)
+        except (ValueError, KeyError, OSError, subprocess.CalledProcessError):
+            continue   # no TOC: a full pull's format
+        out[fmt] = {"floor_format": fmt, **floor.floor(local_s, b["startup_bytes"], rate, delay), **b}
+    if out:
+        ref = out.get("estargz-ref") or min(out.values(), key=lambda f: f["floor_s"])
+        for fmt in tags:
+            out.setdefault(fmt, ref)
+    return out
+
+FLOOR_FIELDS = ["floor_s", "floor_format", "local_run_s", "transfer_s", "rtt_s", "startup_bytes", "toc_bytes"]
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--images", default="python")
@@ -329,21 +443,35 @@ def main():
             contenders = a.contenders.split(",")
             formats = sorted({c.partition("%")[0].split("-", 1)[1] for c in contenders})
             tags = push_images(work, reg, image, formats)
+            local_s = local_runs(work, reg, image, tags.get("gzip") or next(iter(tags.values())), a.reps)
+            print(json.dumps({"image": image, "local_run_s": round(local_s, 3)}), flush=True)
             for profile in a.profiles.split(","):
+                image_rows = []
                 for rep in range(a.reps):
                     for c in contenders:
                         fmt = c.partition("%")[0].split("-", 1)[1]
                         res = cold_run(work, reg, profile, c, image, tags[fmt], variants)
-                        row = {"image": image, "profile": profile, "contender": c, "rep": rep, **res}
-                        rows.append(row)
-                        print(json.dumps({k: v for k, v in row.items() if k != "status"}), flush=True)
+                        row = {"image": image, "profile": profile, "contender": c, "rep": rep, "format": fmt, **res}
+                        image_rows.append(row)
+                        print(json.dumps({k: v for k, v in row.items() if k not in ("status", "accesses")}), flush=True)
+                accesses = next((r["accesses"] for r in image_rows if r.get("accesses")), None)
+                if accesses is None:
+                    lazy = next((f for f in tags if f != "gzip"), None)
+                    if lazy:
+                        accesses = recorded_accesses(work, reg, image, tags[lazy])
+                fl = floors(work, reg, image, tags, accesses, local_s, profile) if accesses else {}
+                for fmt, f in sorted(fl.items()):
+                    print(json.dumps({"image": image, "profile": profile, "format": fmt, "floor": f}), flush=True)
+                for row in image_rows:
+                    row.update({k: fl.get(row["format"], {}).get(k, "") for k in FLOOR_FIELDS})
+                rows += image_rows
     finally:
         reg.close()
         if not a.workdir:
             shutil.rmtree(work, ignore_errors=True)
     with open(a.out, "w", newline="") as f:
         w = csv.DictWriter(f, fieldnames=["image", "profile", "contender", "rep", "seconds", "ok", "bytes_down",
-                                           "reads_waited", "wait_ms", "fetch_mix", "detail"])
+                                           "reads_waited", "wait_ms", "fetch_mix", *FLOOR_FIELDS, "detail"])
         w.writeheader()
         for r in rows:
             w.writerow({k: r[k] for k in w.fieldnames})
@@ -351,7 +479,9 @@ def main():
     for r in rows:
         by.setdefault((r["image"], r["profile"], r["contender"]), []).append(r["seconds"])
     for k, v in sorted(by.items()):
-        print(f"{k[0]:8s} {k[1]:14s} {k[2]:28s} median {statistics.median(v):6.2f}s  min {min(v):6.2f}  max {max(v):6.2f}")
+        fl = next((r["floor_s"] for r in rows if (r["image"], r["profile"], r["contender"]) == k and r["floor_s"]), None)
+        vs = f"  floor {fl:6.2f}s  {statistics.median(v) / fl:5.2f}x floor" if fl else ""
+        print(f"{k[0]:8s} {k[1]:14s} {k[2]:28s} median {statistics.median(v):6.2f}s  min {min(v):6.2f}  max {max(v):6.2f}{vs}")
 
 if __name__ == "__main__":
     main()

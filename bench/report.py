@@ -6,8 +6,11 @@
 Per image and link profile, per contender: median seconds, min-max, ratio to the full pull
 (full-gzip of the same CSV, same image and profile), ratio to the peer (peer-estargz-ref),
 median bytes fetched (MB, counted at the link) and, for our daemon, the reads that waited for
-the network and their total wait. Ratios are only computed within one CSV (one run), never across
-runs. The PNG needs matplotlib (Debian: python3-matplotlib, run with /usr/bin/python3); without
+the network and their total wait; the floor of the row's image and profile (bench/floor.py: the
+image already local + the start-up's compressed bytes at the link's rate + unavoidable round
+trips, for the row's own format) and the ratio to it. Below each table, the floor's parts per
+format. Ratios are only computed within one CSV (one run), never across runs; a CSV without floor
+columns (before issue 19) leaves them empty. The PNG needs matplotlib (Debian: python3-matplotlib, run with /usr/bin/python3); without
 it the table is still written.
 """
 import argparse, csv, os, statistics, sys
@@ -29,28 +32,50 @@ def med(rows, key):
     vals = [float(r[key]) for r in rows if r.get(key) not in (None, "", "-1")]
     return statistics.median(vals) if vals else None
 
+def floor_parts(by):
+    """"FORMAT: F s = L + T (B MB, TOC K KB) + R" for each format of a group that has a floor."""
+    seen = {}
+    for c, rows in by.items():
+        r = rows[0]
+        if r.get("floor_s") and r.get("startup_bytes"):
+            fmt = r.get("floor_format") or c.partition("%")[0].split("-", 1)[1]
+            seen.setdefault((r["floor_s"], r["startup_bytes"]), (fmt, r))
+    out = []
+    for (fl, _), (fmt, r) in sorted(seen.items(), key=lambda kv: kv[1][0]):
+        out.append(f"{fmt}: {float(fl):.2f} s = {float(r['local_run_s']):.2f} + {float(r['transfer_s']):.2f} "
+                   f"({int(r['startup_bytes']) / 1e6:.2f} MB, TOC {int(r['toc_bytes']) / 1e3:.0f} kB) "
+                   f"+ {float(r['rtt_s']):.2f}")
+    return out
+
 def table(groups):
     lines = []
     for (src, image, profile), by in sorted(groups.items(), key=lambda kv: kv[0][1:] + kv[0][:1]):
         base = med(by.get(BASELINE, []), "seconds")
         peer = med(by.get(PEER, []), "seconds")
         lines.append(f"**{image}, {profile}** ({src}, {len(next(iter(by.values())))} runs each)\n")
-        lines.append("| contender | median s | min-max s | vs full pull | vs peer | MB fetched | reads waited | wait s |")
-        lines.append("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+        lines.append("| contender | median s | min-max s | vs full pull | vs peer | floor s | vs floor | MB fetched | reads waited | wait s |")
+        lines.append("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
         for c, rows in sorted(by.items(), key=lambda kv: med(kv[1], "seconds")):
             s = med(rows, "seconds")
             secs = [float(r["seconds"]) for r in rows]
             mb = med(rows, "bytes_down")
             waited = med(rows, "reads_waited")
             wait = med(rows, "wait_ms")
-            lines.append("| {} | {:.2f} | {:.2f}-{:.2f} | {} | {} | {} | {} | {} |".format(
+            fl = med(rows, "floor_s")
+            lines.append("| {} | {:.2f} | {:.2f}-{:.2f} | {} | {} | {} | {} | {} | {} | {} |".format(
                 c, s, min(secs), max(secs),
                 f"{s / base:.2f}x" if base else "",
                 f"{s / peer:.2f}x" if peer else "",
+                f"{fl:.2f}" if fl else "",
+                f"{s / fl:.2f}x" if fl else "",
                 f"{mb / 1e6:.1f}" if mb else "",
                 f"{waited:.0f}" if waited is not None else "",
                 f"{wait / 1000:.2f}" if wait is not None else ""))
         lines.append("")
+        parts = floor_parts(by)
+        if parts:
+            lines.append("Floor = local run + start-up bytes at link rate + round trips, per format: " + "; ".join(parts) + ".")
+            lines.append("")
     return "\n".join(lines)
 
 def chart(groups, out):
