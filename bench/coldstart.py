@@ -79,7 +79,11 @@ class Registry:
         with open(cfg, "w") as f:
             f.write(f"version: 0.1\nlog: {{level: error}}\nstorage: {{filesystem: {{rootdirectory: {self.dir}}}}}\n"
                     f"http: {{addr: 127.0.0.1:{self.port}, secret: bench}}\n" + extra)
-        self.proc = subprocess.Popen(["docker-registry", "serve", cfg], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        # BENCH_REGISTRY_LOGS=DIR keeps each registry's request log (DIR/NAME-PORT.log), e.g. to
+        # see what a pull-through cache asked its origin for
+        logs = os.environ.get("BENCH_REGISTRY_LOGS")
+        log = open(os.path.join(logs, f"{name}-{self.port}.log"), "w") if logs else subprocess.DEVNULL
+        self.proc = subprocess.Popen(["docker-registry", "serve", cfg], stdout=log, stderr=log)
         wait_port(self.port)
     def close(self):
         self.proc.terminate(); self.proc.wait()
