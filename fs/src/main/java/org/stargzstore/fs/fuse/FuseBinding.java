@@ -224,7 +224,7 @@ public final class FuseBinding extends FuseStubFS {
   @Override
   public int getxattr(String path, String name, Pointer value, @size_t long size) {
     try {
-      byte[] v = OverlayXattrAudience.visible(name, callerUid()) ? resolve(path).xattr(name) : null;
+      byte[] v = OverlayXattrAudience.value(resolve(path), name, callerUid());
       if (v == null) {
         return -FsError.ENODATA;
       }
@@ -250,9 +250,7 @@ public final class FuseBinding extends FuseStubFS {
   @Override
   public int listxattr(String path, Pointer list, @size_t long size) {
     try {
-      long uid = callerUid();
-      List<String> names = resolve(path).xattrNames().stream()
-          .filter(n -> OverlayXattrAudience.visible(n, uid)).toList();
+      List<String> names = OverlayXattrAudience.names(resolve(path), callerUid());
       int total = 0;
       for (String n : names) {
         total += n.getBytes(StandardCharsets.UTF_8).length + 1;

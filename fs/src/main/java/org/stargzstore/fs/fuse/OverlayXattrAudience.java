@@ -1,5 +1,7 @@
 package org.stargzstore.fs.fuse;
 
+import java.util.List;
+
 /**
  * Which of the two overlay xattrs that mark an opaque directory a caller sees. Rootful overlay
  * (podman as root) reads {@code trusted.overlay.opaque} with root's credentials and hides it from
@@ -22,5 +24,18 @@ public final class OverlayXattrAudience {
       return uid == 0;
     }
     return true;
+  }
+
+  /**
+   * The value of {@code node}'s xattr {@code name} as a caller running as {@code uid} sees it:
+   * null if it has none or may not see it.
+   */
+  public static byte[] value(FsNode node, String name, long uid) throws FsError {
+    return visible(name, uid) ? node.xattr(name) : null;
+  }
+
+  /** The names of {@code node}'s xattrs a caller running as {@code uid} sees. */
+  public static List<String> names(FsNode node, long uid) throws FsError {
+    return node.xattrNames().stream().filter(n -> visible(n, uid)).toList();
   }
 }

@@ -180,8 +180,8 @@ final class Operations {
   private void getxattr(Request req, Reply reply) throws FsError {
     int size = req.body.getInt();
     String name = req.skip(GETXATTR_IN_SIZE - 4).name();
-    byte[] v = OverlayXattrAudience.visible(name, Integer.toUnsignedLong(req.uid))
-        ? nodes.node(req.nodeId).xattr(name) : null;
+    byte[] v = OverlayXattrAudience.value(nodes.node(req.nodeId), name,
+        Integer.toUnsignedLong(req.uid));
     if (v == null) {
       throw new FsError(FsError.ENODATA, "no xattr " + name);
     }
@@ -190,9 +190,8 @@ final class Operations {
 
   private void listxattr(Request req, Reply reply) throws FsError {
     int size = req.body.getInt();
-    long uid = Integer.toUnsignedLong(req.uid);
-    List<byte[]> names = nodes.node(req.nodeId).xattrNames().stream()
-        .filter(n -> OverlayXattrAudience.visible(n, uid)).map(Reply::utf8).toList();
+    List<byte[]> names = OverlayXattrAudience.names(nodes.node(req.nodeId),
+        Integer.toUnsignedLong(req.uid)).stream().map(Reply::utf8).toList();
     int total = names.stream().mapToInt(b -> b.length + 1).sum();
     sized(reply, size, total).ifPresent(b -> names.forEach(n -> Reply.putCString(b, n)));
   }
