@@ -32,7 +32,7 @@ final class CacheFill {
   private final String what;
   private final Probe probe;
   private final ScheduledExecutorService scheduler;
-  private final Runnable onEnd;
+  private final java.util.function.Consumer<CacheFill> onEnd;
   private final long started = System.nanoTime();
   private final long budgetEnd;
   private final long probeUntil;
@@ -40,13 +40,14 @@ final class CacheFill {
   private int probes;
   private boolean cached;
   private boolean ended;
+  private boolean probing;
 
   /**
    * @param what "blob sha256:… of IMAGE at mirror HOST", for messages
-   * @param onEnd run once the fill has ended (cached, or probing stopped)
+   * @param onEnd given this fill once it has ended (cached, or probing stopped)
    */
   CacheFill(String what, Duration budget, Probe probe, ScheduledExecutorService scheduler,
-      Runnable onEnd) {
+      java.util.function.Consumer<CacheFill> onEnd) {
     this.what = what;
     this.probe = probe;
     this.scheduler = scheduler;
@@ -61,7 +62,14 @@ final class CacheFill {
     return Duration.ofMillis(Math.max(MIN_BUDGET.toMillis(), ms));
   }
 
+  /** Starts probing; a fill already started ignores it. */
   void start() {
+    synchronized (this) {
+      if (probing) {
+        return;
+      }
+      probing = true;
+    }
     schedule();
   }
 
@@ -131,7 +139,7 @@ final class CacheFill {
       ended = !isCached;
       notifyAll();
     }
-    onEnd.run();
+    onEnd.accept(this);
     if (isCached) {
       LOG.info(() -> what + ": the mirror holds it now (it answered a range after "
           + seconds() + " s, " + probes + " probes); reading ranges from it");

@@ -39,12 +39,9 @@ final class CacheFills implements AutoCloseable {
    * {@code size} bytes.
    */
   CacheFill start(String key, String what, long size, CacheFill.Probe probe) {
-    CacheFill[] made = new CacheFill[1];
-    CacheFill f = fills.computeIfAbsent(key, k -> made[0] = new CacheFill(what,
-        CacheFill.budget(size, minRate), probe, probes, () -> fills.remove(k, made[0])));
-    if (f == made[0]) {
-      f.start();
-    }
+    CacheFill f = fills.computeIfAbsent(key, k -> new CacheFill(what,
+        CacheFill.budget(size, minRate), probe, probes, ended -> fills.remove(k, ended)));
+    f.start(); // once: a fill already probing ignores it
     return f;
   }
 
