@@ -161,7 +161,9 @@ public final class Podman5Sandbox implements PodmanCli {
   @Override
   public ExternalTools.Result podman(long timeoutSeconds, String... args) throws IOException {
     List<String> cmd = new ArrayList<>(List.of("/usr/sbin/chroot", root.path().toString(),
-        "podman", "--cgroup-manager", "cgroupfs", "--events-backend", "file"));
+        "podman", "--cgroup-manager", "cgroupfs", "--events-backend", "file",
+        // Its own libpod tmp dir, not the root's shared /run/libpod (see PodmanSandbox).
+        "--tmpdir", inside(dir.resolve("libpod-tmp"))));
     cmd.addAll(List.of(args));
     ProcessBuilder pb = new ProcessBuilder(cmd);
     pb.environment().clear();

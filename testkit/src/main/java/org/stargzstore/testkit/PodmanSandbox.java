@@ -144,8 +144,10 @@ public final class PodmanSandbox implements PodmanCli {
   /** Runs {@code podman ARGS} with this sandbox's configuration (combined output). */
   @Override
   public ExternalTools.Result podman(long timeoutSeconds, String... args) throws IOException {
+    // Its own libpod tmp dir (default /run/libpod): podmans of other sandboxes, benchmarks or
+    // the host would otherwise share its alive lock, exit files and events log.
     List<String> cmd = new ArrayList<>(List.of("podman", "--cgroup-manager", "cgroupfs",
-        "--events-backend", "file"));
+        "--events-backend", "file", "--tmpdir", dir.resolve("libpod-tmp").toString()));
     cmd.addAll(List.of(args));
     ProcessBuilder pb = new ProcessBuilder(cmd);
     Map<String, String> env = pb.environment();
