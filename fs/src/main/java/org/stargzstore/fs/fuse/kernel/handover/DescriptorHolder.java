@@ -71,14 +71,18 @@ public final class DescriptorHolder implements AutoCloseable {
   private void serveClient(SeqPacketSocket client) {
     try (client) {
       SeqPacketSocket.PeerCredentials peer = client.peer();
+      Optional<FdMessage> m;
       if (peer.uid() != uid) {
         LOG.warning("refused a client of uid " + peer.uid() + " (pid " + peer.pid()
             + "): this holder serves uid " + uid + " only");
-        client.send(FdMessage.text(HolderMessages.ERROR + "this holder serves uid " + uid
-            + " only, not " + peer.uid()));
+        // answer each request (closing without reading them would reset the connection)
+        while ((m = client.receive()).isPresent()) {
+          m.get().fd().ifPresent(calls::close);
+          client.send(FdMessage.text(HolderMessages.ERROR + "this holder serves uid " + uid
+              + " only, not " + peer.uid()));
+        }
         return;
       }
-      Optional<FdMessage> m;
       while ((m = client.receive()).isPresent()) {
         FdMessage reply = answer(client, peer, m.get());
         try {
