@@ -8,7 +8,6 @@ import java.util.concurrent.Callable;
 import org.stargzstore.daemon.config.Durations;
 import org.stargzstore.daemon.logging.LogSetup;
 import org.stargzstore.fs.fuse.kernel.handover.DescriptorHolder;
-import org.stargzstore.fs.fuse.kernel.handover.DescriptorKeepers;
 import org.stargzstore.fs.fuse.kernel.handover.SocketCalls;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -27,9 +26,9 @@ import picocli.CommandLine.ParentCommand;
 final class FuseHolderCommand implements Callable<Integer> {
 
   @Option(names = "--socket", paramLabel = "PATH",
-      description = "Unix socket to listen on, created 0600 (default: ${DEFAULT-VALUE}; the "
-          + "daemon's [fuse] holder_socket).")
-  Path socket = DescriptorKeepers.DEFAULT_HOLDER_SOCKET;
+      description = "Unix socket to listen on, created 0600 (default: [fuse] holder_socket of "
+          + "the configuration, else " + "/run/stargz-registry-storage/fuse-holder.sock).")
+  Path socket;
 
   @Option(names = "--abort-after", paramLabel = "DURATION", defaultValue = "30s",
       description = "How long a mount whose daemon disconnected waits for a new daemon before "
@@ -43,6 +42,7 @@ final class FuseHolderCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     LogSetup.configure(LogSetup.parseLevel(main.logLevel));
     Duration timeout = Durations.parse(abortAfter);
+    Path socket = this.socket != null ? this.socket : main.loadConfig().holderSocket();
     Path dir = socket.toAbsolutePath().getParent();
     if (dir != null && !Files.isDirectory(dir)) {
       Files.createDirectories(dir,

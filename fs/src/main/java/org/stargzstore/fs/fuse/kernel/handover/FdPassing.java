@@ -39,8 +39,9 @@ public final class FdPassing {
     iov.putAddress(0, data.address());
     iov.putLong(8, bytes.length);
     Pointer msg = Memory.allocateDirect(runtime, MSGHDR_SIZE, true);
+    Pointer name = null;
     if (address != null) {
-      Pointer name = Memory.allocateDirect(runtime, address.length, true);
+      name = Memory.allocateDirect(runtime, address.length, true);
       name.put(0, address, 0, address.length);
       msg.putAddress(0, name.address());
       msg.putInt(8, address.length);
@@ -65,7 +66,8 @@ public final class FdPassing {
       throw new IOException(n < 0 ? calls.describeError("cannot send to " + what)
           : "cannot send to " + what + ": sent " + n + " of " + bytes.length + " bytes");
     }
-    reachabilityFence(data, iov, control);
+    // the native buffers msg points to must outlive the call (they are freed by the GC)
+    reachabilityFence(data, iov, control, name);
   }
 
   /**
