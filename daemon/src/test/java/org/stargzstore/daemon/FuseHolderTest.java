@@ -14,7 +14,9 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -32,6 +34,7 @@ import org.stargzstore.testkit.IntegrationTest;
 class FuseHolderTest {
   @TempDir Path tmp;
   private final List<Process> processes = new ArrayList<>();
+  private final Map<Process, BufferedReader> readers = new HashMap<>();
 
   @AfterEach
   void stopProcesses() throws Exception {
@@ -66,17 +69,21 @@ class FuseHolderTest {
   @Test
   void aConnectionNobodyReclaimsIsEndedAfterTheTimeoutAndReadsFailInsteadOfHanging()
       throws Exception {
-    Duration abortAfter = Duration.ofSeconds(3);
+    Duration abortAfter = Duration.ofSeconds(5);
     Path socket = startHolder(abortAfter.toSeconds() + "s");
     Path mp = Files.createDirectories(tmp.resolve("mnt"));
     Process daemon = child("keep-fuse", socket, mp);
     awaitLine(daemon, "KEPT");
     assertTrue(FuseMount.isMounted(mp));
+    // the next daemon's JVM is up before the kill, so that it reclaims well within the timeout
+    Process next = child("reclaim-fuse", socket, mp);
+    awaitLine(next, "READY");
     daemon.destroyForcibly();
     assertTrue(daemon.waitFor(10, TimeUnit.SECONDS));
 
     // a new daemon reclaims in time: the connection is the mount's (its INIT is still queued)
-    Process next = child("reclaim-fuse", socket, mp);
+    next.getOutputStream().write("go\n".getBytes(StandardCharsets.UTF_8));
+    next.getOutputStream().flush();
     assertTrue(awaitLine(next, "RECLAIMED").endsWith("/dev/fuse"));
     assertEquals("OPCODE 26", awaitLine(next, "OPCODE")); // FUSE_INIT
     Thread.sleep(abortAfter.plusSeconds(1).toMillis());
@@ -99,7 +106,11 @@ class FuseHolderTest {
       Thread.sleep(50);
     }
     assertTrue(!FuseMount.isMounted(mp), "the holder detached the mount");
-    String log = Files.readString(tmp.resolve("holder.log"));
+    String log = "";
+    while (!log.contains("detached the mount") && Instant.now().isBefore(deadline)) {
+      Thread.sleep(50); // the holder logs once umount2 returned
+      log = Files.readString(tmp.resolve("holder.log"));
+    }
     assertTrue(log.contains("no daemon reclaimed the FUSE descriptor of " + mp)
         && log.contains("detached the mount"), log);
   }
@@ -124,22 +135,32 @@ class FuseHolderTest {
   private Process child(String mode, Path socket, Path mp) throws IOException {
     Process p = new ProcessBuilder(java(), "-cp", System.getProperty("java.class.path"),
         KeeperChild.class.getName(), mode, socket.toString(), mp.toString())
-        .redirectError(ProcessBuilder.Redirect.INHERIT).start();
+        .redirectError(tmp.resolve(mode + ".err").toFile()).start();
     processes.add(p);
     return p;
   }
 
-  /** The first line of {@code p}'s output that starts with {@code prefix}. */
-  private static String awaitLine(Process p, String prefix) throws IOException {
-    BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(),
-        StandardCharsets.UTF_8));
+  /**
+   * The next line of {@code p}'s output that starts with {@code prefix}. One reader per process:
+   * a reader reads ahead, and a second one would miss what the first buffered.
+   */
+  private String awaitLine(Process p, String prefix) throws IOException {
+    BufferedReader r = readers.computeIfAbsent(p, q -> new BufferedReader(
+        new InputStreamReader(q.getInputStream(), StandardCharsets.UTF_8)));
     String line;
     while ((line = r.readLine()) != null) {
       if (line.startsWith(prefix)) {
         return line;
       }
     }
-    throw new IOException(p.info().commandLine().orElse("child") + " ended without " + prefix);
+    StringBuilder err = new StringBuilder();
+    try (var files = Files.newDirectoryStream(tmp, "*.err")) {
+      for (Path f : files) {
+        err.append('\n').append(f.getFileName()).append(": ").append(Files.readString(f));
+      }
+    }
+    throw new IOException("a child ended without " + prefix + "; stderr of the children:" + err
+        + "\nholder log: " + Files.readString(tmp.resolve("holder.log")));
   }
 
   private static String java() {
