@@ -20,6 +20,7 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 import org.stargzstore.fs.fuse.FuseMount;
 import org.stargzstore.testkit.IntegrationTest;
@@ -31,6 +32,7 @@ import org.stargzstore.testkit.IntegrationTest;
  * reader gets ENOTCONN instead of waiting forever, and the mount point is clean.
  */
 @IntegrationTest
+@Timeout(value = 180, threadMode = Timeout.ThreadMode.SEPARATE_THREAD) // a child that hangs
 class FuseHolderTest {
   @TempDir Path tmp;
   private final List<Process> processes = new ArrayList<>();
