@@ -16,6 +16,9 @@ import org.stargzstore.daemon.logging.LogFormat;
 import org.stargzstore.fs.als.LayerStoreConfig;
 import org.stargzstore.fs.fetch.FetchPolicy;
 import org.stargzstore.fs.fuse.MountOptions;
+import org.stargzstore.fs.fuse.kernel.DescriptorKeeper;
+import org.stargzstore.fs.fuse.kernel.handover.DescriptorKeeperMode;
+import org.stargzstore.fs.fuse.kernel.handover.DescriptorKeepers;
 import org.stargzstore.registry.RangeIgnoredByMirror;
 
 /**
@@ -50,6 +53,8 @@ public record DaemonConfig(
     Duration fuseCacheTimeout,
     boolean fuseDebug,
     MountOptions.Backend fuseBackend,
+    DescriptorKeeperMode descriptorKeeper,
+    Path holderSocket,
     Path registriesConf,
     Path registriesConfDir,
     Path certsDir,
@@ -69,7 +74,8 @@ public record DaemonConfig(
           "background_inflight", "yield_to_demand", "small_files_first", "nearby_files", "background_quiet",
           "prefetch_entrypoint", "max_demand_requests", "max_background_streams", "memory_cache",
           "stream_above", "read_timeout", "resolve_timeout"),
-      "fuse", Set.of("allow_other", "cache_timeout", "debug", "backend"),
+      "fuse", Set.of("allow_other", "cache_timeout", "debug", "backend", "descriptor_keeper",
+          "holder_socket"),
       "registry", Set.of("registries_conf", "registries_conf_dir", "certs_dir", "auth_file",
           "platform", "range_ignored_by_mirror"),
       "daemon", Set.of("control_socket"),
@@ -168,6 +174,9 @@ public record DaemonConfig(
         fuse.duration("cache_timeout", "60s"),
         fuse.bool("debug", false),
         fuse.get("backend", "libfuse", MountOptions.Backend::parse),
+        fuse.get("descriptor_keeper", "auto", DescriptorKeeperMode::parse),
+        fuse.has("holder_socket") ? Path.of(fuse.string("holder_socket", ""))
+            : DescriptorKeepers.DEFAULT_HOLDER_SOCKET,
         reg.has("registries_conf") ? Path.of(reg.string("registries_conf", "")) : null,
         reg.has("registries_conf_dir") ? Path.of(reg.string("registries_conf_dir", "")) : null,
         reg.has("certs_dir") ? Path.of(reg.string("certs_dir", "")) : null,
@@ -211,13 +220,22 @@ public record DaemonConfig(
         backgroundRequestBytes, backgroundInflightBytes, yieldToDemand, smallFileBytes,
         nearbyBytes, backgroundQuiet, prefetchEntrypoint, maxDemandRequests, maxBackgroundStreams,
         readTimeout, resolveTimeout, allowOther, fuseCacheTimeout, fuseDebug, fuseBackend,
-        registriesConf, registriesConfDir, certsDir, authFile, platform, rangeIgnoredByMirror,
+        descriptorKeeper, holderSocket, registriesConf, registriesConfDir, certsDir, authFile, platform, rangeIgnoredByMirror,
         controlSocket, metricsAddress, logFormat);
   }
 
   /** The FUSE mount options of {@code [fuse]}. */
   public MountOptions mountOptions() {
     return new MountOptions(allowOther, fuseCacheTimeout, fuseDebug, fuseBackend);
+  }
+
+  /**
+   * Where the kernel backend keeps its /dev/fuse descriptor across a restart ({@code [fuse]
+   * descriptor_keeper}, {@code holder_socket}); fails with what to do if the chosen keeper is not
+   * there.
+   */
+  public DescriptorKeeper descriptorKeeperForThisProcess() throws IOException {
+    return DescriptorKeepers.fromConfig(descriptorKeeper, holderSocket);
   }
 
   /** Where the control socket is: configured, or {@code ROOT/control.sock}. */

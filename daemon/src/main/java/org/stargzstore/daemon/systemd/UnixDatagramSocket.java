@@ -1,8 +1,6 @@
 package org.stargzstore.daemon.systemd;
 
 import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
@@ -14,6 +12,7 @@ import jnr.ffi.LibraryLoader;
 import jnr.ffi.annotations.In;
 import jnr.ffi.annotations.Out;
 import jnr.ffi.annotations.SaveError;
+import org.stargzstore.fs.fuse.kernel.handover.UnixAddress;
 
 /**
  * A unix datagram socket, which the JDK does not offer (its unix sockets are streams only) and
@@ -21,7 +20,6 @@ import jnr.ffi.annotations.SaveError;
  * brings. An address starting with {@code @} is in the abstract namespace, as in systemd.
  */
 public final class UnixDatagramSocket implements AutoCloseable {
-  private static final int SUN_PATH_MAX = 108;
   private static final int MSG_DONTWAIT = 0x40;
   private static final int MSG_NOSIGNAL = 0x4000;
 
@@ -118,21 +116,7 @@ public final class UnixDatagramSocket implements AutoCloseable {
 
   /** {@code struct sockaddr_un} for {@code address} ({@code @name}: abstract, no trailing NUL). */
   static byte[] sockaddr(String address) {
-    boolean isAbstract = address.startsWith("@");
-    byte[] path = (isAbstract ? address.substring(1) : address).getBytes(StandardCharsets.UTF_8);
-    int pathLen = path.length + 1; // abstract: leading NUL; path: trailing NUL
-    if (address.isEmpty() || pathLen > SUN_PATH_MAX) {
-      throw new IllegalArgumentException("not a usable unix socket address (empty or longer than "
-          + (SUN_PATH_MAX - 1) + " bytes): " + address);
-    }
-    ByteBuffer b = ByteBuffer.allocate(2 + pathLen).order(ByteOrder.nativeOrder());
-    b.putShort((short) AddressFamily.AF_UNIX.intValue());
-    if (isAbstract) {
-      b.put((byte) 0).put(path);
-    } else {
-      b.put(path).put((byte) 0);
-    }
-    return b.array();
+    return UnixAddress.of(address);
   }
 
   @Override

@@ -50,6 +50,13 @@ class SystemdUnitTest {
   }
 
   @Test
+  void keepsTheFuseDescriptorAcrossRestarts() throws IOException {
+    assertEquals(1, settings("FileDescriptorStoreMax").size(), "FDSTORE=1 is refused without it");
+    assertTrue(Integer.parseInt(settings("FileDescriptorStoreMax").get(0)) >= 1);
+    assertEquals(List.of("on-failure"), settings("Restart"), "a crash restarts, keeping the store");
+  }
+
+    @Test
   void keepsTheMountVisibleToPodmanAndCrio() throws IOException {
     for (String option : PRIVATE_MOUNT_OPTIONS) {
       assertTrue(settings(option).isEmpty(), option + " would hide the FUSE mount");
