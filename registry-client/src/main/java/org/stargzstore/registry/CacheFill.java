@@ -10,8 +10,10 @@ import org.stargzstore.registry.http.Deadline;
  * One blob a mirror (a pull-through cache) is filling: the mirror answered a range request with
  * the whole blob because it does not hold the blob yet, and the answer was closed at once (its
  * cache copy goes on). The blob's readers wait here while one probe at a time asks the mirror for
- * a small range, on a backoff (250 ms doubling to 2 s; past the budget, to 30 s), until it
- * answers 206: the blob is cached and ranges can be read from the mirror. A reader waits at most
+ * a small range, on a backoff (1 s doubling to 2 s; past the budget, to 30 s), until it answers
+ * 206: the blob is cached and ranges can be read from the mirror. Each probe the cache cannot
+ * serve yet makes it open one more copy from the origin (abandoned when the probe is closed), so
+ * the first waits a second: a blob worth a lazy pull takes longer than that to fill. A reader waits at most
  * until the fill's budget has passed (its size at the configured minimum rate, at least 5 s) and
  * at most half of its own deadline, then reads from the next source; probing goes on for later
  * reads until {@link #PROBE_FOR} has passed or a probe fails. Thread-safe.
@@ -20,7 +22,7 @@ final class CacheFill {
   private static final Logger LOG = Logger.getLogger(CacheFill.class.getName());
   static final Duration MIN_BUDGET = Duration.ofSeconds(5);
   static final Duration PROBE_FOR = Duration.ofMinutes(10);
-  private static final long FIRST_DELAY_MS = 250;
+  static final long FIRST_DELAY_MS = 1_000;
   private static final long MAX_DELAY_IN_BUDGET_MS = 2_000;
   private static final long MAX_DELAY_MS = 30_000;
 

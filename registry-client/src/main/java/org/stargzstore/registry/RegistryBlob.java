@@ -281,14 +281,15 @@ public final class RegistryBlob implements RangeSource {
    * whole-blob answer (the mirror does not hold the blob yet) is closed at once, so the mirror's
    * own copy is the only one it fetches, and the read waits for the mirror's cache
    * ({@link CacheFill}, shared by the blob's readers); once it holds the blob the range is asked
-   * again, else (past the wait) from the next source. A request for the whole blob takes the
-   * 200 as it is.
+   * again, else (past the wait) from the next source. A request for the whole blob (the layer's
+   * {@code blob} file, a copy, a small blob's background stream) is no exception: a cold cache's
+   * 200 is its own copy from the origin, so reading it would cost the origin the blob twice.
    */
   private OpenedRange openAt(Repository loc, String header, long from, long to, String what,
       Attempts attempts) throws RegistryException {
     Repository next = sources.after(loc);
     CacheFills fills = access.cacheFills();
-    if (next == null || !fills.waitForCache() || (from == 0 && to == size)) {
+    if (next == null || !fills.waitForCache()) {
       return new OpenedRange(access.openRange(this, loc, header, what, attempts), loc);
     }
     String key = digest + "@" + loc;

@@ -169,6 +169,72 @@ class MirrorCacheFillTest {
     }
   }
 
+  /**
+   * A whole-blob read (the layer's {@code blob} file, a copy, a small layer's background stream)
+   * that starts while the cache is filling waits for the fill like any other read: reading the
+   * cold cache's 200 would be the cache's second copy from the origin (distribution streams one
+   * per request it cannot serve from storage). Before, a read of the whole blob took that 200.
+   */
+  @Test
+  void aWholeBlobReadDuringTheFillWaitsForTheCacheInsteadOfCostingTheOriginASecondCopy()
+      throws Exception {
+    try (FaultProxy originLink = FaultProxy.start(origin.baseUri())) {
+      originLink.inject(MirrorCacheFillTest::layerGet, FaultProxy.slow(32 << 10,
+          Duration.ofMillis(6)), -1);
+      RegistryServer cache = RegistryServer.builder().pullThroughCacheOf(originLink.baseUri())
+          .build();
+      cache.start();
+      ExecutorService pool = Executors.newFixedThreadPool(2);
+      try (RegistryClient c = client(originLink.hostPort(), cache.hostPort(), config());
+          LogCapture log = new LogCapture()) {
+        ResolvedImage img = c.resolve(ImageReference.parse(originLink.hostPort()
+            + "/team/app:1"));
+        RegistryBlob blob = c.blob(img, img.layers().get(0));
+        long originBefore = originLink.bodyBytesSent();
+        long before = c.stats().bytesReceived();
+
+        // a demand read of the footer meets the cold cache and starts the fill...
+        Future<byte[]> footer = pool.submit(() -> blob.read(SIZE - 51, 51));
+        long until = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        while (!log.text().contains("ignores Range") && System.nanoTime() < until) {
+          Thread.sleep(20);
+        }
+        assertTrue(log.text().contains("ignores Range"), "the cold cache sent the blob whole: "
+            + log.text());
+        // ...and the whole blob is read while the cache is still filling
+        Future<byte[]> whole = pool.submit(() -> {
+          java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream(SIZE);
+          blob.copyTo(out); // verifies the digest
+          return out.toByteArray();
+        });
+        assertArrayEquals(LAYER, whole.get());
+        assertArrayEquals(Arrays.copyOfRange(LAYER, SIZE - 51, SIZE), footer.get());
+
+        long received = c.stats().bytesReceived() - before;
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        while (originLink.bodyBytesSent() - originBefore < SIZE
+            && System.nanoTime() < deadline) {
+          Thread.sleep(100);
+        }
+        Thread.sleep(500); // what aborted copies still had on their way
+        long originSent = originLink.bodyBytesSent() - originBefore;
+        System.out.printf("whole-blob read during the fill: origin sent %d, node received %d,"
+            + " blob %d (%.3fx, %.3fx)%n", originSent, received, SIZE,
+            (double) originSent / SIZE, (double) received / SIZE);
+        assertTrue(originSent <= SIZE * 1.1, "the origin sent " + originSent
+            + " bytes for a blob of " + SIZE + " (a second copy for the whole-blob read?) in "
+            + originLink.seen().stream().filter(r -> r.fault().equals("Slow")).count()
+            + " layer GETs");
+        assertTrue(received <= SIZE * 1.1, "the node received " + received + " bytes: "
+            + c.stats().snapshot());
+        assertTrue(log.text().contains("the mirror holds it now"), log.text());
+      } finally {
+        pool.shutdownNow();
+        cache.stop();
+      }
+    }
+  }
+
   @Test
   void aMirrorThatNeverServesRangesCostsABoundedWaitThenTheOriginServesEveryRead()
       throws Exception {
