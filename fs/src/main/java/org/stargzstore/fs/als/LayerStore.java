@@ -7,9 +7,12 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import java.util.logging.Logger;
 import org.stargzstore.fs.fetch.FetchContext;
 import org.stargzstore.fs.fuse.FsNode;
+import org.stargzstore.fs.profile.LayerProfile;
+import org.stargzstore.fs.profile.ProfileStore;
 import org.stargzstore.fs.store.ImageRecords;
 import org.stargzstore.fs.store.References;
 import org.stargzstore.fs.store.StoreLock;
@@ -36,14 +39,19 @@ public final class LayerStore implements AutoCloseable {
   private final LayerCache layers;
   private final VerifiedBlobs verifiedBlobs;
   private final OtherPlatforms otherPlatforms;
+  /** Null when access profiles are off. */
+  private final ProfileRecorder recorder;
   private final Instant started = Instant.now();
 
   /**
+   * @param profiles where access profiles are kept (used if {@code config.profiles()} is on)
+   * @param profileSaved told of every access profile saved (a publisher may pass it on)
    * @param pools the threads to run on; the caller closes them, before this store
    */
   public LayerStore(ImageSource source, CachingLayerOpener opener, FetchContext fetch,
       References references, ImageRecords imageRecords, StoreLock storeLock,
-      LayerStoreConfig config, LayerStorePools pools) {
+      LayerStoreConfig config, ProfileStore profiles, Consumer<LayerProfile> profileSaved,
+      LayerStorePools pools) {
     this.source = source;
     this.references = references;
     this.storeLock = storeLock;
@@ -52,8 +60,18 @@ public final class LayerStore implements AutoCloseable {
     this.otherPlatforms = new OtherPlatforms(source, inodes);
     this.verifiedBlobs = new VerifiedBlobs(fetch.cache().store(), config.failureRetry());
     this.layers = new LayerCache(
-        new LayerMounter(source, opener, fetch, config, inodes, earlyTocs, storeLock),
+        new LayerMounter(source, opener, fetch, config, inodes, earlyTocs, storeLock,
+            config.profiles().use() ? profiles : null),
         fallbacks, source, config, pools.open());
+    this.recorder = config.profiles().use()
+        ? new ProfileRecorder(profiles, config.profiles().quiet(), layers::usersLayers,
+            profileSaved)
+        : null;
+    if (recorder != null) {
+      long tick = Math.max(100, Math.min(2000, config.profiles().quiet().toMillis() / 4));
+      pools.housekeeping().scheduleWithFixedDelay(recorder::tick, tick, tick,
+          TimeUnit.MILLISECONDS);
+    }
     ImagePrefetch prefetch = new ImagePrefetch(pools.open(), pools.library());
     this.images = new ImageCache(source, imageRecords, storeLock, config, inodes, earlyTocs,
         layers::openOrOpening, img -> {
@@ -221,12 +239,19 @@ public final class LayerStore implements AutoCloseable {
 
   /** Unloads layers nobody references and nobody used for the grace period. */
   void unloadReleased() {
-    layers.unloadReleased(references);
+    layers.unloadReleased(references, l -> {
+      if (recorder != null) {
+        recorder.flush(l);
+      }
+    });
   }
 
   /** Closes the open layers; close the {@link LayerStorePools} first (openers stopped). */
   @Override
   public void close() {
+    if (recorder != null) {
+      recorder.flush();
+    }
     layers.closeAll();
   }
 }
