@@ -18,6 +18,6 @@ public record ProfilesConfig(boolean use, Duration quiet, boolean publish, boole
 
   /** What the layer store needs of it. */
   public ProfileSettings settings() {
-    return new ProfileSettings(use, quiet);
+    return new ProfileSettings(use, quiet, fetch, publish);
   }
 }

@@ -89,7 +89,7 @@ public final class Daemon implements AutoCloseable {
     LayerStorePools layerPools = LayerStorePools.start();
     layerStore = new LayerStore(warmSource != null ? warmSource : source, store.opener, fetch,
         store.references, store.images, store.lock, config.layerStoreConfig(),
-        new ProfileStore(store.layout, config.fsync()), profile -> { }, layerPools);
+        new ProfileStore(store.layout, config.fsync()), layerPools);
     resources.add(layerStore);
     // closed before the layer store (resources close in reverse): openers stop, then layers close
     resources.add(layerPools);

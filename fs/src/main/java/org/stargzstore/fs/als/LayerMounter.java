@@ -8,8 +8,6 @@ import org.stargzstore.estargz.layer.LayerIndex;
 import org.stargzstore.fs.fetch.BlobSource;
 import org.stargzstore.fs.fetch.FetchContext;
 import org.stargzstore.fs.fetch.LayerFetcher;
-import org.stargzstore.fs.profile.LayerProfile;
-import org.stargzstore.fs.profile.ProfileStore;
 import org.stargzstore.fs.store.StoreLock;
 import org.stargzstore.fs.tree.InodeNumbers;
 import org.stargzstore.fs.tree.LayerTree;
@@ -33,11 +31,11 @@ final class LayerMounter {
   private final EarlyTocReads earlyTocs;
   private final StoreLock storeLock;
   /** Null when access profiles are off. */
-  private final ProfileStore profiles;
+  private final ImageProfiles profiles;
 
   LayerMounter(ImageSource source, CachingLayerOpener opener, FetchContext fetch,
       LayerStoreConfig config, InodeNumbers inodes, EarlyTocReads earlyTocs,
-      StoreLock storeLock, ProfileStore profiles) {
+      StoreLock storeLock, ImageProfiles profiles) {
     this.profiles = profiles;
     this.source = source;
     this.opener = opener;
@@ -91,7 +89,7 @@ final class LayerMounter {
         + (tOpened - t0) / 1_000_000 + " ms, tree built in "
         + (tTree - tOpened) / 1_000_000 + " ms");
     List<String> profiled = profiles == null || internal ? List.of()
-        : profiles.load(d.digest()).map(LayerProfile::files).orElse(List.of());
+        : profiles.filesFor(img, d.digest());
     if (!profiled.isEmpty()) {
       LOG.info(() -> name + ": fetching the " + profiled.size()
           + " file(s) of its access profile first");

@@ -63,7 +63,7 @@ class AccessProfileTest {
     return new LayerStoreConfig(d.resolveTimeout(), d.readTimeout(),
         new FetchPolicy(0, 64 << 10, 256 << 10, true, false, false, 0, 0), d.releaseGrace(),
         d.failureRetry(), false,
-        profiles ? new ProfileSettings(true, Duration.ofMillis(300)) : ProfileSettings.off());
+        profiles ? new ProfileSettings(true, Duration.ofMillis(300), false, false) : ProfileSettings.off());
   }
 
   private Path layerDir(StoreHarness h, String mnt) throws Exception {

@@ -39,7 +39,7 @@ final class StoreHarness implements AutoCloseable {
     store = new LayerStore(source,
         new CachingLayerOpener(LayerFormats.all(), content, records), fetch, references,
         new ImageRecords(layout, content), lock, config, new ProfileStore(layout, false),
-        profile -> { }, pools);
+        pools);
   }
 
   Path mount(Path mountPoint) throws IOException {
