@@ -228,4 +228,53 @@ class ProfileSharingTest {
       assertTrue(line.startsWith("WARNING") && line.contains(blob), line);
     }
   }
+
+  @Test
+  void theProfileCommandsPublishARecordedProfileByHandAndShowIt() throws Exception {
+    String layer = EdgeImage.push(REGISTRY.baseUri(), "profiles/byhand", "1");
+    try (FaultProxy proxy = FaultProxy.start(REGISTRY.baseUri())) {
+      Path conf = registriesConf(proxy);
+      String image = proxy.hostPort() + "/profiles/byhand:1";
+      // the default configuration records, and publishes nothing
+      try (InJvmDaemon a = InJvmDaemon.start(tmp.resolve("a"), tmp.resolve("mnt-a"), conf,
+          "[fetch]\nprefetch_entrypoint = false\n")) {
+        for (String f : STARTUP) {
+          Files.readAllBytes(diff(a, image, layer).resolve(f));
+        }
+      }
+      assertTrue(proxy.seen().stream().noneMatch(s -> !s.method().equals("GET")
+          && !s.method().equals("HEAD")), "nothing written: " + proxy.seen());
+      String[] registry = {"--registries-conf", conf.toString(), "--authfile",
+          tmp.resolve("auth.json").toString(), "--certs-d", tmp.resolve("certs.d").toString()};
+      String[] config = {"--config", tmp.resolve("a/config.toml").toString()};
+      String[] none = cli(config, "profile", "show", image, registry);
+      assertEquals("1", none[0], none[2]);
+      assertTrue(none[2].contains("no access profile published for " + image), none[2]);
+      String[] push = cli(config, "profile", "push", image, registry);
+      assertEquals("0", push[0], push[2]);
+      assertTrue(push[1].contains("1 layer(s), 3 file(s)"), push[1]);
+      String[] show = cli(config, "profile", "show", image, registry);
+      assertEquals("0", show[0], show[2]);
+      var files = new com.fasterxml.jackson.databind.ObjectMapper().readTree(show[1])
+          .path("layers").path(layer);
+      assertEquals(STARTUP, java.util.stream.StreamSupport.stream(files.spliterator(), false)
+          .map(com.fasterxml.jackson.databind.JsonNode::asText).toList());
+    }
+  }
+
+  /** Runs the CLI: exit code, stdout, stderr. */
+  private static String[] cli(String[] config, String cmd, String sub, String image,
+      String[] registry) {
+    List<String> args = new ArrayList<>(List.of(config));
+    args.addAll(List.of(cmd, sub, image));
+    args.addAll(List.of(registry));
+    java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+    java.io.ByteArrayOutputStream err = new java.io.ByteArrayOutputStream();
+    int code;
+    try (java.io.PrintStream o = new java.io.PrintStream(out, true);
+        java.io.PrintStream e = new java.io.PrintStream(err, true)) {
+      code = org.stargzstore.daemon.cli.Main.run(o, e, args.toArray(String[]::new));
+    }
+    return new String[] {String.valueOf(code), out.toString(), err.toString()};
+  }
 }
