@@ -177,13 +177,13 @@ class Daemon:
 
 # ---- images ----
 
-def recorded_accesses(work, reg, image, tag):
+def recorded_accesses(work, reg, image, tag, extra_config=""):
     """The daemon's `accesses` JSON after one unshaped run of the workload through it."""
     host = f"127.0.0.1:{reg.port}"
     regconf = os.path.join(work, "registries-record.conf")
     with open(regconf, "w") as f:
         f.write(f'[[registry]]\nlocation = "{host}"\ninsecure = true\n')
-    d = Daemon(work, "ours", regconf)
+    d = Daemon(work, "ours", regconf, extra_config)
     try:
         p = Podman(work, als=d.mnt, insecure=[host])
         try:
@@ -193,6 +193,26 @@ def recorded_accesses(work, reg, image, tag):
         return json.loads(run([SRS, "--config", d.cfg, "accesses", "--image", f"{host}/{tag}"]).stdout)
     finally:
         d.close()
+
+def publish_profile(work, reg, image, tag):
+    """Issue 19: one unshaped run through a daemon with [profiles] publish = true, so the
+    registry holds the start-up's access profile beside the image (OCI artifact, referrers tag);
+    the cold runs of a daemon with [profiles] fetch (the default) then start from it, their
+    stores empty like a second node's. Returns the number of profiled files."""
+    a = recorded_accesses(work, reg, image, tag, '[profiles]\npublish = true\n')
+    repo, _, ref = tag.rpartition(":")
+    r = urllib.request.Request(f"http://127.0.0.1:{reg.port}/v2/{repo}/manifests/{ref}", headers={
+        "Accept": "application/vnd.oci.image.manifest.v1+json,application/vnd.docker.distribution.manifest.v2+json"})
+    with urllib.request.urlopen(r) as resp:
+        digest = "sha256:" + __import__("hashlib").sha256(resp.read()).hexdigest()
+    req = urllib.request.Request(f"http://127.0.0.1:{reg.port}/v2/{repo}/manifests/sha256-{digest[7:]}",
+                                 headers={"Accept": "application/vnd.oci.image.index.v1+json"})
+    with urllib.request.urlopen(req) as r:
+        index = json.load(r)
+    if not any(m.get("artifactType", "").startswith("application/vnd.stargz-registry-storage.access-profile")
+               for m in index.get("manifests", [])):
+        raise RuntimeError(f"no access profile published for {tag}: {index}")
+    return sum(len(l.get("files", [])) for img in a.get("images", []) for l in img.get("layers", []))
 
 def record_accesses(work, reg, image, layers, tag):
     """Runs the workload once through our daemon (no shaping) and writes, per layer tar, the
@@ -436,6 +456,8 @@ def main():
     ap.add_argument("--out", default=os.path.join(HERE, "results", "coldstart.csv"))
     ap.add_argument("--workdir", default=None)
     ap.add_argument("--variant", action="append", default=[], help="NAME=TOML for ours-<fmt>%%NAME")
+    ap.add_argument("--publish-profile", default="", help="FMT[,FMT]: before the cold runs, publish "
+                    "the access profile of a recorded run of the image in that format (issue 19)")
     a = ap.parse_args()
     work = a.workdir or tempfile.mkdtemp(prefix="srs-bench-")
     os.makedirs(os.path.dirname(a.out), exist_ok=True)
@@ -447,6 +469,9 @@ def main():
             contenders = a.contenders.split(",")
             formats = sorted({c.partition("%")[0].split("-", 1)[1] for c in contenders})
             tags = push_images(work, reg, image, formats)
+            for fmt in filter(None, a.publish_profile.split(",")):
+                n = publish_profile(work, reg, image, tags[fmt])
+                print(json.dumps({"image": image, "format": fmt, "profile_published_files": n}), flush=True)
             local_s = local_runs(work, reg, image, tags.get("gzip") or next(iter(tags.values())), a.reps)
             print(json.dumps({"image": image, "local_run_s": round(local_s, 3)}), flush=True)
             for profile in a.profiles.split(","):

@@ -331,6 +331,22 @@ public final class RegistryClient implements Closeable {
         digest), config.callTimeout());
   }
 
+  /**
+   * The OCI image index of the manifests in {@code repo}'s repository whose {@code subject} is
+   * {@code subject} (referrers API, OCI distribution 1.1), from the first source that answers;
+   * empty if the registry has no referrers API (404): read the referrers tag
+   * ({@code sha256-HEX}) with {@link #pullManifest} instead.
+   *
+   * @param artifactType only referrers of this type (a registry may ignore the filter), or null
+   */
+  public Optional<byte[]> referrers(ImageReference repo, Digest subject, String artifactType)
+      throws RegistryException {
+    return Failover.firstServing(registries.pullSources(repo), "listing referrers of " + repo,
+        (src, i) -> caller.call(pullRepository(src),
+            new org.stargzstore.registry.ops.ReferrersPull(src.reference(), subject,
+                artifactType), config.callTimeout()));
+  }
+
   /** Pushes a blob to {@code target}'s repository (its registries.conf location, never a mirror). */
   public PushResult pushBlob(ImageReference target, BlobContent content, PushOptions options)
       throws RegistryException {

@@ -41,7 +41,7 @@ import picocli.CommandLine.Parameters;
         "",
         "storage.conf: [storage.options] additionallayerstores = [\"MOUNTPOINT:ref\"]"},
     subcommands = {LayerCommand.class, ConvertCommand.class, ImageCommand.class,
-        StatusCommand.class, StoreCommand.class, AccessesCommand.class,
+        StatusCommand.class, StoreCommand.class, AccessesCommand.class, ProfileCommand.class,
         UnmountStaleCommand.class, FuseHolderCommand.class, AutoComplete.GenerateCompletion.class})
 public final class Main implements Callable<Integer> {
   private static final Logger LOG = Logger.getLogger(Main.class.getName());

@@ -63,7 +63,8 @@ public record DaemonConfig(
     RangeIgnoredByMirror rangeIgnoredByMirror,
     Path controlSocket,
     ListenAddress metricsAddress,
-    LogFormat logFormat) {
+    LogFormat logFormat,
+    ProfilesConfig profiles) {
 
   public static final Path DEFAULT_PATH = Path.of("/etc/stargz-registry-storage/config.toml");
   public static final Path DEFAULT_ROOT = Path.of("/var/lib/stargz-registry-storage");
@@ -73,7 +74,8 @@ public record DaemonConfig(
       "fetch", Set.of("prefetch", "background", "read_ahead", "merge_gap", "background_request",
           "background_inflight", "yield_to_demand", "small_files_first", "nearby_files", "background_quiet",
           "prefetch_entrypoint", "max_demand_requests", "max_background_streams", "memory_cache",
-          "stream_above", "read_timeout", "resolve_timeout"),
+          "stream_above", "read_timeout", "resolve_timeout", "use_access_profiles"),
+      "profiles", Set.of("quiet", "publish", "fetch"),
       "fuse", Set.of("allow_other", "cache_timeout", "debug", "backend", "descriptor_keeper",
           "holder_socket"),
       "registry", Set.of("registries_conf", "registries_conf_dir", "certs_dir", "auth_file",
@@ -146,6 +148,7 @@ public record DaemonConfig(
     Section daemon = new Section(tree, "daemon");
     Section metrics = new Section(tree, "metrics");
     Section log = new Section(tree, "log");
+    Section profiles = new Section(tree, "profiles");
     Path root = Path.of(store.string("root", DEFAULT_ROOT.toString()));
     return new DaemonConfig(
         root,
@@ -185,7 +188,10 @@ public record DaemonConfig(
         reg.get("range_ignored_by_mirror", "wait-for-cache", RangeIgnoredByMirror::parse),
         daemon.has("control_socket") ? Path.of(daemon.string("control_socket", "")) : null,
         metrics.has("address") ? metrics.get("address", "", ListenAddress::parse) : null,
-        log.get("format", "text", LogFormat::parse));
+        log.get("format", "text", LogFormat::parse),
+        new ProfilesConfig(fetch.bool("use_access_profiles", true),
+            profiles.duration("quiet", "10s"),
+            profiles.bool("publish", false), profiles.bool("fetch", true)));
   }
 
   private static void checkKeys(JsonNode tree) {
@@ -220,8 +226,8 @@ public record DaemonConfig(
         backgroundRequestBytes, backgroundInflightBytes, yieldToDemand, smallFileBytes,
         nearbyBytes, backgroundQuiet, prefetchEntrypoint, maxDemandRequests, maxBackgroundStreams,
         readTimeout, resolveTimeout, allowOther, fuseCacheTimeout, fuseDebug, fuseBackend,
-        descriptorKeeper, holderSocket, registriesConf, registriesConfDir, certsDir, authFile, platform, rangeIgnoredByMirror,
-        controlSocket, metricsAddress, logFormat);
+        descriptorKeeper, holderSocket, registriesConf, registriesConfDir, certsDir, authFile,
+        platform, rangeIgnoredByMirror, controlSocket, metricsAddress, logFormat, profiles);
   }
 
   /** The FUSE mount options of {@code [fuse]}. */
@@ -273,7 +279,7 @@ public record DaemonConfig(
 
   public LayerStoreConfig layerStoreConfig() {
     return new LayerStoreConfig(resolveTimeout, readTimeout, fetchPolicy(), releaseGrace,
-        Duration.ofSeconds(5), prefetchEntrypoint);
+        Duration.ofSeconds(5), prefetchEntrypoint, profiles.settings());
   }
 
   /** Typed access to one TOML table, with defaults and messages that name the key. */

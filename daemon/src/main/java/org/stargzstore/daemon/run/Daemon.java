@@ -30,6 +30,7 @@ import org.stargzstore.fs.fuse.MountAudience;
 import org.stargzstore.fs.fuse.MountPointCheck;
 import org.stargzstore.fs.gc.GarbageCollector;
 import org.stargzstore.fs.gc.StoreVerifier;
+import org.stargzstore.fs.profile.ProfileStore;
 import org.stargzstore.types.concurrent.DaemonThreadFactory;
 
 /**
@@ -87,7 +88,8 @@ public final class Daemon implements AutoCloseable {
     }
     LayerStorePools layerPools = LayerStorePools.start();
     layerStore = new LayerStore(warmSource != null ? warmSource : source, store.opener, fetch,
-        store.references, store.images, store.lock, config.layerStoreConfig(), layerPools);
+        store.references, store.images, store.lock, config.layerStoreConfig(),
+        new ProfileStore(store.layout, config.fsync()), layerPools);
     resources.add(layerStore);
     // closed before the layer store (resources close in reverse): openers stop, then layers close
     resources.add(layerPools);

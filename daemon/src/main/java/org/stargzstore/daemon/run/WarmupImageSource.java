@@ -68,6 +68,11 @@ final class WarmupImageSource implements ImageSource {
   }
 
   @Override
+  public java.util.Optional<org.stargzstore.fs.profile.ProfileRegistry> profileRegistry() {
+    return delegate.profileRegistry();
+  }
+
+  @Override
   public boolean isInternal(String reference) {
     return REFERENCE.equals(reference) || delegate.isInternal(reference);
   }

@@ -57,7 +57,7 @@ class GlobalOptionsTest {
     Run r = run("status", "--config", config.toString());
     assertEquals(1, r.code());
     assertEquals("error: config file " + config + ", line 1: unknown section [stroe] (known:"
-        + " daemon, fetch, fuse, log, metrics, registry, store)\n", r.err());
+        + " daemon, fetch, fuse, log, metrics, profiles, registry, store)\n", r.err());
   }
 
   @Test

@@ -21,6 +21,11 @@ public final class AccessLog {
     }
   }
 
+  /** How many files were opened so far. */
+  public int size() {
+    return seen.size();
+  }
+
   /** File names (normalised layer names) in first-open order. */
   public List<String> files() {
     return List.copyOf(order);

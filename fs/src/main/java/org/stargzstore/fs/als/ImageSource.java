@@ -86,6 +86,11 @@ public interface ImageSource {
     return false;
   }
 
+  /** Where access profiles of this source's images are shared, if anywhere. */
+  default Optional<org.stargzstore.fs.profile.ProfileRegistry> profileRegistry() {
+    return Optional.empty();
+  }
+
   /** Told an image's layers before the image is resolved. */
   @FunctionalInterface
   interface EarlyLayers {

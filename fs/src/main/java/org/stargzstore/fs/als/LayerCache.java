@@ -145,8 +145,19 @@ final class LayerCache {
     return s == null ? Optional.empty() : s.value();
   }
 
+  /** The layers open now, except those of the daemon's own images. */
+  List<MountedLayer> usersLayers() {
+    List<MountedLayer> out = new ArrayList<>();
+    layers.forEach((d, s) -> {
+      if (!internalLayers.contains(d)) {
+        s.value().ifPresent(out::add);
+      }
+    });
+    return out;
+  }
+
   /** Unloads layers nobody references and nobody used for {@code release_grace}. */
-  void unloadReleased(References references) {
+  void unloadReleased(References references, java.util.function.Consumer<MountedLayer> before) {
     Instant cutoff = Instant.now().minus(config.releaseGrace());
     Map<Digest, References.LayerRefs> refs = references.snapshot();
     for (Map.Entry<Digest, Slot<MountedLayer>> e : layers.entrySet()) {
@@ -159,6 +170,9 @@ final class LayerCache {
       References.LayerRefs r = refs.get(e.getKey());
       boolean referenced = r != null && r.total() > 0;
       if (!referenced && l.lastUsed().isBefore(cutoff) && layers.remove(e.getKey(), s)) {
+        if (!internalLayers.contains(e.getKey())) {
+          before.accept(l);
+        }
         l.close();
         LOG.log(internalLayers.contains(e.getKey()) ? Level.FINE : Level.INFO,
             () -> "unloaded layer " + e.getKey() + ": unreferenced and unused since "

@@ -1,6 +1,7 @@
 package org.stargzstore.fs.als;
 
 import java.io.IOException;
+import java.util.List;
 import java.util.Optional;
 import java.util.logging.Logger;
 import org.stargzstore.estargz.layer.LayerIndex;
@@ -29,10 +30,13 @@ final class LayerMounter {
   private final InodeNumbers inodes;
   private final EarlyTocReads earlyTocs;
   private final StoreLock storeLock;
+  /** Null when access profiles are off. */
+  private final ImageProfiles profiles;
 
   LayerMounter(ImageSource source, CachingLayerOpener opener, FetchContext fetch,
       LayerStoreConfig config, InodeNumbers inodes, EarlyTocReads earlyTocs,
-      StoreLock storeLock) {
+      StoreLock storeLock, ImageProfiles profiles) {
+    this.profiles = profiles;
     this.source = source;
     this.opener = opener;
     this.fetch = fetch;
@@ -84,8 +88,14 @@ final class LayerMounter {
     LOG.fine(() -> name + ": TOC " + (early.isPresent() ? "read early, waited for " : "read in ")
         + (tOpened - t0) / 1_000_000 + " ms, tree built in "
         + (tTree - tOpened) / 1_000_000 + " ms");
+    List<String> profiled = profiles == null || internal ? List.of()
+        : profiles.filesFor(img, d.digest());
+    if (!profiled.isEmpty()) {
+      LOG.info(() -> name + ": fetching the " + profiled.size()
+          + " file(s) of its access profile first");
+    }
     LayerFetcher fetcher = new LayerFetcher(name, index1, blob, opened.format().codec(), fetch,
-        config.fetch());
+        config.fetch(), profiled);
     FileContent content = new FileContent(fetcher, fetch.cache(), config.readTimeout());
     ExactDiffSize diffSize = new ExactDiffSize(d, index1.format(), index1,
         opened.toc().tarSplitDigest(), blob, opened.measuredDiffSize(),

@@ -10,6 +10,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.logging.Logger;
 import org.stargzstore.fs.fetch.FetchContext;
 import org.stargzstore.fs.fuse.FsNode;
+import org.stargzstore.fs.profile.ProfileStore;
 import org.stargzstore.fs.store.ImageRecords;
 import org.stargzstore.fs.store.References;
 import org.stargzstore.fs.store.StoreLock;
@@ -36,27 +37,48 @@ public final class LayerStore implements AutoCloseable {
   private final LayerCache layers;
   private final VerifiedBlobs verifiedBlobs;
   private final OtherPlatforms otherPlatforms;
+  /** Null when access profiles are off. */
+  private final ProfileRecorder recorder;
+  /** Null when access profiles are off. */
+  private final ImageProfiles profiles;
   private final Instant started = Instant.now();
 
   /**
+   * @param profiles where access profiles are kept (used if {@code config.profiles()} is on)
    * @param pools the threads to run on; the caller closes them, before this store
    */
   public LayerStore(ImageSource source, CachingLayerOpener opener, FetchContext fetch,
       References references, ImageRecords imageRecords, StoreLock storeLock,
-      LayerStoreConfig config, LayerStorePools pools) {
+      LayerStoreConfig config, ProfileStore profiles, LayerStorePools pools) {
     this.source = source;
     this.references = references;
     this.storeLock = storeLock;
     InodeNumbers inodes = new InodeNumbers(2);
     EarlyTocReads earlyTocs = new EarlyTocReads(opener, pools.open());
+    this.profiles = config.profiles().use()
+        ? new ImageProfiles(profiles, config.profiles(), source.profileRegistry(), this::images)
+        : null;
     this.otherPlatforms = new OtherPlatforms(source, inodes);
     this.verifiedBlobs = new VerifiedBlobs(fetch.cache().store(), config.failureRetry());
     this.layers = new LayerCache(
-        new LayerMounter(source, opener, fetch, config, inodes, earlyTocs, storeLock),
+        new LayerMounter(source, opener, fetch, config, inodes, earlyTocs, storeLock,
+            this.profiles),
         fallbacks, source, config, pools.open());
+    this.recorder = config.profiles().use()
+        ? new ProfileRecorder(profiles, config.profiles().quiet(), layers::usersLayers,
+            this.profiles::saved)
+        : null;
+    if (recorder != null) {
+      long tick = Math.max(100, Math.min(2000, config.profiles().quiet().toMillis() / 4));
+      pools.housekeeping().scheduleWithFixedDelay(recorder::tick, tick, tick,
+          TimeUnit.MILLISECONDS);
+    }
     ImagePrefetch prefetch = new ImagePrefetch(pools.open(), pools.library());
     this.images = new ImageCache(source, imageRecords, storeLock, config, inodes, earlyTocs,
         layers::openOrOpening, img -> {
+          if (this.profiles != null && !source.isInternal(img.reference())) {
+            this.profiles.imageResolved(img);
+          }
           List<CompletableFuture<MountedLayer>> opening = layers.openAll(img);
           if (config.prefetchEntrypoint() && !opening.isEmpty()) {
             prefetch.whenOpen(img, opening);
@@ -221,12 +243,20 @@ public final class LayerStore implements AutoCloseable {
 
   /** Unloads layers nobody references and nobody used for the grace period. */
   void unloadReleased() {
-    layers.unloadReleased(references);
+    layers.unloadReleased(references, l -> {
+      if (recorder != null) {
+        recorder.flush(l);
+      }
+    });
   }
 
   /** Closes the open layers; close the {@link LayerStorePools} first (openers stopped). */
   @Override
   public void close() {
+    if (recorder != null) {
+      recorder.flush();
+      profiles.close();
+    }
     layers.closeAll();
   }
 }

@@ -2,6 +2,7 @@ package org.stargzstore.fs.als;
 
 import java.time.Duration;
 import org.stargzstore.fs.fetch.FetchPolicy;
+import org.stargzstore.fs.profile.ProfileSettings;
 
 /**
  * Behaviour of the layer store that operators may tune (all in the daemon's config file).
@@ -14,9 +15,18 @@ import org.stargzstore.fs.fetch.FetchPolicy;
  * @param failureRetry how long a registry failure is remembered before the next lookup retries
  * @param prefetchEntrypoint fetch the image's entrypoint, its interpreter and libraries as
  *     soon as its layers are open
+ * @param profiles whether start-ups are recorded as access profiles and profiles used
  */
 public record LayerStoreConfig(Duration resolveTimeout, Duration readTimeout, FetchPolicy fetch,
-    Duration releaseGrace, Duration failureRetry, boolean prefetchEntrypoint) {
+    Duration releaseGrace, Duration failureRetry, boolean prefetchEntrypoint,
+    ProfileSettings profiles) {
+
+  /** A config with access profiles off (tests that count requests). */
+  public LayerStoreConfig(Duration resolveTimeout, Duration readTimeout, FetchPolicy fetch,
+      Duration releaseGrace, Duration failureRetry, boolean prefetchEntrypoint) {
+    this(resolveTimeout, readTimeout, fetch, releaseGrace, failureRetry, prefetchEntrypoint,
+        ProfileSettings.off());
+  }
 
   /**
    * The daemon's defaults, for tests: the daemon builds its own from the config file
@@ -24,7 +34,8 @@ public record LayerStoreConfig(Duration resolveTimeout, Duration readTimeout, Fe
    */
   public static LayerStoreConfig defaults() {
     return new LayerStoreConfig(Duration.ofSeconds(30), Duration.ofSeconds(120),
-        FetchPolicy.defaults(), Duration.ofMinutes(10), Duration.ofSeconds(5), true);
+        FetchPolicy.defaults(), Duration.ofMinutes(10), Duration.ofSeconds(5), true,
+        ProfileSettings.off());
   }
 
   /**
@@ -33,6 +44,12 @@ public record LayerStoreConfig(Duration resolveTimeout, Duration readTimeout, Fe
    */
   public LayerStoreConfig withFetch(FetchPolicy p) {
     return new LayerStoreConfig(resolveTimeout, readTimeout, p, releaseGrace, failureRetry,
-        prefetchEntrypoint && p.prefetch());
+        prefetchEntrypoint && p.prefetch(), profiles);
+  }
+
+  /** This config with other access-profile settings: a test seam, as {@link #defaults}. */
+  public LayerStoreConfig withProfiles(ProfileSettings p) {
+    return new LayerStoreConfig(resolveTimeout, readTimeout, fetch, releaseGrace, failureRetry,
+        prefetchEntrypoint, p);
   }
 }

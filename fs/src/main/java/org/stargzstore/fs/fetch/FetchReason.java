@@ -18,7 +18,8 @@ public enum FetchReason {
   /** Predicted reads: the entrypoint's closure (the program and the libraries it links). */
   PREDICTED,
   /**
-   * Background, first phase: files a producer marked for prefetch (before the landmark).
+   * Background, first phase: files a producer marked for prefetch (before the landmark) and
+   * the files of the layer's access profile (a recorded start-up, docs/profiles.md).
    */
   PRIORITIZED,
   /**

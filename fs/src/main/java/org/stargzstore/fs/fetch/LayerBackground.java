@@ -25,6 +25,8 @@ final class LayerBackground implements DemandPlanner.ReaderTrail {
   private final ReadAheadPolicy policy;
   private final FetchContext ctx;
   private final FetchJobRunner runner;
+  /** Files of the layer's access profile, fetched with the prioritized files. */
+  private final List<String> profiled;
   private final AtomicBoolean started = new AtomicBoolean();
   private final EnumMap<FetchReason, Cursor> phases = new EnumMap<>(FetchReason.class);
   /** Neighbours of missed files, set when the background starts (null: none). Guarded by this. */
@@ -35,7 +37,8 @@ final class LayerBackground implements DemandPlanner.ReaderTrail {
   private volatile boolean closed;
 
   LayerBackground(LayerIndex index, LayerUnits units, ReadAheadPolicy policy,
-      FetchContext ctx, FetchJobRunner runner) {
+      FetchContext ctx, FetchJobRunner runner, List<String> profiled) {
+    this.profiled = List.copyOf(profiled);
     this.index = index;
     this.units = units;
     this.policy = policy;
@@ -79,7 +82,8 @@ final class LayerBackground implements DemandPlanner.ReaderTrail {
         }
       } else {
         // the bulk phases start where the reader last missed: its next misses are likely there
-        phases.put(phase, new Cursor(policy.unitsOf(phase, units, index), phase.isBulk()));
+        phases.put(phase, new Cursor(policy.unitsOf(phase, units, index, profiled),
+            phase.isBulk()));
       }
     }
     ctx.scheduler().register(this);

@@ -1,5 +1,6 @@
 package org.stargzstore.fs.fetch;
 
+import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -107,13 +108,15 @@ final class ReadAheadPolicy {
 
   /**
    * The units {@code phase} fetches, in the order it fetches them (blob order): the prioritized
-   * files' units, the units whose every chunk belongs to a file of at most
+   * files' units (those before the landmark, and the {@code profiled} files of an access
+   * profile that the layer has), the units whose every chunk belongs to a file of at most
    * {@code smallFileBytes}, or all. Not for {@code NEAR_READER}, whose units come from the
    * misses ({@link #neighboursOf}).
    */
-  int[] unitsOf(FetchReason phase, LayerUnits units, LayerIndex index) {
+  int[] unitsOf(FetchReason phase, LayerUnits units, LayerIndex index,
+      Collection<String> profiled) {
     return switch (phase) {
-      case PRIORITIZED -> prioritizedUnits(units, index);
+      case PRIORITIZED -> prioritizedUnits(units, index, profiled);
       case SMALL_FILES -> smallFileUnits(units, index);
       case EVERYTHING -> allUnits(units);
       default -> throw new IllegalArgumentException(phase + " has no fixed order of units");
@@ -139,16 +142,25 @@ final class ReadAheadPolicy {
     return neighbours.around(dir, missedUnit, units.all(), policy.nearbyBytes());
   }
 
-  private static int[] prioritizedUnits(LayerUnits units, LayerIndex index) {
+  private static int[] prioritizedUnits(LayerUnits units, LayerIndex index,
+      Collection<String> profiled) {
     TreeSet<Integer> set = new TreeSet<>();
     for (LayerEntry e : index.prioritizedEntries()) {
-      for (Chunk c : e.chunks()) {
-        if (!c.zeros() && c.size() > 0) {
-          set.add(units.unitOf(c));
-        }
-      }
+      addUnits(set, e, units);
+    }
+    for (String name : profiled) {
+      // a hint: a name the TOC does not have (another layer's, a stale profile) is skipped
+      index.entry(name).filter(LayerEntry::isRegular).ifPresent(e -> addUnits(set, e, units));
     }
     return set.stream().mapToInt(Integer::intValue).toArray();
+  }
+
+  private static void addUnits(TreeSet<Integer> set, LayerEntry e, LayerUnits units) {
+    for (Chunk c : e.chunks()) {
+      if (!c.zeros() && c.size() > 0) {
+        set.add(units.unitOf(c));
+      }
+    }
   }
 
   private static int[] allUnits(LayerUnits units) {

@@ -25,7 +25,8 @@ import org.stargzstore.types.LayerDescriptor;
  * The layer store's view of the registry client: reference normalisation, image resolution for
  * this node's platform, and layer blobs as range sources that can also stream long runs. With
  * {@link RegistryBlobSource} and {@link LayerDescriptors}, the one adapter between {@code fs} and
- * the registry client: nothing else in {@code fs} imports the client.
+ * the registry client: nothing else in {@code fs} imports the client (but
+ * {@link ProfileArtifacts}, the access profiles kept beside an image).
  */
 public final class RegistryImageSource implements ImageSource {
   private final RegistryClient client;
@@ -42,6 +43,11 @@ public final class RegistryImageSource implements ImageSource {
     this.client = client;
     this.readTimeout = Objects.requireNonNull(readTimeout, "readTimeout");
   }
+  @Override
+  public java.util.Optional<org.stargzstore.fs.profile.ProfileRegistry> profileRegistry() {
+    return java.util.Optional.of(new ProfileArtifacts(client));
+  }
+
 
   @Override
   public String normalize(String reference) {

@@ -14,6 +14,7 @@ import org.stargzstore.types.Digest;
  *                             (by uncompressed chunk digest), TOCs, manifests, configs
  * meta/layers/HEX.json        a layer: descriptor facts, TOC location, references held
  * meta/images/KEY.json        an image reference's resolution: manifest, config, layer digests
+ * meta/profiles/HEX.json      a layer's access profile: files a start-up opened, in order
  * tmp/                        files being written (removed at start)
  * spool/                      blobs a registry sent whole (Range ignored), being read
  *                             (the registry client's; removed at start and when idle)
@@ -56,6 +57,15 @@ public record StoreLayout(Path root) {
 
   public Path imagesDir() {
     return metaDir().resolve("images");
+  }
+
+  /** Access profiles, one per layer digest (see docs/profiles.md). */
+  public Path profilesDir() {
+    return metaDir().resolve("profiles");
+  }
+
+  public Path profile(Digest layer) {
+    return profilesDir().resolve(layer.hex() + ".json");
   }
 
   public Path tmpDir() {

@@ -7,6 +7,7 @@ import org.stargzstore.fs.fetch.ChunkCache;
 import org.stargzstore.fs.fetch.FetchContext;
 import org.stargzstore.fs.fuse.FuseMount;
 import org.stargzstore.fs.fuse.MountOptions;
+import org.stargzstore.fs.profile.ProfileStore;
 import org.stargzstore.fs.store.ContentStore;
 import org.stargzstore.fs.store.ImageRecords;
 import org.stargzstore.fs.store.LayerRecords;
@@ -37,7 +38,8 @@ final class StoreHarness implements AutoCloseable {
     fetch = new FetchContext(new ChunkCache(content, 64 << 20, diskWriter), 16, 2, 1 << 20);
     store = new LayerStore(source,
         new CachingLayerOpener(LayerFormats.all(), content, records), fetch, references,
-        new ImageRecords(layout, content), lock, config, pools);
+        new ImageRecords(layout, content), lock, config, new ProfileStore(layout, false),
+        pools);
   }
 
   Path mount(Path mountPoint) throws IOException {
