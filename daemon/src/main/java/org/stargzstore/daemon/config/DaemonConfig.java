@@ -13,6 +13,8 @@ import java.util.OptionalInt;
 import java.util.Set;
 import java.util.function.Function;
 import org.stargzstore.daemon.logging.LogFormat;
+import org.stargzstore.estargz.layer.LayerFormat;
+import org.stargzstore.estargz.layer.TocLimits;
 import org.stargzstore.fs.als.LayerStoreConfig;
 import org.stargzstore.fs.fetch.FetchPolicy;
 import org.stargzstore.fs.fuse.MountOptions;
@@ -58,7 +60,8 @@ public record DaemonConfig(
     RangeIgnoredByMirror rangeIgnoredByMirror,
     Path controlSocket,
     ListenAddress metricsAddress,
-    LogFormat logFormat) {
+    LogFormat logFormat,
+    int maxTocEntries) {
 
   public static final Path DEFAULT_PATH = Path.of("/etc/stargz-registry-storage/config.toml");
   public static final Path DEFAULT_ROOT = Path.of("/var/lib/stargz-registry-storage");
@@ -68,7 +71,7 @@ public record DaemonConfig(
       "fetch", Set.of("prefetch", "background", "read_ahead", "merge_gap", "background_request",
           "background_inflight", "yield_to_demand", "small_files_first", "nearby_files", "background_quiet",
           "prefetch_entrypoint", "max_demand_requests", "max_background_streams", "memory_cache",
-          "stream_above", "read_timeout", "resolve_timeout"),
+          "stream_above", "read_timeout", "resolve_timeout", "max_toc_entries"),
       "fuse", Set.of("allow_other", "cache_timeout", "debug", "backend"),
       "registry", Set.of("registries_conf", "registries_conf_dir", "certs_dir", "auth_file",
           "platform", "range_ignored_by_mirror"),
@@ -176,7 +179,8 @@ public record DaemonConfig(
         reg.get("range_ignored_by_mirror", "wait-for-cache", RangeIgnoredByMirror::parse),
         daemon.has("control_socket") ? Path.of(daemon.string("control_socket", "")) : null,
         metrics.has("address") ? metrics.get("address", "", ListenAddress::parse) : null,
-        log.get("format", "text", LogFormat::parse));
+        log.get("format", "text", LogFormat::parse),
+        fetch.integer("max_toc_entries", DEFAULT_MAX_TOC_ENTRIES));
   }
 
   private static void checkKeys(JsonNode tree) {
@@ -212,7 +216,7 @@ public record DaemonConfig(
         nearbyBytes, backgroundQuiet, prefetchEntrypoint, maxDemandRequests, maxBackgroundStreams,
         readTimeout, resolveTimeout, allowOther, fuseCacheTimeout, fuseDebug, fuseBackend,
         registriesConf, registriesConfDir, certsDir, authFile, platform, rangeIgnoredByMirror,
-        controlSocket, metricsAddress, logFormat);
+        controlSocket, metricsAddress, logFormat, maxTocEntries);
   }
 
   /** The FUSE mount options of {@code [fuse]}. */
@@ -225,21 +229,47 @@ public record DaemonConfig(
     return controlSocket != null ? controlSocket : root.resolve("control.sock");
   }
 
-  /** Heap the JVM needs beyond what this configuration bounds (code, TOCs, FUSE, buffers). */
+  /** Heap the JVM needs beyond what this configuration bounds (code, FUSE, buffers). */
   public static final long HEAP_BASELINE = 96L << 20;
+
+  /**
+   * Default {@code [fetch] max_toc_entries}: a TOC at containers/storage's 150 MiB cap made of
+   * ordinary file entries (about 330 bytes of JSON each) is served; one made of the smallest
+   * entries (several million) is refused.
+   */
+  public static final int DEFAULT_MAX_TOC_ENTRIES = 500_000;
+
+  /**
+   * Peak heap per TOC entry while a layer's TOC is parsed and indexed (the JSON, the parsed
+   * entries and the index at once), measured with {@code bench/toc-memory.sh}; what the largest
+   * allowed TOC adds to the heap budget.
+   */
+  public static final long PEAK_BYTES_PER_TOC_ENTRY = 1024;
+
+  /** Heap for loading one TOC of {@code max_toc_entries} entries. */
+  public long tocLoadBytes() {
+    return (long) maxTocEntries * PEAK_BYTES_PER_TOC_ENTRY;
+  }
 
   /**
    * The heap this configuration may use at most for fetched content, plus a baseline: the
    * memory cache, the writes queued for the store (a quarter of it), and per concurrent fetch
    * (on demand and background) one unit in memory: up to about 3 x {@code stream_above}
-   * (compressed bytes, decoded bytes, the chunk cut out of them). Loaded TOCs come on top (see
-   * docs/configuration.md). What {@code -Xmx} should be at least.
+   * (compressed bytes, decoded bytes, the chunk cut out of them); and the load of one TOC of
+   * {@code max_toc_entries} entries ({@link #tocLoadBytes()}). The indexes of layers already
+   * loaded come on top (see docs/configuration.md). What {@code -Xmx} should be at least.
    */
   public long heapBudgetBytes() {
     long fetches = (long) maxDemandRequests + maxBackgroundStreams;
     return memoryCacheBytes + memoryCacheBytes / 4 + fetches * 3 * streamAboveBytes
-        + backgroundInflightBytes + HEAP_BASELINE;
+        + backgroundInflightBytes + tocLoadBytes() + HEAP_BASELINE;
   }
+
+  /** The TOC limits the layer opener applies: the 150 MiB cap and {@code max_toc_entries}. */
+  public TocLimits tocLimits() {
+    return new TocLimits(LayerFormat.DEFAULT_MAX_TOC_SIZE, maxTocEntries);
+  }
+
 
   private static long positive(long v, String key) {
     if (v <= 0) {
