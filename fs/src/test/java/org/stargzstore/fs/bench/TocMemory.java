@@ -117,9 +117,11 @@ public final class TocMemory {
     StargzLayerWriter w = EstargzWriter.builder()
         .chunkSize(chunks > 1 ? StargzLayerWriter.MIN_CHUNK_SIZE : StargzLayerWriter.DEFAULT_CHUNK_SIZE)
         .build();
-    try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(blob), 1 << 20)) {
+    Path partial = work.resolve(blob.getFileName() + ".partial");
+    try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(partial), 1 << 20)) {
       w.write(tar, out);
     }
+    Files.move(partial, blob, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
     Files.delete(tar);
   }
 
