@@ -240,15 +240,18 @@ public record DaemonConfig(
   public static final int DEFAULT_MAX_TOC_ENTRIES = 500_000;
 
   /**
-   * Peak heap per TOC entry while a layer's TOC is parsed and indexed (the JSON, the parsed
-   * entries and the index at once), measured with {@code bench/toc-memory.sh}; what the largest
-   * allowed TOC adds to the heap budget.
+   * Peak heap per TOC entry while a layer's TOC is parsed and indexed, beyond the TOC's bytes:
+   * the parsed entry, the indexer's bookkeeping and the index at once (about 460 + 270 + 400
+   * bytes for a file; docs/benchmarks.md, "Memory per TOC entry").
    */
-  public static final long PEAK_BYTES_PER_TOC_ENTRY = 1024;
+  public static final long PEAK_BYTES_PER_TOC_ENTRY = 1200;
 
-  /** Heap for loading one TOC of {@code max_toc_entries} entries. */
+  /**
+   * Heap for loading one TOC: its compressed and uncompressed bytes (each at most the 150 MiB
+   * cap) and {@code max_toc_entries} entries.
+   */
   public long tocLoadBytes() {
-    return (long) maxTocEntries * PEAK_BYTES_PER_TOC_ENTRY;
+    return 2 * LayerFormat.DEFAULT_MAX_TOC_SIZE + (long) maxTocEntries * PEAK_BYTES_PER_TOC_ENTRY;
   }
 
   /**

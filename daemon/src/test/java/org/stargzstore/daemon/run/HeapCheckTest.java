@@ -24,7 +24,7 @@ class HeapCheckTest {
     assertEquals(1L << 20, c.streamAboveBytes());
     assertEquals(2048, c.maxTocEntries());
     long mib = 1L << 20;
-    long toc = 2048 * DaemonConfig.PEAK_BYTES_PER_TOC_ENTRY;
+    long toc = 300 * mib + 2048 * DaemonConfig.PEAK_BYTES_PER_TOC_ENTRY;
     assertEquals(toc, c.tocLoadBytes());
     long budget = 64 * mib + 16 * mib + 10 * 3 * mib + mib + toc + DaemonConfig.HEAP_BASELINE;
     assertEquals(budget, c.heapBudgetBytes());
@@ -53,7 +53,7 @@ class HeapCheckTest {
     assertEquals(DaemonConfig.DEFAULT_MAX_TOC_ENTRIES, d.maxTocEntries());
     assertEquals(d.maxTocEntries(), d.tocLimits().maxEntries());
     assertEquals(150L << 20, d.tocLimits().maxBytes());
-    assertEquals((long) d.maxTocEntries() * DaemonConfig.PEAK_BYTES_PER_TOC_ENTRY,
+    assertEquals((300L << 20) + (long) d.maxTocEntries() * DaemonConfig.PEAK_BYTES_PER_TOC_ENTRY,
         d.tocLoadBytes());
     Path f = tmp.resolve("none.toml");
     Files.writeString(f, "[fetch]\nmax_toc_entries = 0\n");
