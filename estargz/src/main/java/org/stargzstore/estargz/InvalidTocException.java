@@ -4,7 +4,7 @@ package org.stargzstore.estargz;
  * The table of contents is malformed or unsafe: bad JSON, an unsafe name ({@code ..}, absolute),
  * inconsistent offsets or chunk lists, or a size over the reader's limit.
  */
-public final class InvalidTocException extends LayerFormatException {
+public class InvalidTocException extends LayerFormatException {
   private static final long serialVersionUID = 1L;
 
   public InvalidTocException(String blob, String message) {

@@ -5,10 +5,12 @@ import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.util.Optional;
 import org.stargzstore.estargz.InvalidTocException;
+import org.stargzstore.estargz.TocTooLargeException;
 import org.stargzstore.estargz.LayerFormatException;
 import org.stargzstore.estargz.TocDigestMismatchException;
 import org.stargzstore.estargz.layer.ChunkCodec;
 import org.stargzstore.estargz.layer.LayerFormat;
+import org.stargzstore.estargz.layer.TocLimits;
 import org.stargzstore.estargz.layer.LayerIndex;
 import org.stargzstore.estargz.layer.OpenedToc;
 import org.stargzstore.estargz.layer.TocIndexer;
@@ -50,8 +52,8 @@ abstract class ZstdChunkedFormat implements LayerFormat {
 
   @Override
   public OpenedToc readToc(byte[] tocBytes, TocLocation location, Digest expected,
-      long maxTocSize, String blob) throws LayerFormatException {
-    return tryReadToc(tocBytes, location, expected, maxTocSize, blob).orElseThrow(() ->
+      TocLimits limits, String blob) throws LayerFormatException {
+    return tryReadToc(tocBytes, location, expected, limits, blob).orElseThrow(() ->
         new InvalidTocException(blob, "the TOC is not " + name() + "'s: "
             + (expected != null ? "its digest matches the other zstd:chunked flavour's"
                 : "its content is the other zstd:chunked flavour's")));
@@ -59,12 +61,12 @@ abstract class ZstdChunkedFormat implements LayerFormat {
 
   @Override
   public Optional<OpenedToc> tryReadToc(byte[] tocBytes, TocLocation location, Digest expected,
-      long maxTocSize, String blob) throws LayerFormatException {
-    if (tocBytes.length > maxTocSize) {
-      throw new InvalidTocException(blob, LayerFormat.overCap(blob, tocBytes.length,
-          " compressed", maxTocSize));
+      TocLimits limits, String blob) throws LayerFormatException {
+    if (tocBytes.length > limits.maxBytes()) {
+      throw new TocTooLargeException(blob, LayerFormat.overCap(blob, tocBytes.length,
+          " compressed", limits.maxBytes()));
     }
-    byte[] json = decompress(tocBytes, maxTocSize, blob);
+    byte[] json = decompress(tocBytes, limits.maxBytes(), blob);
     Digest ofCompressed = Digest.of(tocBytes);
     Digest ofJson = Digest.of(json);
     Digest mine = tocDigest(ofCompressed, ofJson);
@@ -74,7 +76,7 @@ abstract class ZstdChunkedFormat implements LayerFormat {
       if (expected != null && expected.equals(theirs)) {
         return Optional.empty();
       }
-      toc = TocJson.parse(json, blob);
+      toc = TocJson.parse(json, blob, limits.maxEntries());
       ZstdChunkedFlavour shape = ZstdChunkedFlavour.of(toc);
       if (shape != ZstdChunkedFlavour.UNKNOWN && shape != flavour()) {
         return Optional.empty();
@@ -83,7 +85,7 @@ abstract class ZstdChunkedFormat implements LayerFormat {
         throw new TocDigestMismatchException(blob, expected, mine);
       }
     } else {
-      toc = TocJson.parse(json, blob);
+      toc = TocJson.parse(json, blob, limits.maxEntries());
     }
     long dataEnd = location.offset() - ZstdChunkedFooter.SKIPPABLE_HEADER;
     LayerIndex index = TocIndexer.index(toc, kind(), dataEnd, blob);
@@ -97,7 +99,7 @@ abstract class ZstdChunkedFormat implements LayerFormat {
         new ZstdInputStreamNoFinalizer(new ByteArrayInputStream(frame))) {
       byte[] json = in.readNBytes((int) Math.min(max + 1, Integer.MAX_VALUE - 8));
       if (json.length > max) {
-        throw new InvalidTocException(blob, LayerFormat.overCap(blob, json.length,
+        throw new TocTooLargeException(blob, LayerFormat.overCap(blob, json.length,
             " uncompressed (or more)", max));
       }
       return json;

@@ -6,6 +6,7 @@ import java.util.Optional;
 import org.stargzstore.estargz.LayerFormatException;
 import org.stargzstore.estargz.layer.LayerFormat;
 import org.stargzstore.estargz.layer.OpenedToc;
+import org.stargzstore.estargz.layer.TocLimits;
 import org.stargzstore.estargz.layer.TocLocation;
 import org.stargzstore.types.Digest;
 
@@ -32,7 +33,7 @@ class ZstdManifestFuzzTest {
         new ZstdChunkedStargzFormat(), new ZstdChunkedStorageFormat()}) {
       for (Digest expected : new Digest[] {null, ofJson, ofFrame}) {
         try {
-          Optional<OpenedToc> toc = f.tryReadToc(frame, at, expected, 1 << 20, "fuzz.blob");
+          Optional<OpenedToc> toc = f.tryReadToc(frame, at, expected, TocLimits.ofBytes(1 << 20), "fuzz.blob");
           boolean mine = f instanceof ZstdChunkedStorageFormat ? ofFrame.equals(expected)
               : ofJson.equals(expected);
           if (toc.isPresent() && expected != null && !mine) {

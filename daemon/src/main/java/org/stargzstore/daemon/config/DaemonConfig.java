@@ -13,6 +13,8 @@ import java.util.OptionalInt;
 import java.util.Set;
 import java.util.function.Function;
 import org.stargzstore.daemon.logging.LogFormat;
+import org.stargzstore.estargz.layer.LayerFormat;
+import org.stargzstore.estargz.layer.TocLimits;
 import org.stargzstore.fs.als.LayerStoreConfig;
 import org.stargzstore.fs.fetch.FetchPolicy;
 import org.stargzstore.fs.fuse.MountOptions;
@@ -64,7 +66,8 @@ public record DaemonConfig(
     Path controlSocket,
     ListenAddress metricsAddress,
     LogFormat logFormat,
-    ProfilesConfig profiles) {
+    ProfilesConfig profiles,
+    int maxTocEntries) {
 
   public static final Path DEFAULT_PATH = Path.of("/etc/stargz-registry-storage/config.toml");
   public static final Path DEFAULT_ROOT = Path.of("/var/lib/stargz-registry-storage");
@@ -74,7 +77,8 @@ public record DaemonConfig(
       "fetch", Set.of("prefetch", "background", "read_ahead", "merge_gap", "background_request",
           "background_inflight", "yield_to_demand", "small_files_first", "nearby_files", "background_quiet",
           "prefetch_entrypoint", "max_demand_requests", "max_background_streams", "memory_cache",
-          "stream_above", "read_timeout", "resolve_timeout", "use_access_profiles"),
+          "stream_above", "read_timeout", "resolve_timeout", "use_access_profiles",
+          "max_toc_entries"),
       "profiles", Set.of("quiet", "publish", "fetch"),
       "fuse", Set.of("allow_other", "cache_timeout", "debug", "backend", "descriptor_keeper",
           "holder_socket"),
@@ -191,7 +195,8 @@ public record DaemonConfig(
         log.get("format", "text", LogFormat::parse),
         new ProfilesConfig(fetch.bool("use_access_profiles", true),
             profiles.duration("quiet", "10s"),
-            profiles.bool("publish", false), profiles.bool("fetch", true)));
+            profiles.bool("publish", false), profiles.bool("fetch", true)),
+        fetch.integer("max_toc_entries", DEFAULT_MAX_TOC_ENTRIES));
   }
 
   private static void checkKeys(JsonNode tree) {
@@ -227,7 +232,8 @@ public record DaemonConfig(
         nearbyBytes, backgroundQuiet, prefetchEntrypoint, maxDemandRequests, maxBackgroundStreams,
         readTimeout, resolveTimeout, allowOther, fuseCacheTimeout, fuseDebug, fuseBackend,
         descriptorKeeper, holderSocket, registriesConf, registriesConfDir, certsDir, authFile,
-        platform, rangeIgnoredByMirror, controlSocket, metricsAddress, logFormat, profiles);
+        platform, rangeIgnoredByMirror, controlSocket, metricsAddress, logFormat, profiles,
+        maxTocEntries);
   }
 
   /** The FUSE mount options of {@code [fuse]}. */
@@ -249,21 +255,50 @@ public record DaemonConfig(
     return controlSocket != null ? controlSocket : root.resolve("control.sock");
   }
 
-  /** Heap the JVM needs beyond what this configuration bounds (code, TOCs, FUSE, buffers). */
+  /** Heap the JVM needs beyond what this configuration bounds (code, FUSE, buffers). */
   public static final long HEAP_BASELINE = 96L << 20;
+
+  /**
+   * Default {@code [fetch] max_toc_entries}: a TOC at containers/storage's 150 MiB cap made of
+   * ordinary file entries (about 330 bytes of JSON each) is served; one made of the smallest
+   * entries (several million) is refused.
+   */
+  public static final int DEFAULT_MAX_TOC_ENTRIES = 500_000;
+
+  /**
+   * Peak heap per TOC entry while a layer's TOC is parsed and indexed, beyond the TOC's bytes:
+   * the parsed entry, the indexer's bookkeeping and the index at once (about 460 + 270 + 400
+   * bytes for a file; docs/benchmarks.md, "Memory per TOC entry").
+   */
+  public static final long PEAK_BYTES_PER_TOC_ENTRY = 1200;
+
+  /**
+   * Heap for loading one TOC: its compressed and uncompressed bytes (each at most the 150 MiB
+   * cap) and {@code max_toc_entries} entries.
+   */
+  public long tocLoadBytes() {
+    return 2 * LayerFormat.DEFAULT_MAX_TOC_SIZE + (long) maxTocEntries * PEAK_BYTES_PER_TOC_ENTRY;
+  }
 
   /**
    * The heap this configuration may use at most for fetched content, plus a baseline: the
    * memory cache, the writes queued for the store (a quarter of it), and per concurrent fetch
    * (on demand and background) one unit in memory: up to about 3 x {@code stream_above}
-   * (compressed bytes, decoded bytes, the chunk cut out of them). Loaded TOCs come on top (see
-   * docs/configuration.md). What {@code -Xmx} should be at least.
+   * (compressed bytes, decoded bytes, the chunk cut out of them); and the load of one TOC of
+   * {@code max_toc_entries} entries ({@link #tocLoadBytes()}). The indexes of layers already
+   * loaded come on top (see docs/configuration.md). What {@code -Xmx} should be at least.
    */
   public long heapBudgetBytes() {
     long fetches = (long) maxDemandRequests + maxBackgroundStreams;
     return memoryCacheBytes + memoryCacheBytes / 4 + fetches * 3 * streamAboveBytes
-        + backgroundInflightBytes + HEAP_BASELINE;
+        + backgroundInflightBytes + tocLoadBytes() + HEAP_BASELINE;
   }
+
+  /** The TOC limits the layer opener applies: the 150 MiB cap and {@code max_toc_entries}. */
+  public TocLimits tocLimits() {
+    return new TocLimits(LayerFormat.DEFAULT_MAX_TOC_SIZE, maxTocEntries);
+  }
+
 
   private static long positive(long v, String key) {
     if (v <= 0) {

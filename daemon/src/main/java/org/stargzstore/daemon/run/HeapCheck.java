@@ -19,13 +19,16 @@ final class HeapCheck {
         + mib(c.memoryCacheBytes()) + " + a quarter of it for queued store writes + "
         + (c.maxDemandRequests() + c.maxBackgroundStreams()) + " concurrent fetches x 3 x"
         + " stream_above " + mib(c.streamAboveBytes()) + " + background_inflight + "
-        + mib(DaemonConfig.HEAP_BASELINE) + " baseline; loaded TOCs on top)";
+        + mib(c.tocLoadBytes()) + " to load a TOC of max_toc_entries " + c.maxTocEntries()
+        + " + " + mib(DaemonConfig.HEAP_BASELINE) + " baseline; indexes of loaded layers on"
+        + " top)";
     if (maxHeap >= budget) {
       return what + "; heap limit " + mib(maxHeap);
     }
     return "the heap limit (" + mib(maxHeap) + ") is below the " + what + ": reads may fail"
         + " when the daemon runs out of memory; give it -Xmx" + ((budget + (1 << 20) - 1) >> 20)
-        + "m (SRS_JAVA_OPTS) or lower memory_cache, stream_above or max_demand_requests";
+        + "m (SRS_JAVA_OPTS) or lower memory_cache, stream_above, max_demand_requests or"
+        + " max_toc_entries";
   }
 
   static void log(DaemonConfig c, long maxHeap) {

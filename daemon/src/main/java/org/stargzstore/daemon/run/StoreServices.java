@@ -40,7 +40,7 @@ public final class StoreServices {
     layerRecords = new LayerRecords(layout, 10_000);
     references = References.load(layout);
     images = new ImageRecords(layout, content);
-    opener = new CachingLayerOpener(formats, content, layerRecords);
+    opener = new CachingLayerOpener(formats, content, layerRecords, config.tocLimits());
     layerContent = new StoredLayerContent(layerRecords, opener);
   }
 

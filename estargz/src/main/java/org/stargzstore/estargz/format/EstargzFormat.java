@@ -4,11 +4,13 @@ import java.util.Optional;
 import java.util.OptionalLong;
 import org.stargzstore.estargz.InvalidFooterException;
 import org.stargzstore.estargz.InvalidTocException;
+import org.stargzstore.estargz.TocTooLargeException;
 import org.stargzstore.estargz.LayerFormatException;
 import org.stargzstore.estargz.TocDigestMismatchException;
 import org.stargzstore.estargz.layer.ChunkCodec;
 import org.stargzstore.estargz.layer.FormatKind;
 import org.stargzstore.estargz.layer.LayerFormat;
+import org.stargzstore.estargz.layer.TocLimits;
 import org.stargzstore.estargz.layer.LayerIndex;
 import org.stargzstore.estargz.layer.OpenedToc;
 import org.stargzstore.estargz.layer.TocIndexer;
@@ -66,17 +68,17 @@ public final class EstargzFormat implements LayerFormat {
 
   @Override
   public OpenedToc readToc(byte[] tocBytes, TocLocation location, Digest expected,
-      long maxTocSize, String blob) throws LayerFormatException {
-    if (location.length() > maxTocSize) {
-      throw new InvalidTocException(blob, LayerFormat.overCap(blob, location.length(),
-          " compressed", maxTocSize));
+      TocLimits limits, String blob) throws LayerFormatException {
+    if (location.length() > limits.maxBytes()) {
+      throw new TocTooLargeException(blob, LayerFormat.overCap(blob, location.length(),
+          " compressed", limits.maxBytes()));
     }
-    TocMember member = TocMember.read(tocBytes, maxTocSize, blob);
+    TocMember member = TocMember.read(tocBytes, limits.maxBytes(), blob);
     Digest actual = Digest.of(member.json());
     if (expected != null && !expected.equals(actual)) {
       throw new TocDigestMismatchException(blob, expected, actual);
     }
-    LayerIndex index = TocIndexer.index(TocJson.parse(member.json(), blob), FormatKind.ESTARGZ,
+    LayerIndex index = TocIndexer.index(TocJson.parse(member.json(), blob, limits.maxEntries()), FormatKind.ESTARGZ,
         location.offset(), blob, member.asLayerEntry(location, actual, blob));
     return new OpenedToc(index, actual, expected != null);
   }

@@ -11,6 +11,7 @@ import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
 import org.apache.commons.compress.compressors.gzip.GzipCompressorInputStream;
 import org.stargzstore.estargz.InvalidTocException;
+import org.stargzstore.estargz.TocTooLargeException;
 import org.stargzstore.estargz.layer.Chunk;
 import org.stargzstore.estargz.layer.LayerEntry;
 import org.stargzstore.estargz.layer.LayerFormat;
@@ -51,7 +52,7 @@ record TocMember(byte[] json, TarArchiveEntry header, long dataOffset) {
             + " has tar type '" + (char) e.getLinkFlag() + "', not a regular file");
       }
       if (e.getSize() > maxTocSize) {
-        throw new InvalidTocException(blob, LayerFormat.overCap(blob, e.getSize(),
+        throw new TocTooLargeException(blob, LayerFormat.overCap(blob, e.getSize(),
             " uncompressed", maxTocSize));
       }
       long dataOffset = tar.getBytesRead();

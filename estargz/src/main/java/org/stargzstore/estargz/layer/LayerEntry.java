@@ -54,9 +54,7 @@ public final class LayerEntry {
     this.linkName = b.linkName;
     this.devMajor = b.devMajor;
     this.devMinor = b.devMinor;
-    TreeMap<String, byte[]> x = new TreeMap<>();
-    b.xattrs.forEach((k, v) -> x.put(k, v.clone()));
-    this.xattrs = Collections.unmodifiableMap(x);
+    this.xattrs = copyXattrs(b.xattrs);
     this.digest = b.digest;
     this.chunks = List.copyOf(b.chunks);
   }
@@ -167,6 +165,16 @@ public final class LayerEntry {
   @Override
   public String toString() {
     return type.jsonName() + " " + (name.isEmpty() ? "/" : name);
+  }
+
+  /** A sorted, unmodifiable copy; the shared empty map when there are none (most entries). */
+  private static Map<String, byte[]> copyXattrs(Map<String, byte[]> from) {
+    if (from.isEmpty()) {
+      return Map.of();
+    }
+    TreeMap<String, byte[]> x = new TreeMap<>();
+    from.forEach((k, v) -> x.put(k, v.clone()));
+    return Collections.unmodifiableMap(x);
   }
 
   /** Builds a {@link LayerEntry}. */

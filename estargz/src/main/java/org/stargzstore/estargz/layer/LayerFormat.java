@@ -68,16 +68,16 @@ public interface LayerFormat {
    * parses and validates them into a {@link LayerIndex}.
    *
    * @param tocBytes exactly the bytes at {@code location}
-   * @param maxTocSize the largest TOC (compressed or uncompressed) to accept; a larger one is an
-   *     {@link InvalidTocException}
+   * @param limits the largest TOC (compressed or uncompressed, and in entries) to accept; a
+   *     larger one is a {@link org.stargzstore.estargz.TocTooLargeException}
    */
-  OpenedToc readToc(byte[] tocBytes, TocLocation location, Digest expected, long maxTocSize,
+  OpenedToc readToc(byte[] tocBytes, TocLocation location, Digest expected, TocLimits limits,
       String blob) throws LayerFormatException;
 
-  /** {@link #readToc(byte[], TocLocation, Digest, long, String)} with the default size limit. */
+  /** {@link #readToc(byte[], TocLocation, Digest, TocLimits, String)} with the default limits. */
   default OpenedToc readToc(byte[] tocBytes, TocLocation location, Digest expected, String blob)
       throws LayerFormatException {
-    return readToc(tocBytes, location, expected, DEFAULT_MAX_TOC_SIZE, blob);
+    return readToc(tocBytes, location, expected, TocLimits.DEFAULT, blob);
   }
 
   /**
@@ -86,8 +86,8 @@ public interface LayerFormat {
    * that try several formats use this one.
    */
   default Optional<OpenedToc> tryReadToc(byte[] tocBytes, TocLocation location, Digest expected,
-      long maxTocSize, String blob) throws LayerFormatException {
-    return Optional.of(readToc(tocBytes, location, expected, maxTocSize, blob));
+      TocLimits limits, String blob) throws LayerFormatException {
+    return Optional.of(readToc(tocBytes, location, expected, limits, blob));
   }
 
   /** How chunks of this format are decompressed. */

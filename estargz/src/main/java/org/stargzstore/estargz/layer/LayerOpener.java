@@ -8,6 +8,7 @@ import java.util.stream.Collectors;
 import org.stargzstore.estargz.InvalidFooterException;
 import org.stargzstore.estargz.InvalidTocException;
 import org.stargzstore.estargz.LayerFormatException;
+import org.stargzstore.estargz.TocTooLargeException;
 import org.stargzstore.types.LayerDescriptor;
 import org.stargzstore.types.io.RangeSource;
 
@@ -110,7 +111,7 @@ public final class LayerOpener {
       checkSize(l, options, blob);
       byte[] toc = source.read(l.offset(), (int) l.length());
       Optional<OpenedToc> opened =
-          f.tryReadToc(toc, l, options.expectedFor(f), options.maxTocSize(), blob);
+          f.tryReadToc(toc, l, options.expectedFor(f), options.limits(), blob);
       if (opened.isPresent()) {
         return Optional.of(new OpenedLayer(blob, size, f, l, opened.get()));
       }
@@ -151,7 +152,7 @@ public final class LayerOpener {
           fetchedAt = l;
         }
         Optional<OpenedToc> opened =
-            f.tryReadToc(fetched, l, options.expectedFor(f), options.maxTocSize(), blob);
+            f.tryReadToc(fetched, l, options.expectedFor(f), options.limits(), blob);
         if (opened.isPresent()) {
           return new OpenedLayer(blob, size, f, l, opened.get());
         }
@@ -194,11 +195,11 @@ public final class LayerOpener {
   private static void checkSize(TocLocation l, OpenOptions options, String blob)
       throws InvalidTocException {
     if (l.length() > options.maxTocSize()) {
-      throw new InvalidTocException(blob, LayerFormat.overCap(blob, l.length(), " compressed",
+      throw new TocTooLargeException(blob, LayerFormat.overCap(blob, l.length(), " compressed",
           options.maxTocSize()));
     }
     if (l.uncompressedLength() > options.maxTocSize()) {
-      throw new InvalidTocException(blob, LayerFormat.overCap(blob, l.uncompressedLength(),
+      throw new TocTooLargeException(blob, LayerFormat.overCap(blob, l.uncompressedLength(),
           " uncompressed", options.maxTocSize()));
     }
   }

@@ -22,12 +22,14 @@ public final class OpenOptions {
   private final Digest expected;
   private final LayerDescriptor descriptor;
   private final long maxTocSize;
+  private final int maxTocEntries;
 
   private OpenOptions(Builder b) {
     this.formats = List.copyOf(b.formats);
     this.expected = b.expected;
     this.descriptor = b.descriptor;
     this.maxTocSize = b.maxTocSize;
+    this.maxTocEntries = b.maxTocEntries;
   }
 
   public static Builder builder() {
@@ -54,6 +56,16 @@ public final class OpenOptions {
     return maxTocSize;
   }
 
+  /** The most TOC entries to accept (no limit by default). */
+  public int maxTocEntries() {
+    return maxTocEntries;
+  }
+
+  /** Both limits, as the formats take them. */
+  public TocLimits limits() {
+    return new TocLimits(maxTocSize, maxTocEntries);
+  }
+
   /** The TOC digest to check {@code format}'s TOC against, or null if none is known. */
   Digest expectedFor(LayerFormat format) {
     if (expected != null) {
@@ -77,6 +89,7 @@ public final class OpenOptions {
     private Digest expected;
     private LayerDescriptor descriptor;
     private long maxTocSize = LayerFormat.DEFAULT_MAX_TOC_SIZE;
+    private int maxTocEntries = Integer.MAX_VALUE;
 
     private Builder() {}
 
@@ -104,6 +117,15 @@ public final class OpenOptions {
             + "]: " + v);
       }
       maxTocSize = v;
+      return this;
+    }
+
+    /** The most TOC entries to accept: a TOC with more is refused before it is indexed. */
+    public Builder maxTocEntries(int v) {
+      if (v <= 0) {
+        throw new IllegalArgumentException("max TOC entries must be positive: " + v);
+      }
+      maxTocEntries = v;
       return this;
     }
 

@@ -381,6 +381,9 @@ public final class TocIndexer {
             + " has an unknown chunkType '" + c.chunkType() + "'");
       }
       Digest d = digest(c.chunkDigest(), piece.index, p.raw.name(), "chunkDigest");
+      if (d != null && d.equals(fileDigest)) {
+        d = fileDigest; // a one-chunk file states its digest twice: keep one copy
+      }
       if (d == null && p.pieces.size() == 1) {
         d = fileDigest;
       }

@@ -55,9 +55,7 @@ public final class TocEntry {
     this.groupName = b.groupName;
     this.devMajor = b.devMajor;
     this.devMinor = b.devMinor;
-    TreeMap<String, byte[]> x = new TreeMap<>();
-    b.xattrs.forEach((k, v) -> x.put(k, v.clone()));
-    this.xattrs = Collections.unmodifiableMap(x);
+    this.xattrs = copyXattrs(b.xattrs);
     this.digest = b.digest;
     this.offset = b.offset;
     this.endOffset = b.endOffset;
@@ -245,6 +243,16 @@ public final class TocEntry {
     return type + " " + name + (size > 0 ? " (" + size + " bytes)" : "")
         + (chunkOffset > 0 || chunkSize > 0 ? " chunk@" + chunkOffset + "+" + chunkSize : "")
         + (offset > 0 ? " at " + offset : "");
+  }
+
+  /** A sorted, unmodifiable copy; the shared empty map when there are none (most entries). */
+  private static Map<String, byte[]> copyXattrs(Map<String, byte[]> from) {
+    if (from.isEmpty()) {
+      return Map.of();
+    }
+    TreeMap<String, byte[]> x = new TreeMap<>();
+    from.forEach((k, v) -> x.put(k, v.clone()));
+    return Collections.unmodifiableMap(x);
   }
 
   /** Builds a {@link TocEntry}; every field defaults to its JSON-absent value. */

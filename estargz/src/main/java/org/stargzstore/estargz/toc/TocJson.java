@@ -16,6 +16,7 @@ import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import org.stargzstore.estargz.InvalidTocException;
+import org.stargzstore.estargz.TocTooLargeException;
 
 /**
  * Reads and writes the TOC JSON shared by eStargz and zstd:chunked. A streaming parser: TOCs of
@@ -34,6 +35,15 @@ public final class TocJson {
 
   /** Parses TOC JSON; unknown fields are ignored, wrong types are an {@link InvalidTocException}. */
   public static Toc parse(byte[] json, String blob) throws InvalidTocException {
+    return parse(json, blob, Integer.MAX_VALUE);
+  }
+
+  /**
+   * As {@link #parse(byte[], String)}, refusing a TOC of more than {@code maxEntries} entries
+   * with a {@link TocTooLargeException} as soon as the parser reaches the one too many (the
+   * entries before it are all that was built).
+   */
+  public static Toc parse(byte[] json, String blob, int maxEntries) throws InvalidTocException {
     try (JsonParser p = FACTORY.createParser(json)) {
       expect(p, p.nextToken(), JsonToken.START_OBJECT, "TOC", blob);
       int version = 0;
@@ -55,11 +65,16 @@ public final class TocJson {
             expect(p, t, JsonToken.START_ARRAY, "TOC entries", blob);
             entries = new ArrayList<>();
             Times times = new Times();
+            Repeated repeated = new Repeated();
             while ((t = p.nextToken()) != JsonToken.END_ARRAY) {
               if (t != JsonToken.START_OBJECT) {
                 expect(p, t, JsonToken.START_OBJECT, "entry #" + entries.size(), blob);
               }
-              entries.add(parseEntry(p, entries.size(), times, blob));
+              if (entries.size() == maxEntries) {
+                throw new TocTooLargeException(blob, "the TOC has more than " + maxEntries
+                    + " entries, over the limit of " + maxEntries, true);
+              }
+              entries.add(parseEntry(p, entries.size(), times, repeated, blob));
             }
           }
           case "tarSplitDigest" -> {
@@ -92,8 +107,8 @@ public final class TocJson {
     }
   }
 
-  private static TocEntry parseEntry(JsonParser p, int index, Times times, String blob)
-      throws IOException {
+  private static TocEntry parseEntry(JsonParser p, int index, Times times, Repeated repeated,
+      String blob) throws IOException {
     TocEntry.Builder b = TocEntry.builder();
     String name = null;
     String type = null;
@@ -112,7 +127,7 @@ public final class TocJson {
           b.name(name);
         }
         case "type" -> {
-          type = string(p, t, where, blob);
+          type = repeated.of(string(p, t, where, blob));
           b.type(type);
         }
         case "size" -> b.size(nonNegative(p, t, where, blob));
@@ -123,14 +138,14 @@ public final class TocJson {
         case "mode" -> b.mode(nonNegative(p, t, where, blob));
         case "uid" -> b.uid(id(p, t, where, blob));
         case "gid" -> b.gid(id(p, t, where, blob));
-        case "userName" -> b.userName(string(p, t, where, blob));
-        case "groupName" -> b.groupName(string(p, t, where, blob));
+        case "userName" -> b.userName(repeated.of(string(p, t, where, blob)));
+        case "groupName" -> b.groupName(repeated.of(string(p, t, where, blob)));
         case "devMajor" -> b.devMajor(id(p, t, where, blob));
         case "devMinor" -> b.devMinor(id(p, t, where, blob));
         case "xattrs" -> {
           expect(p, t, JsonToken.START_OBJECT, where, blob);
           while (p.nextToken() == JsonToken.FIELD_NAME) {
-            String key = p.currentName();
+            String key = repeated.of(p.currentName());
             JsonToken vt = p.nextToken();
             String value = vt == JsonToken.VALUE_NULL ? "" : string(p, vt, where + "." + key, blob);
             try {
@@ -147,7 +162,7 @@ public final class TocJson {
         case "chunkSize" -> b.chunkSize(nonNegative(p, t, where, blob));
         case "chunkDigest" -> b.chunkDigest(string(p, t, where, blob));
         case "innerOffset" -> b.innerOffset(nonNegative(p, t, where, blob));
-        case "chunkType" -> b.chunkType(string(p, t, where, blob));
+        case "chunkType" -> b.chunkType(repeated.of(string(p, t, where, blob)));
         default -> p.skipChildren();
       }
     }
@@ -219,6 +234,27 @@ public final class TocJson {
     @Override
     public String toString() {
       return "entry #" + index + (name != null ? " (" + name + ")" : "") + " field " + field;
+    }
+  }
+
+  /**
+   * One copy of the short strings every entry repeats (type, owner names, xattr names), so that a
+   * TOC of a million entries does not hold a million copies of "reg" and "root". Bounded: a TOC
+   * of all-distinct owner names only stops being deduplicated.
+   */
+  private static final class Repeated {
+    private static final int MAX = 4096;
+    private final java.util.HashMap<String, String> seen = new java.util.HashMap<>();
+
+    String of(String s) {
+      String known = seen.get(s);
+      if (known != null) {
+        return known;
+      }
+      if (seen.size() < MAX) {
+        seen.put(s, s);
+      }
+      return s;
     }
   }
 

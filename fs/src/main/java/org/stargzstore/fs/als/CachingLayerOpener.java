@@ -8,6 +8,7 @@ import java.util.OptionalLong;
 import java.util.logging.Logger;
 import org.stargzstore.estargz.InvalidFooterException;
 import org.stargzstore.estargz.LayerFormatException;
+import org.stargzstore.estargz.TocTooLargeException;
 import org.stargzstore.estargz.layer.Chunk;
 import org.stargzstore.estargz.layer.ChunkVerifier;
 import org.stargzstore.estargz.layer.FormatKind;
@@ -18,6 +19,7 @@ import org.stargzstore.estargz.layer.OpenOptions;
 import org.stargzstore.estargz.layer.OpenedLayer;
 import org.stargzstore.estargz.layer.OpenedToc;
 import org.stargzstore.estargz.layer.TocIndexer;
+import org.stargzstore.estargz.layer.TocLimits;
 import org.stargzstore.estargz.layer.TocLocation;
 import org.stargzstore.estargz.layer.UnitStreamer;
 import org.stargzstore.fs.fetch.BlobSource;
@@ -47,14 +49,27 @@ public final class CachingLayerOpener {
   private final ContentStore store;
   private final LayerRecords records;
   private final java.util.concurrent.Executor background;
+  private final TocLimits limits;
 
   public CachingLayerOpener(List<LayerFormat> formats, ContentStore store, LayerRecords records) {
     this(formats, store, records, java.util.concurrent.ForkJoinPool.commonPool());
   }
 
+  /** @param limits the largest TOC to index (bytes and entries); a larger one is not lazy */
+  public CachingLayerOpener(List<LayerFormat> formats, ContentStore store, LayerRecords records,
+      TocLimits limits) {
+    this(formats, store, records, java.util.concurrent.ForkJoinPool.commonPool(), limits);
+  }
+
   /** @param background runs the store writes that keep a fetched TOC */
   public CachingLayerOpener(List<LayerFormat> formats, ContentStore store, LayerRecords records,
       java.util.concurrent.Executor background) {
+    this(formats, store, records, background, TocLimits.DEFAULT);
+  }
+
+  private CachingLayerOpener(List<LayerFormat> formats, ContentStore store, LayerRecords records,
+      java.util.concurrent.Executor background, TocLimits limits) {
+    this.limits = limits;
     this.formats = List.copyOf(formats);
     this.store = store;
     this.records = records;
@@ -103,7 +118,9 @@ public final class CachingLayerOpener {
     ReadRecorder recorder = new ReadRecorder(blob);
     try {
       opened = LayerOpener.open(recorder, OpenOptions.builder().formats(formats).descriptor(d)
-          .build());
+          .maxTocSize(limits.maxBytes()).maxTocEntries(limits.maxEntries()).build());
+    } catch (TocTooLargeException e) {
+      throw tooLarge(d, e);
     } catch (InvalidFooterException e) {
       throw new NotLazyException(NotLazyException.Reason.NOT_LAZY_FORMAT, "layer " + d.digest()
           + " has a TOC digest annotation but cannot be read as eStargz or zstd:chunked: "
@@ -114,6 +131,17 @@ public final class CachingLayerOpener {
       background.execute(() -> remember(d, opened, recorder));
     }
     return new Opened(opened.toc(), opened.format(), false);
+  }
+
+  /**
+   * A TOC over the limits: the layer is fine, but indexing it would cost more heap than the
+   * daemon is given (each entry costs a few hundred bytes; docs/configuration.md "Memory"), so
+   * podman pulls it normally.
+   */
+  private NotLazyException tooLarge(LayerDescriptor d, TocTooLargeException e) {
+    String knob = e.overEntries() ? "[fetch] max_toc_entries" : "the 150 MiB TOC cap";
+    return new NotLazyException(NotLazyException.Reason.TOC_TOO_LARGE, "layer " + d.digest()
+        + " is too large to index: " + e.getMessage() + " (" + knob + ")", e);
   }
 
   /**
@@ -131,7 +159,7 @@ public final class CachingLayerOpener {
     try {
       byte[] toc = store.readAll(Digest.parse(r.tocBlob()));
       TocLocation loc = new TocLocation(r.tocOffset(), r.tocLength(), r.tocUncompressedLength());
-      return Optional.of(new Opened(f.readToc(toc, loc, expected, blobName), f, true,
+      return Optional.of(new Opened(f.readToc(toc, loc, expected, limits, blobName), f, true,
           r.measuredDiffSize()));
     } catch (NoSuchFileException e) {
       return Optional.empty();

@@ -47,6 +47,11 @@ public final class NotLazyException extends Exception {
     NO_TOC_DIGEST("no-toc-digest"),
     BAD_LAYER("bad-layer"),
     /**
+     * The TOC is over the daemon's limits: more entries than {@code [fetch] max_toc_entries}
+     * (its index would not fit the heap budget), or more bytes than the 150 MiB cap.
+     */
+    TOC_TOO_LARGE("toc-too-large"),
+    /**
      * Asked for by blob digest (podman 4.x, 5.0), which needs the exact tar size, and the size
      * is neither stated nor measurable (see {@code ExactDiffSize}); the TOC-digest name still
      * serves the layer.

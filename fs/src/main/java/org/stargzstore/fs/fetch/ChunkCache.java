@@ -151,6 +151,16 @@ public final class ChunkCache {
    * too many bytes are queued for the disk (the disk is the bound on how fast we may fetch).
    */
   public void put(Chunk c, byte[] verified) {
+    put(c, verified, true);
+  }
+
+  /**
+   * As {@link #put(Chunk, byte[])}; with {@code keepInMemory} false the bytes are held only until
+   * their store write ends (readers get them from the store after that): a layer streamed in
+   * the background, which no reader waits for, does not fill the memory cache and the heap of a
+   * settled daemon (docs/configuration.md, "Memory").
+   */
+  public void put(Chunk c, byte[] verified, boolean keepInMemory) {
     Key k = Key.of(c);
     Digest d = c.digest();
     try {
@@ -161,7 +171,9 @@ public final class ChunkCache {
       return;
     }
     unwritten.put(k, verified);
-    memory.put(k, verified);
+    if (keepInMemory) {
+      memory.put(k, verified);
+    }
     try {
       diskWriter.execute(() -> {
         try {

@@ -193,7 +193,7 @@ final class FetchJobRunner {
       try {
         byte[] data = codec.decode(buf, 0, buf.length, c, blob.describe());
         ChunkVerifier.verify(blob.describe(), c, data);
-        ctx.cache().put(c, data);
+        ctx.cache().put(c, data, job.reason.keepsInMemory());
         delivered(job, c, cl, notice);
       } catch (IOException | RuntimeException e) {
         notDelivered(u, c, cl, e);

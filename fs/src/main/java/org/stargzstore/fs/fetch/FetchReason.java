@@ -53,6 +53,16 @@ public enum FetchReason {
   }
 
   /**
+   * Whether fetched chunks stay in the memory cache: yes for what a reader asked for or is
+   * likely to read soon; no for the bulk background phases (small files anywhere, everything),
+   * which would otherwise fill the memory cache with a whole layer nobody reads yet. Their
+   * chunks are read from the store.
+   */
+  public boolean keepsInMemory() {
+    return this != SMALL_FILES && this != EVERYTHING;
+  }
+
+  /**
    * Fetched by the background scheduler: paced in pieces under the background byte budget, and
    * pausing for demand as the policy says.
    */

@@ -29,7 +29,8 @@ public final class Inode {
   private final int mode;
   private final int rdevMajor;
   private final int rdevMinor;
-  private final Map<String, byte[]> extraXattrs;
+  /** The overlay's xattrs (opaque directories): null for nearly every inode. */
+  private Map<String, byte[]> extraXattrs;
   private Map<String, Inode> children;
   private int nlink;
 
@@ -41,7 +42,6 @@ public final class Inode {
     this.mode = typeBits(type) | (permissionBits & 07777);
     this.rdevMajor = rdevMajor;
     this.rdevMinor = rdevMinor;
-    this.extraXattrs = new TreeMap<>();
     this.children = type == EntryType.DIR ? new LinkedHashMap<>() : null;
     this.nlink = type == EntryType.DIR ? 2 : 1;
   }
@@ -128,7 +128,7 @@ public final class Inode {
 
   /** Extended attribute names: the layer's own plus those the overlay form adds. */
   public Set<String> xattrNames() {
-    if (extraXattrs.isEmpty()) {
+    if (extraXattrs == null) {
       return entry.xattrNames();
     }
     TreeMap<String, byte[]> all = new TreeMap<>();
@@ -141,7 +141,7 @@ public final class Inode {
 
   /** One extended attribute's value, or {@code null}. */
   public byte[] xattr(String name) {
-    byte[] v = extraXattrs.get(name);
+    byte[] v = extraXattrs == null ? null : extraXattrs.get(name);
     return v != null ? v.clone() : entry.xattr(name);
   }
 
@@ -167,6 +167,9 @@ public final class Inode {
   }
 
   void putXattr(String name, byte[] value) {
+    if (extraXattrs == null) {
+      extraXattrs = new TreeMap<>();
+    }
     extraXattrs.put(name, value.clone());
   }
 

@@ -3,6 +3,7 @@ package org.stargzstore.fs.als;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.concurrent.ExecutorService;
+import org.stargzstore.estargz.layer.TocLimits;
 import org.stargzstore.fs.fetch.ChunkCache;
 import org.stargzstore.fs.fetch.FetchContext;
 import org.stargzstore.fs.fuse.FuseMount;
@@ -30,6 +31,12 @@ final class StoreHarness implements AutoCloseable {
   FuseMount mount;
 
   StoreHarness(Path root, ImageSource source, LayerStoreConfig config) throws IOException {
+    this(root, source, config, TocLimits.DEFAULT);
+  }
+
+  /** With the TOC limits the daemon takes from {@code [fetch] max_toc_entries}. */
+  StoreHarness(Path root, ImageSource source, LayerStoreConfig config, TocLimits limits)
+      throws IOException {
     layout = new StoreLayout(root);
     content = ContentStore.open(layout, false);
     references = References.load(layout);
@@ -37,7 +44,7 @@ final class StoreHarness implements AutoCloseable {
     diskWriter = FetchContext.diskWriter(2);
     fetch = new FetchContext(new ChunkCache(content, 64 << 20, diskWriter), 16, 2, 1 << 20);
     store = new LayerStore(source,
-        new CachingLayerOpener(LayerFormats.all(), content, records), fetch, references,
+        new CachingLayerOpener(LayerFormats.all(), content, records, limits), fetch, references,
         new ImageRecords(layout, content), lock, config, new ProfileStore(layout, false),
         pools);
   }

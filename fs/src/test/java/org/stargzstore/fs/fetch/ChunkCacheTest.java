@@ -62,6 +62,41 @@ class ChunkCacheTest {
   }
 
   /**
+   * Bulk background chunks are held only until their store write ends, then read from the
+   * store; chunks a reader asked for stay in memory. (The store copy is removed behind the
+   * cache's back to see which copy a read gets.)
+   */
+  @Test
+  void bulkBackgroundChunksAreNotKeptInMemory() throws Exception {
+    StoreLayout layout = new StoreLayout(root);
+    ContentStore store = ContentStore.open(layout, false);
+    List<Runnable> queuedWrites = new ArrayList<>();
+    ChunkCache cache = new ChunkCache(store, 64 << 20, queuedWrites::add);
+    Random rnd = new Random(5);
+    byte[] bulk = new byte[64 << 10];
+    byte[] demanded = new byte[64 << 10];
+    rnd.nextBytes(bulk);
+    rnd.nextBytes(demanded);
+    Chunk bulkChunk = new Chunk("bulk", 0, bulk.length, 0, 1, 0, Digest.of(bulk), false);
+    Chunk demandChunk =
+        new Chunk("demanded", 0, demanded.length, 1, 2, 0, Digest.of(demanded), false);
+    cache.put(bulkChunk, bulk, false);
+    cache.put(demandChunk, demanded, true);
+    ByteBuffer dst = ByteBuffer.allocate(bulk.length);
+    cache.read(bulkChunk, 0, dst);
+    assertArrayEquals(bulk, dst.array(), "readable while its store write is queued");
+    queuedWrites.forEach(Runnable::run);
+    java.nio.file.Files.delete(layout.blob(bulkChunk.digest()));
+    java.nio.file.Files.delete(layout.blob(demandChunk.digest()));
+    assertThrows(java.io.IOException.class,
+        () -> cache.read(bulkChunk, 0, ByteBuffer.allocate(bulk.length)),
+        "not in memory once written: read from the store");
+    ByteBuffer fromMemory = ByteBuffer.allocate(demanded.length);
+    cache.read(demandChunk, 0, fromMemory);
+    assertArrayEquals(demanded, fromMemory.array(), "kept in memory");
+  }
+
+  /**
    * A digest fixes the content, hence its length: a chunk naming a cached digest with another
    * size is never served the cached bytes (a prefix, or a read past their end), from memory or
    * from the store.
