@@ -65,27 +65,28 @@ final class ImageProfiles implements AutoCloseable {
 
   /**
    * The files layer {@code layer} of {@code img} should fetch first: its stored profile, else
-   * the registry's (waiting for it at most {@link ProfileSettings#FETCH_WAIT}); empty if none.
+   * the registry's when it arrives, or nothing if it has not within
+   * {@link ProfileSettings#FETCH_WAIT} (the layer is served meanwhile: only its background waits).
    */
-  List<String> filesFor(MountedImage img, Digest layer) {
+  CompletableFuture<List<String>> filesFor(MountedImage img, Digest layer) {
     Optional<LayerProfile> local = store.load(layer);
     if (local.isPresent() || !settings.fetch() || registry.isEmpty()) {
-      return local.map(LayerProfile::files).orElse(List.of());
+      return CompletableFuture.completedFuture(
+          local.map(LayerProfile::files).orElse(List.of()));
     }
-    try {
-      LayerProfile p = published(img).get(ProfileSettings.FETCH_WAIT.toMillis(),
-          TimeUnit.MILLISECONDS).get(layer);
-      return p == null ? List.of() : p.files();
-    } catch (TimeoutException e) {
-      LOG.info(() -> img.reference() + ": its published access profile did not arrive within "
-          + ProfileSettings.FETCH_WAIT.toMillis() + " ms; layer " + layer + " opens without");
+    CompletableFuture<List<String>> files = published(img).thenApply(profiles -> {
+      LayerProfile p = profiles.get(layer);
+      return p == null ? List.<String>of() : p.files();
+    });
+    files.orTimeout(ProfileSettings.FETCH_WAIT.toMillis(), TimeUnit.MILLISECONDS);
+    return files.exceptionally(e -> {
+      if (e instanceof TimeoutException || e.getCause() instanceof TimeoutException) {
+        LOG.info(() -> img.reference() + ": its published access profile did not arrive within "
+            + ProfileSettings.FETCH_WAIT.toMillis() + " ms; layer " + layer
+            + " fetches in the background without it");
+      }
       return List.of();
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      return List.of();
-    } catch (java.util.concurrent.ExecutionException e) {
-      return List.of();
-    }
+    });
   }
 
   private CompletableFuture<Map<Digest, LayerProfile>> published(MountedImage img) {

@@ -2,6 +2,7 @@ package org.stargzstore.fs.als;
 
 import java.io.IOException;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.Optional;
 import java.util.logging.Logger;
 import org.stargzstore.estargz.layer.LayerIndex;
@@ -88,14 +89,10 @@ final class LayerMounter {
     LOG.fine(() -> name + ": TOC " + (early.isPresent() ? "read early, waited for " : "read in ")
         + (tOpened - t0) / 1_000_000 + " ms, tree built in "
         + (tTree - tOpened) / 1_000_000 + " ms");
-    List<String> profiled = profiles == null || internal ? List.of()
-        : profiles.filesFor(img, d.digest());
-    if (!profiled.isEmpty()) {
-      LOG.info(() -> name + ": fetching the " + profiled.size()
-          + " file(s) of its access profile first");
-    }
+    CompletableFuture<List<String>> profiled = profiles == null || internal
+        ? CompletableFuture.completedFuture(List.of()) : profiles.filesFor(img, d.digest());
     LayerFetcher fetcher = new LayerFetcher(name, index1, blob, opened.format().codec(), fetch,
-        config.fetch(), profiled);
+        config.fetch());
     FileContent content = new FileContent(fetcher, fetch.cache(), config.readTimeout());
     ExactDiffSize diffSize = new ExactDiffSize(d, index1.format(), index1,
         opened.toc().tarSplitDigest(), blob, opened.measuredDiffSize(),
@@ -103,7 +100,14 @@ final class LayerMounter {
     MountedLayer layer = new MountedLayer(d, diffId, opened.toc().tocDigest(), index1.format(),
         tree, fetcher, content, blob, diffSize, LayerIdSets.of(index1), inodes.next(),
         inodes.next(), inodes.next(), opened.fromStore());
-    fetcher.startBackground();
+    // a profile still on its way from the registry holds back the background, never the layer
+    profiled.thenAccept(files -> {
+      if (!files.isEmpty()) {
+        LOG.info(() -> name + ": fetching the " + files.size()
+            + " file(s) of its access profile first");
+      }
+      fetcher.startBackground(files);
+    });
     long ms = (System.nanoTime() - t0) / 1_000_000;
     LOG.log(Announce.level(source, img.reference()), () -> "serving layer " + d.digest()
         + " of " + img.reference() + " lazily: "

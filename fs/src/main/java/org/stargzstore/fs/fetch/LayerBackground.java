@@ -25,8 +25,6 @@ final class LayerBackground implements DemandPlanner.ReaderTrail {
   private final ReadAheadPolicy policy;
   private final FetchContext ctx;
   private final FetchJobRunner runner;
-  /** Files of the layer's access profile, fetched with the prioritized files. */
-  private final List<String> profiled;
   private final AtomicBoolean started = new AtomicBoolean();
   private final EnumMap<FetchReason, Cursor> phases = new EnumMap<>(FetchReason.class);
   /** Neighbours of missed files, set when the background starts (null: none). Guarded by this. */
@@ -37,8 +35,7 @@ final class LayerBackground implements DemandPlanner.ReaderTrail {
   private volatile boolean closed;
 
   LayerBackground(LayerIndex index, LayerUnits units, ReadAheadPolicy policy,
-      FetchContext ctx, FetchJobRunner runner, List<String> profiled) {
-    this.profiled = List.copyOf(profiled);
+      FetchContext ctx, FetchJobRunner runner) {
     this.index = index;
     this.units = units;
     this.policy = policy;
@@ -64,8 +61,12 @@ final class LayerBackground implements DemandPlanner.ReaderTrail {
     }
   }
 
-  /** Sets up the phases the policy turns on and hands the layer to the scheduler (once). */
-  void start() {
+  /**
+   * Sets up the phases the policy turns on and hands the layer to the scheduler (once).
+   *
+   * @param profiled files of the layer's access profile, fetched with the prioritized files
+   */
+  void start(List<String> profiled) {
     if (!policy.anyBackground() || !started.compareAndSet(false, true)) {
       return;
     }

@@ -42,24 +42,13 @@ public final class LayerFetcher implements AutoCloseable {
    */
   public LayerFetcher(String name, LayerIndex index, BlobSource blob, ChunkCodec codec,
       FetchContext ctx, FetchPolicy policy) {
-    this(name, index, blob, codec, ctx, policy, List.of());
-  }
-
-  /**
-   * @param name what logs call this layer (image reference and layer digest)
-   * @param profiled files of the layer's access profile (a recorded start-up's files): the
-   *     background fetches them with the prioritized files, first; names the TOC does not
-   *     have are ignored
-   */
-  public LayerFetcher(String name, LayerIndex index, BlobSource blob, ChunkCodec codec,
-      FetchContext ctx, FetchPolicy policy, List<String> profiled) {
     this.name = name;
     this.index = index;
     this.cache = ctx.cache();
     this.units = new LayerUnits(name, index);
     ReadAheadPolicy readAhead = new ReadAheadPolicy(policy);
     this.runner = new FetchJobRunner(name, index, blob, codec, ctx, policy, stats);
-    this.background = new LayerBackground(index, units, readAhead, ctx, runner, profiled);
+    this.background = new LayerBackground(index, units, readAhead, ctx, runner);
     this.planner = new DemandPlanner(name, units, readAhead, ctx, background);
   }
 
@@ -131,7 +120,17 @@ public final class LayerFetcher implements AutoCloseable {
 
   /** Starts prefetching prioritized files and streaming the rest, as the policy says. */
   public void startBackground() {
-    background.start();
+    startBackground(List.of());
+  }
+
+  /**
+   * Starts the background phases (once; later calls do nothing).
+   *
+   * @param profiled files of the layer's access profile (a recorded start-up's files): fetched
+   *     with the prioritized files, first; names the TOC does not have are ignored
+   */
+  public void startBackground(List<String> profiled) {
+    background.start(profiled);
   }
 
   /**
