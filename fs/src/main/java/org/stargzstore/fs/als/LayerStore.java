@@ -13,7 +13,6 @@ import org.stargzstore.fs.fuse.FsNode;
 import org.stargzstore.fs.store.ImageRecords;
 import org.stargzstore.fs.store.References;
 import org.stargzstore.fs.store.StoreLock;
-import org.stargzstore.fs.tree.InodeNumbers;
 import org.stargzstore.types.Digest;
 
 /**
@@ -47,15 +46,14 @@ public final class LayerStore implements AutoCloseable {
     this.source = source;
     this.references = references;
     this.storeLock = storeLock;
-    InodeNumbers inodes = new InodeNumbers(2);
     EarlyTocReads earlyTocs = new EarlyTocReads(opener, pools.open());
-    this.otherPlatforms = new OtherPlatforms(source, inodes);
+    this.otherPlatforms = new OtherPlatforms(source);
     this.verifiedBlobs = new VerifiedBlobs(fetch.cache().store(), config.failureRetry());
     this.layers = new LayerCache(
-        new LayerMounter(source, opener, fetch, config, inodes, earlyTocs, storeLock),
+        new LayerMounter(source, opener, fetch, config, earlyTocs, storeLock),
         fallbacks, source, config, pools.open());
     ImagePrefetch prefetch = new ImagePrefetch(pools.open(), pools.library());
-    this.images = new ImageCache(source, imageRecords, storeLock, config, inodes, earlyTocs,
+    this.images = new ImageCache(source, imageRecords, storeLock, config, earlyTocs,
         layers::openOrOpening, img -> {
           List<CompletableFuture<MountedLayer>> opening = layers.openAll(img);
           if (config.prefetchEntrypoint() && !opening.isEmpty()) {
