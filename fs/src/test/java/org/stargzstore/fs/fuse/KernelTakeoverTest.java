@@ -4,7 +4,10 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.BufferedReader;
 import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.DirectoryStream;
@@ -14,6 +17,8 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.logging.Logger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -35,7 +40,7 @@ import org.stargzstore.testkit.IntegrationTest;
 @IntegrationTest
 class KernelTakeoverTest {
   private static final Logger LOG = Logger.getLogger(KernelTakeoverTest.class.getName());
-  private static final MountOptions OPTIONS = new MountOptions(false, Duration.ofSeconds(60),
+  static final MountOptions OPTIONS = new MountOptions(false, Duration.ofSeconds(60),
       false, MountOptions.Backend.KERNEL);
 
   @TempDir Path tmp;
@@ -129,6 +134,81 @@ class KernelTakeoverTest {
       assertEquals("entry 1999\n", Files.readString(mp.resolve("d/e1999")));
       reader.close();
       assertEquals(List.of(), reader.errors(), "errors the reader saw");
+    }
+  }
+
+  /** {@code pidfd_open(2)} and {@code pidfd_getfd(2)} (x86_64 numbers), through libc's syscall. */
+  public interface Syscalls {
+    long syscall(long number, long a, long b, long c);
+  }
+
+  private static int takeDescriptor(long pid, int fd) throws IOException {
+    Syscalls sys = jnr.ffi.LibraryLoader.create(Syscalls.class).load("c");
+    int pidfd = (int) sys.syscall(434, pid, 0, 0);
+    if (pidfd < 0) {
+      throw new IOException("pidfd_open(" + pid + ") failed");
+    }
+    int mine = (int) sys.syscall(438, pidfd, fd, 0);
+    org.stargzstore.fs.fuse.kernel.Native.get().close(pidfd);
+    if (mine < 0) {
+      throw new IOException("pidfd_getfd(" + pid + ", " + fd + ") failed");
+    }
+    return mine;
+  }
+
+  @Test
+  @Timeout(value = 180, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
+  void aSecondSessionServesTheConnectionAfterKillDashNine() throws Exception {
+    Path mp = tmp.resolve("mnt");
+    Files.createDirectories(mp);
+    String javaBin = ProcessHandle.current().info().command().orElse("java");
+    Process child = new ProcessBuilder(javaBin, "-cp", System.getProperty("java.class.path"),
+        TakeoverChild.class.getName(), mp.toString(), tmp.resolve("state").toString())
+        .redirectError(tmp.resolve("child.log").toFile()).start();
+    try {
+      BufferedReader out = new BufferedReader(
+          new InputStreamReader(child.getInputStream()));
+      String line = out.readLine();
+      assertTrue(line != null && line.startsWith("FD "), "child said " + line + "; log: "
+          + Files.readString(tmp.resolve("child.log")));
+      // the test is the keeper: its own copy of the child's descriptor (the same open file)
+      keeper.keepOwned(mp, takeDescriptor(child.pid(), Integer.parseInt(line.substring(3))));
+      String listing = sh("ls -li " + mp.resolve("hot"));
+      byte[] slow = TakeoverTree.slow();
+      CompletableFuture<byte[]> slowRead =
+          CompletableFuture.supplyAsync(() -> {
+            try {
+              return Files.readAllBytes(mp.resolve("slow"));
+            } catch (IOException e) {
+              throw new UncheckedIOException(e);
+            }
+          });
+      try (ReaderLoop reader = ReaderLoop.start(mp)) {
+        reader.awaitMoreReads(3 * TakeoverTree.HOT);
+        Thread.sleep(300); // the child has taken the READ of slow and will never answer it
+        assertTrue(!slowRead.isDone(), "the read of slow finished in the child");
+        MemoryNodes.Dir second = TakeoverTree.build(null);
+        long t0 = System.nanoTime();
+        child.destroyForcibly(); // SIGKILL
+        child.waitFor();
+        long killed = System.nanoTime();
+        FuseMount b = FuseMount.mount(second, mp, OPTIONS, takeover());
+        sessions.add(b);
+        long resumed = System.nanoTime();
+        // the READ the dead process had taken is sent again (FUSE_NOTIFY_RESEND) and answered
+        assertArrayEquals(slow, slowRead.get(60, TimeUnit.SECONDS));
+        reader.awaitMoreReads(3 * TakeoverTree.HOT);
+        System.out.println("TAKEOVER-PAUSE after kill -9: kill " + (killed - t0) / 1_000_000
+            + " ms, resume " + (resumed - killed) / 1_000_000 + " ms, longest read gap "
+            + reader.maxGapMillis() + " ms");
+        KernelSession s = b.kernelSession().orElseThrow();
+        assertEquals(0, s.stats().requests(Opcode.INIT), "the second session got an INIT");
+        assertEquals(listing, sh("ls -li " + mp.resolve("hot")));
+        reader.close();
+        assertEquals(List.of(), reader.errors(), "errors the reader saw");
+      }
+    } finally {
+      child.destroyForcibly();
     }
   }
 }
