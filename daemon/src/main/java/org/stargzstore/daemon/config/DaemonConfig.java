@@ -50,6 +50,7 @@ public record DaemonConfig(
     Duration fuseCacheTimeout,
     boolean fuseDebug,
     MountOptions.Backend fuseBackend,
+    boolean fuseTakeover,
     Path registriesConf,
     Path registriesConfDir,
     Path certsDir,
@@ -69,7 +70,7 @@ public record DaemonConfig(
           "background_inflight", "yield_to_demand", "small_files_first", "nearby_files", "background_quiet",
           "prefetch_entrypoint", "max_demand_requests", "max_background_streams", "memory_cache",
           "stream_above", "read_timeout", "resolve_timeout"),
-      "fuse", Set.of("allow_other", "cache_timeout", "debug", "backend"),
+      "fuse", Set.of("allow_other", "cache_timeout", "debug", "backend", "takeover"),
       "registry", Set.of("registries_conf", "registries_conf_dir", "certs_dir", "auth_file",
           "platform", "range_ignored_by_mirror"),
       "daemon", Set.of("control_socket"),
@@ -141,6 +142,7 @@ public record DaemonConfig(
     Section metrics = new Section(tree, "metrics");
     Section log = new Section(tree, "log");
     Path root = Path.of(store.string("root", DEFAULT_ROOT.toString()));
+    MountOptions.Backend backend = fuse.get("backend", "libfuse", MountOptions.Backend::parse);
     return new DaemonConfig(
         root,
         store.size("max_bytes", "20GiB"),
@@ -167,7 +169,8 @@ public record DaemonConfig(
         fuse.bool("allow_other", false),
         fuse.duration("cache_timeout", "60s"),
         fuse.bool("debug", false),
-        fuse.get("backend", "libfuse", MountOptions.Backend::parse),
+        backend,
+        takeover(fuse, backend),
         reg.has("registries_conf") ? Path.of(reg.string("registries_conf", "")) : null,
         reg.has("registries_conf_dir") ? Path.of(reg.string("registries_conf_dir", "")) : null,
         reg.has("certs_dir") ? Path.of(reg.string("certs_dir", "")) : null,
@@ -177,6 +180,22 @@ public record DaemonConfig(
         daemon.has("control_socket") ? Path.of(daemon.string("control_socket", "")) : null,
         metrics.has("address") ? metrics.get("address", "", ListenAddress::parse) : null,
         log.get("format", "text", LogFormat::parse));
+  }
+
+  /**
+   * {@code [fuse] takeover}: on by default with the kernel backend (a restart keeps the mount
+   * when a descriptor keeper is there, docs/fuse.md "Takeover"); the libfuse backend cannot, so
+   * asking for it there is an error.
+   */
+  private static boolean takeover(Section fuse, MountOptions.Backend backend) {
+    boolean kernel = backend == MountOptions.Backend.KERNEL;
+    boolean on = fuse.bool("takeover", kernel);
+    if (on && !kernel) {
+      throw new ConfigKeyException("fuse", "takeover", "[fuse] takeover = true needs "
+          + "backend = \"kernel\": libfuse's node ids and file handles die with the process "
+          + "(docs/fuse.md)");
+    }
+    return on;
   }
 
   private static void checkKeys(JsonNode tree) {
@@ -211,7 +230,7 @@ public record DaemonConfig(
         backgroundRequestBytes, backgroundInflightBytes, yieldToDemand, smallFileBytes,
         nearbyBytes, backgroundQuiet, prefetchEntrypoint, maxDemandRequests, maxBackgroundStreams,
         readTimeout, resolveTimeout, allowOther, fuseCacheTimeout, fuseDebug, fuseBackend,
-        registriesConf, registriesConfDir, certsDir, authFile, platform, rangeIgnoredByMirror,
+        fuseTakeover, registriesConf, registriesConfDir, certsDir, authFile, platform, rangeIgnoredByMirror,
         controlSocket, metricsAddress, logFormat);
   }
 
