@@ -24,6 +24,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
+import org.stargzstore.fs.fuse.kernel.InProcessKeeper;
 import org.stargzstore.fs.fuse.kernel.KernelSession;
 import org.stargzstore.fs.fuse.kernel.Opcode;
 import org.stargzstore.fs.fuse.kernel.SessionState;
@@ -33,7 +34,7 @@ import org.stargzstore.testkit.IntegrationTest;
 
 /**
  * A second session takes a live kernel-backend connection over from the first, on the same
- * descriptor (kept by an in-test {@link InTestKeeper}), with no new mount: a reader of the mount
+ * descriptor (kept by an in-test {@link InProcessKeeper}), with no new mount: a reader of the mount
  * sees no error and no wrong byte, only a pause; node ids, an open file and an open directory of
  * the first session keep working in the second.
  */
@@ -44,7 +45,7 @@ class KernelTakeoverTest {
       false, MountOptions.Backend.KERNEL);
 
   @TempDir Path tmp;
-  private final InTestKeeper keeper = new InTestKeeper();
+  private final InProcessKeeper keeper = new InProcessKeeper();
 
   private final List<FuseMount> sessions = new ArrayList<>();
 

@@ -1,20 +1,17 @@
-package org.stargzstore.fs.fuse;
+package org.stargzstore.fs.fuse.kernel;
 
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.OptionalInt;
-import org.stargzstore.fs.fuse.kernel.DescriptorKeeper;
-import org.stargzstore.fs.fuse.kernel.Native;
 
 /**
- * A {@link DescriptorKeeper} inside the test JVM: keeps its own {@code dup} of each kept
- * descriptor and hands out another dup, as systemd's descriptor store keeps its copy. Two
- * "daemons" in the test JVM (or one in the JVM and a killed child whose descriptor the test took
- * with {@code pidfd_getfd}) hand the connection over through it.
+ * A {@link DescriptorKeeper} inside this JVM: keeps its own {@code dup} of each kept descriptor
+ * and hands out another dup, as systemd's descriptor store keeps its copy. For a daemon stopped
+ * and started again inside one JVM (tests, an embedding program); it cannot outlive the JVM.
  */
-final class InTestKeeper implements DescriptorKeeper, AutoCloseable {
+public final class InProcessKeeper implements DescriptorKeeper, AutoCloseable {
   private final Map<Path, Integer> kept = new HashMap<>();
 
   @Override
@@ -29,7 +26,7 @@ final class InTestKeeper implements DescriptorKeeper, AutoCloseable {
   }
 
   /** Keeps {@code fd} itself (already this keeper's copy). */
-  synchronized void keepOwned(Path mountpoint, int fd) {
+  public synchronized void keepOwned(Path mountpoint, int fd) {
     Integer old = kept.put(mountpoint, fd);
     if (old != null) {
       Native.get().close(old);
