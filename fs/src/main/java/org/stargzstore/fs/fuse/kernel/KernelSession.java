@@ -193,6 +193,9 @@ public final class KernelSession implements AutoCloseable {
         }
         Request req = Request.decode(inBuf.clear(), n);
         ops.handle(req, reply.begin(req.unique));
+        if (journal != null) {
+          journal.flush(); // the node ids this reply hands out are written down first
+        }
         if (!reply.isNone()) {
           int rc = dev.write(out, reply.finish());
           // ENOENT: the request was interrupted meanwhile and the kernel no longer waits

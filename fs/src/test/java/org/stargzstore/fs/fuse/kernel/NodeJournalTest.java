@@ -58,6 +58,8 @@ class NodeJournalTest {
       long c = t.remember(NodeTable.ROOT_ID, "c", dir("/c"));
       t.forget(c, 1);
       t.forget(a, 1);
+      assertEquals(0, Files.size(f), "written before the request's flush");
+      j.flush(); // what a worker does before it replies
       Map<Long, NodeJournal.Node> live = NodeJournal.replay(f);
       assertEquals(List.of(a, b), List.copyOf(live.keySet()));
       assertEquals(1, live.get(a).lookups());
@@ -85,6 +87,7 @@ class NodeJournalTest {
       a = t.remember(NodeTable.ROOT_ID, "a", dir("/a"));
       b = t.remember(a, "b", dir("/a/b"));
       gone = t.remember(NodeTable.ROOT_ID, "gone", dir("/gone"));
+      j.flush();
     }
     Map<Long, NodeJournal.Node> live = new HashMap<>();
     try (NodeJournal j = NodeJournal.open(f, live)) {
