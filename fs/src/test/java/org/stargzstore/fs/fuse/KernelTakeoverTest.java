@@ -138,6 +138,23 @@ class KernelTakeoverTest {
     }
   }
 
+  @Test
+  @Timeout(value = 120, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
+  void aKeptDescriptorThatIsNoLiveConnectionIsClosedAndTheMountMadeAfresh() throws Exception {
+    Path mp = tmp.resolve("mnt");
+    Files.createDirectories(mp);
+    // /dev/fuse opened and never mounted: its poll answers POLLERR, as an aborted one's does
+    org.stargzstore.fs.fuse.kernel.LibC libc = org.stargzstore.fs.fuse.kernel.LibC.get();
+    int dead = libc.open("/dev/fuse", org.stargzstore.fs.fuse.kernel.LibC.O_RDWR);
+    assertTrue(dead >= 0);
+    keeper.keepOwned(mp, dead);
+    FuseMount m = FuseMount.mount(TakeoverTree.build(null), mp, OPTIONS, takeover());
+    sessions.add(m);
+    KernelSession s = m.kernelSession().orElseThrow();
+    assertEquals("entry 7\n", Files.readString(mp.resolve("d/e0007")));
+    assertEquals(1, s.stats().requests(Opcode.INIT), "not a fresh mount");
+  }
+
   /** {@code pidfd_open(2)} and {@code pidfd_getfd(2)} (x86_64 numbers), through libc's syscall. */
   public interface Syscalls {
     long syscall(long number, long a, long b, long c);

@@ -28,8 +28,8 @@ final class ConnectionProbe {
       return java.util.Optional.of("descriptor " + fd + " is not open");
     }
     if ((revents & (Native.POLLERR | Native.POLLHUP)) != 0) {
-      return java.util.Optional.of("the FUSE connection of descriptor " + fd
-          + " was aborted (its mount is dead)");
+      return java.util.Optional.of("descriptor " + fd + " is no live FUSE connection (aborted, "
+          + "or never mounted)");
     }
     return java.util.Optional.empty();
   }
