@@ -1,5 +1,6 @@
 package org.stargzstore.fs.fuse.kernel;
 
+import java.util.Optional;
 import jnr.ffi.Memory;
 import jnr.ffi.Pointer;
 
@@ -12,7 +13,7 @@ final class ConnectionProbe {
   private ConnectionProbe() {}
 
   /** Empty if {@code fd} is a live connection, else why not. */
-  static java.util.Optional<String> whyDead(int fd) {
+  static Optional<String> whyDead(int fd) {
     Native n = Native.get();
     Pointer p = Memory.allocateDirect(jnr.ffi.Runtime.getRuntime(n), 8);
     p.putInt(0, fd);
@@ -20,17 +21,17 @@ final class ConnectionProbe {
     p.putShort(6, (short) 0);
     int rc = n.poll(p, 1, 0);
     if (rc < 0) {
-      return java.util.Optional.of("poll(2) of descriptor " + fd + " failed: errno "
+      return Optional.of("poll(2) of descriptor " + fd + " failed: errno "
           + jnr.ffi.Runtime.getRuntime(n).getLastError());
     }
     short revents = p.getShort(6);
     if ((revents & Native.POLLNVAL) != 0) {
-      return java.util.Optional.of("descriptor " + fd + " is not open");
+      return Optional.of("descriptor " + fd + " is not open");
     }
     if ((revents & (Native.POLLERR | Native.POLLHUP)) != 0) {
-      return java.util.Optional.of("descriptor " + fd + " is no live FUSE connection (aborted, "
+      return Optional.of("descriptor " + fd + " is no live FUSE connection (aborted, "
           + "or never mounted)");
     }
-    return java.util.Optional.empty();
+    return Optional.empty();
   }
 }

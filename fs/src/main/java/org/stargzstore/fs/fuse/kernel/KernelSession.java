@@ -8,11 +8,13 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 import jnr.ffi.Memory;
@@ -84,7 +86,7 @@ public final class KernelSession implements AutoCloseable {
         ops = new Operations(root, options, new SessionStats());
       } else {
         state.reset();
-        journal = NodeJournal.open(state.journalFile(), new java.util.HashMap<>());
+        journal = NodeJournal.open(state.journalFile(), new HashMap<>());
         String device = MountDevice.of(mountPoint).orElseThrow(() -> new IOException(
             "the FUSE mount at " + mountPoint + " is not in /proc/self/mountinfo"));
         ops = new Operations(new NodeTable(root, journal), 1, null, options, new SessionStats(),
@@ -245,7 +247,7 @@ public final class KernelSession implements AutoCloseable {
    */
   public void handOver() {
     handingOver = true;
-    java.util.concurrent.atomic.AtomicLong wakes = new java.util.concurrent.atomic.AtomicLong();
+    AtomicLong wakes = new AtomicLong();
     DaemonThreadFactory wakers = DaemonThreadFactory.numbered("fuse-wake");
     try {
       long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);

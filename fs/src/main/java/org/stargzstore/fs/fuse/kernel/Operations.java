@@ -2,6 +2,7 @@ package org.stargzstore.fs.fuse.kernel;
 
 import java.nio.ByteBuffer;
 import java.util.List;
+import java.util.function.Consumer;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 import org.stargzstore.fs.fuse.FileReader;
@@ -29,7 +30,7 @@ final class Operations {
   private final boolean debug;
   private final Handles<FileReader> files;
   private final Handles<DirectoryReader> dirs;
-  private final java.util.function.Consumer<Init.Agreed> onInit;
+  private final Consumer<Init.Agreed> onInit;
   private volatile Init.Agreed agreed;
 
   Operations(FsNode root, MountOptions options, SessionStats stats) {
@@ -43,7 +44,7 @@ final class Operations {
    * @param onInit told what INIT agreed (to save it for a later takeover)
    */
   Operations(NodeTable nodes, long firstHandle, Init.Agreed agreed, MountOptions options,
-      SessionStats stats, java.util.function.Consumer<Init.Agreed> onInit) {
+      SessionStats stats, Consumer<Init.Agreed> onInit) {
     this.nodes = nodes;
     this.files = new Handles<>(firstHandle);
     this.dirs = new Handles<>(firstHandle);
