@@ -57,6 +57,7 @@ public record DaemonConfig(
     MountOptions.Backend fuseBackend,
     DescriptorKeeperMode descriptorKeeper,
     Path holderSocket,
+    boolean fuseTakeover,
     Path registriesConf,
     Path registriesConfDir,
     Path certsDir,
@@ -80,8 +81,8 @@ public record DaemonConfig(
           "stream_above", "read_timeout", "resolve_timeout", "use_access_profiles",
           "max_toc_entries"),
       "profiles", Set.of("quiet", "publish", "fetch"),
-      "fuse", Set.of("allow_other", "cache_timeout", "debug", "backend", "descriptor_keeper",
-          "holder_socket"),
+      "fuse", Set.of("allow_other", "cache_timeout", "debug", "backend", "takeover",
+          "descriptor_keeper", "holder_socket"),
       "registry", Set.of("registries_conf", "registries_conf_dir", "certs_dir", "auth_file",
           "platform", "range_ignored_by_mirror"),
       "daemon", Set.of("control_socket"),
@@ -154,6 +155,7 @@ public record DaemonConfig(
     Section log = new Section(tree, "log");
     Section profiles = new Section(tree, "profiles");
     Path root = Path.of(store.string("root", DEFAULT_ROOT.toString()));
+    MountOptions.Backend backend = fuse.get("backend", "libfuse", MountOptions.Backend::parse);
     return new DaemonConfig(
         root,
         store.size("max_bytes", "20GiB"),
@@ -180,10 +182,11 @@ public record DaemonConfig(
         fuse.bool("allow_other", false),
         fuse.duration("cache_timeout", "60s"),
         fuse.bool("debug", false),
-        fuse.get("backend", "libfuse", MountOptions.Backend::parse),
+        backend,
         fuse.get("descriptor_keeper", "auto", DescriptorKeeperMode::parse),
         fuse.has("holder_socket") ? Path.of(fuse.string("holder_socket", ""))
             : DescriptorKeepers.DEFAULT_HOLDER_SOCKET,
+        takeover(fuse, backend),
         reg.has("registries_conf") ? Path.of(reg.string("registries_conf", "")) : null,
         reg.has("registries_conf_dir") ? Path.of(reg.string("registries_conf_dir", "")) : null,
         reg.has("certs_dir") ? Path.of(reg.string("certs_dir", "")) : null,
@@ -197,6 +200,22 @@ public record DaemonConfig(
             profiles.duration("quiet", "10s"),
             profiles.bool("publish", false), profiles.bool("fetch", true)),
         fetch.integer("max_toc_entries", DEFAULT_MAX_TOC_ENTRIES));
+  }
+
+  /**
+   * {@code [fuse] takeover}: on by default with the kernel backend (a restart keeps the mount
+   * when a descriptor keeper is there, docs/fuse.md "Takeover"); the libfuse backend cannot, so
+   * asking for it there is an error.
+   */
+  private static boolean takeover(Section fuse, MountOptions.Backend backend) {
+    boolean kernel = backend == MountOptions.Backend.KERNEL;
+    boolean on = fuse.bool("takeover", kernel);
+    if (on && !kernel) {
+      throw new ConfigKeyException("fuse", "takeover", "[fuse] takeover = true needs "
+          + "backend = \"kernel\": libfuse's node ids and file handles die with the process "
+          + "(docs/fuse.md)");
+    }
+    return on;
   }
 
   private static void checkKeys(JsonNode tree) {
@@ -231,9 +250,9 @@ public record DaemonConfig(
         backgroundRequestBytes, backgroundInflightBytes, yieldToDemand, smallFileBytes,
         nearbyBytes, backgroundQuiet, prefetchEntrypoint, maxDemandRequests, maxBackgroundStreams,
         readTimeout, resolveTimeout, allowOther, fuseCacheTimeout, fuseDebug, fuseBackend,
-        descriptorKeeper, holderSocket, registriesConf, registriesConfDir, certsDir, authFile,
-        platform, rangeIgnoredByMirror, controlSocket, metricsAddress, logFormat, profiles,
-        maxTocEntries);
+        descriptorKeeper, holderSocket, fuseTakeover, registriesConf, registriesConfDir,
+        certsDir, authFile, platform, rangeIgnoredByMirror, controlSocket, metricsAddress,
+        logFormat, profiles, maxTocEntries);
   }
 
   /** The FUSE mount options of {@code [fuse]}. */

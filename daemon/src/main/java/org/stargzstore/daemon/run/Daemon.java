@@ -28,6 +28,9 @@ import org.stargzstore.fs.fetch.FetchContext;
 import org.stargzstore.fs.fuse.FuseMount;
 import org.stargzstore.fs.fuse.MountAudience;
 import org.stargzstore.fs.fuse.MountPointCheck;
+import org.stargzstore.fs.fuse.kernel.DescriptorKeeper;
+import org.stargzstore.fs.fuse.kernel.SessionState;
+import org.stargzstore.fs.fuse.kernel.Takeover;
 import org.stargzstore.fs.gc.GarbageCollector;
 import org.stargzstore.fs.gc.StoreVerifier;
 import org.stargzstore.fs.profile.ProfileStore;
@@ -41,6 +44,8 @@ import org.stargzstore.types.concurrent.DaemonThreadFactory;
 public final class Daemon implements AutoCloseable {
   private static final Logger LOG = Logger.getLogger(Daemon.class.getName());
   private static final ObjectMapper JSON = new ObjectMapper();
+  /** Under the store root: the FUSE session a later daemon takes over (docs/store.md). */
+  static final String SESSION_DIR = "fuse-session";
 
   private final List<AutoCloseable> resources = new ArrayList<>();
   private final CountDownLatch stopped = new CountDownLatch(1);
@@ -54,9 +59,21 @@ public final class Daemon implements AutoCloseable {
   /** Opens the store under {@code config.root()} and mounts the layer tree at {@code mountPoint}. */
   public static Daemon start(DaemonConfig config, Path mountPoint, ImageSource source,
       List<LayerFormat> formats, CredentialSink credentials) throws IOException {
+    return start(config, mountPoint, source, formats, credentials, null);
+  }
+
+  /**
+   * As above; with {@code [fuse] takeover} on (kernel backend) and a {@code keeper}, the daemon
+   * takes over the connection an earlier daemon left with the keeper instead of mounting, and
+   * its {@link #close()} hands the connection over instead of unmounting (docs/fuse.md,
+   * "Takeover"). A null keeper: none, the mount ends with the daemon.
+   */
+  public static Daemon start(DaemonConfig config, Path mountPoint, ImageSource source,
+      List<LayerFormat> formats, CredentialSink credentials, DescriptorKeeper keeper)
+      throws IOException {
     Daemon d = new Daemon();
     try {
-      d.open(config, mountPoint, source, formats, credentials);
+      d.open(config, mountPoint, source, formats, credentials, takeover(config, keeper));
       return d;
     } catch (IOException | RuntimeException e) {
       d.close();
@@ -64,13 +81,30 @@ public final class Daemon implements AutoCloseable {
     }
   }
 
+  /** The takeover the configuration asks for, or null (mount and unmount as usual). */
+  private static Takeover takeover(DaemonConfig config, DescriptorKeeper keeper) {
+    if (!config.fuseTakeover()) {
+      return null;
+    }
+    if (keeper == null) {
+      LOG.info("[fuse] takeover is on but no descriptor keeper is configured: the mount ends "
+          + "with this daemon");
+      return null;
+    }
+    return new Takeover(keeper, SessionState.in(config.root().resolve(SESSION_DIR)));
+  }
+
   private void open(DaemonConfig config, Path mountPoint, ImageSource source,
-      List<LayerFormat> formats, CredentialSink credentials) throws IOException {
+      List<LayerFormat> formats, CredentialSink credentials, Takeover takeover)
+      throws IOException {
     this.source = source;
     resources.add(RootLock.acquire(config.root()));
-    // before the store is opened (a migration can take a while): refuse a mount point another
-    // daemon serves, clear our own stale one
-    MountPointCheck.prepareForMount(mountPoint);
+    if (takeover == null) {
+      // before the store is opened (a migration can take a while): refuse a mount point another
+      // daemon serves, clear our own stale one. With a takeover the mount point may hold the
+      // connection an earlier daemon left (not answering until we serve it): checked at mount.
+      MountPointCheck.prepareForMount(mountPoint);
+    }
     StoreServices store = StoreServices.open(config, formats);
     ExecutorService diskWriter = FetchContext.diskWriter(2);
     resources.add(() -> FetchContext.finishWrites(diskWriter, java.time.Duration.ofSeconds(10)));
@@ -105,7 +139,7 @@ public final class Daemon implements AutoCloseable {
       }
     }, every, every, TimeUnit.SECONDS);
     resources.add(gcTimer::shutdownNow);
-    mount = FuseMount.mount(layerStore.root(), mountPoint, config.mountOptions());
+    mount = FuseMount.mount(layerStore.root(), mountPoint, config.mountOptions(), takeover);
     resources.add(mount);
     LOG.info("FUSE backend: " + config.fuseBackend().configName());
     logAudience(MountAudience.of(mount.mountPoint(), config.allowOther()));

@@ -87,6 +87,19 @@ class ConfigErrorsTest {
   }
 
   @Test
+  void takeoverIsOnWithTheKernelBackendAndRefusedWithLibfuse() throws IOException {
+    assertEquals(true, DaemonConfig.load(write("[fuse]\nbackend = \"kernel\"\n"), true)
+        .fuseTakeover());
+    assertEquals(false, DaemonConfig.load(write("[fuse]\nbackend = \"kernel\"\n"
+        + "takeover = false\n"), true).fuseTakeover());
+    assertEquals(false, DaemonConfig.defaults().fuseTakeover());
+    Path f = write("[fuse]\ntakeover = true\n");
+    IOException e = assertThrows(IOException.class, () -> DaemonConfig.load(f, true));
+    assertEquals(true, e.getMessage().contains("[fuse] takeover = true needs backend = "
+        + "\"kernel\""), e.getMessage());
+  }
+
+  @Test
   void unknownKeysAndSectionsNameTheirLine() {
     Path f = write("[store]\nroot = \"/x\"\nmax_byte = \"1GiB\"\n");
     IOException e = assertThrows(IOException.class, () -> DaemonConfig.load(f, true));

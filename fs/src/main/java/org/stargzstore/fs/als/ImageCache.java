@@ -18,7 +18,6 @@ import java.util.function.Predicate;
 import java.util.logging.Logger;
 import org.stargzstore.fs.store.ImageRecords;
 import org.stargzstore.fs.store.StoreLock;
-import org.stargzstore.fs.tree.InodeNumbers;
 import org.stargzstore.types.Digest;
 
 /**
@@ -35,7 +34,6 @@ final class ImageCache {
   private final ImageRecords imageRecords;
   private final StoreLock storeLock;
   private final LayerStoreConfig config;
-  private final InodeNumbers inodes;
   private final EarlyTocReads earlyTocs;
   private final Predicate<Digest> layerOpenOrOpening;
   private final Consumer<MountedImage> resolved;
@@ -49,14 +47,13 @@ final class ImageCache {
    *     opening the image's layers)
    */
   ImageCache(ImageSource source, ImageRecords imageRecords, StoreLock storeLock,
-      LayerStoreConfig config, InodeNumbers inodes, EarlyTocReads earlyTocs,
+      LayerStoreConfig config, EarlyTocReads earlyTocs,
       Predicate<Digest> layerOpenOrOpening, Consumer<MountedImage> resolved,
       FallbackLog fallbacks, Executor openPool) {
     this.source = source;
     this.imageRecords = imageRecords;
     this.storeLock = storeLock;
     this.config = config;
-    this.inodes = inodes;
     this.earlyTocs = earlyTocs;
     this.layerOpenOrOpening = layerOpenOrOpening;
     this.resolved = resolved;
@@ -133,7 +130,7 @@ final class ImageCache {
   private MountedImage resolveNow(String dirName, String ref, boolean force) throws IOException {
     Optional<ResolvedImage> stored = force ? Optional.empty() : fromRecord(ref);
     ResolvedImage r = stored.isPresent() ? stored.get() : resolveReadingTocs(ref);
-    MountedImage img = new MountedImage(dirName, r, inodes, stored.isPresent());
+    MountedImage img = new MountedImage(dirName, r, stored.isPresent());
     LOG.log(Announce.level(source, ref), () -> "resolved " + ref + " to " + r.manifestDigest()
         + " (" + r.layers().size() + " layers"
         + (stored.isPresent() ? ", from the local store" : "") + ")");

@@ -28,21 +28,19 @@ final class LayerMounter {
   private final CachingLayerOpener opener;
   private final FetchContext fetch;
   private final LayerStoreConfig config;
-  private final InodeNumbers inodes;
   private final EarlyTocReads earlyTocs;
   private final StoreLock storeLock;
   /** Null when access profiles are off. */
   private final ImageProfiles profiles;
 
   LayerMounter(ImageSource source, CachingLayerOpener opener, FetchContext fetch,
-      LayerStoreConfig config, InodeNumbers inodes, EarlyTocReads earlyTocs,
-      StoreLock storeLock, ImageProfiles profiles) {
+      LayerStoreConfig config, EarlyTocReads earlyTocs, StoreLock storeLock,
+      ImageProfiles profiles) {
     this.profiles = profiles;
     this.source = source;
     this.opener = opener;
     this.fetch = fetch;
     this.config = config;
-    this.inodes = inodes;
     this.earlyTocs = earlyTocs;
     this.storeLock = storeLock;
   }
@@ -84,6 +82,8 @@ final class LayerMounter {
     long tOpened = System.nanoTime();
     LayerIndex index1 = opened.toc().index();
     String name = img.reference() + "@" + d.digest().shortHex();
+    // numbered from the image and layer names, in TOC order: the same numbers in every process
+    InodeNumbers inodes = InodeNumbers.of(img.inodeKey() + "/" + d.digest());
     LayerTree tree = LayerTree.build(index1, inodes, name);
     long tTree = System.nanoTime();
     LOG.fine(() -> name + ": TOC " + (early.isPresent() ? "read early, waited for " : "read in ")

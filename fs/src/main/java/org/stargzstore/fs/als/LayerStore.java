@@ -14,7 +14,6 @@ import org.stargzstore.fs.profile.ProfileStore;
 import org.stargzstore.fs.store.ImageRecords;
 import org.stargzstore.fs.store.References;
 import org.stargzstore.fs.store.StoreLock;
-import org.stargzstore.fs.tree.InodeNumbers;
 import org.stargzstore.types.Digest;
 
 /**
@@ -53,16 +52,14 @@ public final class LayerStore implements AutoCloseable {
     this.source = source;
     this.references = references;
     this.storeLock = storeLock;
-    InodeNumbers inodes = new InodeNumbers(2);
     EarlyTocReads earlyTocs = new EarlyTocReads(opener, pools.open());
     this.profiles = config.profiles().use()
         ? new ImageProfiles(profiles, config.profiles(), source.profileRegistry(), this::images)
         : null;
-    this.otherPlatforms = new OtherPlatforms(source, inodes);
+    this.otherPlatforms = new OtherPlatforms(source);
     this.verifiedBlobs = new VerifiedBlobs(fetch.cache().store(), config.failureRetry());
     this.layers = new LayerCache(
-        new LayerMounter(source, opener, fetch, config, inodes, earlyTocs, storeLock,
-            this.profiles),
+        new LayerMounter(source, opener, fetch, config, earlyTocs, storeLock, this.profiles),
         fallbacks, source, config, pools.open());
     this.recorder = config.profiles().use()
         ? new ProfileRecorder(profiles, config.profiles().quiet(), layers::usersLayers,
@@ -74,7 +71,7 @@ public final class LayerStore implements AutoCloseable {
           TimeUnit.MILLISECONDS);
     }
     ImagePrefetch prefetch = new ImagePrefetch(pools.open(), pools.library());
-    this.images = new ImageCache(source, imageRecords, storeLock, config, inodes, earlyTocs,
+    this.images = new ImageCache(source, imageRecords, storeLock, config, earlyTocs,
         layers::openOrOpening, img -> {
           if (this.profiles != null && !source.isInternal(img.reference())) {
             this.profiles.imageResolved(img);

@@ -9,7 +9,8 @@ import org.stargzstore.types.LayerDescriptor;
 
 /**
  * An image reference podman asked about, resolved: its manifest and config, and stable inode
- * numbers for the directories and files the store shows for it.
+ * numbers for the directories and files the store shows for it (derived from its names, so that
+ * they are the same in every process: {@link InodeNumbers#of}).
  */
 public final class MountedImage {
   private final String reference;
@@ -19,29 +20,28 @@ public final class MountedImage {
   private final long ino;
   private final long manifestIno;
   private final long configIno;
-  private final InodeNumbers inodes;
   private final boolean fromStore;
   private final String otherPlatform;
   private final ConcurrentHashMap<Digest, Long> layerDirInodes = new ConcurrentHashMap<>();
 
-  MountedImage(String directoryName, ResolvedImage resolved, InodeNumbers inodes,
-      boolean fromStore) {
-    this(directoryName, resolved, inodes, fromStore, null);
+  MountedImage(String directoryName, ResolvedImage resolved, boolean fromStore) {
+    this(directoryName, resolved, fromStore, null);
   }
 
   /**
    * @param otherPlatform the platform of this image of the reference's index if it is not the
    *     one the daemon resolves the index to (podman pulled another platform), else null
    */
-  MountedImage(String directoryName, ResolvedImage resolved, InodeNumbers inodes,
-      boolean fromStore, String otherPlatform) {
+  MountedImage(String directoryName, ResolvedImage resolved, boolean fromStore,
+      String otherPlatform) {
     this.fromStore = fromStore;
     this.otherPlatform = otherPlatform;
     this.reference = resolved.reference();
     this.directoryName = directoryName;
     this.resolved = resolved;
     this.resolvedAt = Instant.now();
-    this.inodes = inodes;
+    // numbers derived from the names: the same in a daemon that takes the mount over
+    InodeNumbers inodes = InodeNumbers.of(inodeKey());
     this.ino = inodes.next();
     this.manifestIno = inodes.next();
     this.configIno = inodes.next();
@@ -90,7 +90,16 @@ public final class MountedImage {
   }
 
   long layerDirIno(Digest layer) {
-    return layerDirInodes.computeIfAbsent(layer, k -> inodes.next());
+    return layerDirInodes.computeIfAbsent(layer,
+        k -> InodeNumbers.of(inodeKey() + "/" + k).next());
+  }
+
+  /**
+   * What names this image's part of the tree for {@link InodeNumbers#of}: its directory and
+   * manifest (a tag that moves to another manifest is another image, with other numbers).
+   */
+  String inodeKey() {
+    return directoryName + "@" + resolved.manifestDigest();
   }
 
   /**

@@ -8,7 +8,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.logging.Logger;
-import org.stargzstore.fs.tree.InodeNumbers;
 import org.stargzstore.types.Digest;
 
 /**
@@ -29,7 +28,6 @@ final class OtherPlatforms {
   record Found(MountedImage image, int layerIndex) {}
 
   private final ImageSource source;
-  private final InodeNumbers inodes;
   private final ConcurrentHashMap<String, Resolved> byReference = new ConcurrentHashMap<>();
 
   /** One reference's other-platform images resolved so far, by manifest digest. */
@@ -37,9 +35,8 @@ final class OtherPlatforms {
     final Map<Digest, MountedImage> images = new LinkedHashMap<>();
   }
 
-  OtherPlatforms(ImageSource source, InodeNumbers inodes) {
+  OtherPlatforms(ImageSource source) {
     this.source = source;
-    this.inodes = inodes;
   }
 
   /** Among the images already resolved for {@code reference}, the one holding the layer. */
@@ -109,7 +106,7 @@ final class OtherPlatforms {
           searched++;
           try {
             img = new MountedImage(nodeImage.directoryName(), source.resolveInstance(ref,
-                instance), inodes, false, instance.platform());
+                instance), false, instance.platform());
           } catch (IOException | RuntimeException e) {
             failures.add(instance + ": " + e.getMessage());
             continue;

@@ -10,6 +10,7 @@ import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.logging.Logger;
 import org.stargzstore.fs.fuse.kernel.KernelSession;
+import org.stargzstore.fs.fuse.kernel.Takeover;
 import org.stargzstore.types.concurrent.DaemonThreadFactory;
 
 /**
@@ -25,26 +26,49 @@ public final class FuseMount implements AutoCloseable {
 
   private final Path mountPoint;
   private final KernelSession kernelSession;
+  private final boolean handOverAtClose;
   private volatile boolean mounted;
 
-  private FuseMount(Path mountPoint, KernelSession kernelSession) {
+  private FuseMount(Path mountPoint, KernelSession kernelSession, boolean handOverAtClose) {
     this.mountPoint = mountPoint;
     this.kernelSession = kernelSession;
+    this.handOverAtClose = handOverAtClose;
   }
 
   /** Mounts {@code root} at {@code mountPoint} (created if missing) and returns once it is live. */
   public static FuseMount mount(FsNode root, Path mountPoint, MountOptions options)
       throws IOException {
+    return mount(root, mountPoint, options, null);
+  }
+
+  /**
+   * As {@link #mount(FsNode, Path, MountOptions)}; with the kernel backend and {@code takeover}
+   * non-null, first tries to take over the connection an earlier daemon left with the keeper
+   * (no new mount), and {@link #close()} hands the connection over instead of unmounting
+   * (docs/fuse.md, "Takeover"). Ignored by the libfuse backend.
+   */
+  public static FuseMount mount(FsNode root, Path mountPoint, MountOptions options,
+      Takeover takeover) throws IOException {
     Path mp = mountPoint.toAbsolutePath().normalize();
+    if (options.backend() == MountOptions.Backend.KERNEL && takeover != null) {
+      KernelSession s = takeover.start(root, mp, options, () -> {
+        MountPointCheck.prepareForMount(mp);
+        Files.createDirectories(mp);
+        return KernelSession.mount(root, mp, options, takeover.state());
+      });
+      FuseMount m = new FuseMount(mp, s, true);
+      m.mounted = true;
+      return m;
+    }
     MountPointCheck.prepareForMount(mp);
     Files.createDirectories(mp);
     if (options.backend() == MountOptions.Backend.KERNEL) {
-      FuseMount m = new FuseMount(mp, KernelSession.mount(root, mp, options));
+      FuseMount m = new FuseMount(mp, KernelSession.mount(root, mp, options), false);
       m.mounted = true;
       return m;
     }
     FuseBinding binding = new FuseBinding(root);
-    FuseMount m = new FuseMount(mp, null);
+    FuseMount m = new FuseMount(mp, null, false);
     // jnr-fuse's non-blocking mount waits a fixed 2 s for libfuse's loop to return (it never does
     // while mounted); run the blocking mount in a thread of our own and watch the mount table.
     java.util.concurrent.CompletableFuture<Void> loop = new java.util.concurrent.CompletableFuture<>();
@@ -89,13 +113,20 @@ public final class FuseMount implements AutoCloseable {
     return Optional.ofNullable(kernelSession);
   }
 
-  /** Unmounts (lazily, so busy users do not block shutdown) and waits until it is gone. */
+  /**
+   * Unmounts (lazily, so busy users do not block shutdown) and waits until it is gone; a mount
+   * made with a {@link Takeover} is handed over instead: it stays mounted for the next daemon.
+   */
   @Override
   public synchronized void close() {
     if (!mounted) {
       return;
     }
     mounted = false;
+    if (handOverAtClose) {
+      kernelSession.handOver();
+      return;
+    }
     try {
       unmount(mountPoint);
     } catch (IOException e) {

@@ -30,6 +30,11 @@ final class DevFuse implements AutoCloseable {
     return new DevFuse(libc, fd);
   }
 
+  /** A descriptor opened by someone else (an earlier daemon, kept for this one). */
+  static DevFuse adopt(LibC libc, int fd) {
+    return new DevFuse(libc, fd);
+  }
+
   int fd() {
     return fd;
   }

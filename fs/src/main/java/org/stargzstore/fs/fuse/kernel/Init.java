@@ -4,13 +4,22 @@ import java.nio.ByteBuffer;
 
 /**
  * The INIT handshake: the kernel offers its protocol version, readahead limit and feature flags;
- * the reply takes version 7.31 (or the kernel's, if older) and asks for the features that make
+ * the reply takes version 7.40 (or the kernel's, if older) and asks for the features that make
  * this backend faster than libfuse 2's: READDIRPLUS, reads of up to {@link #MAX_PAGES} pages,
  * parallel lookups, cached symlinks and asynchronous readahead.
+ *
+ * <p>7.40 is the first minor with {@code FUSE_NOTIFY_RESEND} (a process taking a connection over
+ * after {@code kill -9} asks the kernel to send again what the dead one had read). Between 7.31
+ * and 7.40 no struct this backend reads or writes changed size: {@code fuse_init_out} kept 64
+ * bytes ({@code flags2} and {@code max_stack_depth} took unused words and are zero here, as is
+ * {@code backing_id} in {@code fuse_open_out}); {@code fuse_init_in} grew in 7.36, and only its
+ * first four words are read.
  */
 final class Init {
   static final int MAJOR = 7;
-  static final int MINOR = 31;
+  static final int MINOR = 40;
+  /** The first minor with {@code FUSE_NOTIFY_RESEND}. */
+  static final int MINOR_RESEND = 40;
   /** Pages per request: 256 pages of 4 KiB make the 1 MiB reads. */
   static final int MAX_PAGES = 256;
   /** Largest WRITE the kernel may send (none reach us: the tree is read-only); sizes requests. */
@@ -28,8 +37,13 @@ final class Init {
   static final int WANTED = ASYNC_READ | DO_READDIRPLUS | READDIRPLUS_AUTO | PARALLEL_DIROPS
       | MAX_PAGES_FLAG | CACHE_SYMLINKS;
 
-  /** What was agreed, for the log and tests. */
-  record Agreed(int major, int minor, int flags, int maxReadahead) {}
+  /** What was agreed: for the log and tests, and saved for a process taking the connection over. */
+  record Agreed(int major, int minor, int flags, int maxReadahead) {
+    /** True if the kernel understands {@code FUSE_NOTIFY_RESEND} on this connection. */
+    boolean canResend() {
+      return major == MAJOR && minor >= MINOR_RESEND;
+    }
+  }
 
   private Init() {}
 

@@ -2,6 +2,7 @@ package org.stargzstore.fs.fuse.kernel;
 
 import java.nio.ByteBuffer;
 import java.util.List;
+import java.util.function.Consumer;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 import org.stargzstore.fs.fuse.FileReader;
@@ -27,15 +28,35 @@ final class Operations {
   private final Attributes attrs;
   private final SessionStats stats;
   private final boolean debug;
-  private final Handles<FileReader> files = new Handles<>();
-  private final Handles<DirectoryReader> dirs = new Handles<>();
+  private final Handles<FileReader> files;
+  private final Handles<DirectoryReader> dirs;
+  private final Consumer<Init.Agreed> onInit;
   private volatile Init.Agreed agreed;
 
   Operations(FsNode root, MountOptions options, SessionStats stats) {
-    this.nodes = new NodeTable(root);
+    this(new NodeTable(root), 1, null, options, stats, a -> { });
+  }
+
+  /**
+   * @param nodes the node ids (restored from a journal when taking a connection over)
+   * @param firstHandle the first file handle number this session hands out
+   * @param agreed the INIT an earlier process agreed to (taking over), or null (INIT will come)
+   * @param onInit told what INIT agreed (to save it for a later takeover)
+   */
+  Operations(NodeTable nodes, long firstHandle, Init.Agreed agreed, MountOptions options,
+      SessionStats stats, Consumer<Init.Agreed> onInit) {
+    this.nodes = nodes;
+    this.files = new Handles<>(firstHandle);
+    this.dirs = new Handles<>(firstHandle);
+    this.agreed = agreed;
+    this.onInit = onInit;
     this.attrs = new Attributes(options.cacheTimeout());
     this.stats = stats;
     this.debug = options.debug();
+  }
+
+  SessionStats stats() {
+    return stats;
   }
 
   Init.Agreed agreed() {
@@ -69,9 +90,16 @@ final class Operations {
   private void dispatch(Request req, Reply reply) throws FsError {
     ByteBuffer out = reply.body();
     switch (req.opcode) {
-      case Opcode.INIT -> agreed = Init.answer(req, reply);
+      case Opcode.INIT -> {
+        agreed = Init.answer(req, reply);
+        onInit.accept(agreed);
+      }
       case Opcode.LOOKUP -> {
         String name = req.name();
+        if (req.nodeId == NodeTable.ROOT_ID && name.startsWith(KernelSession.WAKE_NAME)) {
+          // a stopping session waking its own workers; never a name of the tree
+          throw new FsError(FsError.ENOENT, "wake-up lookup");
+        }
         FsNode child = nodes.node(req.nodeId).lookup(name);
         var st = child.stat();
         attrs.entry(out, nodes.remember(req.nodeId, name, child), st);
@@ -146,7 +174,12 @@ final class Operations {
     int size = req.body.getInt();
     FileReader r = files.get(fh);
     if (r == null) {
-      r = nodes.node(req.nodeId).open();
+      // a handle of an earlier process (takeover): open the node again, keep it for later READs
+      FileReader opened = nodes.node(req.nodeId).open();
+      r = files.adopt(fh, opened);
+      if (r != opened) {
+        opened.release();
+      }
     }
     ByteBuffer dst = out.slice(out.position(), Math.min(size, out.remaining()));
     int n = r.read(offset, dst);
@@ -160,7 +193,8 @@ final class Operations {
     int size = Math.min(req.body.getInt(), out.remaining());
     DirectoryReader d = dirs.get(fh);
     if (d == null) {
-      throw new FsError(FsError.EIO, "no open directory handle " + fh);
+      // a handle of an earlier process (takeover): list the directory again, serve by index
+      d = dirs.adopt(fh, new DirectoryReader(req.nodeId, nodes.node(req.nodeId)));
     }
     if (req.opcode == Opcode.READDIRPLUS) {
       d.readPlus(offset, size, out, nodes, attrs);
