@@ -15,6 +15,8 @@ import org.stargzstore.daemon.run.Daemon;
 import org.stargzstore.daemon.run.GracefulStop;
 import org.stargzstore.daemon.run.RegistryClients;
 import org.stargzstore.daemon.systemd.SystemdNotifier;
+import org.stargzstore.fs.fuse.kernel.DescriptorKeeper;
+import org.stargzstore.fs.fuse.kernel.handover.NoDescriptorKeeper;
 import org.stargzstore.fs.remote.RegistryImageSource;
 import org.stargzstore.registry.RegistryClient;
 import org.stargzstore.registry.auth.Credential;
@@ -170,6 +172,24 @@ public final class Main implements Callable<Integer> {
     return p;
   }
 
+  /**
+   * Where this daemon's FUSE descriptor waits across a restart ({@code [fuse] descriptor_keeper}:
+   * systemd's store, the {@code fuse-holder}), or null: without takeover (libfuse backend, or
+   * {@code [fuse] takeover = false}) or without a keeper the mount ends with the daemon, as
+   * before (a keeper of "none" would leave a dead mount behind instead of unmounting).
+   */
+  private static DescriptorKeeper descriptorKeeper(DaemonConfig cfg) throws IOException {
+    if (!cfg.fuseTakeover()) {
+      return null;
+    }
+    DescriptorKeeper keeper = cfg.descriptorKeeperForThisProcess();
+    if (keeper instanceof NoDescriptorKeeper) {
+      return null;
+    }
+    LOG.info(() -> "FUSE descriptor keeper: " + keeper + " (a restart keeps the mount)");
+    return keeper;
+  }
+
   @Override
   public Integer call() throws Exception {
     if (printHeapBudget) {
@@ -197,7 +217,8 @@ public final class Main implements Callable<Integer> {
     Daemon daemon = Daemon.start(cfg, mountPoint,
         new RegistryImageSource(client, cfg.readTimeout()), LayerFormats.all(),
         (ref, user, pass, token) -> client.runtimeCredentials().put(
-            client.normalize(ref).name(), new Credential(user, pass, token)));
+            client.normalize(ref).name(), new Credential(user, pass, token)),
+        descriptorKeeper(cfg));
     GracefulStop.install(daemon, client, systemd);
     systemd.ready("serving layers at " + daemon.mountPoint());
     daemon.awaitStop();

@@ -64,7 +64,10 @@ public final class KernelSession implements AutoCloseable {
     this.journal = journal;
   }
 
-  /** Opens {@code /dev/fuse}, mounts it at {@code mountPoint} and starts serving {@code root}. */
+  /**
+   * Opens {@code /dev/fuse}, mounts it at {@code mountPoint} ({@code mount(2)} as root,
+   * {@code fusermount3} otherwise) and starts serving {@code root}.
+   */
   public static KernelSession mount(FsNode root, Path mountPoint, MountOptions options)
       throws IOException {
     return mount(root, mountPoint, options, null);
@@ -77,10 +80,10 @@ public final class KernelSession implements AutoCloseable {
   public static KernelSession mount(FsNode root, Path mountPoint, MountOptions options,
       SessionState state) throws IOException {
     LibC libc = LibC.get();
-    DevFuse dev = DevFuse.open(libc);
+    // mount(2) as root, fusermount3 for any other user (as libfuse does)
+    DevFuse dev = DevFuse.adopt(libc, KernelMounter.openAndMount(libc, mountPoint, options));
     NodeJournal journal = null;
     try {
-      KernelMounter.mount(libc, dev, mountPoint, options);
       Operations ops;
       if (state == null) {
         ops = new Operations(root, options, new SessionStats());

@@ -113,4 +113,9 @@ public final class SystemdDescriptorStore implements DescriptorKeeper {
       throw new IOException(LISTEN_FDS + " is not a count of descriptors: '" + s + "'");
     }
   }
+
+  @Override
+  public String toString() {
+    return "systemd's file descriptor store (FDSTORE=1)";
+  }
 }
