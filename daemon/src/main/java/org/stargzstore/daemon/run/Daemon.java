@@ -45,7 +45,7 @@ public final class Daemon implements AutoCloseable {
   private static final Logger LOG = Logger.getLogger(Daemon.class.getName());
   private static final ObjectMapper JSON = new ObjectMapper();
   /** Under the store root: the FUSE session a later daemon takes over (docs/store.md). */
-  static final String SESSION_DIR = "fuse-session";
+  public static final String SESSION_DIR = "fuse-session";
 
   private final List<AutoCloseable> resources = new ArrayList<>();
   private final CountDownLatch stopped = new CountDownLatch(1);

@@ -45,8 +45,10 @@ class SystemdUnitTest {
   void clearsOnlyAStaleMountOfItsOwnMountPointAfterStop() throws IOException {
     String start = settings("ExecStart").get(0);
     String mountPoint = start.substring(start.lastIndexOf(' ') + 1);
-    assertEquals(List.of("/usr/local/bin/stargz-registry-storage unmount-stale " + mountPoint),
-        settings("ExecStopPost"));
+    String root = start.replaceAll(".* --root (\\S+) .*", "$1");
+    assertEquals(List.of("/usr/local/bin/stargz-registry-storage --root " + root
+        + " unmount-stale --unit stargz-registry-storage.service " + mountPoint),
+        settings("ExecStopPost"), "the same store (its FUSE session state) and mount point");
   }
 
   @Test

@@ -74,6 +74,16 @@ public final class SessionState {
         StandardCopyOption.REPLACE_EXISTING);
   }
 
+  /**
+   * True if the mount at {@code mp} is the connection this state was saved for (same device
+   * number), without a request to it: a connection a keeper holds for the next daemon answers
+   * nothing until that daemon serves it.
+   */
+  public boolean describesMountAt(Path mp) throws IOException {
+    Optional<Saved> saved = load();
+    return saved.isPresent() && MountDevice.of(mp).equals(Optional.of(saved.get().mountDevice()));
+  }
+
   /** The saved state, empty if none was saved (no INIT seen for this connection yet). */
   Optional<Saved> load() throws IOException {
     Path f = dir.resolve(INIT);
