@@ -9,23 +9,23 @@ import java.util.Map;
 import java.util.function.LongUnaryOperator;
 
 /** A small in-memory node tree: the input the FUSE binding is tested with. */
-final class MemoryNodes {
+public final class MemoryNodes {
   private MemoryNodes() {}
 
   static final Instant MTIME = Instant.ofEpochSecond(1_700_000_000L, 123_000_000);
 
-  static final class Dir implements FsNode {
+  public static final class Dir implements FsNode {
     final long ino;
     final Map<String, FsNode> children = new LinkedHashMap<>();
     final Map<String, byte[]> xattrs = new LinkedHashMap<>();
     final List<String> created = new ArrayList<>();
     final List<String> removed = new ArrayList<>();
 
-    Dir(long ino) {
+    public Dir(long ino) {
       this.ino = ino;
     }
 
-    Dir add(String name, FsNode n) {
+    public Dir add(String name, FsNode n) {
       children.put(name, n);
       return this;
     }
@@ -133,12 +133,12 @@ final class MemoryNodes {
   }
 
   /** A file that serves {@code bytes} from memory with bulk copies (for throughput). */
-  static final class Bytes implements FsNode {
+  public static final class Bytes implements FsNode {
     final long ino;
     final byte[] bytes;
     final boolean immutable;
 
-    Bytes(long ino, byte[] bytes) {
+    public Bytes(long ino, byte[] bytes) {
       this(ino, bytes, true);
     }
 

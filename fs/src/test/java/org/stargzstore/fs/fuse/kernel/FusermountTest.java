@@ -28,6 +28,19 @@ class FusermountTest {
 
   @Test
   void nobodyMountsThroughFusermount3AndGetsTheConnection() throws Exception {
+    String out = runAsNobody();
+    assertTrue(out.contains("OPCODE 26"), out); // FUSE_INIT: the descriptor is the connection
+  }
+
+  @Test
+  void aKernelSessionStartedByNobodyMountsThroughFusermount3AndServes() throws Exception {
+    String out = runAsNobody("session");
+    assertTrue(out.contains("READ served to nobody"), out);
+    assertTrue(out.contains("STOPPED true"), out);
+  }
+
+  /** Runs {@link UnprivilegedMountChild} as nobody; its output, checked for what both share. */
+  private String runAsNobody(String... mode) throws Exception {
     OtherUser.openToEveryone(tmp);
     Path mp = Files.createDirectories(tmp.resolve("mnt"));
     Files.setOwner(mp, mp.getFileSystem().getUserPrincipalLookupService()
@@ -40,14 +53,14 @@ class FusermountTest {
         "private", "sh", "-c", "mount --bind \"$0\" /dev/fuse && exec setpriv --reuid="
             + OtherUser.NOBODY + " --regid=" + OtherUser.NOBODY + " --clear-groups -- \"$@\"",
         node.toString(), java, "-cp", readableClassPath(),
-        UnprivilegedMountChild.class.getName(), mp.toString()), 120);
+        UnprivilegedMountChild.class.getName(), mp.toString(), String.join(" ", mode)), 120);
     String out = r.output();
     assertTrue(out.contains("EUID " + OtherUser.NOBODY), out);
     assertTrue(out.contains("MOUNTED ") && out.contains("fuse.stargz")
         && out.contains("stargz-registry-storage"), out);
-    assertTrue(out.contains("OPCODE 26"), out); // FUSE_INIT: the descriptor is the connection
     assertTrue(out.contains("UNMOUNT 0") && out.contains("AFTER none"), out);
     assertEquals(0, r.exitCode(), out);
+    return out;
   }
 
   /** The test class path copied where nobody can read it (/root is 0700). */
