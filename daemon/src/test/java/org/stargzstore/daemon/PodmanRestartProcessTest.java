@@ -126,6 +126,8 @@ class PodmanRestartProcessTest {
     // (a) SIGTERM and start: the stop hands the connection over, the holder keeps it
     long t0 = System.nanoTime();
     assertEquals(0, daemon.terminate(), daemon.logTail());
+    assertTrue(daemon.log().contains("stopping: handing the FUSE connection at " + mnt
+        + " over to the next daemon"), daemon.logTail());
     daemon = daemon(launcher, conf, "a1");
     long pauseA = lines.pauseSince(t0, LINES_AFTER_START, container);
     assertTrue(daemon.log().contains("taking over the FUSE connection at " + mnt),

@@ -212,6 +212,13 @@ public final class Daemon implements AutoCloseable {
     return mount.mountPoint();
   }
 
+  /** What {@link #close()} does with the mount, for the stop's log line and systemd. */
+  public String stopAction() {
+    return mount != null && mount.handsOverAtClose()
+        ? "handing the FUSE connection at " + mount.mountPoint() + " over to the next daemon"
+        : "unmounting " + (mount != null ? mount.mountPoint() : "nothing");
+  }
+
   /** Blocks until {@link #close()} is called. */
   public void awaitStop() throws InterruptedException {
     stopped.await();

@@ -6,7 +6,8 @@ import org.stargzstore.daemon.systemd.SystemdNotifier;
 import sun.misc.Signal;
 
 /**
- * Stops a running daemon once: tells systemd it is stopping, unmounts, closes the rest. It
+ * Stops a running daemon once: tells systemd it is stopping, unmounts (or, with a takeover,
+ * hands the FUSE connection over to the next daemon), closes the rest. It
  * handles SIGTERM and SIGINT itself, because the JVM's own handling runs the shutdown hooks and
  * then exits with 143 (128 + SIGTERM), which systemd records as a failed stop; with this, the
  * daemon's main thread returns and the process exits 0. It also runs as a shutdown hook, for any
@@ -48,8 +49,9 @@ public final class GracefulStop implements Runnable {
       return;
     }
     done = true;
-    LOG.info("stopping: unmounting " + daemon.mountPoint());
-    systemd.stopping("unmounting " + daemon.mountPoint());
+    String action = daemon.stopAction();
+    LOG.info("stopping: " + action);
+    systemd.stopping(action);
     daemon.close();
     try {
       client.close();

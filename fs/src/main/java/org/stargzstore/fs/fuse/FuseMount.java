@@ -113,6 +113,11 @@ public final class FuseMount implements AutoCloseable {
     return Optional.ofNullable(kernelSession);
   }
 
+  /** True if {@link #close()} hands the connection over (takeover) rather than unmounting. */
+  public boolean handsOverAtClose() {
+    return handOverAtClose;
+  }
+
   /**
    * Unmounts (lazily, so busy users do not block shutdown) and waits until it is gone; a mount
    * made with a {@link Takeover} is handed over instead: it stays mounted for the next daemon.
