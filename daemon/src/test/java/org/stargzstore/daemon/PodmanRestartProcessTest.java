@@ -223,7 +223,9 @@ class PodmanRestartProcessTest {
   }
 
   private DaemonProcess daemon(Path launcher, Path conf, String name) throws IOException {
-    DaemonProcess d = DaemonProcess.start(List.of(launcher.toString(), "--config",
+    // env: the launcher's heap-budget cache in the test's directory, not the machine's
+    DaemonProcess d = DaemonProcess.start(List.of("env",
+        "SRS_CACHE_DIR=" + tmp.resolve("launcher-cache"), launcher.toString(), "--config",
         conf.toString(), "--log-level", "info", tmp.resolve("mnt").toString()),
         tmp.resolve("mnt"), tmp.resolve("daemon-" + name + ".log"),
         tmp.resolve("root/control.sock"));
