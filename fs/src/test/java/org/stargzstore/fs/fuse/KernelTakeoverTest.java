@@ -167,7 +167,7 @@ class KernelTakeoverTest {
       throw new IOException("pidfd_open(" + pid + ") failed");
     }
     int mine = (int) sys.syscall(438, pidfd, fd, 0);
-    org.stargzstore.fs.fuse.kernel.Native.get().close(pidfd);
+    org.stargzstore.fs.fuse.kernel.LibC.get().close(pidfd);
     if (mine < 0) {
       throw new IOException("pidfd_getfd(" + pid + ", " + fd + ") failed");
     }

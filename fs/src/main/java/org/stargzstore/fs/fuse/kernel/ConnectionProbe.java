@@ -14,10 +14,10 @@ final class ConnectionProbe {
 
   /** Empty if {@code fd} is a live connection, else why not. */
   static Optional<String> whyDead(int fd) {
-    Native n = Native.get();
+    LibC n = LibC.get();
     Pointer p = Memory.allocateDirect(jnr.ffi.Runtime.getRuntime(n), 8);
     p.putInt(0, fd);
-    p.putShort(4, Native.POLLIN);
+    p.putShort(4, LibC.POLLIN);
     p.putShort(6, (short) 0);
     int rc = n.poll(p, 1, 0);
     if (rc < 0) {
@@ -25,10 +25,10 @@ final class ConnectionProbe {
           + jnr.ffi.Runtime.getRuntime(n).getLastError());
     }
     short revents = p.getShort(6);
-    if ((revents & Native.POLLNVAL) != 0) {
+    if ((revents & LibC.POLLNVAL) != 0) {
       return Optional.of("descriptor " + fd + " is not open");
     }
-    if ((revents & (Native.POLLERR | Native.POLLHUP)) != 0) {
+    if ((revents & (LibC.POLLERR | LibC.POLLHUP)) != 0) {
       return Optional.of("descriptor " + fd + " is no live FUSE connection (aborted, "
           + "or never mounted)");
     }

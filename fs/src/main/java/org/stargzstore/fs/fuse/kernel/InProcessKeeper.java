@@ -29,12 +29,12 @@ public final class InProcessKeeper implements DescriptorKeeper, AutoCloseable {
   public synchronized void keepOwned(Path mountpoint, int fd) {
     Integer old = kept.put(mountpoint, fd);
     if (old != null) {
-      Native.get().close(old);
+      LibC.get().close(old);
     }
   }
 
   private static int dup(int fd) throws IOException {
-    int copy = Native.get().dup(fd);
+    int copy = LibC.get().dup(fd);
     if (copy < 0) {
       throw new IOException("dup(" + fd + ") failed");
     }
@@ -44,7 +44,7 @@ public final class InProcessKeeper implements DescriptorKeeper, AutoCloseable {
   /** Closes the copies: a connection nobody else holds ends (aborted). */
   @Override
   public synchronized void close() {
-    kept.values().forEach(fd -> Native.get().close(fd));
+    kept.values().forEach(fd -> LibC.get().close(fd));
     kept.clear();
   }
 }

@@ -39,7 +39,7 @@ public record Takeover(DescriptorKeeper keeper, SessionState state) {
         try {
           s = KernelSession.resume(root, mp, options, fd, state);
         } catch (IOException | RuntimeException e) {
-          Native.get().close(fd);
+          LibC.get().close(fd);
           throw e;
         }
         keeper.keep(mp, s.fd());
@@ -47,7 +47,7 @@ public record Takeover(DescriptorKeeper keeper, SessionState state) {
       }
       LOG.warning("not taking over the FUSE connection kept for " + mp + " (descriptor " + fd
           + "): " + why.get() + "; closing it and mounting afresh");
-      Native.get().close(fd);
+      LibC.get().close(fd);
     }
     KernelSession s = freshMount.mount();
     keeper.keep(mp, s.fd());
