@@ -3,6 +3,7 @@
 
   bench/fsbench.py [--only find,read,rss] [--find-reps 3] [--reps 5] [--entries 100000]
                    [--big-mib 256] [--images 10] [--contenders A,B,...] [--settle 15]
+                   [--rss-reps 3] [--rss-variant NAME=SPEC ...]
                    [--out bench/results/fsbench.csv] [--workdir DIR]
 
 Needs a build of this checkout (mvn -o -q package -DskipTests), docker-registry, tools/bin/refgen
@@ -40,8 +41,18 @@ read  One BIG-MiB file of random bytes, read once through each mount (fetching i
       same cache state.
 rss   VmRSS of the daemon process (bin/stargz-registry-storage execs java: the pid is the JVM)
       and of the peer, idle after mount, after a stat + find of each of IMAGES different images
-      (each one layer: 3,000 entries plus three 1-4 MiB files), and once background fetching has
-      finished (ours: status says every layer complete; both: at least SETTLE s); VmHWM = peak.
+      (each one layer: 3,000 entries plus three 1-4 MiB files), and settled: once background
+      fetching has finished (ours: status says every layer complete; the peer, which does not
+      say: SETTLE s after the last find) and the process has been
+      quiet (under 5% of a core for 3 s: nothing left but timers and GC ticks), VmRSS sampled
+      every second for SETTLE s; settled_VmRSS is their median, _min and _max the extremes
+      (one sample could land before or after a periodic GC gave heap back). VmHWM = peak.
+      RSS_REPS repetitions, a fresh daemon each, contenders interleaved within a repetition.
+      --rss-variant NAME=SPEC adds ours-estargz%NAME: SPEC's words go to SRS_JAVA_OPTS (after the
+      launcher's defaults, so they override them), VAR=value words to the environment, e.g.
+      --rss-variant 'serial=-XX:+UseSerialGC MALLOC_ARENA_MAX=2'. With
+      -XX:NativeMemoryTracking=summary in a variant, jcmd's summary at the end of the window is
+      written next to --out (-nmt-CONTENDER-REP.txt).
 
 Raw rows: --out (bench,contender,metric,rep,value,unit); a summary table (median, min, max,
 ratios of medians) is printed at the end. SRS_JAVA_OPTS passes JVM options to our daemon (JFR).
@@ -355,28 +366,100 @@ def bench_read(work, host, regconf, images, data, reps):
         for d in daemons:
             stop(d)
 
-def bench_rss(work, host, regconf, sets, settle):
-    for contender, imgs in sets.items():
-        d = start(work, contender, regconf)
-        try:
-            pid = daemon_pid(d)
-            record("rss", contender, "idle_VmRSS", 0, proc_mem(pid)["VmRSS"], "MiB")
-            for tag, digest, expected in imgs:
-                lay = layer_dir(d.mnt, f"{host}/{tag}", digest)
-                os.stat(os.path.join(lay, "diff"))
-                out = subprocess.run(f"find '{lay}/diff' | wc -l", shell=True, check=True,
-                                     capture_output=True, text=True).stdout
-                if not entries_match(int(out) - 1, expected):
-                    raise RuntimeError(f"{contender} {tag}: find saw {int(out) - 1}, the tar has {expected}")
-            m = proc_mem(pid)
-            record("rss", contender, "touched_VmRSS", 0, m["VmRSS"], "MiB")
-            waited = wait_complete(d, contender, min_wait=settle)
-            m = proc_mem(pid)
-            record("rss", contender, "settled_VmRSS", 0, m["VmRSS"], "MiB")
-            record("rss", contender, "settled_VmHWM", 0, m["VmHWM"], "MiB")
-            print(f"  {contender}: settled after {waited:.1f} s", flush=True)
-        finally:
-            stop(d)
+def cpu_seconds(pid):
+    """utime + stime of the process, all threads (/proc/PID/stat), in seconds."""
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+def wait_quiet(pid, window=3.0, max_cpu=0.05, timeout=90.0):
+    """Until the process used under MAX_CPU of one core over WINDOW s (GC ticks and timers only).
+    Returns the seconds waited; TIMEOUT s at most (then the samples say so: not settled)."""
+    t0 = time.monotonic()
+    while time.monotonic() - t0 < timeout:
+        c0, w0 = cpu_seconds(pid), time.monotonic()
+        time.sleep(window)
+        if (cpu_seconds(pid) - c0) / (time.monotonic() - w0) < max_cpu:
+            break
+    return time.monotonic() - t0
+
+def variant_env(contender, variants):
+    """The environment of a contender ours-estargz%NAME: --rss-variant NAME=SPEC, SPEC's VAR=value
+    words set environment variables (MALLOC_ARENA_MAX=2), the others go to SRS_JAVA_OPTS (after
+    the launcher's defaults, so they override them)."""
+    if "%" not in contender:
+        return {}
+    spec = variants[contender.split("%", 1)[1]]
+    env, opts = {}, []
+    for word in spec.split():
+        k, eq, v = word.partition("=")
+        if eq and k.isupper() and not k.startswith("-"):
+            env[k] = v
+        else:
+            opts.append(word)
+    base = os.environ.get("SRS_JAVA_OPTS", "")
+    env["SRS_JAVA_OPTS"] = (base + " " + " ".join(opts)).strip()
+    return env
+
+def nmt_summary(pid, path):
+    """jcmd's native memory summary, when the JVM runs with -XX:NativeMemoryTracking."""
+    out = subprocess.run(["jcmd", str(pid), "VM.native_memory", "summary", "scale=MB"],
+                         capture_output=True, text=True).stdout
+    if "Native Memory Tracking" in out and "not enabled" not in out:
+        with open(path, "w") as f:
+            f.write(out)
+        return True
+    return False
+
+def bench_rss(work, host, regconf, sets, settle, reps, variants, out):
+    """Per repetition, every contender in turn (interleaved): a fresh daemon, IMAGES layers
+    stat + find, background fetch done, then quiet (wait_quiet), then VmRSS sampled every second
+    for SETTLE s: settled_VmRSS is the median of those samples, settled_VmRSS_max their maximum."""
+    order = list(sets) + [f"ours-estargz%{n}" for n in variants]
+    for rep in range(reps):
+        for contender in order:
+            imgs = sets[contender.split("%", 1)[0]]
+            env = variant_env(contender, variants)
+            saved = {k: os.environ.get(k) for k in env}
+            os.environ.update(env)
+            try:
+                d = start(work, contender, regconf)
+            finally:
+                for k, v in saved.items():
+                    if v is None:
+                        os.environ.pop(k, None)
+                    else:
+                        os.environ[k] = v
+            try:
+                pid = daemon_pid(d)
+                record("rss", contender, "idle_VmRSS", rep, proc_mem(pid)["VmRSS"], "MiB")
+                for tag, digest, expected in imgs:
+                    lay = layer_dir(d.mnt, f"{host}/{tag}", digest)
+                    os.stat(os.path.join(lay, "diff"))
+                    n = subprocess.run(f"find '{lay}/diff' | wc -l", shell=True, check=True,
+                                       capture_output=True, text=True).stdout
+                    if not entries_match(int(n) - 1, expected):
+                        raise RuntimeError(f"{contender} {tag}: find saw {int(n) - 1}, the tar has {expected}")
+                record("rss", contender, "touched_VmRSS", rep, proc_mem(pid)["VmRSS"], "MiB")
+                # the peer says nothing about its background fetch (it starts once reads pause):
+                # give it SETTLE s first, as before
+                waited = wait_complete(d, contender, min_wait=0.0 if contender.startswith("ours") else settle)
+                quiet = wait_quiet(pid)
+                samples = []
+                for _ in range(max(1, int(settle))):
+                    time.sleep(1.0)
+                    samples.append(proc_mem(pid)["VmRSS"])
+                record("rss", contender, "settled_VmRSS", rep, statistics.median(samples), "MiB")
+                record("rss", contender, "settled_VmRSS_min", rep, min(samples), "MiB")
+                record("rss", contender, "settled_VmRSS_max", rep, max(samples), "MiB")
+                record("rss", contender, "settled_VmHWM", rep, proc_mem(pid)["VmHWM"], "MiB")
+                nmt = f"{os.path.splitext(out)[0]}-nmt-{contender.replace('%', '_')}-{rep}.txt"
+                if contender.startswith("ours") and nmt_summary(pid, nmt):
+                    print(f"  NMT summary: {nmt}", flush=True)
+                print(f"  {contender}: layers complete after {waited:.1f} s, quiet after {quiet:.1f} s more;"
+                      f" samples {' '.join(f'{v:.0f}' for v in samples)}", flush=True)
+            finally:
+                stop(d)
 
 # ---- summary ----
 
@@ -417,7 +500,12 @@ def main():
     ap.add_argument("--entries", type=int, default=100000)
     ap.add_argument("--big-mib", type=int, default=256)
     ap.add_argument("--images", type=int, default=10)
-    ap.add_argument("--settle", type=float, default=15.0, help="rss: minimum wait for background fetch (s)")
+    ap.add_argument("--settle", type=float, default=15.0,
+                    help="rss: seconds of VmRSS samples (one a second) once the daemon is quiet")
+    ap.add_argument("--rss-reps", type=int, default=3, help="rss: repetitions (a fresh daemon each)")
+    ap.add_argument("--rss-variant", action="append", default=[], metavar="NAME=SPEC",
+                    help="rss: also run ours-estargz%%NAME with SPEC: JVM options for SRS_JAVA_OPTS and"
+                         " VAR=value environment variables (repeatable)")
     ap.add_argument("--out", default=os.path.join(HERE, "results", "fsbench.csv"))
     ap.add_argument("--workdir", default=None, help="work directory, kept after the run (default: a temporary one, removed)")
     a = ap.parse_args()
@@ -474,7 +562,8 @@ def main():
                 sets["ours-estargz"].append((f"bench/small{i}:ours", push_ours(host, tar, f"bench/small{i}:ours"), expected))
                 sets["peer-estargz-ref"].append((f"bench/small{i}:ref", push_ref(host, tar, f"bench/small{i}:ref"), expected))
                 os.remove(tar)
-            bench_rss(work, host, regconf, sets, a.settle)
+            bench_rss(work, host, regconf, sets, a.settle, a.rss_reps,
+                      dict(v.split("=", 1) for v in a.rss_variant), a.out)
     finally:
         for d in list(LIVE):
             try:
