@@ -132,8 +132,12 @@ public final class ContentStore {
   /** Where {@code d} is stored, its shard directory created (0700) the first time. */
   private Path shardedPath(Digest d) throws IOException {
     Path target = layout.blob(d);
-    if (shards.add(d.hex().substring(0, 2))) {
+    String shard = d.hex().substring(0, 2);
+    // marked only once it exists: a second writer of the shard must not rename into a directory
+    // the first is still creating (its write failed, and a chunk kept nowhere else was lost)
+    if (!shards.contains(shard)) {
       PrivateFiles.createDirectories(target.getParent());
+      shards.add(shard);
     }
     return target;
   }

@@ -22,6 +22,48 @@ class ContentStoreTest {
   @TempDir Path root;
 
   @Test
+  void concurrentFirstWritesIntoOneShardAllSucceed() throws Exception {
+    // contents whose digests share their first two hex digits: one shard directory, written
+    // at once by many threads into a store that has no shards yet
+    java.util.Map<String, java.util.List<byte[]>> byShard = new java.util.HashMap<>();
+    java.util.List<byte[]> same = null;
+    for (int i = 0; same == null || same.size() < 16; i++) {
+      byte[] b = ("chunk " + i).getBytes(StandardCharsets.UTF_8);
+      java.util.List<byte[]> l = byShard.computeIfAbsent(Digest.of(b).hex().substring(0, 2),
+          k -> new java.util.ArrayList<>());
+      l.add(b);
+      if (l.size() >= 16) {
+        same = l;
+      }
+    }
+    for (int round = 0; round < 50; round++) {
+      Path dir = Files.createDirectories(root.resolve("round-" + round));
+      ContentStore s = ContentStore.open(new StoreLayout(dir), false);
+      java.util.concurrent.CyclicBarrier start = new java.util.concurrent.CyclicBarrier(same.size());
+      java.util.List<java.util.concurrent.Future<?>> writes = new java.util.ArrayList<>();
+      java.util.concurrent.ExecutorService pool =
+          java.util.concurrent.Executors.newFixedThreadPool(same.size());
+      try {
+        for (byte[] b : same) {
+          writes.add(pool.submit(() -> {
+            start.await();
+            s.put(Digest.of(b), b, 0, b.length);
+            return null;
+          }));
+        }
+        for (java.util.concurrent.Future<?> w : writes) {
+          w.get(); // a failed rename into a shard directory not made yet throws here
+        }
+      } finally {
+        pool.shutdownNow();
+      }
+      for (byte[] b : same) {
+        assertTrue(s.contains(Digest.of(b)));
+      }
+    }
+  }
+
+  @Test
   void storesOnceAndReadsBackRanges() throws Exception {
     ContentStore s = ContentStore.open(new StoreLayout(root), true);
     byte[] data = "hello, content-addressed world".getBytes(StandardCharsets.UTF_8);
