@@ -9,11 +9,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.List;
 import java.util.function.BooleanSupplier;
-import java.util.logging.Handler;
-import java.util.logging.LogRecord;
 import java.util.logging.Logger;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -26,6 +23,7 @@ import org.stargzstore.fs.store.StoreLayout;
 import org.stargzstore.testkit.EdgeImage;
 import org.stargzstore.testkit.FaultProxy;
 import org.stargzstore.testkit.IntegrationTest;
+import org.stargzstore.testkit.LogRecords;
 import org.stargzstore.testkit.RegistryServer;
 import org.stargzstore.types.Digest;
 
@@ -123,19 +121,7 @@ class ProfileSharingTest {
   @Test
   void aRegistryThatRefusesThePushCostsOneLogLineAndNothingElse() throws Exception {
     String layer = EdgeImage.push(REGISTRY.baseUri(), "profiles/readonly", "1");
-    List<String> logs = Collections.synchronizedList(new ArrayList<>());
-    Handler capture = new Handler() {
-      @Override
-      public void publish(LogRecord r) {
-        logs.add(r.getLevel() + " " + r.getMessage());
-      }
-
-      @Override
-      public void flush() {}
-
-      @Override
-      public void close() {}
-    };
+    LogRecords capture = new LogRecords();
     Logger log = Logger.getLogger("org.stargzstore.fs.als");
     log.addHandler(capture);
     try (FaultProxy proxy = FaultProxy.start(REGISTRY.baseUri())) {
@@ -160,30 +146,19 @@ class ProfileSharingTest {
       } finally {
         log.removeHandler(capture);
       }
-      List<String> warnings = logs.stream()
+      List<String> warnings = capture.lines().stream()
           .filter(s -> s.startsWith("WARNING") && s.contains("could not publish")).toList();
-      assertEquals(1, warnings.size(), "logs: " + logs);
+      assertEquals(1, warnings.size(), "logs: " + capture.lines());
       assertTrue(warnings.get(0).contains("profiles/readonly:1"), warnings.get(0));
-      assertFalse(logs.stream().anyMatch(s -> s.startsWith("SEVERE")), "logs: " + logs);
+      assertFalse(capture.lines().stream().anyMatch(s -> s.startsWith("SEVERE")),
+          "logs: " + capture.lines());
     }
   }
 
   @Test
   void aTamperedPublishedProfileIsIgnoredWithTheReason() throws Exception {
     String layer = EdgeImage.push(REGISTRY.baseUri(), "profiles/tampered", "1");
-    List<String> logs = Collections.synchronizedList(new ArrayList<>());
-    Handler capture = new Handler() {
-      @Override
-      public void publish(LogRecord r) {
-        logs.add(r.getLevel() + " " + r.getMessage());
-      }
-
-      @Override
-      public void flush() {}
-
-      @Override
-      public void close() {}
-    };
+    LogRecords capture = new LogRecords();
     Logger log = Logger.getLogger("org.stargzstore.fs.als");
     try (FaultProxy proxy = FaultProxy.start(REGISTRY.baseUri())) {
       Path conf = registriesConf(proxy);
@@ -213,7 +188,7 @@ class ProfileSharingTest {
       try (InJvmDaemon b = InJvmDaemon.start(tmp.resolve("b"), tmp.resolve("mnt-b"), conf,
           FETCH_ONLY)) {
         assertTrue(Files.isDirectory(diff(b, image, layer).resolve("bin")));
-        await("the tampered profile is refused", () -> logs.stream()
+        await("the tampered profile is refused", () -> capture.lines().stream()
             .anyMatch(l -> l.contains("access profile of " + image + " not used")));
         assertArrayEquals(EdgeImage.member("xattr/file"),
             Files.readAllBytes(diff(b, image, layer).resolve("xattr/file")));
@@ -224,7 +199,7 @@ class ProfileSharingTest {
       } finally {
         log.removeHandler(capture);
       }
-      String line = logs.stream().filter(l -> l.contains("not used")).findFirst().orElseThrow();
+      String line = capture.lines().stream().filter(l -> l.contains("not used")).findFirst().orElseThrow();
       assertTrue(line.startsWith("WARNING") && line.contains(blob), line);
     }
   }

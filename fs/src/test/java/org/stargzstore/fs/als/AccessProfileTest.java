@@ -10,10 +10,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.List;
-import java.util.logging.Handler;
-import java.util.logging.LogRecord;
 import java.util.logging.Logger;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -28,6 +25,7 @@ import org.stargzstore.fs.profile.ProfileSettings;
 import org.stargzstore.fs.profile.ProfileStore;
 import org.stargzstore.fs.store.StoreLayout;
 import org.stargzstore.testkit.IntegrationTest;
+import org.stargzstore.testkit.LogRecords;
 import org.stargzstore.testkit.Shared;
 import org.stargzstore.types.Digest;
 
@@ -161,28 +159,16 @@ class AccessProfileTest {
     Files.createDirectories(layout.profilesDir());
     Files.writeString(layout.profile(layer), "{\"mediaType\":\"" + ProfileJson.MEDIA_TYPE
         + "\",\"layers\":{\"" + layer + "\":[\"ok\", 7]}}");
-    List<String> logs = Collections.synchronizedList(new ArrayList<>());
-    Handler capture = new Handler() {
-      @Override
-      public void publish(LogRecord r) {
-        logs.add(r.getLevel() + " " + r.getMessage());
-      }
-
-      @Override
-      public void flush() {}
-
-      @Override
-      public void close() {}
-    };
+    LogRecords capture = new LogRecords();
     Logger log = Logger.getLogger(ProfileStore.class.getName());
     log.addHandler(capture);
     try (StoreHarness h = new StoreHarness(root, source(), config(true))) {
       Path l = layerDir(h, "mnt-bad");
       assertEquals(19, Files.readAllBytes(l.resolve("diff/opaque/kept"))
           .length);
-      assertTrue(logs.stream().anyMatch(s -> s.startsWith("WARNING access profile ignored")
+      assertTrue(capture.lines().stream().anyMatch(s -> s.startsWith("WARNING access profile ignored")
           && s.contains(layout.profile(layer).toString()) && s.contains("invalid file name")),
-          "log: " + logs);
+          "log: " + capture.lines());
     } finally {
       log.removeHandler(capture);
     }
