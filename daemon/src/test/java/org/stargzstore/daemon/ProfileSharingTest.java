@@ -119,6 +119,36 @@ class ProfileSharingTest {
   }
 
   @Test
+  void aStartUpThatOpensNothingNewPublishesNothingAgain() throws Exception {
+    String layer = EdgeImage.push(REGISTRY.baseUri(), "profiles/again", "1");
+    try (FaultProxy proxy = FaultProxy.start(REGISTRY.baseUri())) {
+      Path conf = registriesConf(proxy);
+      String image = proxy.hostPort() + "/profiles/again:1";
+      for (int run = 1; run <= 2; run++) {
+        try (InJvmDaemon a = InJvmDaemon.start(tmp.resolve("a"), tmp.resolve("mnt-a"), conf,
+            PUBLISH)) {
+          for (String f : STARTUP) {
+            Files.readAllBytes(diff(a, image, layer).resolve(f));
+          }
+          if (run == 1) {
+            await("the profile is published", () -> profilePushes(proxy) == 1);
+          } else {
+            // past the quiet period and a few housekeeping ticks: the same files, nothing new
+            Thread.sleep(2_000);
+          }
+        }
+      }
+      assertEquals(1, profilePushes(proxy),
+          "the second start-up opened the same files: " + proxy.seen());
+    }
+  }
+
+  private static long profilePushes(FaultProxy proxy) {
+    return proxy.seen().stream().filter(s -> s.method().equals("PUT")
+        && s.target().contains("/manifests/sha256-") && s.status() == 201).count();
+  }
+
+  @Test
   void aRegistryThatRefusesThePushCostsOneLogLineAndNothingElse() throws Exception {
     String layer = EdgeImage.push(REGISTRY.baseUri(), "profiles/readonly", "1");
     LogRecords capture = new LogRecords();

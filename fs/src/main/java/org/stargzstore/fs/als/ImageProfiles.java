@@ -41,6 +41,8 @@ final class ImageProfiles implements AutoCloseable {
   private final Map<Digest, CompletableFuture<Map<Digest, LayerProfile>>> fetched =
       new ConcurrentHashMap<>();
   private final Set<String> warned = ConcurrentHashMap.newKeySet();
+  /** Images whose publication is queued: saves of several of their layers make one push. */
+  private final Set<Digest> publishQueued = ConcurrentHashMap.newKeySet();
 
   /**
    * @param images the users' images resolved now (whose profiles a saved layer's is part of)
@@ -130,20 +132,28 @@ final class ImageProfiles implements AutoCloseable {
     return out;
   }
 
-  /** A layer's profile was saved: publish the profiles of the images that have the layer. */
+  /**
+   * A layer's profile was saved: publish the profiles of the images that have the layer, once
+   * per image however many of its layers were saved meanwhile (the push reads the store when it
+   * runs, so it carries every layer saved until then).
+   */
   void saved(LayerProfile profile) {
     if (!settings.publish() || registry.isEmpty()) {
       return;
     }
     for (MountedImage img : images.get()) {
-      if (img.resolved().layers().stream().noneMatch(d -> d.digest().equals(profile.layer()))) {
+      if (img.resolved().layers().stream().noneMatch(d -> d.digest().equals(profile.layer()))
+          || !publishQueued.add(img.resolved().manifestDigest())) {
         continue;
       }
-      List<LayerProfile> all = new ArrayList<>();
-      for (LayerDescriptor d : img.resolved().layers()) {
-        store.load(d.digest()).ifPresent(all::add);
-      }
-      pool.execute(() -> publish(img, all));
+      pool.execute(() -> {
+        publishQueued.remove(img.resolved().manifestDigest());
+        List<LayerProfile> all = new ArrayList<>();
+        for (LayerDescriptor d : img.resolved().layers()) {
+          store.load(d.digest()).ifPresent(all::add);
+        }
+        publish(img, all);
+      });
     }
   }
 

@@ -16,7 +16,8 @@ import org.stargzstore.types.Digest;
  * Saves what start-ups opened as access profiles: a layer's {@link AccessLog} is merged into
  * its stored profile once no file of the layer was opened for the first time for the quiet
  * period (the start-up is over), and at shutdown. Ticked by the layer store's housekeeping
- * thread; saves only what grew since the last save.
+ * thread; saves only what grew since the last save, and tells {@code saved} only of profiles
+ * that changed (a start-up that opened nothing new publishes nothing).
  */
 final class ProfileRecorder {
   private static final Logger LOG = Logger.getLogger(ProfileRecorder.class.getName());
@@ -84,10 +85,15 @@ final class ProfileRecorder {
     savedFiles.put(l.digest(), n);
     seen.remove(l.digest());
     try {
-      LayerProfile p = store.merge(l.digest(), files);
+      ProfileStore.Merged m = store.merge(l.digest(), files);
+      if (!m.changed()) {
+        LOG.fine(() -> "the access profile of layer " + l.digest() + " already has the "
+            + files.size() + " file(s) opened in this run");
+        return;
+      }
       LOG.info(() -> "saved the access profile of layer " + l.digest() + ": "
-          + p.files().size() + " file(s) (" + files.size() + " opened in this run)");
-      saved.accept(p);
+          + m.profile().files().size() + " file(s) (" + files.size() + " opened in this run)");
+      saved.accept(m.profile());
     } catch (IOException | RuntimeException e) {
       LOG.warning("could not save the access profile of layer " + l.digest() + ": " + e);
     }

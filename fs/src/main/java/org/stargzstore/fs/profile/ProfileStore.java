@@ -48,19 +48,20 @@ public final class ProfileStore {
     }
   }
 
+  /** The profile stored after a {@link #merge}, and whether the merge changed it. */
+  public record Merged(LayerProfile profile, boolean changed) {}
+
   /**
    * Merges {@code files} (first-open order of a run) into the stored profile of {@code layer}
    * ({@link LayerProfile#mergedWith}) and writes it if it changed.
-   *
-   * @return the profile now stored
    */
-  public synchronized LayerProfile merge(Digest layer, List<String> files) throws IOException {
+  public synchronized Merged merge(Digest layer, List<String> files) throws IOException {
     LayerProfile before = load(layer).orElse(new LayerProfile(layer, List.of()));
     LayerProfile after = before.mergedWith(files);
     if (after != before) {
       store(after);
     }
-    return after;
+    return new Merged(after, after != before);
   }
 
   /** Replaces the stored profile of its layer. */

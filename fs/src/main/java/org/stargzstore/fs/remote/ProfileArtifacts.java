@@ -6,6 +6,8 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
 import java.util.List;
 import java.util.Optional;
 import org.stargzstore.fs.profile.LayerProfile;
@@ -33,6 +35,8 @@ public final class ProfileArtifacts implements ProfileRegistry {
   private static final String EMPTY_TYPE = "application/vnd.oci.empty.v1+json";
   private static final byte[] EMPTY = "{}".getBytes(StandardCharsets.UTF_8);
   private static final ObjectMapper JSON = new ObjectMapper();
+  /** When the artifact was made: how the newest of several referrers is chosen. */
+  static final String CREATED = "org.opencontainers.image.created";
 
   private final RegistryClient client;
 
@@ -59,11 +63,13 @@ public final class ProfileArtifacts implements ProfileRegistry {
     m.set("config", descriptor(EMPTY_TYPE, Digest.of(EMPTY), EMPTY.length));
     m.putArray("layers").add(descriptor(ProfileJson.MEDIA_TYPE, Digest.of(blob), blob.length));
     m.set("subject", descriptor(subject.mediaType(), subject.digest(), subject.size()));
+    String created = Instant.now().toString();
+    m.putObject("annotations").put(CREATED, created);
     byte[] manifest = JSON.writeValueAsBytes(m);
     Digest md = Digest.of(manifest);
     client.pushManifest(repo.withDigest(md), manifest, MediaTypes.OCI_MANIFEST);
     if (client.referrers(repo, subject.digest(), null).isEmpty()) {
-      addToReferrersTag(repo, subject.digest(), md, manifest.length);
+      addToReferrersTag(repo, subject.digest(), md, manifest.length, created);
     }
   }
 
@@ -89,15 +95,11 @@ public final class ProfileArtifacts implements ProfileRegistry {
     if (index.isEmpty()) {
       return Optional.empty();
     }
-    JsonNode newest = null;
-    for (JsonNode d : index.get().path("manifests")) {
-      if (ProfileJson.MEDIA_TYPE.equals(d.path("artifactType").asText(null))) {
-        newest = d;
-      }
-    }
-    if (newest == null) {
+    Optional<JsonNode> found = newest(index.get());
+    if (found.isEmpty()) {
       return Optional.empty();
     }
+    JsonNode newest = found.get();
     Digest md = Digest.parse(newest.path("digest").asText());
     String where = repo.name() + "@" + md;
     ManifestResponse r = client.pullManifest(repo.withDigest(md));
@@ -121,6 +123,36 @@ public final class ProfileArtifacts implements ProfileRegistry {
     return Optional.of(ProfileJson.read(blob, "access profile " + repo.name() + "@" + bd));
   }
 
+  /**
+   * The newest profile artifact of a referrers list: the greatest {@link #CREATED} annotation
+   * (the referrers API lists in no defined order, and every publication of a changed profile
+   * adds one), the later in the list on a tie or without one.
+   */
+  static Optional<JsonNode> newest(JsonNode index) {
+    JsonNode newest = null;
+    Instant newestAt = Instant.MIN;
+    for (JsonNode d : index.path("manifests")) {
+      if (!ProfileJson.MEDIA_TYPE.equals(d.path("artifactType").asText(null))) {
+        continue;
+      }
+      Instant at = created(d);
+      if (newest == null || !at.isBefore(newestAt)) {
+        newest = d;
+        newestAt = at;
+      }
+    }
+    return Optional.ofNullable(newest);
+  }
+
+  private static Instant created(JsonNode descriptor) {
+    String s = descriptor.path("annotations").path(CREATED).asText("");
+    try {
+      return s.isEmpty() ? Instant.MIN : Instant.parse(s);
+    } catch (DateTimeParseException e) {
+      return Instant.MIN;
+    }
+  }
+
   private Optional<JsonNode> referrers(ImageReference repo, Digest subject) throws IOException {
     Optional<byte[]> api = client.referrers(repo, subject, ProfileJson.MEDIA_TYPE);
     if (api.isPresent()) {
@@ -134,7 +166,7 @@ public final class ProfileArtifacts implements ProfileRegistry {
   }
 
   private void addToReferrersTag(ImageReference repo, Digest subject, Digest manifest,
-      long size) throws IOException {
+      long size, String created) throws IOException {
     ImageReference tag = referrersTag(repo, subject);
     ObjectNode index;
     try {
@@ -153,6 +185,7 @@ public final class ProfileArtifacts implements ProfileRegistry {
     }
     ObjectNode d = descriptor(MediaTypes.OCI_MANIFEST, manifest, size);
     d.put("artifactType", ProfileJson.MEDIA_TYPE);
+    d.putObject("annotations").put(CREATED, created);
     kept.add(d);
     index.set("manifests", kept);
     client.pushManifest(tag, JSON.writeValueAsBytes(index), MediaTypes.OCI_INDEX);
