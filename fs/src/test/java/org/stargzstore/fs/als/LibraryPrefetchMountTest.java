@@ -39,7 +39,7 @@ class LibraryPrefetchMountTest {
   private static final String SSL = DYNLOAD + "_ssl.cpython-311-x86_64-linux-gnu.so";
   private static final String NIS = DYNLOAD + "nis.cpython-311-x86_64-linux-gnu.so";
   private static final String LIBS = "lib/x86_64-linux-gnu/";
-  /** Read-ahead carries nis after _ssl; prefetch on (the image prefetch needs it); no background. */
+  /** Read-ahead carries nis after _ssl; prefetch on (the image prefetch needs it), no background */
   private static final LayerStoreConfig CONFIG = LayerStoreConfig.defaults()
       .withFetch(new FetchPolicy(1 << 20, 64 << 10, 256 << 10, true, false, false, 0, 0));
 
