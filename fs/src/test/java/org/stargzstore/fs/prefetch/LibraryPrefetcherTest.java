@@ -9,8 +9,8 @@ import org.junit.jupiter.api.Test;
 /**
  * A shared object a container loads fetches the libraries it links once it has arrived, found
  * where the loader finds them; parsed from this machine's real Python {@code _ssl} module
- * (libssl, libcrypto, libc). One that only arrived (read ahead with its directory) fetches
- * nothing until a container opens it.
+ * (libssl, libcrypto, libc). One that only arrived (read ahead with its directory) has its own
+ * links fetched, not followed further until a container opens it.
  */
 class LibraryPrefetcherTest {
   static final String SSL_MODULE =
@@ -102,14 +102,22 @@ class LibraryPrefetcherTest {
   }
 
   @Test
-  void aModuleThatArrivedUnopenedFetchesItsLinksOnlyOnceOpened() {
+  void aModuleThatArrivedUnopenedFetchesItsOwnLinksButFollowsThemOnlyOnceOpened() {
     LibraryPrefetcher<String> p = new LibraryPrefetcher<>("test", view, hostFiles, Runnable::run);
     p.arrived(SSL_MODULE);
-    assertEquals(List.of(), parsed, "read ahead, not loaded: not parsed");
-    assertEquals(List.of(), fetched);
+    assertEquals(List.of("/" + SSL_MODULE), parsed, "read ahead: its own links are fetched");
+    assertEquals(List.of("/lib/x86_64-linux-gnu/libssl.so.3",
+        "/lib/x86_64-linux-gnu/libcrypto.so.3", "/lib/x86_64-linux-gnu/libc.so.6"), fetched);
+    p.arrived("lib/x86_64-linux-gnu/libssl.so.3");
+    p.arrived(SSL_MODULE);
+    assertEquals(List.of("/" + SSL_MODULE), parsed, "libssl's links are not followed yet");
     p.opened(SSL_MODULE);
-    assertEquals(List.of("/" + SSL_MODULE), parsed, "opened after it arrived: parsed at once");
-    assertEquals(3, fetched.size());
+    // opened: _ssl is followed, and libssl, which had arrived, with it
+    assertEquals(List.of("/" + SSL_MODULE, "/" + SSL_MODULE, "/lib/x86_64-linux-gnu/libssl.so.3"),
+        parsed);
+    p.opened(SSL_MODULE);
+    p.arrived("lib/x86_64-linux-gnu/libssl.so.3");
+    assertEquals(3, parsed.size(), "each is followed once");
   }
 
   @Test
@@ -125,13 +133,5 @@ class LibraryPrefetcherTest {
     p.arrived("lib/x86_64-linux-gnu/libcrypto.so.3");
     assertEquals(List.of("/" + SSL_MODULE, "/lib/x86_64-linux-gnu/libssl.so.3",
         "/lib/x86_64-linux-gnu/libcrypto.so.3"), parsed, "libcrypto too was linked: parsed");
-  }
-
-  @Test
-  void openingAFileThatIsNoSharedObjectRemembersNothing() {
-    LibraryPrefetcher<String> p = new LibraryPrefetcher<>("test", view, hostFiles, Runnable::run);
-    p.opened("usr/lib/python3.11/json/__init__.py");
-    p.arrived("usr/lib/python3.11/json/__init__.py");
-    assertEquals(List.of(), parsed);
   }
 }
