@@ -136,7 +136,8 @@ class Podman:
 
 class Daemon:
     """Ours or the peer, mounted before the clock starts."""
-    def __init__(self, work, kind, registries_conf, extra_config=""):
+    def __init__(self, work, kind, registries_conf, extra_config="", label=""):
+        self.label = (label or kind).replace("/", "_")
         self.root = tempfile.mkdtemp(prefix=f"{kind}-root-", dir=work)
         self.mnt = os.path.join(self.root, "mnt")
         os.makedirs(self.mnt)
@@ -171,8 +172,12 @@ class Daemon:
         except subprocess.TimeoutExpired:
             self.proc.kill()
         subprocess.run(["fusermount", "-u", "-z", self.mnt], capture_output=True)
-        if os.environ.get("BENCH_KEEP_LOGS"):
-            shutil.copy(self.log.name, os.environ["BENCH_KEEP_LOGS"])
+        keep = os.environ.get("BENCH_KEEP_LOGS")
+        if keep:
+            # a directory keeps every daemon's log (DIR/<time>-<contender>.log), a file the last
+            if os.path.isdir(keep):
+                keep = os.path.join(keep, f"{time.strftime('%H%M%S')}-{self.label}.log")
+            shutil.copy(self.log.name, keep)
         shutil.rmtree(self.root, ignore_errors=True)
 
 # ---- images ----
@@ -222,6 +227,7 @@ def record_accesses(work, reg, image, layers, tag):
         with open(tar + ".prio", "w") as f:
             f.write(",".join(layer["files"]))
 
+DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 PODMAN5_ROOT = os.environ.get("SRS_PODMAN5_ROOT", "/var/cache/stargz-registry-storage/podman5-root").rstrip("/")
 PODMAN5_SCRIPT = os.path.join(ROOT, "scripts", "podman5-root.sh")
 
@@ -237,7 +243,13 @@ def flat_tar(d, layers):
         shutil.rmtree(root)
     return flat
 
-def podman5_push(flat, host, tag):
+def import_changes(cmd):
+    """`podman import --change` arguments giving a podman-pushed image the config every other
+    format's image has (Cmd, PATH): without them its entrypoint closure cannot be predicted,
+    which no image built by `podman build` lacks (the first zstd-podman rows were measured so)."""
+    return ["--change", "CMD " + cmd, "--change", "ENV PATH=" + DEFAULT_PATH]
+
+def podman5_push(flat, host, tag, cmd):
     """`podman push --compression-format zstd:chunked` by podman 5.4 in its Debian 13 root, taken
     as the testkit's Podman5Root does (a lock on ROOT.in-use, mounted while held, unmounted after)."""
     with open(PODMAN5_ROOT + ".in-use", "w") as lock:
@@ -258,7 +270,8 @@ def podman5_push(flat, host, tag):
                             '[storage.options.overlay]\nmountopt = "nodev"\n')
                 with open(os.path.join(d, "registries.conf"), "w") as f:
                     f.write(f'unqualified-search-registries = []\n[[registry]]\nlocation = "{host}"\ninsecure = true\n')
-                run(p5 + ["import", "-q", inside + "/flat.tar", "localhost/bench-src:1"], env=env)
+                run(p5 + ["import", "-q", *import_changes(cmd), inside + "/flat.tar", "localhost/bench-src:1"],
+                    env=env)
                 run(p5 + ["push", "-q", "--tls-verify=false", "--compression-format", "zstd:chunked",
                           "localhost/bench-src:1", f"docker://{host}/{tag}"], env=env)
             finally:
@@ -288,12 +301,12 @@ def push_images(work, reg, image, formats):
             run([sys.executable, os.path.join(TOOLS, "push-image.py"), host, tag, "estargz", flat_tar(d, layers),
                  "--cmd", cmd])
         elif fmt == "zstd-podman5":
-            podman5_push(flat_tar(d, layers), host, tag)
+            podman5_push(flat_tar(d, layers), host, tag, cmd)
         elif fmt == "zstd-podman":
             p = Podman(work, insecure=[host])
             try:
                 flat = flat_tar(d, layers)
-                p("import", "-q", flat, "localhost/bench-src:1")
+                p("import", "-q", *import_changes(cmd), flat, "localhost/bench-src:1")
                 p("push", "-q", "--tls-verify=false", "--compression-format", "zstd:chunked",
                   "localhost/bench-src:1", f"docker://{host}/{tag}")
             finally:
@@ -338,7 +351,7 @@ def cold_run(work, reg, profile, contender, image, tag, variants):
     daemon = None
     try:
         if contender.startswith("ours"):
-            daemon = Daemon(work, "ours", regconf, variants.get(contender.partition("%")[2], ""))
+            daemon = Daemon(work, "ours", regconf, variants.get(contender.partition("%")[2], ""), contender)
         elif contender.startswith("peer"):
             daemon = Daemon(work, "peer", regconf)
         p = Podman(work, als=daemon.mnt if daemon else None, insecure=[host])

@@ -4,6 +4,7 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.function.Consumer;
 
 /**
  * The files of one layer in the order a workload first opened them: what {@code convert
@@ -14,11 +15,25 @@ public final class AccessLog {
   private static final int MAX_FILES = 200_000;
   private final Set<String> seen = ConcurrentHashMap.newKeySet();
   private final ConcurrentLinkedQueue<String> order = new ConcurrentLinkedQueue<>();
+  private volatile Consumer<String> firstOpenListener;
 
   void opened(String name) {
     if (seen.size() < MAX_FILES && seen.add(name)) {
       order.add(name);
+      Consumer<String> l = firstOpenListener;
+      if (l != null) {
+        l.accept(name);
+      }
     }
+  }
+
+  /**
+   * Tells {@code listener} of each file a container opens for the first time (the library
+   * prefetcher: a shared object opened is one the loader is loading). One listener; a later one
+   * replaces it (a layer shared by several images follows the image that opened it last).
+   */
+  public void onFirstOpen(Consumer<String> listener) {
+    this.firstOpenListener = listener;
   }
 
   /** How many files were opened so far. */

@@ -56,6 +56,7 @@ final class ImagePrefetch {
     for (MountedLayer l : open) {
       // a layer shared by several images follows the image that opened it last
       l.fetcher().onSharedObjectFetched(libraries::arrived);
+      l.accesses().onFirstOpen(libraries::opened);
     }
     // the closure parses the programs and libraries it fetches (and fetches what they link): the
     // library prefetcher need not parse them again when they arrive

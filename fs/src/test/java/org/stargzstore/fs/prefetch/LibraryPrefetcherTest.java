@@ -7,8 +7,10 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.Test;
 
 /**
- * A shared object's arrival fetches the libraries it links, found where the loader finds them;
- * parsed from this machine's real Python {@code _ssl} module (libssl, libcrypto, libc).
+ * A shared object a container loads fetches the libraries it links once it has arrived, found
+ * where the loader finds them; parsed from this machine's real Python {@code _ssl} module
+ * (libssl, libcrypto, libc). One that only arrived (read ahead with its directory) has its own
+ * links fetched, not followed further until a container opens it.
  */
 class LibraryPrefetcherTest {
   static final String SSL_MODULE =
@@ -44,6 +46,7 @@ class LibraryPrefetcherTest {
   @Test
   void aModuleArrivingFetchesTheLibrariesItLinksOnce() {
     LibraryPrefetcher<String> p = new LibraryPrefetcher<>("test", view, hostFiles, Runnable::run);
+    p.opened(SSL_MODULE);
     p.arrived(SSL_MODULE);
     assertEquals(List.of("/lib/x86_64-linux-gnu/libssl.so.3",
         "/lib/x86_64-linux-gnu/libcrypto.so.3", "/lib/x86_64-linux-gnu/libc.so.6"), fetched);
@@ -70,7 +73,10 @@ class LibraryPrefetcherTest {
             MergedViewTest.file(SSL_MODULE), MergedViewTest.dir("lib"),
             MergedViewTest.dir("lib/x86_64-linux-gnu"),
             MergedViewTest.file("lib/x86_64-linux-gnu/libssl.so.3"))));
-    new LibraryPrefetcher<>("test", noCrypto, hostFiles, Runnable::run).arrived(SSL_MODULE);
+    LibraryPrefetcher<String> p =
+        new LibraryPrefetcher<>("test", noCrypto, hostFiles, Runnable::run);
+    p.opened(SSL_MODULE);
+    p.arrived(SSL_MODULE);
     assertEquals(List.of("/lib/x86_64-linux-gnu/libssl.so.3"), fetched);
   }
 
@@ -89,7 +95,43 @@ class LibraryPrefetcherTest {
         return (offset, length) -> "not an ELF file\n".getBytes();
       }
     };
-    new LibraryPrefetcher<>("test", v, text, Runnable::run).arrived("etc/hostname.so");
+    LibraryPrefetcher<String> p = new LibraryPrefetcher<>("test", v, text, Runnable::run);
+    p.opened("etc/hostname.so");
+    p.arrived("etc/hostname.so");
     assertEquals(List.of(), fetched);
+  }
+
+  @Test
+  void aModuleThatArrivedUnopenedFetchesItsOwnLinksButFollowsThemOnlyOnceOpened() {
+    LibraryPrefetcher<String> p = new LibraryPrefetcher<>("test", view, hostFiles, Runnable::run);
+    p.arrived(SSL_MODULE);
+    assertEquals(List.of("/" + SSL_MODULE), parsed, "read ahead: its own links are fetched");
+    assertEquals(List.of("/lib/x86_64-linux-gnu/libssl.so.3",
+        "/lib/x86_64-linux-gnu/libcrypto.so.3", "/lib/x86_64-linux-gnu/libc.so.6"), fetched);
+    p.arrived("lib/x86_64-linux-gnu/libssl.so.3");
+    p.arrived(SSL_MODULE);
+    assertEquals(List.of("/" + SSL_MODULE), parsed, "libssl's links are not followed yet");
+    p.opened(SSL_MODULE);
+    // opened: _ssl is followed, and libssl, which had arrived, with it
+    assertEquals(List.of("/" + SSL_MODULE, "/" + SSL_MODULE, "/lib/x86_64-linux-gnu/libssl.so.3"),
+        parsed);
+    p.opened(SSL_MODULE);
+    p.arrived("lib/x86_64-linux-gnu/libssl.so.3");
+    assertEquals(3, parsed.size(), "each is followed once");
+  }
+
+  @Test
+  void aLibraryFetchedForALoadedModuleIsParsedOnArrivalWithoutBeingOpened() {
+    LibraryPrefetcher<String> p = new LibraryPrefetcher<>("test", view, hostFiles, Runnable::run);
+    p.opened(SSL_MODULE);
+    p.arrived(SSL_MODULE);
+    // libssl was prefetched because _ssl links it: the loader will load it, so its own links
+    // are fetched as soon as it arrives, before the loader opens it
+    p.arrived("lib/x86_64-linux-gnu/libssl.so.3");
+    assertEquals(List.of("/" + SSL_MODULE, "/lib/x86_64-linux-gnu/libssl.so.3"), parsed);
+    // libcrypto was prefetched for _ssl as well: parsed when it arrives
+    p.arrived("lib/x86_64-linux-gnu/libcrypto.so.3");
+    assertEquals(List.of("/" + SSL_MODULE, "/lib/x86_64-linux-gnu/libssl.so.3",
+        "/lib/x86_64-linux-gnu/libcrypto.so.3"), parsed, "libcrypto too was linked: parsed");
   }
 }
