@@ -2,8 +2,10 @@ package org.stargzstore.fs.fetch;
 
 import java.util.Collection;
 import java.util.HashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeSet;
 import org.stargzstore.estargz.layer.Chunk;
 import org.stargzstore.estargz.layer.LayerEntry;
@@ -107,10 +109,10 @@ final class ReadAheadPolicy {
   }
 
   /**
-   * The units {@code phase} fetches, in the order it fetches them (blob order): the prioritized
-   * files' units (those before the landmark, and the {@code profiled} files of an access
-   * profile that the layer has), the units whose every chunk belongs to a file of at most
-   * {@code smallFileBytes}, or all. Not for {@code NEAR_READER}, whose units come from the
+   * The units {@code phase} fetches, in the order it fetches them: the prioritized files' units
+   * (those before the landmark in blob order, then the {@code profiled} files of an access
+   * profile that the layer has, in the profile's order), or in blob order the units whose every
+   * chunk belongs to a file of at most {@code smallFileBytes}, or all. Not for {@code NEAR_READER}, whose units come from the
    * misses ({@link #neighboursOf}).
    */
   int[] unitsOf(FetchReason phase, LayerUnits units, LayerIndex index,
@@ -142,20 +144,27 @@ final class ReadAheadPolicy {
     return neighbours.around(dir, missedUnit, units.all(), policy.nearbyBytes());
   }
 
+  /**
+   * The landmark's files in blob order (a converter put them there in the order the start-up
+   * reads them), then a profile's other files in the order the recorded start-up first opened
+   * them: on a plain image blob order would put, say, the libraries a module loads after every
+   * module of the interpreter, and the start-up would wait for them.
+   */
   private static int[] prioritizedUnits(LayerUnits units, LayerIndex index,
       Collection<String> profiled) {
-    TreeSet<Integer> set = new TreeSet<>();
+    TreeSet<Integer> landmark = new TreeSet<>();
     for (LayerEntry e : index.prioritizedEntries()) {
-      addUnits(set, e, units);
+      addUnits(landmark, e, units);
     }
+    LinkedHashSet<Integer> order = new LinkedHashSet<>(landmark);
     for (String name : profiled) {
       // a hint: a name the TOC does not have (another layer's, a stale profile) is skipped
-      index.entry(name).filter(LayerEntry::isRegular).ifPresent(e -> addUnits(set, e, units));
+      index.entry(name).filter(LayerEntry::isRegular).ifPresent(e -> addUnits(order, e, units));
     }
-    return set.stream().mapToInt(Integer::intValue).toArray();
+    return order.stream().mapToInt(Integer::intValue).toArray();
   }
 
-  private static void addUnits(TreeSet<Integer> set, LayerEntry e, LayerUnits units) {
+  private static void addUnits(Set<Integer> set, LayerEntry e, LayerUnits units) {
     for (Chunk c : e.chunks()) {
       if (!c.zeros() && c.size() > 0) {
         set.add(units.unitOf(c));

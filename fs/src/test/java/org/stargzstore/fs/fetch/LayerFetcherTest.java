@@ -200,6 +200,36 @@ class LayerFetcherTest {
     }
   }
 
+  @Test
+  void aProfilesFilesAreFetchedInTheOrderTheStartUpOpenedThemAfterTheLandmarks() {
+    // xattr/ and opaque/ come after bin/ in the blob; the recorded start-up opened them first
+    List<String> profile = List.of("xattr/file", "opaque/kept", "bin/rand-65537", "xattr/file");
+    LayerUnits units = new LayerUnits("test", layer.index());
+    int[] order = new ReadAheadPolicy(new FetchPolicy(0, 64 << 10, 128 << 10, true, true, true,
+        16 << 10, 0)).unitsOf(FetchReason.PRIORITIZED, units, layer.index(), profile);
+    List<Integer> expected = new java.util.ArrayList<>();
+    for (LayerEntry e : layer.index().prioritizedEntries()) {
+      unitsOfFile(units, e, expected);
+    }
+    java.util.Collections.sort(expected);
+    for (String name : profile) {
+      unitsOfFile(units, layer.index().entry(name).orElseThrow(), expected);
+    }
+    List<Integer> blobOrder = new java.util.ArrayList<>(expected);
+    java.util.Collections.sort(blobOrder);
+    assertTrue(!expected.equals(blobOrder), "the fixture must tell the two orders apart");
+    assertEquals(expected, java.util.Arrays.stream(order).boxed().toList());
+  }
+
+  private static void unitsOfFile(LayerUnits units, LayerEntry e, List<Integer> into) {
+    for (Chunk c : e.chunks()) {
+      int u = units.unitOf(c);
+      if (!c.zeros() && c.size() > 0 && !into.contains(u)) {
+        into.add(u);
+      }
+    }
+  }
+
   private boolean cached(String name) {
     LayerEntry e = layer.index().entry(name).orElseThrow();
     return e.chunks().stream().filter(c -> !c.zeros() && c.size() > 0)
