@@ -145,6 +145,7 @@ public final class Daemon implements AutoCloseable {
     logAudience(MountAudience.of(mount.mountPoint(), config.allowOther()));
     // before the daemon reports ready: the first container should not pay for a cold JVM
     Warmup.run(store.layout.tmpDir());
+    RegistryWarmup.run(store.layout.tmpDir());
     if (warmSource != null) {
       Warmup.throughMount(mount.mountPoint(), warmSource);
     }
