@@ -38,7 +38,7 @@ import org.stargzstore.types.LayerDescriptor;
  * path of a cold start), through the real registry client, registry and mount: the TOC read
  * early is verified like any other (a TOC whose digest is not the manifest's annotation is
  * refused and nothing of the layer is served), and the access profile lookup does not wait for
- * the config.
+ * the config (nor the referrers tag for the referrers API).
  */
 @IntegrationTest
 class EarlyRegistryReadsTest {
@@ -120,6 +120,45 @@ class EarlyRegistryReadsTest {
     } finally {
       proxy.clearFaults();
     }
+  }
+
+  @Test
+  void theReferrersApiAndTheReferrersTagAreAskedAtOnce() throws Exception {
+    ResolvedImage img = push("early/referrers:1", null);
+    proxy.clearSeen();
+    // the proxy records a delayed request once it is answered, any other when it is answered
+    proxy.inject(r -> r.path().contains("/referrers/"), FaultProxy.delay(Duration.ofMillis(1500)),
+        -1);
+    try (RegistryClient client = client();
+        StoreHarness h = new StoreHarness(tmp.resolve("root"),
+            new RegistryImageSource(client, Duration.ofSeconds(30)),
+            LayerStoreConfig.defaults().withFetch(FetchPolicy.onDemandOnly())
+                .withProfiles(ProfileSettings.defaults()))) {
+      Path image = h.mount(tmp.resolve("mnt"))
+          .resolve(ImageDirectoryName.encode(proxy.hostPort() + "/early/referrers:1"));
+      assertTrue(Files.exists(image.resolve("manifest")), "the image resolves");
+      long deadline = System.nanoTime() + 10_000_000_000L;
+      while (indexOf("/referrers/" + img.manifestDigest()) < 0 && System.nanoTime() < deadline) {
+        Thread.sleep(20);
+      }
+      int api = indexOf("/referrers/" + img.manifestDigest());
+      int tag = indexOf("/manifests/sha256-" + img.manifestDigest().hex());
+      assertTrue(api >= 0 && tag >= 0, "both asked: " + proxy.seen());
+      assertTrue(tag < api, "the tag was answered while the referrers API was still delayed: "
+          + proxy.seen());
+    } finally {
+      proxy.clearFaults();
+    }
+  }
+
+  private static int indexOf(String target) {
+    List<FaultProxy.Seen> seen = proxy.seen();
+    for (int i = 0; i < seen.size(); i++) {
+      if (seen.get(i).target().contains(target)) {
+        return i;
+      }
+    }
+    return -1;
   }
 
   private static boolean askedForReferrers(ResolvedImage img) {
