@@ -136,7 +136,7 @@ class Podman:
 
 class Daemon:
     """Ours or the peer, mounted before the clock starts."""
-    def __init__(self, work, kind, registries_conf, extra_config="", label=""):
+    def __init__(self, work, kind, registries_conf, extra_config="", launcher=None, label=None):
         self.label = (label or kind).replace("/", "_")
         self.root = tempfile.mkdtemp(prefix=f"{kind}-root-", dir=work)
         self.mnt = os.path.join(self.root, "mnt")
@@ -151,7 +151,7 @@ class Daemon:
                 f.write(f'[store]\nroot = "{self.root}/store"\n[registry]\nregistries_conf = "{registries_conf}"\n')
                 f.write((os.environ.get("BENCH_DAEMON_CONFIG", "") + "\n" + extra_config).replace("\\n", "\n"))
             self.cfg = cfg
-            self.proc = subprocess.Popen([SRS, "--config", cfg, "--log-level",
+            self.proc = subprocess.Popen([launcher or SRS, "--config", cfg, "--log-level",
                                           os.environ.get("BENCH_LOG_LEVEL", "info"), self.mnt],
                                          stdout=self.log, stderr=subprocess.STDOUT)
         end = time.time() + 60
@@ -174,10 +174,9 @@ class Daemon:
         subprocess.run(["fusermount", "-u", "-z", self.mnt], capture_output=True)
         keep = os.environ.get("BENCH_KEEP_LOGS")
         if keep:
-            # a directory keeps every daemon's log (DIR/<time>-<contender>.log), a file the last
-            if os.path.isdir(keep):
-                keep = os.path.join(keep, f"{time.strftime('%H%M%S')}-{self.label}.log")
-            shutil.copy(self.log.name, keep)
+            # a directory keeps every daemon's log, named by time and contender; a file the last
+            shutil.copy(self.log.name, os.path.join(keep, time.strftime("%H%M%S-") + self.label + ".log")
+                        if os.path.isdir(keep) else keep)
         shutil.rmtree(self.root, ignore_errors=True)
 
 # ---- images ----
@@ -341,7 +340,7 @@ def push_images(work, reg, image, formats):
 
 # ---- one cold run ----
 
-def cold_run(work, reg, profile, contender, image, tag, variants):
+def cold_run(work, reg, profile, contender, image, tag, variants, launchers=None):
     link = Link(reg.port, profile)
     host = f"127.0.0.1:{link.port}"
     ref = f"{host}/{tag}"
@@ -351,7 +350,9 @@ def cold_run(work, reg, profile, contender, image, tag, variants):
     daemon = None
     try:
         if contender.startswith("ours"):
-            daemon = Daemon(work, "ours", regconf, variants.get(contender.partition("%")[2], ""), contender)
+            name = contender.partition("%")[2]
+            daemon = Daemon(work, "ours", regconf, variants.get(name, ""), (launchers or {}).get(name),
+                            label=contender)
         elif contender.startswith("peer"):
             daemon = Daemon(work, "peer", regconf)
         p = Podman(work, als=daemon.mnt if daemon else None, insecure=[host])
@@ -469,12 +470,17 @@ def main():
     ap.add_argument("--out", default=os.path.join(HERE, "results", "coldstart.csv"))
     ap.add_argument("--workdir", default=None)
     ap.add_argument("--variant", action="append", default=[], help="NAME=TOML for ours-<fmt>%%NAME")
+    ap.add_argument("--variant-launcher", action="append", default=[],
+                    help="NAME=PATH: ours-<fmt>%%NAME runs the daemon with this launcher (a copy of "
+                    "bin/ beside another build's daemon/target/stargz-registry-storage.jar: an A/B of "
+                    "two builds in one run); NAME needs no --variant")
     ap.add_argument("--publish-profile", default="", help="FMT[,FMT]: before the cold runs, publish "
                     "the access profile of a recorded run of the image in that format (issue 19)")
     a = ap.parse_args()
     work = a.workdir or tempfile.mkdtemp(prefix="srs-bench-")
     os.makedirs(os.path.dirname(a.out), exist_ok=True)
     variants = dict(v.split("=", 1) for v in a.variant)
+    launchers = dict(v.split("=", 1) for v in a.variant_launcher)
     reg = Registry(work)
     rows = []
     try:
@@ -492,7 +498,7 @@ def main():
                 for rep in range(a.reps):
                     for c in contenders:
                         fmt = c.partition("%")[0].split("-", 1)[1]
-                        res = cold_run(work, reg, profile, c, image, tags[fmt], variants)
+                        res = cold_run(work, reg, profile, c, image, tags[fmt], variants, launchers)
                         row = {"image": image, "profile": profile, "contender": c, "rep": rep, "format": fmt, **res}
                         image_rows.append(row)
                         print(json.dumps({k: v for k, v in row.items() if k not in ("status", "accesses")}), flush=True)

@@ -12,14 +12,18 @@ import org.stargzstore.registry.manifest.ImageManifest;
 @FunctionalInterface
 public interface ManifestListener {
   /** A listener that does nothing. */
-  ManifestListener NONE = (manifest, layerBlob) -> { };
+  ManifestListener NONE = (served, manifest, layerBlob) -> { };
 
   /**
    * Called once per successful manifest pull (per source tried) on the resolving thread; it
    * should only start work elsewhere. An exception it throws is logged and ignored.
    *
+   * @param served the platform manifest as served (its digest and bytes, verified): what an
+   *     artifact referring to the image names as its subject
+   * @param manifest {@code served}, parsed
    * @param layerBlob access to a descriptor's blob, read from the source that served the
    *     manifest first (as {@link RegistryClient#blob(ResolvedImage, Descriptor)} would)
    */
-  void manifestChosen(ImageManifest manifest, Function<Descriptor, RegistryBlob> layerBlob);
+  void manifestChosen(ManifestResponse served, ImageManifest manifest,
+      Function<Descriptor, RegistryBlob> layerBlob);
 }

@@ -251,7 +251,7 @@ public final class RegistryClient implements Closeable {
       }
     }
     ImageManifest manifest = (ImageManifest) parsed;
-    tell(listener, manifest, ordered, ref);
+    tell(listener, m, manifest, ordered, ref);
     RegistryBlob configBlob = new RegistryBlob(blobs, manifest.config().digest(),
         manifest.config().size(), src.reference().toString(), List.of(repo));
     byte[] configBytes;
@@ -283,14 +283,14 @@ public final class RegistryClient implements Closeable {
             config.callTimeout()));
   }
 
-  private void tell(ManifestListener listener, ImageManifest manifest, List<PullSource> ordered,
-      ImageReference ref) {
+  private void tell(ManifestListener listener, ManifestResponse served, ImageManifest manifest,
+      List<PullSource> ordered, ImageReference ref) {
     if (listener == ManifestListener.NONE) {
       return;
     }
     try {
       List<Repository> locations = locations(ordered);
-      listener.manifestChosen(manifest, d -> new RegistryBlob(blobs, d.digest(), d.size(),
+      listener.manifestChosen(served, manifest, d -> new RegistryBlob(blobs, d.digest(), d.size(),
           ref.toString(), locations));
     } catch (RegistryConfigurationException | RuntimeException e) {
       LOG.log(java.util.logging.Level.WARNING, "manifest listener failed for " + ref, e);

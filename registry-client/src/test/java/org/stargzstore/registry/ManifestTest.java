@@ -188,7 +188,10 @@ class ManifestTest {
     TestImages.Pushed p = TestImages.push(client, ref("m/early:1"), l1, l2);
     List<Digest> heard = new java.util.ArrayList<>();
     List<byte[]> read = new java.util.ArrayList<>();
-    ResolvedImage img = client.resolve(ref("m/early:1"), (manifest, layerBlob) -> {
+    List<Digest> manifests = new java.util.ArrayList<>();
+    ResolvedImage img = client.resolve(ref("m/early:1"), (served, manifest, layerBlob) -> {
+      manifests.add(served.digest());
+      assertEquals(served.digest(), Digest.of(served.bytes()), "the bytes as served");
       for (Descriptor d : manifest.layers()) {
         heard.add(d.digest());
         try {
@@ -199,6 +202,7 @@ class ManifestTest {
       }
     });
     assertEquals(p.layerDescriptors(), img.layers());
+    assertEquals(List.of(img.manifestDigest()), manifests, "told the manifest the image has");
     assertEquals(List.of(Digest.of(l1), Digest.of(l2)), heard);
     assertArrayEquals(java.util.Arrays.copyOf(l1, 100), read.get(0));
     assertArrayEquals(java.util.Arrays.copyOf(l2, 100), read.get(1));
@@ -207,12 +211,12 @@ class ManifestTest {
     Files.delete(blobData(img.configDigest()));
     heard.clear();
     assertThrows(RegistryException.class, () -> client.resolve(ref("m/early:1"),
-        (manifest, layerBlob) -> manifest.layers().forEach(d -> heard.add(d.digest()))));
+        (served, manifest, layerBlob) -> manifest.layers().forEach(d -> heard.add(d.digest()))));
     assertEquals(List.of(Digest.of(l1), Digest.of(l2)), heard);
 
     // a listener that throws does not fail the resolution
     TestImages.push(client, ref("m/early:2"), l1);
-    assertEquals(1, client.resolve(ref("m/early:2"), (manifest, layerBlob) -> {
+    assertEquals(1, client.resolve(ref("m/early:2"), (served, manifest, layerBlob) -> {
       throw new IllegalStateException("listener bug");
     }).layers().size());
   }

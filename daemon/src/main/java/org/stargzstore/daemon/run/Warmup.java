@@ -116,7 +116,7 @@ final class Warmup {
     return out.toByteArray();
   }
 
-  private static byte[] tinyTar() throws IOException {
+  static byte[] tinyTar() throws IOException {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     try (TarArchiveOutputStream t = new TarArchiveOutputStream(out)) {
       for (String name : List.of("etc/", "etc/hostname", "etc/motd", "bin/", "bin/tool")) {

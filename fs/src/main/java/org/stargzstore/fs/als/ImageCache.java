@@ -13,6 +13,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.BiConsumer;
 import java.util.function.Consumer;
 import java.util.function.Predicate;
 import java.util.logging.Logger;
@@ -37,25 +38,31 @@ final class ImageCache {
   private final EarlyTocReads earlyTocs;
   private final Predicate<Digest> layerOpenOrOpening;
   private final Consumer<MountedImage> resolved;
+  private final BiConsumer<String, ImageSource.EarlyManifest> manifestKnown;
   private final FallbackLog fallbacks;
   private final Executor openPool;
   private final ConcurrentHashMap<String, Slot<MountedImage>> images = new ConcurrentHashMap<>();
 
   /**
    * @param layerOpenOrOpening whether a layer needs no early TOC read (it is open or opening)
+   * @param manifestKnown told a reference's manifest as soon as it is in, before the config,
+   *     on the resolving thread (it starts the access profile lookup; not told for a resolution
+   *     kept in the store)
    * @param resolved told each image once it is resolved, on the resolving thread (it starts
    *     opening the image's layers)
    */
   ImageCache(ImageSource source, ImageRecords imageRecords, StoreLock storeLock,
       LayerStoreConfig config, EarlyTocReads earlyTocs,
-      Predicate<Digest> layerOpenOrOpening, Consumer<MountedImage> resolved,
-      FallbackLog fallbacks, Executor openPool) {
+      Predicate<Digest> layerOpenOrOpening,
+      BiConsumer<String, ImageSource.EarlyManifest> manifestKnown,
+      Consumer<MountedImage> resolved, FallbackLog fallbacks, Executor openPool) {
     this.source = source;
     this.imageRecords = imageRecords;
     this.storeLock = storeLock;
     this.config = config;
     this.earlyTocs = earlyTocs;
     this.layerOpenOrOpening = layerOpenOrOpening;
+    this.manifestKnown = manifestKnown;
     this.resolved = resolved;
     this.fallbacks = fallbacks;
     this.openPool = openPool;
@@ -141,12 +148,17 @@ final class ImageCache {
     return img;
   }
 
-  /** Resolves {@code ref}, starting the TOC reads of its layers once the manifest is in. */
+  /**
+   * Resolves {@code ref}, starting the TOC reads of its layers (and telling
+   * {@code manifestKnown}) once the manifest is in.
+   */
   private ResolvedImage resolveReadingTocs(String ref) throws IOException {
     List<Digest> started = new ArrayList<>();
     try {
-      return source.resolve(ref, (ls, blobs) ->
-          started.addAll(earlyTocs.start(ls, blobs, layerOpenOrOpening)));
+      return source.resolve(ref, (manifest, blobs) -> {
+        started.addAll(earlyTocs.start(manifest.layers(), blobs, layerOpenOrOpening));
+        manifestKnown.accept(ref, manifest);
+      });
     } catch (IOException | RuntimeException e) {
       earlyTocs.discard(started);
       throw e;

@@ -24,9 +24,10 @@ import org.stargzstore.types.LayerDescriptor;
 /**
  * Which access profile a layer's opening uses, and where saved profiles go: the store's profile
  * of the layer, else (with {@code [profiles] fetch}) the one published beside the image in its
- * registry, looked up once per image manifest as soon as the image resolves (in parallel with its
- * TOC reads) and kept in the store; saved profiles are pushed to the image's repository with
- * {@code [profiles] publish}. Registry failures never fail anything: each kind is logged once
+ * registry, looked up once per image manifest as soon as the manifest is in (in parallel with
+ * the config and the TOC reads: the lookup takes three to four round trips, which after the
+ * resolution made the layer open before its profile) and kept in the store; saved profiles are
+ * pushed to the image's repository with {@code [profiles] publish}. Registry failures never fail anything: each kind is logged once
  * per repository.
  */
 final class ImageProfiles implements AutoCloseable {
@@ -57,11 +58,32 @@ final class ImageProfiles implements AutoCloseable {
         org.stargzstore.types.concurrent.DaemonThreadFactory.named("profiles"));
   }
 
-  /** Starts looking for {@code img}'s published profile, if its layers have none here. */
+  /**
+   * Starts looking for the published profile of {@code reference}'s manifest, if its layers have
+   * none here: as soon as the manifest is in, before the image resolves.
+   */
+  void manifestKnown(String reference, ImageSource.EarlyManifest manifest) {
+    lookUp(new Image(reference, manifest.digest(), manifest.bytes(), manifest.layers()));
+  }
+
+  /** As {@link #manifestKnown} (nothing new if the manifest's lookup started already). */
   void imageResolved(MountedImage img) {
+    lookUp(Image.of(img));
+  }
+
+  private void lookUp(Image img) {
     if (settings.fetch() && registry.isPresent()
-        && img.resolved().layers().stream().anyMatch(d -> store.load(d.digest()).isEmpty())) {
+        && img.layers().stream().anyMatch(d -> store.load(d.digest()).isEmpty())) {
       published(img);
+    }
+  }
+
+  /** What the lookup needs of an image: the subject and the layers profiles may be for. */
+  private record Image(String reference, Digest manifestDigest, byte[] manifest,
+      List<LayerDescriptor> layers) {
+    static Image of(MountedImage img) {
+      ResolvedImage r = img.resolved();
+      return new Image(img.reference(), r.manifestDigest(), r.manifest(), r.layers());
     }
   }
 
@@ -76,7 +98,7 @@ final class ImageProfiles implements AutoCloseable {
       return CompletableFuture.completedFuture(
           local.map(LayerProfile::files).orElse(List.of()));
     }
-    CompletableFuture<List<String>> files = published(img).thenApply(profiles -> {
+    CompletableFuture<List<String>> files = published(Image.of(img)).thenApply(profiles -> {
       LayerProfile p = profiles.get(layer);
       return p == null ? List.<String>of() : p.files();
     });
@@ -91,18 +113,19 @@ final class ImageProfiles implements AutoCloseable {
     });
   }
 
-  private CompletableFuture<Map<Digest, LayerProfile>> published(MountedImage img) {
-    return fetched.computeIfAbsent(img.resolved().manifestDigest(),
+  private CompletableFuture<Map<Digest, LayerProfile>> published(Image img) {
+    return fetched.computeIfAbsent(img.manifestDigest(),
         k -> CompletableFuture.supplyAsync(() -> fetch(img), pool));
   }
 
-  private Map<Digest, LayerProfile> fetch(MountedImage img) {
-    ProfileRegistry.Subject subject = subject(img);
+  private Map<Digest, LayerProfile> fetch(Image img) {
+    ProfileRegistry.Subject subject = subject(img.reference(), img.manifestDigest(),
+        img.manifest());
     Optional<List<LayerProfile>> found;
     try {
       found = registry.orElseThrow().fetch(subject);
     } catch (IOException | RuntimeException e) {
-      warnOnce("fetch " + repository(img), "access profile of " + img.reference()
+      warnOnce("fetch " + repository(img.reference()), "access profile of " + img.reference()
           + " not used: " + e.getMessage());
       return Map.of();
     }
@@ -111,13 +134,24 @@ final class ImageProfiles implements AutoCloseable {
       return Map.of();
     }
     Set<Digest> layers = new java.util.HashSet<>();
-    img.resolved().layers().forEach(d -> layers.add(d.digest()));
+    img.layers().forEach(d -> layers.add(d.digest()));
     Map<Digest, LayerProfile> out = new ConcurrentHashMap<>();
     for (LayerProfile p : found.get()) {
-      if (!layers.contains(p.layer())) {
-        continue;
+      if (layers.contains(p.layer())) {
+        out.put(p.layer(), p);
       }
-      out.put(p.layer(), p);
+    }
+    // kept after the layers have it: the (fsynced) write took 30-250 ms of a cold start's path
+    pool.execute(() -> keep(out.values()));
+    LOG.info(() -> img.reference() + ": using the access profile published in its registry ("
+        + out.size() + " layer(s), " + out.values().stream().mapToInt(p -> p.files().size())
+        .sum() + " file(s))");
+    return out;
+  }
+
+  /** Keeps published profiles in the store, so later starts do not ask again. */
+  private void keep(java.util.Collection<LayerProfile> profiles) {
+    for (LayerProfile p : profiles) {
       try {
         if (store.load(p.layer()).isEmpty()) {
           store.store(p);
@@ -126,10 +160,6 @@ final class ImageProfiles implements AutoCloseable {
         LOG.warning("could not keep the access profile of layer " + p.layer() + ": " + e);
       }
     }
-    LOG.info(() -> img.reference() + ": using the access profile published in its registry ("
-        + out.size() + " layer(s), " + out.values().stream().mapToInt(p -> p.files().size())
-        .sum() + " file(s))");
-    return out;
   }
 
   /**
@@ -159,12 +189,14 @@ final class ImageProfiles implements AutoCloseable {
 
   private void publish(MountedImage img, List<LayerProfile> profiles) {
     try {
-      registry.orElseThrow().publish(subject(img), profiles);
+      ResolvedImage r = img.resolved();
+      registry.orElseThrow().publish(subject(img.reference(), r.manifestDigest(), r.manifest()),
+          profiles);
       LOG.info(() -> "published the access profile of " + img.reference() + " ("
           + profiles.size() + " layer(s)) to its repository");
     } catch (IOException | RuntimeException e) {
-      warnOnce("publish " + repository(img), "could not publish the access profile of "
-          + img.reference() + " (further failures for its repository are not logged): "
+      warnOnce("publish " + repository(img.reference()), "could not publish the access profile"
+          + " of " + img.reference() + " (further failures for its repository are not logged): "
           + e.getMessage());
     }
   }
@@ -177,24 +209,23 @@ final class ImageProfiles implements AutoCloseable {
     }
   }
 
-  private static String repository(MountedImage img) {
-    String r = img.reference();
+  private static String repository(String reference) {
+    String r = reference;
     int at = r.indexOf('@');
     r = at >= 0 ? r.substring(0, at) : r;
     int colon = r.lastIndexOf(':');
     return colon > r.lastIndexOf('/') ? r.substring(0, colon) : r;
   }
 
-  private static ProfileRegistry.Subject subject(MountedImage img) {
-    ResolvedImage r = img.resolved();
+  private static ProfileRegistry.Subject subject(String reference, Digest manifestDigest,
+      byte[] manifest) {
     String mediaType = "application/vnd.oci.image.manifest.v1+json";
     try {
-      mediaType = JSON.readTree(r.manifest()).path("mediaType").asText(mediaType);
+      mediaType = JSON.readTree(manifest).path("mediaType").asText(mediaType);
     } catch (IOException e) {
       // verified bytes that are not JSON cannot have been resolved; keep the OCI default
     }
-    return new ProfileRegistry.Subject(img.reference(), r.manifestDigest(), r.manifest().length,
-        mediaType);
+    return new ProfileRegistry.Subject(reference, manifestDigest, manifest.length, mediaType);
   }
 
   @Override

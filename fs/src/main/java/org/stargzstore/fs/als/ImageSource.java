@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.util.List;
 import java.util.Optional;
 import org.stargzstore.fs.fetch.BlobSource;
+import org.stargzstore.types.Digest;
 import org.stargzstore.types.LayerDescriptor;
 
 /**
@@ -91,18 +92,34 @@ public interface ImageSource {
     return Optional.empty();
   }
 
-  /** Told an image's layers before the image is resolved. */
+  /** Told an image's manifest and layers before the image is resolved. */
   @FunctionalInterface
   interface EarlyLayers {
     /** Tells nobody. */
-    EarlyLayers NONE = (layers, blobs) -> { };
+    EarlyLayers NONE = (manifest, blobs) -> { };
 
     /**
      * Called on the resolving thread (start work elsewhere); not called if the manifest fails.
      *
      * @param blobs opens a layer's blob the way {@link #openBlob} will once resolved
      */
-    void layersKnown(List<LayerDescriptor> layers, LayerBlobs blobs);
+    void layersKnown(EarlyManifest manifest, LayerBlobs blobs);
+  }
+
+  /**
+   * The platform manifest an image resolves to, known one round trip (the config's) before the
+   * image: enough to read the layers' TOCs and to look up what refers to the manifest.
+   *
+   * @param digest the manifest's digest (verified by whoever fetched it)
+   * @param bytes the manifest as served
+   * @param layers its layer descriptors, bottom first
+   */
+  record EarlyManifest(Digest digest, byte[] bytes, List<LayerDescriptor> layers) {
+    public EarlyManifest {
+      java.util.Objects.requireNonNull(digest);
+      java.util.Objects.requireNonNull(bytes);
+      layers = List.copyOf(layers);
+    }
   }
 
   /** Opens the blob of one of the layers an {@link EarlyLayers} was told. */

@@ -72,7 +72,11 @@ public final class LayerStore implements AutoCloseable {
     }
     ImagePrefetch prefetch = new ImagePrefetch(pools.open(), pools.library());
     this.images = new ImageCache(source, imageRecords, storeLock, config, earlyTocs,
-        layers::openOrOpening, img -> {
+        layers::openOrOpening, (ref, manifest) -> {
+          if (this.profiles != null && !source.isInternal(ref)) {
+            this.profiles.manifestKnown(ref, manifest);
+          }
+        }, img -> {
           if (this.profiles != null && !source.isInternal(img.reference())) {
             this.profiles.imageResolved(img);
           }

@@ -10,6 +10,8 @@ import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import org.stargzstore.fs.profile.LayerProfile;
 import org.stargzstore.fs.profile.ProfileJson;
 import org.stargzstore.fs.profile.ProfileRegistry;
@@ -21,6 +23,7 @@ import org.stargzstore.registry.RegistryClient;
 import org.stargzstore.registry.errors.RegistryNotFoundException;
 import org.stargzstore.registry.manifest.MediaTypes;
 import org.stargzstore.types.Digest;
+import org.stargzstore.types.concurrent.DaemonThreadFactory;
 
 /**
  * Access profiles kept in a registry beside the image they were recorded for, so another node's
@@ -153,15 +156,36 @@ public final class ProfileArtifacts implements ProfileRegistry {
     }
   }
 
+  /**
+   * The referrers of {@code subject}: the referrers API and the referrers tag are asked at once
+   * (the tag on a thread of its own), so a registry without the API (404) costs one round trip,
+   * not two; the tag's answer is used only if the API has none.
+   */
   private Optional<JsonNode> referrers(ImageReference repo, Digest subject) throws IOException {
+    CompletableFuture<Optional<byte[]>> tag = new CompletableFuture<>();
+    DaemonThreadFactory.named("profile-referrers-tag").newThread(() -> {
+      try {
+        tag.complete(Optional.of(client.pullManifest(referrersTag(repo, subject)).bytes()));
+      } catch (RegistryNotFoundException e) {
+        tag.complete(Optional.empty());
+      } catch (IOException | RuntimeException e) {
+        tag.completeExceptionally(e);
+      }
+    }).start();
     Optional<byte[]> api = client.referrers(repo, subject, ProfileJson.MEDIA_TYPE);
     if (api.isPresent()) {
       return Optional.of(JSON.readTree(api.get()));
     }
     try {
-      return Optional.of(JSON.readTree(client.pullManifest(referrersTag(repo, subject)).bytes()));
-    } catch (RegistryNotFoundException e) {
-      return Optional.empty();
+      Optional<byte[]> index = tag.get();
+      return index.isEmpty() ? Optional.empty() : Optional.of(JSON.readTree(index.get()));
+    } catch (ExecutionException e) {
+      throw e.getCause() instanceof IOException io ? io
+          : new IOException(e.getCause().getMessage(), e.getCause());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new java.io.InterruptedIOException("interrupted reading the referrers tag of "
+          + repo.name());
     }
   }
 

@@ -59,8 +59,9 @@ public final class RegistryImageSource implements ImageSource {
     ImageReference ref = client.normalize(reference);
     org.stargzstore.registry.ResolvedImage r;
     try {
-      r = client.resolve(ref, (manifest, layerBlob) -> early.layersKnown(
-          LayerDescriptors.of(manifest.layers()), layer -> {
+      r = client.resolve(ref, (served, manifest, layerBlob) -> early.layersKnown(
+          new EarlyManifest(served.digest(), served.bytes(),
+              LayerDescriptors.of(manifest.layers())), layer -> {
             Descriptor d = descriptorOf(manifest.layers(), layer).orElseThrow(() ->
                 new IOException(layer.digest() + " is not a layer of " + reference));
             return blobSource(layerBlob.apply(d));

@@ -115,7 +115,7 @@ final class LocalBlobsImageSource implements ImageSource {
     if (!tellEarly) {
       return r;
     }
-    early.layersKnown(r.layers(), d -> {
+    early.layersKnown(new EarlyManifest(r.manifestDigest(), r.manifest(), r.layers()), d -> {
       if (failEarlyOpen) {
         throw new IOException("early open refused by the test");
       }
