@@ -172,8 +172,14 @@ class Daemon:
         except subprocess.TimeoutExpired:
             self.proc.kill()
         subprocess.run(["fusermount", "-u", "-z", self.mnt], capture_output=True)
-        if os.environ.get("BENCH_KEEP_LOGS"):
-            shutil.copy(self.log.name, os.environ["BENCH_KEEP_LOGS"])
+        keep = os.environ.get("BENCH_KEEP_LOGS")
+        if keep:
+            # a directory (ending in /) keeps every run's log, a file the last one
+            if keep.endswith("/"):
+                os.makedirs(keep, exist_ok=True)
+                keep = os.path.join(keep, f"daemon-{time.strftime('%H%M%S')}-{os.getpid()}-"
+                                          f"{os.path.basename(self.root)}.log")
+            shutil.copy(self.log.name, keep)
         shutil.rmtree(self.root, ignore_errors=True)
 
 # ---- images ----
@@ -365,7 +371,8 @@ def cold_run(work, reg, profile, contender, image, tag, variants):
                 # where the time went (issue 19): the daemon's milestones around podman's clock
                 tl = timeline.milestones(status, start_ms, exit_ms)
                 with open(daemon.log.name) as lf:
-                    tl.update(timeline.open_path(lf.read(), start_ms, timeline.toc_ready_ms(status)))
+                    tl.update(timeline.open_path(lf.read(), start_ms, timeline.toc_ready_ms(status),
+                                                 timeline.layer_digests(status)))
         finally:
             p.close()
     finally:

@@ -21,7 +21,9 @@ Run on a CSV, it prints per contender the medians of the breakdown:
                           read waited for the network (union of the 16 longest waits of each layer)
   last read -> exit       after the last read until podman exited (process exit, clean-up)
 
-and when the predicted and prioritized phases ended, and the open path's round trips.
+and (seconds since podman started) when the first prefetch request began, the access profile
+arrived, and the predicted and prioritized phases ended; the open path's round trips. Medians of
+each step are taken separately: they need not add up to the median total.
 """
 import argparse, csv, json, re, statistics
 
@@ -117,22 +119,33 @@ def _kind(url):
     return "token" if "token" in url or "auth" in url else "other"
 
 
-def toc_ready_ms(status_json):
-    """Epoch ms at which the last layer's TOC was in (from `status --json`); 0 if unknown."""
+def _layers(status_json):
     try:
         images = json.loads(status_json)["images"] if status_json else []
     except (ValueError, KeyError):
-        return 0
-    v = [l["timeline"].get("tocLoaded", 0) for i in images for l in i["layers"] if "timeline" in l]
+        return []
+    return [l for i in images for l in i["layers"]]
+
+
+def toc_ready_ms(status_json):
+    """Epoch ms at which the last layer's TOC was in (from `status --json`); 0 if unknown."""
+    v = [l["timeline"].get("tocLoaded", 0) for l in _layers(status_json) if "timeline" in l]
     return max(v) if v else 0
 
 
-def open_path(log_text, podman_start_ms, until_ms):
+def layer_digests(status_json):
+    return [l["digest"] for l in _layers(status_json)]
+
+
+def open_path(log_text, podman_start_ms, until_ms, layers=()):
     """{"open_rtts": N, "open_path": "ping>manifest>blob(range)"}: the registry round trips on
     the critical path of opening the image, from podman's start until every TOC was in
     ({@code until_ms}): the chain of requests, each begun after the one before it answered,
-    ending with the last to answer before then (debug log: the registry client's `wire` lines,
-    which it writes when a response's headers arrive). Empty strings without them."""
+    ending with the last read of a layer (its TOC) to answer before then (debug log: the
+    registry client's `wire` lines, which it writes when a response's headers arrive). The
+    access profile's look-ups (referrers, then its manifest and blob) run beside the open path
+    and are left out: everything from the first referrers request on that is not a layer's.
+    Empty strings without them."""
     wire = []
     for line in log_text.splitlines():
         m = LINE.match(line)
@@ -140,19 +153,20 @@ def open_path(log_text, podman_start_ms, until_ms):
             continue
         t = _epoch_ms(m.group(1))
         w = WIRE.match(m.group(3))
-        if w and t >= podman_start_ms and "/manifests/sha256-" not in w.group(2):
+        if w and t >= podman_start_ms:
             kind = _kind(w.group(2)) + ("(range)" if "(bytes=" in m.group(3) else "")
-            wire.append((t - int(w.group(3)), t, kind))
+            layer = any(d in w.group(2) for d in layers)
+            wire.append((t - int(w.group(3)), t, kind, layer))
     if not until_ms or not wire:
         return {"open_rtts": "", "open_path": ""}
-    # the chain ends with a TOC read (a range request); the access profile's look-ups (referrers)
-    # run beside the open path, never on it
-    wire = [w for w in wire if w[2] != "referrers"]
+    profile_from = min((w[0] for w in wire if w[2] == "referrers"), default=None)
+    wire = [w for w in wire if w[2] != "referrers"
+            and (profile_from is None or w[0] < profile_from or w[3])]
     chain, at = [], until_ms
     while True:
         # log times are whole ms: a request that answered in the same ms counts as before
         before = [w for w in wire if w[1] <= at and w[0] >= podman_start_ms
-                  and (chain or w[2] == "blob(range)")]
+                  and (chain or w[3] or not layers)]
         if not before:
             return {"open_rtts": len(chain), "open_path": ">".join(reversed(chain))}
         w = max(before, key=lambda x: x[1])
@@ -168,6 +182,9 @@ BREAKDOWN = [
     ("(of which waited)", lambda r: f(r, "tl_waited_wall")),
     ("last read -> exit", lambda r: d(r, "tl_exit", "tl_last_read")),
     ("total (podman run)", lambda r: f(r, "tl_exit")),
+    ("first prefetch request at", lambda r: min([x for x in (f(r, "tl_predicted_first"),
+                                                             f(r, "tl_prioritized_first"))
+                                                   if x is not None], default=None)),
     ("profile arrived at", lambda r: f(r, "tl_profile")),
     ("predicted ended at", lambda r: f(r, "tl_predicted_end")),
     ("prioritized ended at", lambda r: f(r, "tl_prioritized_end")),
