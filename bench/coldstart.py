@@ -371,8 +371,7 @@ def cold_run(work, reg, profile, contender, image, tag, variants):
                 # where the time went (issue 19): the daemon's milestones around podman's clock
                 tl = timeline.milestones(status, start_ms, exit_ms)
                 with open(daemon.log.name) as lf:
-                    tl.update(timeline.open_path(lf.read(), start_ms, timeline.toc_ready_ms(status),
-                                                 timeline.layer_digests(status)))
+                    tl.update(timeline.open_path(lf.read(), start_ms, timeline.tocs_loaded(status)))
         finally:
             p.close()
     finally:

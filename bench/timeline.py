@@ -14,7 +14,10 @@ request for file content can start before).
 Run on a CSV, it prints per contender the medians of the breakdown:
 
   podman -> lookup        podman start until the daemon's first lookup of the image
-  lookup -> TOC ready     until every layer's TOC was in (manifest, config, TOC reads)
+  lookup -> TOC ready     until every layer's TOC was in (manifest, config, TOC reads); of it,
+                          until the first registry request (wire log) and from the manifest on:
+                          until the last TOC read was sent, answered (headers), and from then
+                          until the TOC was in (body, decompression, verification, index)
   TOC ready -> 1st read   until the first read of a file through the mount (podman's own work:
                           layer records, container set-up, runtime start)
   1st -> last read        the container's reads; "waited" is the wall time in which at least one
@@ -27,11 +30,12 @@ each step are taken separately: they need not add up to the median total.
 """
 import argparse, csv, json, re, statistics
 
-FIELDS = ["tl_lookup", "tl_manifest", "tl_resolved", "tl_toc_requested", "tl_toc_loaded",
+FIELDS = ["podman_start_ms", "tl_lookup", "tl_manifest", "tl_resolved", "tl_toc_requested", "tl_toc_loaded",
           "tl_served", "tl_profile", "tl_first_read", "tl_last_read", "tl_exit",
           "tl_demand_first", "tl_demand_last", "tl_predicted_first", "tl_predicted_end",
           "tl_prioritized_first", "tl_prioritized_end", "tl_near_reader_end",
-          "tl_waited_wall", "tl_waits_top", "open_rtts", "open_path"]
+          "tl_waited_wall", "tl_waits_top", "open_rtts", "open_path", "open_first_request",
+          "open_toc_sent", "open_toc_answered"]
 
 
 def _rel(ms, t0_ms):
@@ -41,6 +45,7 @@ def _rel(ms, t0_ms):
 def milestones(status_json, podman_start_ms, podman_exit_ms):
     """The tl_* columns of one run (seconds since podman started; "" where not reached)."""
     out = {k: "" for k in FIELDS if not k.startswith("open_")}
+    out["podman_start_ms"] = int(podman_start_ms)
     out["tl_exit"] = round((podman_exit_ms - podman_start_ms) / 1000, 3)
     try:
         images = json.loads(status_json)["images"] if status_json else []
@@ -127,21 +132,19 @@ def _layers(status_json):
     return [l for i in images for l in i["layers"]]
 
 
-def toc_ready_ms(status_json):
-    """Epoch ms at which the last layer's TOC was in (from `status --json`); 0 if unknown."""
-    v = [l["timeline"].get("tocLoaded", 0) for l in _layers(status_json) if "timeline" in l]
-    return max(v) if v else 0
+def tocs_loaded(status_json):
+    """{layer digest: epoch ms at which its TOC was in}, from `status --json`."""
+    return {l["digest"]: l["timeline"]["tocLoaded"] for l in _layers(status_json)
+            if l.get("timeline", {}).get("tocLoaded")}
 
 
-def layer_digests(status_json):
-    return [l["digest"] for l in _layers(status_json)]
-
-
-def open_path(log_text, podman_start_ms, until_ms, layers=()):
+def open_path(log_text, podman_start_ms, tocs):
     """{"open_rtts": N, "open_path": "ping>manifest>blob(range)"}: the registry round trips on
     the critical path of opening the image, from podman's start until every TOC was in
-    ({@code until_ms}): the chain of requests, each begun after the one before it answered,
-    ending with the last read of a layer (its TOC) to answer before then (debug log: the
+    (the latest of `tocs`, {layer digest: epoch ms its TOC was in}): the chain of
+    requests, each begun after the one before it answered, ending with the last TOC read to
+    answer before then (a TOC read: a read of a layer begun before its TOC was in; its fetches
+    start after) (debug log: the
     registry client's `wire` lines, which it writes when a response's headers arrive). The
     access profile's look-ups (referrers, then its manifest and blob) run beside the open path
     and are left out: everything from the first referrers request on that is not a layer's.
@@ -155,21 +158,33 @@ def open_path(log_text, podman_start_ms, until_ms, layers=()):
         w = WIRE.match(m.group(3))
         if w and t >= podman_start_ms:
             kind = _kind(w.group(2)) + ("(range)" if "(bytes=" in m.group(3) else "")
-            layer = any(d in w.group(2) for d in layers)
-            wire.append((t - int(w.group(3)), t, kind, layer))
+            layer = next((d for d in tocs if d in w.group(2)), None)
+            start = t - int(w.group(3))
+            if layer is None or start <= tocs[layer]:
+                wire.append((start, t, kind, layer is not None))
+    until_ms = max(tocs.values(), default=0)
     if not until_ms or not wire:
-        return {"open_rtts": "", "open_path": ""}
+        return {"open_rtts": "", "open_path": "", "open_first_request": "", "open_toc_sent": "",
+                "open_toc_answered": ""}
+    # when the first registry request of the start began (its TLS probe of an insecure
+    # registry, which the wire lines do not show, comes before it)
+    first_request = round((min(w[0] for w in wire) - podman_start_ms) / 1000, 3)
     profile_from = min((w[0] for w in wire if w[2] == "referrers"), default=None)
     wire = [w for w in wire if w[2] != "referrers"
             and (profile_from is None or w[0] < profile_from or w[3])]
-    chain, at = [], until_ms
+    chain, at, toc = [], until_ms, None
+    rel = lambda ms: round((ms - podman_start_ms) / 1000, 3)
     while True:
         # log times are whole ms: a request that answered in the same ms counts as before
         before = [w for w in wire if w[1] <= at and w[0] >= podman_start_ms
-                  and (chain or w[3] or not layers)]
+                  and (chain or w[3])]
         if not before:
-            return {"open_rtts": len(chain), "open_path": ">".join(reversed(chain))}
+            return {"open_rtts": len(chain), "open_path": ">".join(reversed(chain)),
+                    "open_first_request": first_request,
+                    "open_toc_sent": rel(toc[0]) if toc else "",
+                    "open_toc_answered": rel(toc[1]) if toc else ""}
         w = max(before, key=lambda x: x[1])
+        toc = toc or w
         chain.append(w[2])
         at = w[0] - 1
 
@@ -177,6 +192,11 @@ def open_path(log_text, podman_start_ms, until_ms, layers=()):
 BREAKDOWN = [
     ("podman -> lookup", lambda r: f(r, "tl_lookup")),
     ("lookup -> TOC ready", lambda r: d(r, "tl_toc_loaded", "tl_lookup")),
+    ("(lookup -> 1st registry request)", lambda r: d(r, "open_first_request", "tl_lookup")),
+    ("(manifest -> TOC ready)", lambda r: d(r, "tl_toc_loaded", "tl_manifest")),
+    ("(manifest -> last TOC read sent)", lambda r: d(r, "open_toc_sent", "tl_manifest")),
+    ("(TOC read sent -> answered)", lambda r: d(r, "open_toc_answered", "open_toc_sent")),
+    ("(TOC read answered -> TOC ready)", lambda r: d(r, "tl_toc_loaded", "open_toc_answered")),
     ("TOC ready -> 1st read", lambda r: d(r, "tl_first_read", "tl_toc_loaded")),
     ("1st -> last read", lambda r: d(r, "tl_last_read", "tl_first_read")),
     ("(of which waited)", lambda r: f(r, "tl_waited_wall")),
