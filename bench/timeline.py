@@ -25,7 +25,7 @@ Run on a CSV, it prints per contender the medians of the breakdown:
   last read -> exit       after the last read until podman exited (process exit, clean-up)
 
 and (seconds since podman started) when the first prefetch request began, the access profile
-arrived, and the predicted and prioritized phases ended; the open path's round trips. Medians of
+arrived, the predicted and prioritized phases ended and the bulk phases began; the open path's round trips. Medians of
 each step are taken separately: they need not add up to the median total.
 """
 import argparse, csv, json, re, statistics
@@ -34,6 +34,7 @@ FIELDS = ["podman_start_ms", "tl_lookup", "tl_manifest", "tl_resolved", "tl_toc_
           "tl_served", "tl_profile", "tl_first_read", "tl_last_read", "tl_exit",
           "tl_demand_first", "tl_demand_last", "tl_predicted_first", "tl_predicted_end",
           "tl_prioritized_first", "tl_prioritized_end", "tl_near_reader_end",
+          "tl_small_files_first", "tl_everything_first",
           "tl_waited_wall", "tl_waits_top", "open_rtts", "open_path", "open_first_request",
           "open_toc_sent", "open_toc_answered"]
 
@@ -82,6 +83,10 @@ def milestones(status_json, podman_start_ms, podman_exit_ms):
         "tl_prioritized_first": r(phase("prioritized", "firstStart")),
         "tl_prioritized_end": r(phase("prioritized", "lastEnd")),
         "tl_near_reader_end": r(phase("near_reader", "lastEnd")),
+        # the bulk phases wait for containers to be quiet (background_quiet): did they start
+        # while podman was still starting?
+        "tl_small_files_first": r(phase("small_files", "firstStart")),
+        "tl_everything_first": r(phase("everything", "firstStart")),
     })
     waits = [w for t in ltl for w in t.get("longestWaits", [])]
     # the wall time in which a container's read waited: the union of the waits, clipped to the
@@ -208,6 +213,8 @@ BREAKDOWN = [
     ("profile arrived at", lambda r: f(r, "tl_profile")),
     ("predicted ended at", lambda r: f(r, "tl_predicted_end")),
     ("prioritized ended at", lambda r: f(r, "tl_prioritized_end")),
+    ("bulk (small files) began at", lambda r: f(r, "tl_small_files_first")),
+    ("bulk (everything) began at", lambda r: f(r, "tl_everything_first")),
     ("open path RTTs", lambda r: f(r, "open_rtts")),
     ("reads waited", lambda r: f(r, "reads_waited")),
 ]
