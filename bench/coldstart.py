@@ -34,6 +34,7 @@ the floor of estargz-ref (else the smallest floor of the image).
 import argparse, csv, fcntl, json, os, shutil, signal, socket, statistics, subprocess, sys, tempfile, time
 import urllib.request, uuid
 import floor
+import timeline
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
@@ -174,9 +175,12 @@ class Daemon:
         subprocess.run(["fusermount", "-u", "-z", self.mnt], capture_output=True)
         keep = os.environ.get("BENCH_KEEP_LOGS")
         if keep:
-            # a directory keeps every daemon's log, named by time and contender; a file the last
-            shutil.copy(self.log.name, os.path.join(keep, time.strftime("%H%M%S-") + self.label + ".log")
-                        if os.path.isdir(keep) else keep)
+            # a directory (existing, or a name ending in /) keeps every daemon's log, named by time
+            # and contender; a file the last one
+            if keep.endswith("/") or os.path.isdir(keep):
+                os.makedirs(keep, exist_ok=True)
+                keep = os.path.join(keep, f"{time.strftime('%H%M%S')}-{os.getpid()}-{self.label}.log")
+            shutil.copy(self.log.name, keep)
         shutil.rmtree(self.root, ignore_errors=True)
 
 # ---- images ----
@@ -357,21 +361,28 @@ def cold_run(work, reg, profile, contender, image, tag, variants, launchers=None
             daemon = Daemon(work, "peer", regconf)
         p = Podman(work, als=daemon.mnt if daemon else None, insecure=[host])
         try:
+            start_ms = time.time() * 1000
             t0 = time.monotonic()
             r = p("run", "--rm", "--network", "none", "--runtime", RUNC, ref, *WORKLOADS[image], check=False)
             elapsed = time.monotonic() - t0
+            exit_ms = start_ms + elapsed * 1000
             # bytes are counted while podman ran: a daemon streams the rest of a layer once the
             # container is quiet, which is not part of starting it
             link.close()
             ok = r.returncode == 0
             detail = "" if ok else (r.stdout + r.stderr)[-500:]
             status = accesses = None
+            tl = {}
             if daemon and contender.startswith("ours"):
                 s = subprocess.run([SRS, "--config", daemon.cfg, "status", "--json"], capture_output=True, text=True)
                 status = s.stdout
                 a = subprocess.run([SRS, "--config", daemon.cfg, "accesses", "--image", ref],
                                    capture_output=True, text=True)
                 accesses = json.loads(a.stdout) if a.returncode == 0 and ok else None
+                # where the time went (issue 19): the daemon's milestones around podman's clock
+                tl = timeline.milestones(status, start_ms, exit_ms)
+                with open(daemon.log.name) as lf:
+                    tl.update(timeline.open_path(lf.read(), start_ms, timeline.tocs_loaded(status)))
         finally:
             p.close()
     finally:
@@ -382,7 +393,7 @@ def cold_run(work, reg, profile, contender, image, tag, variants, launchers=None
     waited, wait_ms = stalls(status)
     return {"seconds": round(elapsed, 3), "ok": ok, "bytes_down": down, "reads_waited": waited,
             "wait_ms": wait_ms, "fetch_mix": fetch_mix(status), "detail": detail, "status": status,
-            "accesses": accesses}
+            "accesses": accesses, **tl}
 
 def status_layers(status_json):
     """Every layer entry of our `status --json` output; None if there is none (the peer, an
@@ -519,10 +530,11 @@ def main():
             shutil.rmtree(work, ignore_errors=True)
     with open(a.out, "w", newline="") as f:
         w = csv.DictWriter(f, fieldnames=["image", "profile", "contender", "rep", "seconds", "ok", "bytes_down",
-                                           "reads_waited", "wait_ms", "fetch_mix", *FLOOR_FIELDS, "detail"])
+                                           "reads_waited", "wait_ms", "fetch_mix", *FLOOR_FIELDS,
+                                           *timeline.FIELDS, "detail"])
         w.writeheader()
         for r in rows:
-            w.writerow({k: r[k] for k in w.fieldnames})
+            w.writerow({k: r.get(k, "") for k in w.fieldnames})
     by = {}
     for r in rows:
         by.setdefault((r["image"], r["profile"], r["contender"]), []).append(r["seconds"])

@@ -74,6 +74,30 @@ class ProfileSharingTest {
         .stats();
   }
 
+  /**
+   * {@code status --json} shows when the profile arrived: after the layer was served, before its
+   * prioritized phase began, which ended after it began; the first read came after all that.
+   */
+  private static void assertProfileOnTheTimeline(com.fasterxml.jackson.databind.JsonNode status,
+      String layer) {
+    com.fasterxml.jackson.databind.JsonNode img = status.path("images").get(0);
+    com.fasterxml.jackson.databind.JsonNode t = img.path("layers").get(0).path("timeline");
+    assertEquals(layer, img.path("layers").get(0).path("digest").asText());
+    com.fasterxml.jackson.databind.JsonNode prio = t.path("phases").path("prioritized");
+    long[] order = {img.path("timeline").path("lookup").asLong(),
+        img.path("timeline").path("manifest").asLong(), t.path("tocRequested").asLong(),
+        t.path("tocLoaded").asLong(), t.path("served").asLong(),
+        t.path("profileArrived").asLong(), prio.path("firstStart").asLong(),
+        prio.path("lastEnd").asLong()};
+    for (int i = 1; i < order.length; i++) {
+      assertTrue(order[i - 1] > 0 && order[i - 1] <= order[i], "out of order at " + i + ": "
+          + status.toPrettyString());
+    }
+    assertTrue(prio.path("requests").asLong() >= 1, t.toPrettyString());
+    assertTrue(t.path("firstRead").asLong() >= t.path("profileArrived").asLong(),
+        t.toPrettyString());
+  }
+
   @Test
   void aProfilePublishedByOneNodeMakesAnotherNodesColdStartFetchItsFilesFirst() throws Exception {
     String layer = EdgeImage.push(REGISTRY.baseUri(), "profiles/edge", "1");
@@ -107,6 +131,7 @@ class ProfileSharingTest {
         }
         assertEquals(0L, s.bytesByReason().getOrDefault(FetchReason.DEMAND, 0L),
             "a profiled file was read on demand: " + s.bytesByReason());
+        assertProfileOnTheTimeline(b.daemon().status(), layer);
         assertTrue(Files.isRegularFile(new StoreLayout(b.storeRoot()).profile(
             Digest.parse(layer))), "the published profile is kept in B's store");
         List<FaultProxy.Seen> asked = proxy.seen().subList(before, proxy.seen().size());

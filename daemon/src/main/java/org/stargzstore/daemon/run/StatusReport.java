@@ -76,6 +76,7 @@ public final class StatusReport {
       i.put("directory", img.directoryName());
       i.put("manifest", img.resolved().manifestDigest().toString());
       img.otherPlatform().ifPresent(p -> i.put("platform", p));
+      i.set("timeline", TimelineJson.of(img.timeline()));
       ArrayNode layers = i.putArray("layers");
       for (LayerDescriptor d : img.resolved().layers()) {
         ObjectNode l = layers.addObject();
@@ -103,6 +104,7 @@ public final class StatusReport {
           l.put("complete", m.get().fetcher().isComplete());
           l.put("tocFromStore", m.get().tocFromStore());
           l.put("diffSize", m.get().knownDiffSize().orElse(-1));
+          l.set("timeline", TimelineJson.of(m.get().fetcher().timeline()));
           m.get().whyNotByBlobDigest().ifPresent(w -> {
             l.put("blobDigestReason", NotLazyException.Reason.UNKNOWN_UNCOMPRESSED_SIZE.code());
             l.put("blobDigestWhy", w);

@@ -23,8 +23,12 @@ import org.stargzstore.types.LayerDescriptor;
 final class EarlyTocReads {
   private static final Logger LOG = Logger.getLogger(EarlyTocReads.class.getName());
 
-  /** A layer's blob and its TOC, read before the layer was opened. */
-  record Read(BlobSource blob, CachingLayerOpener.Opened opened) {}
+  /**
+   * A layer's blob and its TOC, read before the layer was opened, and when the read began and
+   * ended (epoch ms).
+   */
+  record Read(BlobSource blob, CachingLayerOpener.Opened opened, long requestedAt,
+      long loadedAt) {}
 
   private final CachingLayerOpener opener;
   private final Executor executor;
@@ -61,8 +65,10 @@ final class EarlyTocReads {
     // would deadlock the fair lock
     BlobSource blob = null;
     try {
+      long requestedAt = System.currentTimeMillis();
       blob = blobs.open(d);
-      return new Read(blob, opener.open(d, blob));
+      CachingLayerOpener.Opened opened = opener.open(d, blob);
+      return new Read(blob, opened, requestedAt, System.currentTimeMillis());
     } catch (IOException | NotLazyException | RuntimeException e) {
       closeQuietly(blob);
       throw new CompletionException(e);

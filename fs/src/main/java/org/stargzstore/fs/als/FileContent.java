@@ -10,6 +10,7 @@ import org.stargzstore.estargz.layer.Chunk;
 import org.stargzstore.estargz.layer.LayerEntry;
 import org.stargzstore.fs.fetch.ChunkCache;
 import org.stargzstore.fs.fetch.LayerFetcher;
+import org.stargzstore.fs.fetch.StartTimeline;
 import org.stargzstore.fs.store.CorruptContentException;
 
 /**
@@ -28,6 +29,11 @@ public final class FileContent {
     this.fetcher = fetcher;
     this.cache = cache;
     this.timeout = timeout;
+  }
+
+  /** The layer's start-up timeline (reads through the mount mark it). */
+  StartTimeline timeline() {
+    return fetcher.timeline();
   }
 
   /** Reads up to {@code dst.remaining()} bytes of {@code file} from {@code offset}. */

@@ -17,6 +17,7 @@ import java.util.function.BiConsumer;
 import java.util.function.Consumer;
 import java.util.function.Predicate;
 import java.util.logging.Logger;
+import org.stargzstore.fs.fetch.StartTimeline;
 import org.stargzstore.fs.store.ImageRecords;
 import org.stargzstore.fs.store.StoreLock;
 import org.stargzstore.types.Digest;
@@ -110,9 +111,13 @@ final class ImageCache {
       if (cur != null && !force && cur.reusable(config.failureRetry())) {
         return cur;
       }
+      // a resolution again (a tag may have moved) keeps the first lookup's timeline
+      StartTimeline timeline = cur == null ? new StartTimeline()
+          : cur.value().map(MountedImage::timeline).orElseGet(StartTimeline::new);
+      timeline.mark(StartTimeline.Milestone.LOOKUP);
       return Slot.started(CompletableFuture.supplyAsync(() -> {
         try {
-          return resolveNow(dirName, ref, force);
+          return resolveNow(dirName, ref, force, timeline);
         } catch (IOException e) {
           throw new CompletionException(e);
         }
@@ -134,10 +139,13 @@ final class ImageCache {
     }
   }
 
-  private MountedImage resolveNow(String dirName, String ref, boolean force) throws IOException {
+  private MountedImage resolveNow(String dirName, String ref, boolean force,
+      StartTimeline timeline) throws IOException {
     Optional<ResolvedImage> stored = force ? Optional.empty() : fromRecord(ref);
-    ResolvedImage r = stored.isPresent() ? stored.get() : resolveReadingTocs(ref);
-    MountedImage img = new MountedImage(dirName, r, stored.isPresent());
+    ResolvedImage r = stored.isPresent() ? stored.get() : resolveReadingTocs(ref, timeline);
+    timeline.mark(StartTimeline.Milestone.MANIFEST);
+    timeline.mark(StartTimeline.Milestone.RESOLVED);
+    MountedImage img = new MountedImage(dirName, r, stored.isPresent(), null, timeline);
     LOG.log(Announce.level(source, ref), () -> "resolved " + ref + " to " + r.manifestDigest()
         + " (" + r.layers().size() + " layers"
         + (stored.isPresent() ? ", from the local store" : "") + ")");
@@ -152,10 +160,12 @@ final class ImageCache {
    * Resolves {@code ref}, starting the TOC reads of its layers (and telling
    * {@code manifestKnown}) once the manifest is in.
    */
-  private ResolvedImage resolveReadingTocs(String ref) throws IOException {
+  private ResolvedImage resolveReadingTocs(String ref, StartTimeline timeline)
+      throws IOException {
     List<Digest> started = new ArrayList<>();
     try {
       return source.resolve(ref, (manifest, blobs) -> {
+        timeline.mark(StartTimeline.Milestone.MANIFEST);
         started.addAll(earlyTocs.start(manifest.layers(), blobs, layerOpenOrOpening));
         manifestKnown.accept(ref, manifest);
       });

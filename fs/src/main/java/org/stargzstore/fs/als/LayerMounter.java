@@ -9,6 +9,7 @@ import org.stargzstore.estargz.layer.LayerIndex;
 import org.stargzstore.fs.fetch.BlobSource;
 import org.stargzstore.fs.fetch.FetchContext;
 import org.stargzstore.fs.fetch.LayerFetcher;
+import org.stargzstore.fs.fetch.StartTimeline;
 import org.stargzstore.fs.store.StoreLock;
 import org.stargzstore.fs.tree.InodeNumbers;
 import org.stargzstore.fs.tree.LayerTree;
@@ -63,6 +64,7 @@ final class LayerMounter {
     LayerDescriptor d = img.resolved().layers().get(index);
     Digest diffId = img.resolved().diffIds().get(index);
     long t0 = System.nanoTime();
+    StartTimeline timeline = new StartTimeline();
     Optional<EarlyTocReads.Read> early = earlyTocs.take(d.digest());
     boolean internal = source.isInternal(img.reference());
     BlobSource blob;
@@ -70,7 +72,10 @@ final class LayerMounter {
     if (early.isPresent()) {
       blob = early.get().blob();
       opened = early.get().opened();
+      timeline.markAt(StartTimeline.Milestone.TOC_REQUESTED, early.get().requestedAt());
+      timeline.markAt(StartTimeline.Milestone.TOC_LOADED, early.get().loadedAt());
     } else {
+      timeline.mark(StartTimeline.Milestone.TOC_REQUESTED);
       blob = source.openBlob(img.resolved(), d);
       try {
         opened = opener.open(d, blob, !internal);
@@ -78,6 +83,7 @@ final class LayerMounter {
         blob.close();
         throw e;
       }
+      timeline.mark(StartTimeline.Milestone.TOC_LOADED);
     }
     long tOpened = System.nanoTime();
     LayerIndex index1 = opened.toc().index();
@@ -92,7 +98,7 @@ final class LayerMounter {
     CompletableFuture<List<String>> profiled = profiles == null || internal
         ? CompletableFuture.completedFuture(List.of()) : profiles.filesFor(img, d.digest());
     LayerFetcher fetcher = new LayerFetcher(name, index1, blob, opened.format().codec(), fetch,
-        config.fetch());
+        config.fetch(), timeline);
     FileContent content = new FileContent(fetcher, fetch.cache(), config.readTimeout());
     ExactDiffSize diffSize = new ExactDiffSize(d, index1.format(), index1,
         opened.toc().tarSplitDigest(), blob, opened.measuredDiffSize(),
@@ -101,11 +107,14 @@ final class LayerMounter {
         tree, fetcher, content, blob, diffSize, LayerIdSets.of(index1), inodes.next(),
         inodes.next(), inodes.next(), opened.fromStore());
     // a profile still on its way from the registry holds back the background, never the layer
+    timeline.mark(StartTimeline.Milestone.SERVED);
     profiled.thenAccept(files -> {
       if (!files.isEmpty()) {
+        timeline.mark(StartTimeline.Milestone.PROFILE_ARRIVED);
         LOG.info(() -> name + ": fetching the " + files.size()
             + " file(s) of its access profile first");
       }
+      timeline.mark(StartTimeline.Milestone.BACKGROUND_STARTED);
       fetcher.startBackground(files);
     });
     long ms = (System.nanoTime() - t0) / 1_000_000;

@@ -3,6 +3,7 @@ package org.stargzstore.fs.als;
 import java.time.Instant;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
+import org.stargzstore.fs.fetch.StartTimeline;
 import org.stargzstore.fs.tree.InodeNumbers;
 import org.stargzstore.types.Digest;
 import org.stargzstore.types.LayerDescriptor;
@@ -23,17 +24,25 @@ public final class MountedImage {
   private final boolean fromStore;
   private final String otherPlatform;
   private final ConcurrentHashMap<Digest, Long> layerDirInodes = new ConcurrentHashMap<>();
+  private final StartTimeline timeline;
 
   MountedImage(String directoryName, ResolvedImage resolved, boolean fromStore) {
     this(directoryName, resolved, fromStore, null);
   }
 
+  MountedImage(String directoryName, ResolvedImage resolved, boolean fromStore,
+      String otherPlatform) {
+    this(directoryName, resolved, fromStore, otherPlatform, new StartTimeline());
+  }
+
   /**
    * @param otherPlatform the platform of this image of the reference's index if it is not the
    *     one the daemon resolves the index to (podman pulled another platform), else null
+   * @param timeline when the lookup that named it came and when it was resolved
    */
   MountedImage(String directoryName, ResolvedImage resolved, boolean fromStore,
-      String otherPlatform) {
+      String otherPlatform, StartTimeline timeline) {
+    this.timeline = timeline;
     this.fromStore = fromStore;
     this.otherPlatform = otherPlatform;
     this.reference = resolved.reference();
@@ -62,6 +71,11 @@ public final class MountedImage {
 
   public Instant resolvedAt() {
     return resolvedAt;
+  }
+
+  /** When the lookup that first named this image came, and its manifest and config were in. */
+  public StartTimeline timeline() {
+    return timeline;
   }
 
   /** True if this resolution came from the local store rather than the registry. */

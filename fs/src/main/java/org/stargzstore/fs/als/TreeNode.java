@@ -65,6 +65,7 @@ final class TreeNode implements FsNode {
     }
     accesses.opened(inode.entry().name());
     return (offset, dst) -> {
+      content.timeline().fileRead();
       try {
         return content.read(inode.entry(), offset, dst);
       } catch (ChunkDigestMismatchException e) {

@@ -46,14 +46,21 @@ final class DemandPlanner {
   }
 
   /**
+   * What a plan started: the future that completes when every chunk is cached, what a reader of
+   * it waits for ({@code own-request}, or {@code in-flight:REASON} when all its chunks were
+   * already on their way; empty when nothing was missing) and the compressed bytes of the units
+   * it waits for.
+   */
+  record Planned(CompletableFuture<Void> done, String waitsFor, long bytes) {}
+
+  /**
    * Plans fetching {@code chunks} for {@code reason}, {@link FetchReason#DEMAND} (a reader waits:
    * read-ahead rides along) or {@link FetchReason#PREDICTED} (whole files: nothing is known to
    * follow them), and hands each request to {@code submit} as soon as it is planned (its chunks
    * claimed, its read-ahead added). The future completes when every chunk is cached, or fails
    * with the first error.
    */
-  CompletableFuture<Void> plan(List<Chunk> chunks, FetchReason reason,
-      Consumer<FetchJob> submit) {
+  Planned plan(List<Chunk> chunks, FetchReason reason, Consumer<FetchJob> submit) {
     if (reason != FetchReason.DEMAND && reason != FetchReason.PREDICTED) {
       throw new IllegalArgumentException(reason + " is planned by the background, not on demand");
     }
@@ -62,6 +69,8 @@ final class DemandPlanner {
     TreeSet<Integer> wanted = new TreeSet<>();
     Set<Digest> seen = new HashSet<>();
     List<Chunk> missed = new ArrayList<>();
+    Set<Integer> waitedUnits = new HashSet<>();
+    String inFlight = null;
     for (Chunk c : chunks) {
       if (!seen.add(c.digest())) {
         continue;
@@ -71,10 +80,14 @@ final class DemandPlanner {
         continue;
       }
       InFlightChunks.Claim claim = got.get().claim();
+      waitedUnits.add(units.unitOf(c));
       if (!got.get().mine()) {
         FetchJob other = claim.owner;
         if (other != null && other.background && reason.isDemand()) {
           other.urgent = true;
+        }
+        if (inFlight == null) {
+          inFlight = other == null ? "in-flight" : "in-flight:" + other.reason.label();
         }
         waits.add(claim.done());
         continue;
@@ -102,7 +115,14 @@ final class DemandPlanner {
         submit.accept(job);
       }
     }
-    return CompletableFuture.allOf(waits.toArray(CompletableFuture[]::new));
+    long bytes = 0;
+    for (int u : waitedUnits) {
+      bytes += units.get(u).length();
+    }
+    String waitsFor = !missed.isEmpty() ? "own-request"
+        : inFlight == null ? "" : inFlight;
+    return new Planned(CompletableFuture.allOf(waits.toArray(CompletableFuture[]::new)), waitsFor,
+        bytes);
   }
 
   /** Groups wanted units into requests, merging near neighbours. */

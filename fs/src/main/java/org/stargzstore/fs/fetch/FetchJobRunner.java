@@ -39,11 +39,12 @@ final class FetchJobRunner {
   private final FetchContext ctx;
   private final FetchPolicy policy;
   private final FetchStats stats;
+  private final StartTimeline timeline;
   private volatile boolean closed;
   private volatile Consumer<String> sharedObjectListener;
 
   FetchJobRunner(String name, LayerIndex index, BlobSource blob, ChunkCodec codec,
-      FetchContext ctx, FetchPolicy policy, FetchStats stats) {
+      FetchContext ctx, FetchPolicy policy, FetchStats stats, StartTimeline timeline) {
     this.name = name;
     this.index = index;
     this.blob = blob;
@@ -51,6 +52,7 @@ final class FetchJobRunner {
     this.ctx = ctx;
     this.policy = policy;
     this.stats = stats;
+    this.timeline = timeline;
   }
 
   /**
@@ -96,6 +98,7 @@ final class FetchJobRunner {
     LOG.fine(() -> name + ": " + job.reason.label() + ", bytes " + job.start() + "-" + job.end()
         + " (" + job.units.size() + " units, first for '"
         + job.units.get(0).chunks().get(0).fileName() + "')");
+    timeline.requestStarted(job.reason);
     long pos = job.start();
     int unitNo = 0;
     try (InputStream in = job.background
@@ -142,6 +145,8 @@ final class FetchJobRunner {
     } catch (RuntimeException e) {
       LOG.log(Level.SEVERE, name + ": internal error while fetching", e);
       failAll(job, new IOException(name + ": internal error: " + e, e));
+    } finally {
+      timeline.requestEnded(job.reason);
     }
   }
 

@@ -36,24 +36,39 @@ public final class LayerFetcher implements AutoCloseable {
   private final FetchJobRunner runner;
   private final LayerBackground background;
   private final DemandPlanner planner;
+  private final StartTimeline timeline;
 
   /**
    * @param name what logs call this layer (image reference and layer digest)
    */
   public LayerFetcher(String name, LayerIndex index, BlobSource blob, ChunkCodec codec,
       FetchContext ctx, FetchPolicy policy) {
+    this(name, index, blob, codec, ctx, policy, new StartTimeline());
+  }
+
+  /**
+   * @param timeline where the layer's requests and the longest waits of its reads are recorded
+   */
+  public LayerFetcher(String name, LayerIndex index, BlobSource blob, ChunkCodec codec,
+      FetchContext ctx, FetchPolicy policy, StartTimeline timeline) {
     this.name = name;
+    this.timeline = timeline;
     this.index = index;
     this.cache = ctx.cache();
     this.units = new LayerUnits(name, index);
     ReadAheadPolicy readAhead = new ReadAheadPolicy(policy);
-    this.runner = new FetchJobRunner(name, index, blob, codec, ctx, policy, stats);
+    this.runner = new FetchJobRunner(name, index, blob, codec, ctx, policy, stats, timeline);
     this.background = new LayerBackground(index, units, readAhead, ctx, runner);
     this.planner = new DemandPlanner(name, units, readAhead, ctx, background);
   }
 
   public FetchStats stats() {
     return stats;
+  }
+
+  /** When this layer's start-up steps, requests and longest waits happened. */
+  public StartTimeline timeline() {
+    return timeline;
   }
 
   public LayerIndex index() {
@@ -74,8 +89,10 @@ public final class LayerFetcher implements AutoCloseable {
 
   /** Blocks until {@code chunks} are cached (fetching what is missing), or fails. */
   public void ensure(List<Chunk> chunks, Duration timeout) throws IOException {
-    CompletableFuture<Void> f = ensureAsync(chunks);
+    DemandPlanner.Planned planned = planner.plan(chunks, FetchReason.DEMAND, runner::submit);
+    CompletableFuture<Void> f = planned.done();
     long waitStart = f.isDone() ? 0 : System.nanoTime();
+    long waitStartMillis = waitStart == 0 ? 0 : timeline.now();
     try {
       f.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
     } catch (ExecutionException e) {
@@ -95,6 +112,8 @@ public final class LayerFetcher implements AutoCloseable {
         long waited = System.nanoTime() - waitStart;
         stats.readsWaited.incrementAndGet();
         stats.readWaitNanos.addAndGet(waited);
+        timeline.waited(new StartTimeline.Wait(chunks.get(0).fileName(), waitStartMillis,
+            waited / 1_000_000, planned.bytes(), planned.waitsFor()));
         LOG.fine(() -> name + ": a read of '" + chunks.get(0).fileName() + "' waited "
             + waited / 1_000_000 + " ms for the network");
       }
@@ -115,7 +134,7 @@ public final class LayerFetcher implements AutoCloseable {
    * @throws IllegalArgumentException for any other reason: those are the background's
    */
   public CompletableFuture<Void> ensureAsync(List<Chunk> chunks, FetchReason reason) {
-    return planner.plan(chunks, reason, runner::submit);
+    return planner.plan(chunks, reason, runner::submit).done();
   }
 
   /** Starts prefetching prioritized files and streaming the rest, as the policy says. */
