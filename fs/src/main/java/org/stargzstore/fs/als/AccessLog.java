@@ -17,14 +17,17 @@ public final class AccessLog {
   private final ConcurrentLinkedQueue<String> order = new ConcurrentLinkedQueue<>();
   private volatile Consumer<String> firstOpenListener;
 
-  void opened(String name) {
+  /** A container opened {@code name}; true the first time (a start-up is still going on). */
+  boolean opened(String name) {
     if (seen.size() < MAX_FILES && seen.add(name)) {
       order.add(name);
       Consumer<String> l = firstOpenListener;
       if (l != null) {
         l.accept(name);
       }
+      return true;
     }
+    return false;
   }
 
   /**

@@ -36,6 +36,14 @@ public final class FileContent {
     return fetcher.timeline();
   }
 
+  /**
+   * A container opened one of the layer's files for the first time: its start-up is still going
+   * on even if every read hits the cache, so the bulk background keeps holding back.
+   */
+  void fileOpenedFirstTime() {
+    fetcher.noteStartUpActivity();
+  }
+
   /** Reads up to {@code dst.remaining()} bytes of {@code file} from {@code offset}. */
   public int read(LayerEntry file, long offset, ByteBuffer dst) throws IOException {
     if (offset >= file.size() || !dst.hasRemaining()) {

@@ -63,7 +63,9 @@ final class TreeNode implements FsNode {
       throw new FsError(inode.isDirectory() ? FsError.EISDIR : FsError.EACCES,
           "not a regular file");
     }
-    accesses.opened(inode.entry().name());
+    if (accesses.opened(inode.entry().name())) {
+      content.fileOpenedFirstTime();
+    }
     return (offset, dst) -> {
       content.timeline().fileRead();
       try {

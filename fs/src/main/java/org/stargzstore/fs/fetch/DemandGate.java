@@ -2,25 +2,27 @@ package org.stargzstore.fs.fetch;
 
 /**
  * Lets on-demand fetches jump the queue: the background's bulk phases (small files, everything)
- * start only once no container has fetched for {@code background_quiet} (a demand fetch in
- * flight counts as activity), and with {@code yield_to_demand} a background stream also pauses
+ * start only once no container has fetched, or opened a file for the first time, for
+ * {@code background_quiet} (a demand fetch in flight counts as activity), and with {@code yield_to_demand} a background stream also pauses
  * before each piece while any on-demand fetch is under way, so a container's first reads get the
  * link to themselves.
  */
 public final class DemandGate {
   private int demandInFlight;
-  private long lastActivityNanos;
-  private boolean anyActivity;
+  /** Written without the lock: a container's first open of a file passes here. */
+  private volatile long lastActivityNanos;
+  private volatile boolean anyActivity;
 
   synchronized void enter() {
     demandInFlight++;
   }
 
   /**
-   * A container's read or a prediction of it (entrypoint, read-ahead) went out just now, or a
-   * layer opened: every fetch request except the background's passes here.
+   * A container's read or a prediction of it (entrypoint, read-ahead) went out just now, a
+   * layer opened, or a container opened a file for the first time: every fetch request except
+   * the background's passes here.
    */
-  synchronized void noteActivity() {
+  void noteActivity() {
     lastActivityNanos = System.nanoTime();
     anyActivity = true;
   }

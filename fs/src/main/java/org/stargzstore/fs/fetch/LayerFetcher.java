@@ -37,6 +37,7 @@ public final class LayerFetcher implements AutoCloseable {
   private final LayerBackground background;
   private final DemandPlanner planner;
   private final StartTimeline timeline;
+  private final DemandGate gate;
 
   /**
    * @param name what logs call this layer (image reference and layer digest)
@@ -55,6 +56,7 @@ public final class LayerFetcher implements AutoCloseable {
     this.timeline = timeline;
     this.index = index;
     this.cache = ctx.cache();
+    this.gate = ctx.gate();
     this.units = new LayerUnits(name, index);
     ReadAheadPolicy readAhead = new ReadAheadPolicy(policy);
     this.runner = new FetchJobRunner(name, index, blob, codec, ctx, policy, stats, timeline);
@@ -85,6 +87,15 @@ public final class LayerFetcher implements AutoCloseable {
       }
     }
     return true;
+  }
+
+  /**
+   * A container did something a start-up does without fetching (opened a file it had not opened,
+   * all of it cached by a prefetch): the bulk phases wait for {@code background_quiet} after it
+   * as after a fetch, so they do not take the link while the start-up may still miss.
+   */
+  public void noteStartUpActivity() {
+    gate.noteActivity();
   }
 
   /** Blocks until {@code chunks} are cached (fetching what is missing), or fails. */

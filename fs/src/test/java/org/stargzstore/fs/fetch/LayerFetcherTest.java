@@ -201,6 +201,30 @@ class LayerFetcherTest {
   }
 
   @Test
+  void theBulkWaitsWhileContainersOpenNewFilesEvenIfNothingIsFetched() throws Exception {
+    ctx.close();
+    ctx = new FetchContext(new ChunkCache(ContentStore.open(new StoreLayout(root), false),
+        64 << 20, writer), 8, 2, 768 << 10, Duration.ofMillis(1500));
+    LayerFetcher f = fetcher(new FetchPolicy(0, 64 << 10, 128 << 10, false, true, false,
+        16 << 10, 0));
+    f.startBackground();
+    // a start-up served from prefetched files: new files opened, every read a cache hit
+    long until = System.nanoTime() + Duration.ofSeconds(3).toNanos();
+    while (System.nanoTime() < until) {
+      f.noteStartUpActivity();
+      Thread.sleep(100);
+    }
+    assertEquals(0L, f.stats().bytesByReason().getOrDefault(FetchReason.SMALL_FILES, 0L)
+        + f.stats().bytesByReason().getOrDefault(FetchReason.EVERYTHING, 0L),
+        "the bulk started during the start-up: " + f.stats().bytesByReason());
+    long deadline = System.currentTimeMillis() + 30_000;
+    while (!f.isComplete() && System.currentTimeMillis() < deadline) {
+      Thread.sleep(20);
+    }
+    assertTrue(f.isComplete(), "the bulk runs once the start-up is quiet");
+  }
+
+  @Test
   void aProfilesFilesAreFetchedInTheOrderTheStartUpOpenedThemAfterTheLandmarks() {
     // xattr/ and opaque/ come after bin/ in the blob; the recorded start-up opened them first
     List<String> profile = List.of("xattr/file", "opaque/kept", "bin/rand-65537", "xattr/file");
