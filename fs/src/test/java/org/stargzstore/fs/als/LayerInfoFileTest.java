@@ -260,6 +260,73 @@ class LayerInfoFileTest {
     }
   }
 
+  /**
+   * podman 4.x reads the blob-name {@code info} while it looks the layer up and waits for it, so
+   * measuring a podman 4.3.1 layer (no tar-split) must cost a few requests for the tar headers
+   * between payloads, not one request per group of nearby gaps, one after another, with the
+   * payloads between them: that took 10.4 s (74 requests, 10 MB) for the benchmark's Python
+   * layer on 50 Mbit/s + 25 ms (docs/benchmarks.md, "zstd:chunked from podman 4.3.1").
+   */
+  @Test
+  void podman431LayerOfManyFilesIsMeasuredInAFewMultiRangeRequestsOfHeadersOnly()
+      throws Exception {
+    Path src = Files.createDirectories(tmp.resolve("many/data"));
+    java.util.Random rnd = new java.util.Random(19);
+    long smallPayload = 0;
+    for (int i = 0; i < 360; i++) {
+      // 300 small files (together within 64 KiB of each other) and 60 of 70-150 kB
+      byte[] data = new byte[i % 6 == 5 ? 70_000 + rnd.nextInt(80_000) : 1000 + rnd.nextInt(7000)];
+      rnd.nextBytes(data);
+      smallPayload += i % 6 == 5 ? 0 : data.length;
+      Files.write(src.resolve(String.format("f%03d", i)), data);
+    }
+    Path tar = tmp.resolve("many.tar");
+    org.stargzstore.testkit.ExternalTools.run(List.of("tar", "-cf", tar.toString(), "-C",
+        tmp.resolve("many").toString(), "."), 60).requireSuccess();
+    ImagePusher.podmanZstdChunked(REGISTRY, "info/many:1", tar);
+    try (org.stargzstore.testkit.FaultProxy proxy =
+            org.stargzstore.testkit.FaultProxy.start(REGISTRY.baseUri());
+        RegistryClient client = RegistryClient.create(RegistryClientConfig.builder()
+            .insecureHosts(List.of(proxy.hostPort())).readTimeout(Duration.ofSeconds(30))
+            .build());
+        StoreHarness h = new StoreHarness(tmp.resolve("root"),
+            new RegistryImageSource(client, Duration.ofSeconds(30)), ON_DEMAND)) {
+      String ref = proxy.hostPort() + "/info/many:1";
+      Path img = h.mount(tmp.resolve("mnt")).resolve(ImageDirectoryName.encode(ref));
+      JsonNode desc = JSON.readTree(img.resolve("manifest").toFile()).path("layers").get(0);
+      Digest layer = Digest.parse(desc.path("digest").asText());
+      // the TOC name opens the layer (footer, TOC) without measuring anything
+      assertEquals(-1, JSON.readTree(img.resolve(tocDigestOf(desc).toString()).resolve("info")
+          .toFile()).path("diff-size").asLong());
+      proxy.clearSeen();
+
+      long size = JSON.readTree(img.resolve(layer.toString()).resolve("info").toFile())
+          .path("diff-size").asLong();
+
+      Path stored = REGISTRY.storageDir().resolve("docker/registry/v2/blobs/sha256")
+          .resolve(layer.hex().substring(0, 2)).resolve(layer.hex()).resolve("data");
+      assertEquals(decompressedLength(stored), size);
+      List<org.stargzstore.testkit.FaultProxy.Seen> gets = proxy.seen().stream()
+          .filter(r -> r.method().equals("GET") && r.target().contains(layer.hex())).toList();
+      long asked = 0;
+      int ranges = 0;
+      for (org.stargzstore.testkit.FaultProxy.Seen r : gets) {
+        for (String part : r.range().substring("bytes=".length()).split(",")) {
+          String[] ab = part.split("-");
+          asked += Long.parseLong(ab[1]) - Long.parseLong(ab[0]) + 1;
+          ranges++;
+        }
+      }
+      String seen = gets.size() + " requests, " + ranges + " ranges, " + asked + " bytes";
+      System.out.println("measured " + size + " bytes of tar: " + seen);
+      // 361 gaps: 8 in the first request, then 64 per request
+      assertTrue(ranges > 300, seen);
+      assertTrue(gets.size() <= 8, seen);
+      // the tar headers (about 150 bytes of zstd each), not the small files between them
+      assertTrue(asked < 200_000 && asked < smallPayload / 5, seen);
+    }
+  }
+
   // ---- helpers ----
 
   private static Digest tocDigestOf(JsonNode descriptor) {
