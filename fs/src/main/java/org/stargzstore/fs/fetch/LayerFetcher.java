@@ -8,6 +8,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
 import java.util.logging.Logger;
 import org.stargzstore.estargz.layer.Chunk;
@@ -36,6 +37,7 @@ public final class LayerFetcher implements AutoCloseable {
   private final FetchJobRunner runner;
   private final LayerBackground background;
   private final DemandPlanner planner;
+  private final DemandGate gate;
 
   /**
    * @param name what logs call this layer (image reference and layer digest)
@@ -50,6 +52,7 @@ public final class LayerFetcher implements AutoCloseable {
     this.runner = new FetchJobRunner(name, index, blob, codec, ctx, policy, stats);
     this.background = new LayerBackground(index, units, readAhead, ctx, runner);
     this.planner = new DemandPlanner(name, units, readAhead, ctx, background);
+    this.gate = ctx.gate();
   }
 
   public FetchStats stats() {
@@ -139,6 +142,29 @@ public final class LayerFetcher implements AutoCloseable {
    */
   public void onSharedObjectFetched(Consumer<String> listener) {
     runner.onSharedObjectFetched(listener);
+  }
+
+  /**
+   * Counts a container as waiting on the daemon until the returned handle is closed, as a demand
+   * fetch in flight does: the bulk background phases hold back meanwhile. For waits that are not
+   * chunk fetches: podman 4.x looking a layer up waits for the tar size measured for its
+   * {@code info} file, and the background must not take the link from that measurement.
+   */
+  public ContainerWait containerWaits() {
+    gate.enter();
+    AtomicBoolean open = new AtomicBoolean(true);
+    return () -> {
+      if (open.compareAndSet(true, false)) {
+        gate.noteActivity();
+        gate.leave();
+      }
+    };
+  }
+
+  /** A wait of {@link #containerWaits}; closing it twice is harmless. */
+  public interface ContainerWait extends AutoCloseable {
+    @Override
+    void close();
   }
 
   @Override
