@@ -315,6 +315,43 @@ class LayerInfoFileTest {
   }
 
   /**
+   * A registry that answers a multi-range request with the whole blob (as object stores behind
+   * a redirect do): the first request finds it out, the rest of the gaps go as merged ranges,
+   * one request each, and the size is exact all the same.
+   */
+  @Test
+  void podman431LayerIsMeasuredExactlyWhereSeveralRangesAreRefused() throws Exception {
+    podman431ManyFiles("info/singles:1");
+    try (org.stargzstore.testkit.FaultProxy proxy =
+            org.stargzstore.testkit.FaultProxy.start(REGISTRY.baseUri());
+        RegistryClient client = RegistryClient.create(RegistryClientConfig.builder()
+            .insecureHosts(List.of(proxy.hostPort())).readTimeout(Duration.ofSeconds(30))
+            .build());
+        StoreHarness h = new StoreHarness(tmp.resolve("root"),
+            new RegistryImageSource(client, Duration.ofSeconds(30)), ON_DEMAND)) {
+      proxy.inject(r -> r.isBlobGet() && String.valueOf(r.header("Range")).contains(","),
+          org.stargzstore.testkit.FaultProxy.ignoreRange(), -1);
+      String ref = proxy.hostPort() + "/info/singles:1";
+      Path img = h.mount(tmp.resolve("mnt")).resolve(ImageDirectoryName.encode(ref));
+      Digest layer = Digest.parse(JSON.readTree(img.resolve("manifest").toFile())
+          .path("layers").get(0).path("digest").asText());
+      proxy.clearSeen();
+      long size = JSON.readTree(img.resolve(layer.toString()).resolve("info").toFile())
+          .path("diff-size").asLong();
+      Path stored = REGISTRY.storageDir().resolve("docker/registry/v2/blobs/sha256")
+          .resolve(layer.hex().substring(0, 2)).resolve(layer.hex()).resolve("data");
+      assertEquals(decompressedLength(stored), size);
+      List<String> ranges = proxy.seen().stream()
+          .filter(r -> r.method().equals("GET") && r.target().contains(layer.hex()))
+          .map(org.stargzstore.testkit.FaultProxy.Seen::range).toList();
+      assertEquals(1, ranges.stream().filter(r -> r.contains(",")).count(), ranges.toString());
+      assertTrue(ranges.get(0).contains(","), "the first request asks for several: " + ranges);
+      // merged across the small files (64 KiB), not one request per header
+      assertTrue(ranges.size() < 80, ranges.size() + " requests");
+    }
+  }
+
+  /**
    * While podman 4.x waits for the blob-name {@code info} (the tar size being measured), no
    * container has started: the bulk background phases must not take the link from that
    * measurement, whatever {@code background_quiet} says (it took 30 MB of the link while the
