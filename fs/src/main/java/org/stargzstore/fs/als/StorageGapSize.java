@@ -60,6 +60,8 @@ final class StorageGapSize {
   static final int PROBE_RANGES = 8;
   /** A merged range longer than this is streamed on its own rather than held in a batch. */
   static final long MAX_BATCHED_RANGE = 256L << 10;
+  /** Bytes of one batch held in memory: at most {@value #PARALLEL} times this at once. */
+  static final long MAX_BATCH_BYTES = 1L << 20;
   /** Requests of one measurement at a time. */
   static final int PARALLEL = 8;
 
@@ -150,32 +152,21 @@ final class StorageGapSize {
     long decompressedLength(List<Range> gaps) throws IOException {
       List<List<Range>> fine = coalesce(gaps, MERGE_BYTES);
       int probe = Math.min(PROBE_RANGES, fine.size());
-      long total = 0;
       List<List<Range>> streamed = new ArrayList<>();
-      List<List<Range>> batched = new ArrayList<>();
+      List<List<Range>> first = new ArrayList<>();
       // the first few ranges on the caller's thread: if the registry refuses several ranges
       // per request, the rest is merged coarsely rather than asked one small range at a time
       for (List<Range> g : fine.subList(0, probe)) {
-        (span(g) > MAX_BATCHED_RANGE ? streamed : batched).add(g);
+        (span(g) > MAX_BATCHED_RANGE ? streamed : first).add(g);
       }
-      total += batch(batched);
-      batched.clear();
+      long total = batch(first);
       List<Callable<Long>> work = new ArrayList<>();
       if (blob.severalRangesPerRequest()) {
+        List<List<Range>> rest = new ArrayList<>();
         for (List<Range> g : fine.subList(probe, fine.size())) {
-          if (span(g) > MAX_BATCHED_RANGE) {
-            streamed.add(g);
-            continue;
-          }
-          batched.add(g);
-          if (batched.size() == RANGES_PER_BATCH) {
-            List<List<Range>> b = List.copyOf(batched);
-            work.add(() -> batch(b));
-            batched.clear();
-          }
+          (span(g) > MAX_BATCHED_RANGE ? streamed : rest).add(g);
         }
-        if (!batched.isEmpty()) {
-          List<List<Range>> b = List.copyOf(batched);
+        for (List<List<Range>> b : batches(rest)) {
           work.add(() -> batch(b));
         }
       } else {
@@ -187,6 +178,30 @@ final class StorageGapSize {
         work.add(() -> stream(g));
       }
       return total + runAll(work);
+    }
+
+    /**
+     * Consecutive groups in batches of at most {@value #RANGES_PER_BATCH} ranges and
+     * {@value #MAX_BATCH_BYTES} bytes (held in memory until decompressed).
+     */
+    private static List<List<List<Range>>> batches(List<List<Range>> groups) {
+      List<List<List<Range>>> out = new ArrayList<>();
+      List<List<Range>> cur = new ArrayList<>();
+      long bytes = 0;
+      for (List<Range> g : groups) {
+        if (!cur.isEmpty()
+            && (cur.size() == RANGES_PER_BATCH || bytes + span(g) > MAX_BATCH_BYTES)) {
+          out.add(cur);
+          cur = new ArrayList<>();
+          bytes = 0;
+        }
+        cur.add(g);
+        bytes += span(g);
+      }
+      if (!cur.isEmpty()) {
+        out.add(cur);
+      }
+      return out;
     }
 
     private static long runAll(List<Callable<Long>> work) throws IOException {
