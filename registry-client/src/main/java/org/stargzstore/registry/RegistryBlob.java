@@ -468,6 +468,15 @@ public final class RegistryBlob implements RangeSource {
     return readRanges(ranges, access.defaultTimeout());
   }
 
+  /**
+   * True while the registry now serving this blob has not refused a multi-range request: then
+   * {@link #readRanges} costs one request per {@value #MAX_RANGES_PER_REQUEST} ranges, else one
+   * request per range (a caller with many small ranges should merge them more coarsely).
+   */
+  public boolean severalRangesPerRequest() {
+    return access.multiRangeAllowed(sources.current().host().hostPort());
+  }
+
   public List<byte[]> readRanges(List<ByteRange> ranges, Duration timeout) throws IOException {
     for (ByteRange br : ranges) {
       checkBounds(br.offset(), br.length(), timeout);

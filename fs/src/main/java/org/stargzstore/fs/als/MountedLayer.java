@@ -124,7 +124,12 @@ public final class MountedLayer implements AutoCloseable {
     if (b != null) {
       return b;
     }
-    ExactDiffSize.Outcome o = diffSize.exact();
+    ExactDiffSize.Outcome o;
+    // podman waits for this file, its container not yet started: the background holds back
+    try (LayerFetcher.ContainerWait w = diffSize.known().isPresent() ? null
+        : fetcher.containerWaits()) {
+      o = diffSize.exact();
+    }
     if (o.size().isEmpty()) {
       throw new NotLazyException(NotLazyException.Reason.UNKNOWN_UNCOMPRESSED_SIZE,
           o.whyUnknown());

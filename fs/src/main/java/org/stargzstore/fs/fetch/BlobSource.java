@@ -2,6 +2,8 @@ package org.stargzstore.fs.fetch;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.util.ArrayList;
+import java.util.List;
 import org.stargzstore.types.io.RangeSource;
 
 /**
@@ -10,6 +12,37 @@ import org.stargzstore.types.io.RangeSource;
  * consumed as it arrives, never held whole in memory).
  */
 public interface BlobSource extends RangeSource {
+  /** One range of a {@link #readRanges} call. */
+  record Span(long offset, int length) {
+    public Span {
+      if (offset < 0 || length < 0) {
+        throw new IllegalArgumentException("bad span " + offset + "+" + length);
+      }
+    }
+  }
+
+  /**
+   * Reads several ranges, in the order asked. A registry blob asks for many of them in one
+   * multi-range request where the registry allows it ({@link #severalRangesPerRequest}); the
+   * default reads them one by one.
+   */
+  default List<byte[]> readRanges(List<Span> spans) throws IOException {
+    List<byte[]> out = new ArrayList<>(spans.size());
+    for (Span s : spans) {
+      out.add(read(s.offset(), s.length()));
+    }
+    return out;
+  }
+
+  /**
+   * True if {@link #readRanges} costs about one request for many ranges (or no request: a local
+   * source), false if each range is a request of its own: a caller with many small ranges then
+   * merges them more coarsely.
+   */
+  default boolean severalRangesPerRequest() {
+    return true;
+  }
+
   /** Adapts any {@link RangeSource} (a local file, in tests and tools). */
   static BlobSource of(RangeSource source) {
     if (source instanceof BlobSource b) {

@@ -8,6 +8,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
 import java.util.logging.Logger;
 import org.stargzstore.estargz.layer.Chunk;
@@ -169,6 +170,29 @@ public final class LayerFetcher implements AutoCloseable {
    */
   public void onSharedObjectFetched(Consumer<String> listener) {
     runner.onSharedObjectFetched(listener);
+  }
+
+  /**
+   * Counts a container as waiting on the daemon until the returned handle is closed, as a demand
+   * fetch in flight does: the bulk background phases hold back meanwhile. For waits that are not
+   * chunk fetches: podman 4.x looking a layer up waits for the tar size measured for its
+   * {@code info} file, and the background must not take the link from that measurement.
+   */
+  public ContainerWait containerWaits() {
+    gate.enter();
+    AtomicBoolean open = new AtomicBoolean(true);
+    return () -> {
+      if (open.compareAndSet(true, false)) {
+        gate.noteActivity();
+        gate.leave();
+      }
+    };
+  }
+
+  /** A wait of {@link #containerWaits}; closing it twice is harmless. */
+  public interface ContainerWait extends AutoCloseable {
+    @Override
+    void close();
   }
 
   @Override

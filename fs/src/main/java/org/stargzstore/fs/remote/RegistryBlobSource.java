@@ -3,8 +3,10 @@ package org.stargzstore.fs.remote;
 import java.io.IOException;
 import java.io.InputStream;
 import java.time.Duration;
+import java.util.List;
 import java.util.Objects;
 import org.stargzstore.fs.fetch.BlobSource;
+import org.stargzstore.registry.ByteRange;
 import org.stargzstore.registry.RegistryBlob;
 
 /**
@@ -43,6 +45,18 @@ final class RegistryBlobSource implements BlobSource {
   @Override
   public InputStream openStream(long offset, long length) throws IOException {
     return blob.openStream(offset, length, timeout);
+  }
+
+  /** Several ranges per multi-range request where the registry takes them, within the deadline. */
+  @Override
+  public List<byte[]> readRanges(List<Span> spans) throws IOException {
+    return blob.readRanges(spans.stream().map(s -> new ByteRange(s.offset(), s.length())).toList(),
+        timeout);
+  }
+
+  @Override
+  public boolean severalRangesPerRequest() {
+    return blob.severalRangesPerRequest();
   }
 
   @Override

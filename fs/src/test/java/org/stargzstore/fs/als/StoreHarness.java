@@ -31,18 +31,30 @@ final class StoreHarness implements AutoCloseable {
   FuseMount mount;
 
   StoreHarness(Path root, ImageSource source, LayerStoreConfig config) throws IOException {
-    this(root, source, config, TocLimits.DEFAULT);
+    this(root, source, config, TocLimits.DEFAULT, java.time.Duration.ZERO);
+  }
+
+  /** With the daemon's {@code [fetch] background_quiet}. */
+  StoreHarness(Path root, ImageSource source, LayerStoreConfig config,
+      java.time.Duration backgroundQuiet) throws IOException {
+    this(root, source, config, TocLimits.DEFAULT, backgroundQuiet);
   }
 
   /** With the TOC limits the daemon takes from {@code [fetch] max_toc_entries}. */
   StoreHarness(Path root, ImageSource source, LayerStoreConfig config, TocLimits limits)
       throws IOException {
+    this(root, source, config, limits, java.time.Duration.ZERO);
+  }
+
+  private StoreHarness(Path root, ImageSource source, LayerStoreConfig config, TocLimits limits,
+      java.time.Duration backgroundQuiet) throws IOException {
     layout = new StoreLayout(root);
     content = ContentStore.open(layout, false);
     references = References.load(layout);
     records = new LayerRecords(layout, 1000);
     diskWriter = FetchContext.diskWriter(2);
-    fetch = new FetchContext(new ChunkCache(content, 64 << 20, diskWriter), 16, 2, 1 << 20);
+    fetch = new FetchContext(new ChunkCache(content, 64 << 20, diskWriter), 16, 2, 1 << 20,
+        backgroundQuiet);
     store = new LayerStore(source,
         new CachingLayerOpener(LayerFormats.all(), content, records, limits), fetch, references,
         new ImageRecords(layout, content), lock, config, new ProfileStore(layout, false),
