@@ -53,11 +53,32 @@ final class LayerBackground implements DemandPlanner.ReaderTrail {
     boolean exhausted;
     /** The unit after the last on-demand miss, not yet acted upon; -1 if none. */
     int readerAt = -1;
+    /**
+     * The phase's units, when its order is not blob order (the prioritized phase with an access
+     * profile): a request for the next unit in that order also takes the phase's units around
+     * it in the blob, so the order costs few extra requests; null otherwise.
+     */
+    final BitSet members;
 
     Cursor(int[] order, boolean followReader) {
       this.order = order;
       this.followReader = followReader;
       this.exhausted = order.length == 0;
+      this.members = isAscending(order) ? null : new BitSet();
+      if (members != null) {
+        for (int u : order) {
+          members.set(u);
+        }
+      }
+    }
+
+    private static boolean isAscending(int[] order) {
+      for (int i = 1; i < order.length; i++) {
+        if (order[i] <= order[i - 1]) {
+          return false;
+        }
+      }
+      return true;
     }
   }
 
@@ -171,6 +192,11 @@ final class LayerBackground implements DemandPlanner.ReaderTrail {
           continue;
         }
         run.add(u);
+        if (cur.members != null) {
+          extendInBlobOrder(cur.members, job, run);
+          i++;
+          break;
+        }
       }
       if (i >= n) {
         if (!cur.followReader) {
@@ -187,6 +213,30 @@ final class LayerBackground implements DemandPlanner.ReaderTrail {
     }
     cur.exhausted = true;
     return Optional.empty();
+  }
+
+  /**
+   * Widens the one-unit {@code run} with the phase's unclaimed units around it in the blob
+   * (before it, then after it), while the request stays within the merge gap and one background
+   * request.
+   */
+  private void extendInBlobOrder(BitSet members, FetchJob job, List<Unit> run) {
+    for (int k = members.previousSetBit(run.get(0).index() - 1); k >= 0;
+        k = members.previousSetBit(k - 1)) {
+      Unit v = units.get(k);
+      if (!policy.precedesRun(run, v) || !claim(job, v)) {
+        break;
+      }
+      run.add(0, v);
+    }
+    for (int k = members.nextSetBit(run.get(run.size() - 1).index() + 1); k >= 0;
+        k = members.nextSetBit(k + 1)) {
+      Unit v = units.get(k);
+      if (!policy.continuesRun(run, v) || !claim(job, v)) {
+        return;
+      }
+      run.add(v);
+    }
   }
 
   /** The next request of neighbours of recent misses, in the order they were queued. */

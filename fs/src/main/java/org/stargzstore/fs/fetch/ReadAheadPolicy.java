@@ -50,6 +50,16 @@ final class ReadAheadPolicy {
         && u.end() - run.get(0).offset() <= policy.backgroundRequestBytes();
   }
 
+  /**
+   * True if {@code u} can be put before the background request {@code run}: it ends before the
+   * run's first unit within the merge gap and keeps the request within one background request.
+   */
+  boolean precedesRun(List<Unit> run, Unit u) {
+    Unit first = run.get(0);
+    return u.end() <= first.offset() && first.offset() - u.end() <= policy.mergeGapBytes()
+        && run.get(run.size() - 1).end() - u.offset() <= policy.backgroundRequestBytes();
+  }
+
   // ---- read-ahead after a miss
 
   /** Compressed bytes that may ride after the missed units of one demand request. */

@@ -245,6 +245,40 @@ class LayerFetcherTest {
     assertEquals(expected, java.util.Arrays.stream(order).boxed().toList());
   }
 
+  @Test
+  void aProfileInAnotherOrderThanTheBlobsCostsNoMoreRequests() throws Exception {
+    List<String> inBlobOrder = new java.util.ArrayList<>();
+    for (LayerEntry e : layer.index().entries()) {
+      if (e.isRegular() && e.name().startsWith("bin/") && e.size() < (64 << 10)) {
+        inBlobOrder.add(e.name());
+      }
+    }
+    assertTrue(inBlobOrder.size() >= 4, "small files in bin/: " + inBlobOrder);
+    List<String> reversed = new java.util.ArrayList<>(inBlobOrder);
+    java.util.Collections.reverse(reversed);
+    long blobOrderRequests = prioritizedRequests(inBlobOrder, root.resolve("a"));
+    long reversedRequests = prioritizedRequests(reversed, root.resolve("b"));
+    assertTrue(reversedRequests <= blobOrderRequests,
+        reversedRequests + " requests in the profile's order, " + blobOrderRequests
+            + " in blob order");
+  }
+
+  private long prioritizedRequests(List<String> profile, Path store) throws Exception {
+    ctx.close();
+    ctx = new FetchContext(new ChunkCache(ContentStore.open(new StoreLayout(store), false),
+        64 << 20, writer), 8, 2, 768 << 10);
+    requests.set(0);
+    LayerFetcher f = fetcher(new FetchPolicy(0, 64 << 10, 256 << 10, true, false, false, 0, 0));
+    f.startBackground(profile);
+    long deadline = System.currentTimeMillis() + 30_000;
+    while (!profile.stream().allMatch(this::cached) && System.currentTimeMillis() < deadline) {
+      Thread.sleep(20);
+    }
+    assertTrue(profile.stream().allMatch(this::cached), "the profile's files are fetched");
+    f.close();
+    return requests.get();
+  }
+
   private static void unitsOfFile(LayerUnits units, LayerEntry e, List<Integer> into) {
     for (Chunk c : e.chunks()) {
       int u = units.unitOf(c);
