@@ -127,8 +127,9 @@ class EarlyRegistryReadsTest {
     ResolvedImage img = push("early/referrers:1", null);
     proxy.clearSeen();
     // the proxy records a delayed request once it is answered, any other when it is answered
-    proxy.inject(r -> r.path().contains("/referrers/"), FaultProxy.delay(Duration.ofMillis(1500)),
-        -1);
+    // the referrers API only (the repository's own name has "/referrers/" in every path)
+    proxy.inject(r -> r.path().contains("/referrers/sha256:"),
+        FaultProxy.delay(Duration.ofMillis(1500)), -1);
     try (RegistryClient client = client();
         StoreHarness h = new StoreHarness(tmp.resolve("root"),
             new RegistryImageSource(client, Duration.ofSeconds(30)),
