@@ -105,11 +105,6 @@ public final class LayerFetcher implements AutoCloseable {
     CompletableFuture<Void> f = planned.done();
     long waitStart = f.isDone() ? 0 : System.nanoTime();
     long waitStartMillis = waitStart == 0 ? 0 : timeline.now();
-    if (waitStart != 0) {
-      // a container waits, on its own request or on a chunk a prefetch is fetching: with
-      // yield_to_demand the other background streams pause, so what it waits for gets the link
-      gate.enter();
-    }
     try {
       f.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
     } catch (ExecutionException e) {
@@ -126,7 +121,6 @@ public final class LayerFetcher implements AutoCloseable {
       throw new InterruptedIOException("interrupted while fetching");
     } finally {
       if (waitStart != 0) {
-        gate.leave();
         long waited = System.nanoTime() - waitStart;
         stats.readsWaited.incrementAndGet();
         stats.readWaitNanos.addAndGet(waited);
