@@ -13,6 +13,7 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.stargzstore.registry.errors.RegistryNetworkException;
+import org.stargzstore.types.io.ByteRange;
 
 /**
  * Merges concurrent reads of one blob into fewer, larger requests. Registries pay a fixed cost

@@ -28,6 +28,7 @@ import org.stargzstore.registry.ops.BlobHead;
 import org.stargzstore.registry.ops.RangeBodies;
 import org.stargzstore.registry.ops.RangeBuffer;
 import org.stargzstore.types.Digest;
+import org.stargzstore.types.io.ByteRange;
 import org.stargzstore.types.io.RangeSource;
 
 /**

@@ -27,6 +27,7 @@ import org.stargzstore.testkit.IntegrationTest;
 import org.stargzstore.testkit.RegistryServer;
 import org.stargzstore.testkit.TempDirs;
 import org.stargzstore.types.Digest;
+import org.stargzstore.types.io.ByteRange;
 import org.stargzstore.types.io.RangeSource;
 
 /**

@@ -27,6 +27,7 @@ import org.stargzstore.testkit.FaultProxy.Seen;
 import org.stargzstore.testkit.IntegrationTest;
 import org.stargzstore.testkit.RegistryServer;
 import org.stargzstore.testkit.TempDirs;
+import org.stargzstore.types.io.ByteRange;
 
 /**
  * Failures injected between the client and the real registry by {@link FaultProxy}: each is

@@ -25,6 +25,7 @@ import org.stargzstore.testkit.LogRecords;
 import org.stargzstore.testkit.RegistryServer;
 import org.stargzstore.testkit.TempDirs;
 import org.stargzstore.types.Digest;
+import org.stargzstore.types.io.ByteRange;
 
 /**
  * Mirror faults fall through per blob, as registries.conf users expect: two real mirrors and the

@@ -29,6 +29,7 @@ import org.stargzstore.testkit.IntegrationTest;
 import org.stargzstore.testkit.RegistryServer;
 import org.stargzstore.testkit.TempDirs;
 import org.stargzstore.types.Digest;
+import org.stargzstore.types.io.ByteRange;
 
 /**
  * A source that ignores {@code Range} costs one transfer per blob: the first whole-blob answer

@@ -16,6 +16,7 @@ import java.util.concurrent.locks.LockSupport;
 import org.junit.jupiter.api.RepeatedTest;
 import org.junit.jupiter.api.Test;
 import org.stargzstore.testkit.IntegrationTest;
+import org.stargzstore.types.io.ByteRange;
 
 /**
  * The stream bookkeeping of {@link ReadCoalescer} under heavy interleaving, with a blob in

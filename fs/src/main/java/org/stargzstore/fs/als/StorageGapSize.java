@@ -18,6 +18,7 @@ import org.stargzstore.estargz.layer.LayerIndex;
 import org.stargzstore.fs.fetch.BlobSource;
 import org.stargzstore.fs.fetch.BoundedStream;
 import org.stargzstore.types.concurrent.DaemonThreadFactory;
+import org.stargzstore.types.io.ByteRange;
 
 /**
  * The exact tar size of a containers/storage zstd:chunked layer that has no tar-split (podman
@@ -234,10 +235,10 @@ final class StorageGapSize {
       if (groups.isEmpty()) {
         return 0;
       }
-      List<BlobSource.Span> spans = new ArrayList<>(groups.size());
+      List<ByteRange> spans = new ArrayList<>(groups.size());
       for (List<Range> g : groups) {
         long start = g.get(0).start();
-        spans.add(new BlobSource.Span(start, Math.toIntExact(span(g))));
+        spans.add(new ByteRange(start, Math.toIntExact(span(g))));
         fetched.addAndGet(span(g));
       }
       requests.incrementAndGet();

@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.util.ArrayList;
 import java.util.List;
+import org.stargzstore.types.io.ByteRange;
 import org.stargzstore.types.io.RangeSource;
 
 /**
@@ -12,24 +13,15 @@ import org.stargzstore.types.io.RangeSource;
  * consumed as it arrives, never held whole in memory).
  */
 public interface BlobSource extends RangeSource {
-  /** One range of a {@link #readRanges} call. */
-  record Span(long offset, int length) {
-    public Span {
-      if (offset < 0 || length < 0) {
-        throw new IllegalArgumentException("bad span " + offset + "+" + length);
-      }
-    }
-  }
-
   /**
    * Reads several ranges, in the order asked. A registry blob asks for many of them in one
    * multi-range request where the registry allows it ({@link #severalRangesPerRequest}); the
    * default reads them one by one.
    */
-  default List<byte[]> readRanges(List<Span> spans) throws IOException {
-    List<byte[]> out = new ArrayList<>(spans.size());
-    for (Span s : spans) {
-      out.add(read(s.offset(), s.length()));
+  default List<byte[]> readRanges(List<ByteRange> ranges) throws IOException {
+    List<byte[]> out = new ArrayList<>(ranges.size());
+    for (ByteRange r : ranges) {
+      out.add(read(r.offset(), r.length()));
     }
     return out;
   }

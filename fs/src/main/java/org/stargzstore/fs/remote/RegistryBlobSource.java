@@ -6,7 +6,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
 import org.stargzstore.fs.fetch.BlobSource;
-import org.stargzstore.registry.ByteRange;
+import org.stargzstore.types.io.ByteRange;
 import org.stargzstore.registry.RegistryBlob;
 
 /**
@@ -49,9 +49,8 @@ final class RegistryBlobSource implements BlobSource {
 
   /** Several ranges per multi-range request where the registry takes them, within the deadline. */
   @Override
-  public List<byte[]> readRanges(List<Span> spans) throws IOException {
-    return blob.readRanges(spans.stream().map(s -> new ByteRange(s.offset(), s.length())).toList(),
-        timeout);
+  public List<byte[]> readRanges(List<ByteRange> ranges) throws IOException {
+    return blob.readRanges(ranges, timeout);
   }
 
   @Override

@@ -1,4 +1,4 @@
-package org.stargzstore.registry;
+package org.stargzstore.types.io;
 
 /**
  * A byte range of a blob: {@code [offset, offset + length)}. Used to ask for several ranges in
