@@ -27,8 +27,8 @@ import org.stargzstore.types.LayerDescriptor;
  * registry, looked up once per image manifest as soon as the manifest is in (in parallel with
  * the config and the TOC reads: the lookup takes three to four round trips, which after the
  * resolution made the layer open before its profile) and kept in the store; saved profiles are
- * pushed to the image's repository with {@code [profiles] publish}. Registry failures never fail anything: each kind is logged once
- * per repository.
+ * pushed to the image's repository with {@code [profiles] publish}. Registry failures never fail
+ * anything: each kind is logged once per repository.
  */
 final class ImageProfiles implements AutoCloseable {
   private static final Logger LOG = Logger.getLogger(ImageProfiles.class.getName());

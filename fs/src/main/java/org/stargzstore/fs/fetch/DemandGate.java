@@ -3,9 +3,9 @@ package org.stargzstore.fs.fetch;
 /**
  * Lets on-demand fetches jump the queue: the background's bulk phases (small files, everything)
  * start only once no container has fetched, or opened a file for the first time, for
- * {@code background_quiet} (a demand fetch in flight counts as activity), and with {@code yield_to_demand} a background stream also pauses
- * before each piece while any on-demand fetch is under way, so a container's first reads get the
- * link to themselves.
+ * {@code background_quiet} (a demand fetch in flight counts as activity), and with
+ * {@code yield_to_demand} a background stream also pauses before each piece while any on-demand
+ * fetch is under way, so a container's first reads get the link to themselves.
  */
 public final class DemandGate {
   private int demandInFlight;

@@ -122,8 +122,8 @@ final class ReadAheadPolicy {
    * The units {@code phase} fetches, in the order it fetches them: the prioritized files' units
    * (those before the landmark in blob order, then the {@code profiled} files of an access
    * profile that the layer has, in the profile's order), or in blob order the units whose every
-   * chunk belongs to a file of at most {@code smallFileBytes}, or all. Not for {@code NEAR_READER}, whose units come from the
-   * misses ({@link #neighboursOf}).
+   * chunk belongs to a file of at most {@code smallFileBytes}, or all. Not for
+   * {@code NEAR_READER}, whose units come from the misses ({@link #neighboursOf}).
    */
   int[] unitsOf(FetchReason phase, LayerUnits units, LayerIndex index,
       Collection<String> profiled) {

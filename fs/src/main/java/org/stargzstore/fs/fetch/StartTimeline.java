@@ -1,9 +1,7 @@
 package org.stargzstore.fs.fetch;
 
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
-import java.util.Comparator;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
@@ -71,9 +69,6 @@ public final class StartTimeline {
   /** When the requests of one reason ran: first sent, last completed (epoch ms), how many. */
   public record Phase(long firstStartMillis, long lastEndMillis, long requests) {}
 
-  private static final Comparator<Wait> LONGEST_FIRST =
-      Comparator.comparingLong(Wait::millis).reversed();
-
   private final LongSupplier clock;
   private final AtomicLongArray milestones = new AtomicLongArray(Milestone.values().length);
   private final AtomicLongArray phaseStart = new AtomicLongArray(FetchReason.values().length);
@@ -112,7 +107,10 @@ public final class StartTimeline {
   public void fileRead() {
     long t = clock.getAsLong();
     markAt(Milestone.FIRST_READ, t);
-    milestones.set(Milestone.LAST_READ.ordinal(), t);
+    // every read through the mount passes here: write the shared slot once per millisecond
+    if (milestones.get(Milestone.LAST_READ.ordinal()) != t) {
+      milestones.set(Milestone.LAST_READ.ordinal(), t);
+    }
   }
 
   /** A request for {@code reason} was sent. */
@@ -185,8 +183,6 @@ public final class StartTimeline {
 
   /** The longest waits so far, longest first (at most {@value #MAX_WAITS}). */
   public List<Wait> longestWaits() {
-    List<Wait> out = new ArrayList<>(Arrays.asList(longest.get()));
-    out.sort(LONGEST_FIRST);
-    return Collections.unmodifiableList(out);
+    return List.of(longest.get());
   }
 }
