@@ -63,7 +63,7 @@ final class ImageProfiles implements AutoCloseable {
    * none here: as soon as the manifest is in, before the image resolves.
    */
   void manifestKnown(String reference, ImageSource.EarlyManifest manifest) {
-    lookUp(new Image(reference, manifest.digest(), manifest.bytes(), manifest.layers()));
+    lookUp(new Image(reference, manifest));
   }
 
   /** As {@link #manifestKnown} (nothing new if the manifest's lookup started already). */
@@ -73,17 +73,17 @@ final class ImageProfiles implements AutoCloseable {
 
   private void lookUp(Image img) {
     if (settings.fetch() && registry.isPresent()
-        && img.layers().stream().anyMatch(d -> store.load(d.digest()).isEmpty())) {
+        && img.manifest().layers().stream().anyMatch(d -> store.load(d.digest()).isEmpty())) {
       published(img);
     }
   }
 
-  /** What the lookup needs of an image: the subject and the layers profiles may be for. */
-  private record Image(String reference, Digest manifestDigest, byte[] manifest,
-      List<LayerDescriptor> layers) {
+  /** What the lookup needs of an image: its reference and manifest (the subject, the layers). */
+  private record Image(String reference, ImageSource.EarlyManifest manifest) {
     static Image of(MountedImage img) {
       ResolvedImage r = img.resolved();
-      return new Image(img.reference(), r.manifestDigest(), r.manifest(), r.layers());
+      return new Image(img.reference(),
+          new ImageSource.EarlyManifest(r.manifestDigest(), r.manifest(), r.layers()));
     }
   }
 
@@ -114,13 +114,12 @@ final class ImageProfiles implements AutoCloseable {
   }
 
   private CompletableFuture<Map<Digest, LayerProfile>> published(Image img) {
-    return fetched.computeIfAbsent(img.manifestDigest(),
+    return fetched.computeIfAbsent(img.manifest().digest(),
         k -> CompletableFuture.supplyAsync(() -> fetch(img), pool));
   }
 
   private Map<Digest, LayerProfile> fetch(Image img) {
-    ProfileRegistry.Subject subject = subject(img.reference(), img.manifestDigest(),
-        img.manifest());
+    ProfileRegistry.Subject subject = subject(img);
     Optional<List<LayerProfile>> found;
     try {
       found = registry.orElseThrow().fetch(subject);
@@ -134,7 +133,7 @@ final class ImageProfiles implements AutoCloseable {
       return Map.of();
     }
     Set<Digest> layers = new java.util.HashSet<>();
-    img.layers().forEach(d -> layers.add(d.digest()));
+    img.manifest().layers().forEach(d -> layers.add(d.digest()));
     Map<Digest, LayerProfile> out = new ConcurrentHashMap<>();
     for (LayerProfile p : found.get()) {
       if (layers.contains(p.layer())) {
@@ -189,9 +188,7 @@ final class ImageProfiles implements AutoCloseable {
 
   private void publish(MountedImage img, List<LayerProfile> profiles) {
     try {
-      ResolvedImage r = img.resolved();
-      registry.orElseThrow().publish(subject(img.reference(), r.manifestDigest(), r.manifest()),
-          profiles);
+      registry.orElseThrow().publish(subject(Image.of(img)), profiles);
       LOG.info(() -> "published the access profile of " + img.reference() + " ("
           + profiles.size() + " layer(s)) to its repository");
     } catch (IOException | RuntimeException e) {
@@ -217,15 +214,16 @@ final class ImageProfiles implements AutoCloseable {
     return colon > r.lastIndexOf('/') ? r.substring(0, colon) : r;
   }
 
-  private static ProfileRegistry.Subject subject(String reference, Digest manifestDigest,
-      byte[] manifest) {
+  private static ProfileRegistry.Subject subject(Image img) {
+    byte[] manifest = img.manifest().bytes();
     String mediaType = "application/vnd.oci.image.manifest.v1+json";
     try {
       mediaType = JSON.readTree(manifest).path("mediaType").asText(mediaType);
     } catch (IOException e) {
       // verified bytes that are not JSON cannot have been resolved; keep the OCI default
     }
-    return new ProfileRegistry.Subject(reference, manifestDigest, manifest.length, mediaType);
+    return new ProfileRegistry.Subject(img.reference(), img.manifest().digest(), manifest.length,
+        mediaType);
   }
 
   @Override
