@@ -33,7 +33,6 @@ import org.stargzstore.fs.fuse.kernel.SessionState;
 import org.stargzstore.fs.fuse.kernel.Takeover;
 import org.stargzstore.fs.gc.GarbageCollector;
 import org.stargzstore.fs.gc.StoreVerifier;
-import org.stargzstore.fs.profile.ProfileStore;
 import org.stargzstore.types.concurrent.DaemonThreadFactory;
 
 /**
@@ -123,7 +122,7 @@ public final class Daemon implements AutoCloseable {
     LayerStorePools layerPools = LayerStorePools.start();
     layerStore = new LayerStore(warmSource != null ? warmSource : source, store.opener, fetch,
         store.references, store.images, store.lock, config.layerStoreConfig(),
-        new ProfileStore(store.layout, config.fsync()), layerPools);
+        store.profiles, layerPools);
     resources.add(layerStore);
     // closed before the layer store (resources close in reverse): openers stop, then layers close
     resources.add(layerPools);

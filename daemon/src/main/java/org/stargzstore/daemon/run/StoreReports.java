@@ -24,6 +24,8 @@ public final class StoreReports {
     n.put("deletedBytes", r.deletedBytes());
     n.put("bytesAfter", r.bytesAfter());
     n.put("overBudget", r.overBudget());
+    n.put("forgottenLayers", r.forgottenLayers());
+    n.put("forgottenImages", r.forgottenImages());
     return n;
   }
 

@@ -8,8 +8,10 @@ import org.stargzstore.daemon.config.DaemonConfig;
 import org.stargzstore.estargz.layer.LayerFormat;
 import org.stargzstore.fs.als.CachingLayerOpener;
 import org.stargzstore.fs.als.StoredLayerContent;
+import org.stargzstore.fs.gc.ForgottenRecords;
 import org.stargzstore.fs.gc.GarbageCollector;
 import org.stargzstore.fs.gc.StoreUsage;
+import org.stargzstore.fs.profile.ProfileStore;
 import org.stargzstore.fs.store.ContentStore;
 import org.stargzstore.fs.store.ImageRecords;
 import org.stargzstore.fs.store.LayerRecords;
@@ -32,6 +34,7 @@ public final class StoreServices {
   public final ImageRecords images;
   public final CachingLayerOpener opener;
   public final StoredLayerContent layerContent;
+  public final ProfileStore profiles;
   public final StoreLock lock = new StoreLock();
 
   private StoreServices(DaemonConfig config, List<LayerFormat> formats) throws IOException {
@@ -42,6 +45,7 @@ public final class StoreServices {
     images = new ImageRecords(layout, content);
     opener = new CachingLayerOpener(formats, content, layerRecords, config.tocLimits());
     layerContent = new StoredLayerContent(layerRecords, opener);
+    profiles = new ProfileStore(layout, config.fsync());
   }
 
   public static StoreServices open(DaemonConfig config, List<LayerFormat> formats)
@@ -51,7 +55,8 @@ public final class StoreServices {
 
   /** A collector for this store's budget; {@code loaded} names layers in use in memory. */
   public GarbageCollector collector(DaemonConfig config, Supplier<Set<Digest>> loaded) {
-    return new GarbageCollector(content, references, layerContent, images, loaded, lock,
+    return new GarbageCollector(content, references, layerContent, images,
+        new ForgottenRecords(layerRecords, references, profiles, images), loaded, lock,
         config.cacheMaxBytes(), config.releaseGrace());
   }
 

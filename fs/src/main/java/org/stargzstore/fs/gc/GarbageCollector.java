@@ -21,7 +21,8 @@ import org.stargzstore.types.Digest;
  * Keeps the store under its size budget: deletes the least recently used content that no layer
  * in use needs. A layer is in use while containers/storage holds a reference on it, for a grace
  * period after the last one is dropped, and while the daemon has it loaded. The whole
- * decide-and-delete runs under the store-wide lock (see {@link StoreLock}).
+ * decide-and-delete runs under the store-wide lock (see {@link StoreLock}). The records of
+ * layers and images whose content it deleted go with it ({@link ForgottenRecords}).
  */
 public final class GarbageCollector {
   private static final Logger LOG = Logger.getLogger(GarbageCollector.class.getName());
@@ -32,6 +33,7 @@ public final class GarbageCollector {
   private final References references;
   private final LayerContentIndex contentIndex;
   private final ImageRecords images;
+  private final ForgottenRecords records;
   private final Supplier<Set<Digest>> loadedLayers;
   private final StoreLock lock;
   private final long maxBytes;
@@ -43,9 +45,10 @@ public final class GarbageCollector {
    * @param grace how long a released layer stays protected
    */
   public GarbageCollector(ContentStore store, References references,
-      LayerContentIndex contentIndex, ImageRecords images, Supplier<Set<Digest>> loadedLayers,
-      StoreLock lock, long maxBytes, Duration grace) {
+      LayerContentIndex contentIndex, ImageRecords images, ForgottenRecords records,
+      Supplier<Set<Digest>> loadedLayers, StoreLock lock, long maxBytes, Duration grace) {
     this.images = images;
+    this.records = records;
     this.store = store;
     this.references = references;
     this.contentIndex = contentIndex;
@@ -106,7 +109,10 @@ public final class GarbageCollector {
     }
     long deleted = 0;
     long deletedBytes = 0;
+    ForgottenRecords.Forgotten forgotten = ForgottenRecords.Forgotten.NOTHING;
     if (total > maxBytes) {
+      Map<Digest, List<Digest>> layersByToc = records.layersByToc();
+      Set<Digest> deletedDigests = new HashSet<>();
       long target = (long) (maxBytes * LOW_WATERMARK);
       candidates.sort(Comparator.comparing(ContentStore.BlobInfo::lastAccess));
       long cur = total;
@@ -118,11 +124,14 @@ public final class GarbageCollector {
           cur -= b.size();
           deleted++;
           deletedBytes += b.size();
+          deletedDigests.add(b.digest());
         }
       }
+      forgotten = records.afterDeleting(deletedDigests, layersByToc, live.layers());
     }
     boolean over = liveBytes > maxBytes;
-    GcResult r = new GcResult(all.size(), total, liveCount, liveBytes, deleted, deletedBytes, over);
+    GcResult r = new GcResult(all.size(), total, liveCount, liveBytes, deleted, deletedBytes, over,
+        forgotten.layers(), forgotten.images());
     if (deleted > 0 || over) {
       LOG.info(() -> "garbage collection: " + r.deletedBlobs() + " blobs (" + r.deletedBytes()
           + " bytes) deleted, " + r.bytesAfter() + " of " + maxBytes + " budget bytes used, "

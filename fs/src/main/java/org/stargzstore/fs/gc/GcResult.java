@@ -10,9 +10,12 @@ package org.stargzstore.fs.gc;
  * @param deletedBlobs blobs deleted
  * @param deletedBytes bytes freed
  * @param overBudget true if live content alone exceeds the budget (nothing more can be freed)
+ * @param forgottenLayers layers whose records went with their deleted TOC
+ * @param forgottenImages images whose records went with their deleted manifest
  */
 public record GcResult(long blobsBefore, long bytesBefore, long liveBlobs, long liveBytes,
-    long deletedBlobs, long deletedBytes, boolean overBudget) {
+    long deletedBlobs, long deletedBytes, boolean overBudget, int forgottenLayers,
+    int forgottenImages) {
 
   public long bytesAfter() {
     return bytesBefore - deletedBytes;

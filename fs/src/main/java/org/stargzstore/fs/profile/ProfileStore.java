@@ -64,6 +64,11 @@ public final class ProfileStore {
     return new Merged(after, after != before);
   }
 
+  /** Deletes the stored profile of {@code layer}, if any. */
+  public synchronized void remove(Digest layer) throws IOException {
+    Files.deleteIfExists(layout.profile(layer));
+  }
+
   /** Replaces the stored profile of its layer. */
   public synchronized void store(LayerProfile profile) throws IOException {
     PrivateFiles.createDirectories(layout.profilesDir());

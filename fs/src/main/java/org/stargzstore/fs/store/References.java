@@ -133,6 +133,32 @@ public final class References {
     AtomicFiles.write(layout.tmpDir(), file(layer), JSON.writeValueAsBytes(m), true);
   }
 
+  /**
+   * Deletes the layer's reference file if nobody holds a reference on it; returns false (and
+   * keeps the file) if someone does. For forgetting a layer whose content was collected.
+   */
+  public boolean forgetIfUnreferenced(Digest layer) throws IOException {
+    IOException[] failure = new IOException[1];
+    boolean[] forgotten = new boolean[1];
+    byLayer.compute(layer, (k, cur) -> {
+      if (cur != null && cur.total() > 0) {
+        return cur;
+      }
+      try {
+        Files.deleteIfExists(file(layer));
+      } catch (IOException e) {
+        failure[0] = e;
+        return cur;
+      }
+      forgotten[0] = true;
+      return null;
+    });
+    if (failure[0] != null) {
+      throw failure[0];
+    }
+    return forgotten[0];
+  }
+
   /** The references on one layer (empty counts if none). */
   public LayerRefs get(Digest layer) {
     LayerRefs r = byLayer.get(layer);

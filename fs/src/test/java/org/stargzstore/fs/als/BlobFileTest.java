@@ -25,7 +25,9 @@ import org.junit.jupiter.api.io.TempDir;
 import org.stargzstore.fs.fetch.FetchPolicy;
 import org.stargzstore.fs.fetch.FetchReason;
 import org.stargzstore.fs.gc.GarbageCollector;
+import org.stargzstore.fs.gc.ForgottenRecords;
 import org.stargzstore.fs.gc.GcResult;
+import org.stargzstore.fs.profile.ProfileStore;
 import org.stargzstore.fs.remote.RegistryImageSource;
 import org.stargzstore.fs.store.ImageRecords;
 import org.stargzstore.registry.BlobContent;
@@ -169,12 +171,14 @@ class BlobFileTest {
           new CachingLayerOpener(LayerFormats.all(), h.content, h.records));
       ImageRecords images = new ImageRecords(h.layout, h.content);
       // a budget of one byte: only what the loaded layer needs survives
-      GcResult kept = new GarbageCollector(h.content, h.references, content, images,
+      ForgottenRecords forget = new ForgottenRecords(h.records, h.references,
+          new ProfileStore(h.layout, false), images);
+      GcResult kept = new GarbageCollector(h.content, h.references, content, images, forget,
           h.store::loadedLayerDigests, h.lock, 1, Duration.ZERO).collect();
       assertTrue(Files.exists(h.layout.blob(layer)));
       assertTrue(kept.liveBytes() >= size, "live bytes " + kept.liveBytes());
       // once no layer needs it, it goes like any other content
-      GcResult freed = new GarbageCollector(h.content, h.references, content, images,
+      GcResult freed = new GarbageCollector(h.content, h.references, content, images, forget,
           Set::of, h.lock, 1, Duration.ZERO).collect();
       assertFalse(Files.exists(h.layout.blob(layer)));
       assertTrue(freed.deletedBytes() >= size, "deleted bytes " + freed.deletedBytes());

@@ -98,9 +98,13 @@ class GcStressTest {
       } catch (java.nio.file.NoSuchFileException expected) {
         // the protocol's answer
       }
+      org.stargzstore.fs.store.ImageRecords images =
+          new org.stargzstore.fs.store.ImageRecords(h.layout, h.content);
       GarbageCollector gc = new GarbageCollector(h.content, h.references,
           new StoredLayerContent(h.records, new CachingLayerOpener(LayerFormats.all(), h.content,
-              h.records)), new org.stargzstore.fs.store.ImageRecords(h.layout, h.content),
+              h.records)), images,
+          new org.stargzstore.fs.gc.ForgottenRecords(h.records, h.references,
+              new org.stargzstore.fs.profile.ProfileStore(h.layout, false), images),
           h.store::loadedLayerDigests, h.lock, 1, Duration.ofMinutes(10));
       AtomicBoolean done = new AtomicBoolean();
       AtomicLong deleted = new AtomicLong();

@@ -16,8 +16,13 @@ import java.util.Set;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import java.util.List;
+import org.stargzstore.fs.profile.LayerProfile;
+import org.stargzstore.fs.profile.ProfileStore;
 import org.stargzstore.fs.store.ContentStore;
 import org.stargzstore.fs.store.ImageRecords;
+import org.stargzstore.fs.store.LayerRecord;
+import org.stargzstore.fs.store.LayerRecords;
 import org.stargzstore.fs.store.References;
 import org.stargzstore.fs.store.StoreLayout;
 import org.stargzstore.fs.store.StoreLock;
@@ -30,6 +35,8 @@ class GarbageCollectorTest {
   ContentStore store;
   References refs;
   ImageRecords images;
+  LayerRecords layerRecords;
+  ProfileStore profiles;
   final Map<Digest, Set<Digest>> contentOfLayer = new HashMap<>();
   final Set<Digest> loaded = new HashSet<>();
   final Digest layerA = Digest.of(new byte[] {'A'});
@@ -41,6 +48,8 @@ class GarbageCollectorTest {
     store = ContentStore.open(layout, false);
     refs = References.load(layout);
     images = new ImageRecords(layout, store);
+    layerRecords = new LayerRecords(layout, 100);
+    profiles = new ProfileStore(layout, false);
   }
 
   private Digest blob(int size, int seed, long ageMinutes) throws Exception {
@@ -54,8 +63,9 @@ class GarbageCollectorTest {
 
   private GarbageCollector gc(long budget, Duration grace) {
     return new GarbageCollector(store, refs,
-        l -> contentOfLayer.getOrDefault(l, Set.of()), images, () -> loaded, new StoreLock(),
-        budget, grace);
+        l -> contentOfLayer.getOrDefault(l, Set.of()), images,
+        new ForgottenRecords(layerRecords, refs, profiles, images), () -> loaded,
+        new StoreLock(), budget, grace);
   }
 
   @Test
@@ -116,5 +126,62 @@ class GarbageCollectorTest {
     loaded.clear();
     gc(10, Duration.ZERO).collect();
     assertFalse(store.contains(c));
+  }
+
+  /** A layer known to the store: a record naming {@code toc}, a released reference, a profile. */
+  private void knownLayer(Digest layer, Digest toc, Set<Digest> chunks) throws Exception {
+    layerRecords.put(new LayerRecord(layer.toString(), "application/vnd.oci.image.layer.v1.tar+gzip",
+        1000, toc.toString(), "estargz", 900, 100, 400, toc.toString()));
+    refs.acquire("docker.io/library/a:1", layer);
+    refs.release("docker.io/library/a:1", layer);
+    profiles.store(new LayerProfile(layer, List.of("usr/bin/python3")));
+    Set<Digest> content = new HashSet<>(chunks);
+    content.add(toc);
+    contentOfLayer.put(layer, content);
+  }
+
+  private boolean remembered(Digest layer) {
+    return layerRecords.get(layer).isPresent() || profiles.load(layer).isPresent()
+        || Files.exists(layout.layersDir().resolve(layer.hex() + ".refs.json"));
+  }
+
+  @Test
+  void aLayerWhoseTocWasDeletedIsForgottenWithItsProfileAndReferenceFile() throws Exception {
+    Digest toc = blob(100, 1, 60);
+    Digest chunk = blob(1000, 2, 60);
+    knownLayer(layerA, toc, Set.of(chunk));
+    byte[] manifest = "{\"manifest\":1}".getBytes();
+    byte[] config = "{\"config\":1}".getBytes();
+    images.put(new ImageRecords.ImageRecord("docker.io/library/a:1", Digest.of(manifest),
+        Digest.of(config), List.of(), List.of(), Instant.now()), manifest, config);
+    for (byte[] b : List.of(manifest, config)) {
+      Files.setLastModifiedTime(layout.blob(Digest.of(b)),
+          FileTime.from(Instant.now().minus(Duration.ofMinutes(60))));
+    }
+    GcResult r = gc(10, Duration.ZERO).collect();
+    assertFalse(store.contains(toc));
+    assertFalse(remembered(layerA), "record, profile and reference file go with the TOC");
+    assertTrue(images.all().isEmpty(), "the image record goes with its manifest");
+    assertEquals(1, r.forgottenLayers());
+    assertEquals(1, r.forgottenImages());
+  }
+
+  @Test
+  void recordsOfLayersInUseOrWhoseTocStaysAreKept() throws Exception {
+    Digest tocA = blob(100, 1, 60);
+    knownLayer(layerA, tocA, Set.of());
+    refs.acquire("docker.io/library/a:1", layerA);
+    Digest tocB = blob(100, 2, 1);
+    Digest oldChunkOfB = blob(1000, 3, 60);
+    knownLayer(layerB, tocB, Set.of());
+    contentOfLayer.put(layerB, Set.of(tocB, oldChunkOfB));
+    // budget 1150: only the oldest unprotected blob (B's old chunk) has to go
+    GcResult r = gc(1150, Duration.ZERO).collect();
+    assertFalse(store.contains(oldChunkOfB));
+    assertTrue(store.contains(tocB));
+    assertTrue(layerRecords.get(layerB).isPresent(), "B's TOC is still stored: B is remembered");
+    assertTrue(profiles.load(layerB).isPresent());
+    assertTrue(layerRecords.get(layerA).isPresent(), "A is referenced: never forgotten");
+    assertEquals(0, r.forgottenLayers());
   }
 }
