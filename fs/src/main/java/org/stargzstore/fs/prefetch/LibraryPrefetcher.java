@@ -1,10 +1,11 @@
 package org.stargzstore.fs.prefetch;
 
+import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.function.UnaryOperator;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 import org.stargzstore.fs.fetch.SharedObjects;
@@ -24,25 +25,55 @@ import org.stargzstore.fs.fetch.SharedObjects;
  * nobody loaded (Kerberos behind {@code nis}, ncurses behind {@code _curses_panel}) per Python
  * start, sent at once ahead of the reads that were waiting.
  *
+ * <p>Each shared object has one {@link State}, changed atomically per event: whoever makes a
+ * transition does what it calls for (parse, fetch), so an arrival racing an open is followed
+ * exactly once.
+ *
  * @param <L> what identifies a layer to the caller
  */
 public final class LibraryPrefetcher<L> {
   private static final Logger LOG = Logger.getLogger(LibraryPrefetcher.class.getName());
 
+  /** Where one shared object stands; a path without one is {@link #UNSEEN}. */
+  enum State {
+    UNSEEN,
+    /** Fetched only because an unopened module links it: not parsed when it arrives. */
+    LINKED_BY_UNOPENED,
+    /** Arrived while nobody loads it (its own links fetched if it was read ahead). */
+    ARRIVED_UNLOADED,
+    /** Being loaded (opened, or linked by one being loaded), not arrived yet. */
+    LOADING,
+    /** Being loaded and parsed (here or elsewhere): its links are being loaded too. Final. */
+    FOLLOWED;
+
+    /** A container or a loaded object's link loads it. */
+    State loading() {
+      return this == ARRIVED_UNLOADED || this == FOLLOWED ? FOLLOWED : LOADING;
+    }
+
+    /** It was fetched whole. */
+    State arrived() {
+      return this == LOADING || this == FOLLOWED ? FOLLOWED : ARRIVED_UNLOADED;
+    }
+
+    /** A module that arrived unopened links it. */
+    State linkedByUnopened() {
+      return this == UNSEEN ? LINKED_BY_UNOPENED : this;
+    }
+  }
+
+  /** One transition of one path, as it happened. */
+  private record Change(State before, State after) {
+    boolean became(State s) {
+      return before != s && after == s;
+    }
+  }
+
   private final String name;
   private final MergedView<L> view;
   private final EntrypointClosure.Files<L> files;
   private final Executor executor;
-  /** Shared objects being loaded: opened by a container, or linked by one that is. */
-  private final Set<String> loading = ConcurrentHashMap.newKeySet();
-  /** Parsed as being loaded: their links are being loaded too. */
-  private final Set<String> followed = ConcurrentHashMap.newKeySet();
-  /** Parsed on arrival while unopened: their links were fetched, not followed further. */
-  private final Set<String> peeked = ConcurrentHashMap.newKeySet();
-  /** Fetched only because an unopened module links them: not parsed on arrival. */
-  private final Set<String> linkedByUnopened = ConcurrentHashMap.newKeySet();
-  /** Arrived while nobody was loading them: followed once they are. */
-  private final Set<String> arrivedUnloaded = ConcurrentHashMap.newKeySet();
+  private final Map<String, State> states = new ConcurrentHashMap<>();
 
   /**
    * @param name what logs call the image
@@ -61,8 +92,7 @@ public final class LibraryPrefetcher<L> {
    * closure does, for every file it fetches): its arrival needs no second parse.
    */
   public void parsedElsewhere(String path) {
-    loading.add(path);
-    followed.add(path);
+    states.put(path, State.FOLLOWED);
   }
 
   /**
@@ -83,30 +113,30 @@ public final class LibraryPrefetcher<L> {
    */
   public void arrived(String fileName) {
     String path = "/" + fileName;
-    if (!loading.contains(path)) {
-      arrivedUnloaded.add(path);
-      // loaded meanwhile: whichever of the two sees both follows it (once)
-      if (!loading.contains(path) || !arrivedUnloaded.remove(path)) {
-        if (!linkedByUnopened.contains(path)) {
-          parse(path, false);
-        }
-        return;
-      }
+    Change c = advance(path, State::arrived);
+    if (c.became(State.FOLLOWED)) {
+      parse(path, true);
+    } else if (c.before() == State.UNSEEN) {
+      parse(path, false);
     }
-    parse(path, true);
   }
 
   private void nowLoading(String path) {
-    loading.add(path);
-    if (arrivedUnloaded.remove(path)) {
+    if (advance(path, State::loading).became(State.FOLLOWED)) {
       parse(path, true);
     }
   }
 
+  private Change advance(String path, UnaryOperator<State> step) {
+    State[] before = new State[1];
+    State after = states.compute(path, (p, s) -> {
+      before[0] = s == null ? State.UNSEEN : s;
+      return step.apply(before[0]);
+    });
+    return new Change(before[0], after);
+  }
+
   private void parse(String path, boolean follow) {
-    if (!(follow ? followed.add(path) : !followed.contains(path) && peeked.add(path))) {
-      return;
-    }
     try {
       executor.execute(() -> prefetchLinks(path, follow));
     } catch (RejectedExecutionException e) {
@@ -123,15 +153,15 @@ public final class LibraryPrefetcher<L> {
       for (MergedView.Found<L> lib : LinkedFiles.of(so.get(), ElfLinks.of(files.bytes(so.get())),
           view)) {
         String l = lib.path();
-        if (followed.contains(l) || (!follow && linkedByUnopened.contains(l))) {
+        Change c = follow ? advance(l, State::loading) : advance(l, State::linkedByUnopened);
+        if (c.before() == State.FOLLOWED
+            || (!follow && c.before() != State.UNSEEN && c.before() != State.LOADING)) {
           continue;
         }
         LOG.fine(() -> name + ": " + path + (follow ? "" : " (read ahead, not opened)")
             + " links " + l + ": prefetching it");
-        if (follow) {
-          nowLoading(l);
-        } else {
-          linkedByUnopened.add(l);
+        if (c.became(State.FOLLOWED)) {
+          parse(l, true);
         }
         files.fetch(lib);
       }
