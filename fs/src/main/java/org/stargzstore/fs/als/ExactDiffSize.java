@@ -150,6 +150,15 @@ final class ExactDiffSize {
 
   /** The digest that authenticates the tar-split: the TOC's, else the 1.47-1.53 annotation. */
   private Optional<Digest> tarSplitDigest() {
+    return tarSplitDigest(tocTarSplitDigest, descriptor);
+  }
+
+  /**
+   * The digest that authenticates a layer's tar-split: {@code tocTarSplitDigest} (what its
+   * verified TOC states), else the 1.47-1.53 annotation.
+   */
+  static Optional<Digest> tarSplitDigest(Optional<Digest> tocTarSplitDigest,
+      LayerDescriptor descriptor) {
     if (tocTarSplitDigest.isPresent()) {
       return tocTarSplitDigest;
     }
