@@ -88,6 +88,15 @@ final class ExactDiffSize {
     return descriptor.uncompressedSize();
   }
 
+  /**
+   * True if the size is not known yet and finding it costs requests (a containers/storage
+   * zstd:chunked layer without a stated size): {@link #exact} will fetch.
+   */
+  boolean costsRequests() {
+    return outcome == null && descriptor.uncompressedSize().isEmpty()
+        && format == FormatKind.ZSTD_CHUNKED_STORAGE;
+  }
+
   /** Why the size is not known, once a measurement has settled that it cannot be. */
   Optional<String> whyUnknown() {
     Outcome o = outcome;
