@@ -36,9 +36,25 @@ public final class ImagePusher {
    */
   public static String podmanZstdChunked(RegistryServer registry, String repoTag, Path rootfsTar)
       throws IOException {
+    return podmanZstdChunked(registry, repoTag, rootfsTar, List.of());
+  }
+
+  /**
+   * As {@link #podmanZstdChunked(RegistryServer, String, Path)}, with {@code podman import
+   * --change} instructions for the image's config (e.g. {@code CMD ["/bin/app"]}).
+   */
+  public static String podmanZstdChunked(RegistryServer registry, String repoTag, Path rootfsTar,
+      List<String> changes) throws IOException {
     try (PodmanSandbox p = PodmanSandbox.create(null, List.of(registry.hostPort()))) {
       String local = "localhost/srs-src:" + Long.toHexString(System.nanoTime());
-      p.podman(300, "import", "-q", rootfsTar.toString(), local).requireSuccess();
+      List<String> args = new java.util.ArrayList<>(List.of("import", "-q"));
+      for (String c : changes) {
+        args.add("--change");
+        args.add(c);
+      }
+      args.add(rootfsTar.toString());
+      args.add(local);
+      p.podman(300, args.toArray(String[]::new)).requireSuccess();
       return p.podman(600, "push", "-q", "--tls-verify=false", "--compression-format",
           "zstd:chunked", local, "docker://" + registry.hostPort() + "/" + repoTag)
           .requireSuccess().output();

@@ -32,7 +32,9 @@ import org.stargzstore.types.LayerDescriptor;
 /**
  * Opens a layer's TOC from the local store when this node has seen the layer before (no request
  * at all), else through the format layer's {@link LayerOpener} (one or two range requests), and
- * then keeps the TOC and a record of it in the store. The TOC is always verified against the
+ * then keeps the TOC and a record of it in the store. A containers/storage zstd:chunked layer's
+ * tar-split is read with its TOC where it lies right after it ({@link TocAndTarSplitRead}): the
+ * exact tar size then comes with the TOC. The TOC is always verified against the
  * manifest annotation, also when it comes from the store.
  *
  * <p>eStargz's TOC is also a file of the layer, {@code stargz.index.json}, whose one chunk is
@@ -115,7 +117,11 @@ public final class CachingLayerOpener {
       }
     }
     OpenedLayer opened;
-    ReadRecorder recorder = new ReadRecorder(blob);
+    Optional<TocAndTarSplitRead> withTarSplit = TocAndTarSplitRead.of(blob, d,
+        formats.stream().filter(f -> f.kind() == FormatKind.ZSTD_CHUNKED_STORAGE)
+            .flatMap(f -> f.locateToc(d).stream()).findFirst());
+    ReadRecorder recorder = new ReadRecorder(
+        withTarSplit.isPresent() ? withTarSplit.get() : blob);
     try {
       opened = LayerOpener.open(recorder, OpenOptions.builder().formats(formats).descriptor(d)
           .maxTocSize(limits.maxBytes()).maxTocEntries(limits.maxEntries()).build());
@@ -126,11 +132,17 @@ public final class CachingLayerOpener {
           + " has a TOC digest annotation but cannot be read as eStargz or zstd:chunked: "
           + e.getMessage(), e);
     }
+    OptionalLong tarSize = withTarSplit.isPresent()
+        ? withTarSplit.get().tarSize(
+            ExactDiffSize.tarSplitDigest(opened.toc().tarSplitDigest(), d))
+        : OptionalLong.empty();
+    tarSize.ifPresent(n -> LOG.fine(() -> "layer " + d.digest() + ": tar size " + n
+        + " from its tar-split, read with the TOC"));
     // keeping the TOC (fsynced writes) is off the path of the lookup podman waits on
     if (keep) {
-      background.execute(() -> remember(d, opened, recorder));
+      background.execute(() -> remember(d, opened, recorder, tarSize));
     }
-    return new Opened(opened.toc(), opened.format(), false);
+    return new Opened(opened.toc(), opened.format(), false, tarSize);
   }
 
   /**
@@ -190,15 +202,17 @@ public final class CachingLayerOpener {
     }
   }
 
-  private void remember(LayerDescriptor d, OpenedLayer opened, ReadRecorder reads) {
+  private void remember(LayerDescriptor d, OpenedLayer opened, ReadRecorder reads,
+      OptionalLong tarSize) {
     try {
       TocLocation loc = opened.location();
       byte[] tocBytes = reads.bytesAt(loc.offset(), Math.toIntExact(loc.length()));
       Digest tocBlob = store.putHashing(tocBytes);
       keepTocFile(d, opened, tocBytes);
-      records.put(new LayerRecord(d.digest().toString(), d.mediaType(), d.size(),
+      LayerRecord r = new LayerRecord(d.digest().toString(), d.mediaType(), d.size(),
           opened.toc().tocDigest().toString(), opened.format().name(), loc.offset(),
-          loc.length(), loc.uncompressedLength(), tocBlob.toString()));
+          loc.length(), loc.uncompressedLength(), tocBlob.toString());
+      records.put(tarSize.isPresent() ? r.withDiffSize(tarSize.getAsLong()) : r);
     } catch (IOException | RuntimeException e) {
       LOG.warning("cannot keep the TOC of " + d.digest() + " in the store (" + e.getMessage()
           + "); it will be fetched again after a restart");

@@ -88,6 +88,15 @@ final class ExactDiffSize {
     return descriptor.uncompressedSize();
   }
 
+  /**
+   * True if the size is not known yet and finding it costs requests (a containers/storage
+   * zstd:chunked layer without a stated size): {@link #exact} will fetch.
+   */
+  boolean costsRequests() {
+    return outcome == null && descriptor.uncompressedSize().isEmpty()
+        && format == FormatKind.ZSTD_CHUNKED_STORAGE;
+  }
+
   /** Why the size is not known, once a measurement has settled that it cannot be. */
   Optional<String> whyUnknown() {
     Outcome o = outcome;
@@ -150,6 +159,15 @@ final class ExactDiffSize {
 
   /** The digest that authenticates the tar-split: the TOC's, else the 1.47-1.53 annotation. */
   private Optional<Digest> tarSplitDigest() {
+    return tarSplitDigest(tocTarSplitDigest, descriptor);
+  }
+
+  /**
+   * The digest that authenticates a layer's tar-split: {@code tocTarSplitDigest} (what its
+   * verified TOC states), else the 1.47-1.53 annotation.
+   */
+  static Optional<Digest> tarSplitDigest(Optional<Digest> tocTarSplitDigest,
+      LayerDescriptor descriptor) {
     if (tocTarSplitDigest.isPresent()) {
       return tocTarSplitDigest;
     }

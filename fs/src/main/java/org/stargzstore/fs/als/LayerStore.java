@@ -80,7 +80,10 @@ public final class LayerStore implements AutoCloseable {
           if (this.profiles != null && !source.isInternal(img.reference())) {
             this.profiles.imageResolved(img);
           }
-          List<CompletableFuture<MountedLayer>> opening = layers.openAll(img);
+          // a tar size that costs requests is measured first: podman waits for it
+          List<CompletableFuture<MountedLayer>> opening = layers.openAll(img).stream()
+              .map(f -> f.thenCompose(l -> l.measureTarSizeFirst(pools.open())))
+              .toList();
           if (config.prefetchEntrypoint() && !opening.isEmpty()) {
             prefetch.whenOpen(img, opening);
           }

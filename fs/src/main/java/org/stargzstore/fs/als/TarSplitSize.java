@@ -40,34 +40,44 @@ final class TarSplitSize {
       throw new IOException("its tar-split is " + at.length() + " bytes, over the "
           + maxLength + "-byte cap");
     }
-    MessageDigest sha = Digest.newSha256();
-    try (InputStream raw = blob.openStream(at.offset(), at.length());
-        DigestInputStream hashed = new DigestInputStream(raw, sha)) {
-      BoundedStream frame = new BoundedStream(hashed, at.length());
-      long size;
-      IOException parseError = null;
-      try {
-        size = TarSplitTarSize.of(frame);
-      } catch (IOException e) {
-        size = -1;
-        parseError = e;
-      }
-      frame.skipRest();
-      if (frame.remaining() > 0) {
-        throw new IOException("the tar-split at " + at.offset() + " ended " + frame.remaining()
-            + " bytes early");
-      }
-      Digest actual = Digest.fromBytes(sha.digest());
-      if (!actual.equals(expected)) {
-        throw new MismatchException("its tar-split (" + at.length() + " bytes at offset "
-            + at.offset() + ") hashes to " + actual + ", not to " + expected
-            + " which the layer states");
-      }
-      if (parseError != null) {
-        throw new IOException("its tar-split does not read: " + parseError.getMessage(),
-            parseError);
-      }
-      return size;
+    try (InputStream raw = blob.openStream(at.offset(), at.length())) {
+      return measure(raw, at, expected);
     }
+  }
+
+  /**
+   * As {@link #measure(BlobSource, TarSplitLocation, Digest, long)}, from the tar-split's bytes
+   * already on their way ({@code raw} is positioned at {@code at.offset()}; read for
+   * {@code at.length()} bytes, not closed).
+   */
+  static long measure(InputStream raw, TarSplitLocation at, Digest expected)
+      throws IOException {
+    MessageDigest sha = Digest.newSha256();
+    DigestInputStream hashed = new DigestInputStream(raw, sha);
+    BoundedStream frame = new BoundedStream(hashed, at.length());
+    long size;
+    IOException parseError = null;
+    try {
+      size = TarSplitTarSize.of(frame);
+    } catch (IOException e) {
+      size = -1;
+      parseError = e;
+    }
+    frame.skipRest();
+    if (frame.remaining() > 0) {
+      throw new IOException("the tar-split at " + at.offset() + " ended " + frame.remaining()
+          + " bytes early");
+    }
+    Digest actual = Digest.fromBytes(sha.digest());
+    if (!actual.equals(expected)) {
+      throw new MismatchException("its tar-split (" + at.length() + " bytes at offset "
+          + at.offset() + ") hashes to " + actual + ", not to " + expected
+          + " which the layer states");
+    }
+    if (parseError != null) {
+      throw new IOException("its tar-split does not read: " + parseError.getMessage(),
+          parseError);
+    }
+    return size;
   }
 }

@@ -333,8 +333,11 @@ class LayerInfoFileTest {
           org.stargzstore.testkit.FaultProxy.ignoreRange(), -1);
       String ref = proxy.hostPort() + "/info/singles:1";
       Path img = h.mount(tmp.resolve("mnt")).resolve(ImageDirectoryName.encode(ref));
-      Digest layer = Digest.parse(JSON.readTree(img.resolve("manifest").toFile())
-          .path("layers").get(0).path("digest").asText());
+      JsonNode desc = JSON.readTree(img.resolve("manifest").toFile()).path("layers").get(0);
+      Digest layer = Digest.parse(desc.path("digest").asText());
+      // opened by its TOC name first: the TOC read (early, during the config) is not among the
+      // requests counted below, whatever the timing
+      assertTrue(Files.isDirectory(img.resolve(tocDigestOf(desc).toString())));
       proxy.clearSeen();
       long size = JSON.readTree(img.resolve(layer.toString()).resolve("info").toFile())
           .path("diff-size").asLong();
@@ -390,11 +393,78 @@ class LayerInfoFileTest {
   }
 
   /**
+   * podman looks a layer up by its blob digest as soon as it is open and waits for the tar size:
+   * the measurement starts when the layer opens, before any lookup, and the entrypoint's
+   * prefetch waits for it instead of sharing the link with it. Every multi-range request is held
+   * 0.5 s here: a prefetch running beside the measurement would be answered before it.
+   */
+  @Test
+  void tarSizeIsMeasuredWhenTheLayerOpensAndBeforeTheEntrypointPrefetch() throws Exception {
+    podman431ManyFiles("info/first:1", List.of("CMD [\"/data/f005\"]"));
+    try (org.stargzstore.testkit.FaultProxy proxy =
+            org.stargzstore.testkit.FaultProxy.start(REGISTRY.baseUri());
+        RegistryClient client = RegistryClient.create(RegistryClientConfig.builder()
+            .insecureHosts(List.of(proxy.hostPort())).readTimeout(Duration.ofSeconds(30))
+            .build());
+        StoreHarness h = new StoreHarness(tmp.resolve("root"),
+            new RegistryImageSource(client, Duration.ofSeconds(30)), LayerStoreConfig.defaults(),
+            Duration.ofSeconds(1))) {
+      proxy.inject(r -> r.isBlobGet() && String.valueOf(r.header("Range")).contains(","),
+          org.stargzstore.testkit.FaultProxy.delay(Duration.ofMillis(500)), -1);
+      String ref = proxy.hostPort() + "/info/first:1";
+      Path img = h.mount(tmp.resolve("mnt")).resolve(ImageDirectoryName.encode(ref));
+      Digest layer = Digest.parse(JSON.readTree(img.resolve("manifest").toFile())
+          .path("layers").get(0).path("digest").asText());
+      long deadline = System.nanoTime() + 60_000_000_000L;
+      while (predictedBytes(h, layer) == 0 && System.nanoTime() < deadline) {
+        Thread.sleep(20);
+      }
+      assertTrue(predictedBytes(h, layer) > 0, "the entrypoint was not prefetched");
+      List<String> ranges = proxy.seen().stream()
+          .filter(r -> r.method().equals("GET") && r.target().contains(layer.hex())
+              && r.range() != null)
+          .map(org.stargzstore.testkit.FaultProxy.Seen::range).toList();
+      int lastMeasuring = -1;
+      for (int i = 0; i < ranges.size(); i++) {
+        if (ranges.get(i).contains(",")) {
+          lastMeasuring = i;
+        }
+      }
+      // no lookup by any name yet: the measurement began when the layer opened
+      assertTrue(lastMeasuring > 0, "not measured before a lookup: " + ranges);
+      // the TOC, then the gaps; the entrypoint's bytes only after the last of them
+      assertEquals(List.of(), ranges.subList(1, lastMeasuring).stream()
+          .filter(r -> !r.contains(",")).toList(), "answered during the measurement: " + ranges
+          + " " + h.store.loadedLayer(layer).orElseThrow().fetcher().stats().bytesByReason());
+      assertTrue(ranges.size() > lastMeasuring + 1, "no prefetch after it: " + ranges);
+
+      proxy.clearSeen();
+      long size = JSON.readTree(img.resolve(layer.toString()).resolve("info").toFile())
+          .path("diff-size").asLong();
+      Path stored = REGISTRY.storageDir().resolve("docker/registry/v2/blobs/sha256")
+          .resolve(layer.hex().substring(0, 2)).resolve(layer.hex()).resolve("data");
+      assertEquals(decompressedLength(stored), size);
+      assertEquals(0, proxy.seen().stream().filter(r -> String.valueOf(r.range()).contains(","))
+          .count(), "measured again at the lookup");
+    }
+  }
+
+  private static long predictedBytes(StoreHarness h, Digest layer) {
+    return h.store.loadedLayer(layer).map(l -> l.fetcher().stats().bytesByReason()
+        .getOrDefault(org.stargzstore.fs.fetch.FetchReason.PREDICTED, 0L)).orElse(0L);
+  }
+
+  /**
    * Pushes, with real podman 4.3.1 (zstd:chunked, no tar-split), a one-layer image of 360 files:
    * 300 small ones (1-8 kB, close together) and 60 of 70-150 kB (incompressible); returns the
    * small files' bytes.
    */
   private long podman431ManyFiles(String repoTag) throws Exception {
+    return podman431ManyFiles(repoTag, List.of());
+  }
+
+  /** As {@link #podman431ManyFiles(String)}, with {@code podman import --change} lines. */
+  private long podman431ManyFiles(String repoTag, List<String> changes) throws Exception {
     Path top = tmp.resolve("many-" + repoTag.replaceAll("[^a-z0-9]", "_"));
     Path src = Files.createDirectories(top.resolve("data"));
     java.util.Random rnd = new java.util.Random(19);
@@ -408,7 +478,7 @@ class LayerInfoFileTest {
     Path tar = top.resolve("layer.tar");
     org.stargzstore.testkit.ExternalTools.run(List.of("tar", "-cf", tar.toString(), "-C",
         src.getParent().toString(), "data"), 60).requireSuccess();
-    ImagePusher.podmanZstdChunked(REGISTRY, repoTag, tar);
+    ImagePusher.podmanZstdChunked(REGISTRY, repoTag, tar, changes);
     return smallPayload;
   }
 
