@@ -61,6 +61,9 @@ final class FetchJobRunner {
    */
   void submit(FetchJob job) {
     ctx.gate().noteActivity();
+    if (ctx.lane().governs(job)) {
+      ctx.lane().number(job);
+    }
     boolean holdsBackground = job.reason.isDemand();
     if (holdsBackground) {
       ctx.gate().enter();
@@ -98,10 +101,18 @@ final class FetchJobRunner {
     LOG.fine(() -> name + ": " + job.reason.label() + ", bytes " + job.start() + "-" + job.end()
         + " (" + job.units.size() + " units, first for '"
         + job.units.get(0).chunks().get(0).fileName() + "')");
-    timeline.requestStarted(job.reason);
     long pos = job.start();
     int unitNo = 0;
-    try (InputStream in = job.background
+    OrderedLane.Ticket ticket;
+    try {
+      ticket = ctx.lane().enter(job);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      failAll(job, new IOException(name + ": interrupted while waiting to fetch"));
+      return;
+    }
+    timeline.requestStarted(job.reason);
+    try (ticket; InputStream in = job.background
         ? new PiecewiseStream(blob, job.start(), job.end(), policy.backgroundRequestBytes(),
             backgroundPacer(job))
         : blob.openStream(job.start(), job.end() - job.start())) {
@@ -132,6 +143,7 @@ final class FetchJobRunner {
           deliver(job, u, buf);
         }
         stats.addBytes(job.reasonOf(unitNo++), u.end() - pos);
+        ticket.arrived(u.end() - pos);
         pos = u.end();
       }
       if (in instanceof PiecewiseStream ps) {

@@ -279,6 +279,142 @@ class LayerFetcherTest {
     return requests.get();
   }
 
+  /**
+   * A blob whose first streamed request holds its bytes back until {@code release} opens, and
+   * that records the start of every request it is asked for.
+   */
+  private BlobSource holdingFirstRequest(java.util.concurrent.CountDownLatch release,
+      List<Long> starts) {
+    BlobSource inner = counting();
+    return new BlobSource() {
+      @Override
+      public long size() throws IOException {
+        return inner.size();
+      }
+
+      @Override
+      public void readFully(long offset, byte[] dst, int dstOffset, int length)
+          throws IOException {
+        inner.readFully(offset, dst, dstOffset, length);
+      }
+
+      @Override
+      public java.io.InputStream openStream(long offset, long length) throws IOException {
+        boolean first;
+        synchronized (starts) {
+          first = starts.isEmpty();
+          starts.add(offset);
+        }
+        if (first) {
+          try {
+            release.await();
+          } catch (InterruptedException e) {
+            throw new java.io.InterruptedIOException();
+          }
+        }
+        return inner.openStream(offset, length);
+      }
+
+      @Override
+      public String describe() {
+        return "edge.estargz";
+      }
+    };
+  }
+
+  private static int startsSeen(List<Long> starts) {
+    synchronized (starts) {
+      return starts.size();
+    }
+  }
+
+  /** Waits up to {@code millis} for more than {@code n} requests; how many there were. */
+  private static int moreThan(List<Long> starts, int n, long millis) throws InterruptedException {
+    long deadline = System.currentTimeMillis() + millis;
+    while (startsSeen(starts) <= n && System.currentTimeMillis() < deadline) {
+      Thread.sleep(10);
+    }
+    return startsSeen(starts);
+  }
+
+  @Test
+  void theFirstFileOfTheStartUpHasTheLinkAloneThenTheRestFollowsInOrder() throws Exception {
+    ctx.close();
+    // a window of 1 KiB: the next request goes when the ones before have 1 KiB left to arrive
+    ctx = new FetchContext(new ChunkCache(ContentStore.open(new StoreLayout(root), false),
+        64 << 20, writer), 8, 4, 4 << 20, Duration.ZERO, 1 << 10);
+    List<String> profile = List.of("bin/rand-65537", "xattr/file", "opaque/kept",
+        "etc/hostname", "bin/rand-4095");
+    java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+    List<Long> starts = new java.util.ArrayList<>();
+    LayerFetcher f = new LayerFetcher("test", layer.index(), holdingFirstRequest(release, starts),
+        layer.format().codec(), ctx, new FetchPolicy(0, 0, 256 << 10, true, false, false, 0, 0));
+    f.startBackground(profile);
+    assertEquals(1, moreThan(starts, 0, 10_000), "the first file's request went");
+    // four background streams would send the next files now; the lane holds them back
+    assertEquals(1, moreThan(starts, 1, 1_000),
+        "requests sent while the first file's bytes had not arrived: " + starts);
+    // a container's read is never held back by the lane
+    LayerEntry read = layer.index().entry("bin/rand-1").orElseThrow();
+    f.ensure(read.chunks(), Duration.ofSeconds(10));
+    release.countDown();
+    long deadline = System.currentTimeMillis() + 30_000;
+    while (!profile.stream().allMatch(this::cached) && System.currentTimeMillis() < deadline) {
+      Thread.sleep(20);
+    }
+    assertTrue(profile.stream().allMatch(this::cached), "the profile's files are fetched");
+    // each request's first unit comes later in the prioritized order than the one before's
+    LayerUnits units = new LayerUnits("test", layer.index());
+    int[] order = new ReadAheadPolicy(new FetchPolicy(0, 0, 256 << 10, true, false, false, 0, 0))
+        .unitsOf(FetchReason.PRIORITIZED, units, layer.index(), profile);
+    List<Long> inOrder = new java.util.ArrayList<>();
+    for (int u : order) {
+      inOrder.add(units.get(u).offset());
+    }
+    List<Long> prioritized = new java.util.ArrayList<>(starts);
+    // the container's read, sent while the first file was held
+    prioritized.remove(Long.valueOf(units.get(units.unitOf(read.chunks().get(0))).offset()));
+    List<Integer> positions = prioritized.stream().map(inOrder::indexOf).toList();
+    assertTrue(!positions.contains(-1) && positions.size() >= 3
+        && positions.equals(positions.stream().sorted().distinct().toList()),
+        "requests in the order the start-up opened the files: " + prioritized + " in " + inOrder);
+    f.close();
+  }
+
+  @Test
+  void theEntrypointsPredictionGoesBeforeTheProfilesFilesAndAWaitingReaderGoesAtOnce()
+      throws Exception {
+    ctx.close();
+    ctx = new FetchContext(new ChunkCache(ContentStore.open(new StoreLayout(root), false),
+        64 << 20, writer), 8, 4, 4 << 20, Duration.ZERO, 1 << 10);
+    java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+    List<Long> starts = new java.util.ArrayList<>();
+    LayerFetcher f = new LayerFetcher("test", layer.index(), holdingFirstRequest(release, starts),
+        layer.format().codec(), ctx, new FetchPolicy(0, 0, 256 << 10, true, false, false, 0, 0));
+    LayerEntry program = layer.index().entry("bin/rand-65537").orElseThrow();
+    LayerEntry library = layer.index().entry("bin/rand-4095").orElseThrow();
+    f.ensureAsync(program.chunks(), FetchReason.PREDICTED);
+    assertEquals(1, moreThan(starts, 0, 10_000), "the program's request went");
+    java.util.concurrent.CompletableFuture<Void> lib =
+        f.ensureAsync(library.chunks(), FetchReason.PREDICTED);
+    f.startBackground(List.of("xattr/file", "opaque/kept"));
+    assertEquals(1, moreThan(starts, 1, 1_000),
+        "requests sent while the program's bytes had not arrived: " + starts);
+    // a container now reads the library: its prediction goes at once, the program still held
+    f.ensure(library.chunks(), Duration.ofSeconds(10));
+    assertTrue(lib.isDone());
+    release.countDown();
+    long deadline = System.currentTimeMillis() + 30_000;
+    while (!List.of("xattr/file", "opaque/kept").stream().allMatch(this::cached)
+        && System.currentTimeMillis() < deadline) {
+      Thread.sleep(20);
+    }
+    LayerUnits units = new LayerUnits("test", layer.index());
+    assertEquals(units.get(units.unitOf(library.chunks().get(0))).offset(), starts.get(1),
+        "the library's prediction went second, ahead of the profile: " + starts);
+    f.close();
+  }
+
   private static void unitsOfFile(LayerUnits units, LayerEntry e, List<Integer> into) {
     for (Chunk c : e.chunks()) {
       int u = units.unitOf(c);
