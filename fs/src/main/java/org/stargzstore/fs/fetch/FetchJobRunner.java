@@ -113,7 +113,7 @@ final class FetchJobRunner {
     }
     timeline.requestStarted(job.reason);
     try (ticket; InputStream in = job.background
-        ? new PiecewiseStream(blob, job.start(), job.end(), policy.backgroundRequestBytes(),
+        ? new PiecewiseStream(blob, job.start(), job.end(), pieceBytes(job),
             backgroundPacer(job))
         : blob.openStream(job.start(), job.end() - job.start())) {
       if (job.onResponse != null) {
@@ -160,6 +160,16 @@ final class FetchJobRunner {
     } finally {
       timeline.requestEnded(job.reason);
     }
+  }
+
+  /**
+   * A background job's pieces: {@code background_request}, except for a job the
+   * {@link OrderedLane} paces (prioritized files: at most one request or one unit), which is
+   * asked for whole: pieces are requested one after the other, and with the lane there are no
+   * other streams to fill the link during the round trip between two pieces.
+   */
+  private long pieceBytes(FetchJob job) {
+    return ctx.lane().governs(job) ? job.end() - job.start() : policy.backgroundRequestBytes();
   }
 
   /**

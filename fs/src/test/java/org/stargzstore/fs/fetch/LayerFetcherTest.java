@@ -402,7 +402,8 @@ class LayerFetcherTest {
         "requests sent while the program's bytes had not arrived: " + starts);
     // a container now reads the library: its prediction goes at once, the program still held
     f.ensure(library.chunks(), Duration.ofSeconds(10));
-    assertTrue(lib.isDone());
+    lib.get(10, java.util.concurrent.TimeUnit.SECONDS);
+    assertEquals(1, release.getCount(), "the program's request is still held");
     release.countDown();
     long deadline = System.currentTimeMillis() + 30_000;
     while (!List.of("xattr/file", "opaque/kept").stream().allMatch(this::cached)
@@ -412,6 +413,39 @@ class LayerFetcherTest {
     LayerUnits units = new LayerUnits("test", layer.index());
     assertEquals(units.get(units.unitOf(library.chunks().get(0))).offset(), starts.get(1),
         "the library's prediction went second, ahead of the profile: " + starts);
+    f.close();
+  }
+
+  @Test
+  void aPrioritizedUnitPacedByTheLaneIsAskedForInOneRequest() throws Exception {
+    ctx.close();
+    ctx = new FetchContext(new ChunkCache(ContentStore.open(new StoreLayout(root), false),
+        64 << 20, writer), 8, 4, 4 << 20, Duration.ZERO, 512 << 10);
+    // pieces of 16 KiB: without the lane each unit of the file would take several requests,
+    // one after the other, a round trip apart
+    List<Long> starts = new java.util.ArrayList<>();
+    LayerFetcher f = new LayerFetcher("test", layer.index(),
+        holdingFirstRequest(new java.util.concurrent.CountDownLatch(0), starts),
+        layer.format().codec(), ctx, new FetchPolicy(0, 0, 16 << 10, true, false, false, 0, 0));
+    String file = "bin/rand-1048576";
+    LayerUnits units = new LayerUnits("test", layer.index());
+    List<Integer> fileUnits = new java.util.ArrayList<>();
+    unitsOfFile(units, layer.index().entry(file).orElseThrow(), fileUnits);
+    assertTrue(fileUnits.stream().anyMatch(u -> units.get(u).length() > (16 << 10)),
+        "the fixture has units larger than a piece");
+    f.startBackground(List.of(file));
+    long deadline = System.currentTimeMillis() + 30_000;
+    while (!cached(file) && System.currentTimeMillis() < deadline) {
+      Thread.sleep(20);
+    }
+    assertTrue(cached(file));
+    long from = fileUnits.stream().mapToLong(u -> units.get(u).offset()).min().orElseThrow();
+    long to = fileUnits.stream().mapToLong(u -> units.get(u).end()).max().orElseThrow();
+    long inFile;
+    synchronized (starts) {
+      inFile = starts.stream().filter(at -> at >= from && at < to).count();
+    }
+    assertEquals(fileUnits.size(), inFile, "one request per unit of " + file);
     f.close();
   }
 
