@@ -98,9 +98,6 @@ final class FetchJobRunner {
         stats.demandFetches.incrementAndGet();
       }
     }
-    LOG.fine(() -> name + ": " + job.reason.label() + ", bytes " + job.start() + "-" + job.end()
-        + " (" + job.units.size() + " units, first for '"
-        + job.units.get(0).chunks().get(0).fileName() + "')");
     long pos = job.start();
     int unitNo = 0;
     OrderedLane.Ticket ticket;
@@ -111,6 +108,10 @@ final class FetchJobRunner {
       failAll(job, new IOException(name + ": interrupted while waiting to fetch"));
       return;
     }
+    // logged when sent: after its turn in the lane
+    LOG.fine(() -> name + ": " + job.reason.label() + ", bytes " + job.start() + "-" + job.end()
+        + " (" + job.units.size() + " units, first for '"
+        + job.units.get(0).chunks().get(0).fileName() + "')");
     timeline.requestStarted(job.reason);
     try (ticket; InputStream in = job.background
         ? new PiecewiseStream(blob, job.start(), job.end(), pieceBytes(job),
