@@ -113,7 +113,7 @@ public final class Daemon implements AutoCloseable {
     HeapCheck.log(config, Runtime.getRuntime().maxMemory());
     FetchContext fetch = new FetchContext(cache, config.maxDemandRequests(),
         config.maxBackgroundStreams(), config.backgroundInflightBytes(), config.backgroundQuiet(),
-        config.orderedWindowBytes());
+        config.orderedWindowBytes(), config.orderedHeadBytes());
     resources.add(fetch);
     WarmupImageSource warmSource = null;
     try {

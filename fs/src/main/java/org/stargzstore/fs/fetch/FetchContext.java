@@ -38,7 +38,7 @@ public final class FetchContext implements AutoCloseable {
   public FetchContext(ChunkCache cache, int maxDemandRequests, int maxBackgroundStreams,
       long backgroundInflightBytes, java.time.Duration backgroundQuiet) {
     this(cache, maxDemandRequests, maxBackgroundStreams, backgroundInflightBytes, backgroundQuiet,
-        0);
+        0, 0);
   }
 
   /**
@@ -48,17 +48,19 @@ public final class FetchContext implements AutoCloseable {
    * @param orderedWindowBytes predictions and prioritized files go one after another, each once
    *     those before it have at most this many bytes left to arrive ({@link OrderedLane}; 0: all
    *     at once)
+   * @param orderedHeadBytes how many bytes of a start-up (from a layer's opening on) pass the
+   *     lane; the rest goes at once
    */
   public FetchContext(ChunkCache cache, int maxDemandRequests, int maxBackgroundStreams,
       long backgroundInflightBytes, java.time.Duration backgroundQuiet,
-      long orderedWindowBytes) {
+      long orderedWindowBytes, long orderedHeadBytes) {
     this.cache = cache;
     this.backgroundBudget = new ByteBudget(backgroundInflightBytes);
     this.demandPool = new ThreadPoolExecutor(0, maxDemandRequests, 30, TimeUnit.SECONDS,
         new SynchronousQueue<>(), DaemonThreadFactory.numbered("fetch-demand"),
         new ThreadPoolExecutor.CallerRunsPolicy());
     this.scheduler = new BackgroundScheduler(maxBackgroundStreams, gate, backgroundQuiet);
-    this.lane = new OrderedLane(orderedWindowBytes, scheduler::wake);
+    this.lane = new OrderedLane(orderedWindowBytes, orderedHeadBytes, scheduler::wake);
   }
 
   /** A bounded executor for store writes: when the disk lags, fetchers wait for it. */

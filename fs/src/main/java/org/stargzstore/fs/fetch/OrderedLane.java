@@ -14,7 +14,10 @@ import java.util.TreeSet;
  * on refgen's Python image: {@code python3.11}'s 2 MB unit shared the link with three
  * prioritized streams and the libraries' predictions, and the container waited 0.9 s for it.
  * A request a reader waits for ({@link FetchJob#urgent}) goes at once; demand requests never
- * pass here. One lane per daemon: the layers of an image share the link.
+ * pass here. Only the head of a start-up passes the lane (its first {@code headBytes} from the
+ * last layer opened on): after it every request goes at once, as before, since one response at
+ * a time leaves the link idle while a fresh connection's window grows and while the next
+ * libraries are only being found. One lane per daemon: the layers of an image share the link.
  */
 final class OrderedLane {
   private static final Comparator<FetchJob> ORDER = Comparator
@@ -22,7 +25,10 @@ final class OrderedLane {
       .thenComparingLong(j -> j.laneSeq);
 
   private final long windowBytes;
+  private final long headBytes;
   private final Runnable onRoom;
+  /** Bytes admitted since the last layer opened. Guarded by this. */
+  private long admittedSinceStartUp;
   /** Bytes of admitted requests not yet arrived. Guarded by this. */
   private long remaining;
   private long nextSeq;
@@ -31,17 +37,29 @@ final class OrderedLane {
   /**
    * @param windowBytes bytes the admitted requests may have left to arrive when the next one
    *     goes; 0 turns the lane off (every request goes at once, as before the lane)
+   * @param headBytes how many bytes of a start-up pass the lane (from a layer's opening on)
    * @param onRoom told (without locks held) when a request may go again: the background
    *     scheduler's workers wait for it
    */
-  OrderedLane(long windowBytes, Runnable onRoom) {
+  OrderedLane(long windowBytes, long headBytes, Runnable onRoom) {
     this.windowBytes = windowBytes;
+    this.headBytes = headBytes;
     this.onRoom = onRoom;
   }
 
+  /** A layer opened: a container is about to start, its head passes the lane again. */
+  synchronized void startUp() {
+    admittedSinceStartUp = 0;
+  }
+
+  /** True once the start-up's head has passed: requests go at once. */
+  private synchronized boolean open() {
+    return windowBytes <= 0 || admittedSinceStartUp >= headBytes;
+  }
+
   /** True if {@code job} waits its turn here. */
-  boolean governs(FetchJob job) {
-    return windowBytes > 0
+  synchronized boolean governs(FetchJob job) {
+    return !open()
         && (job.reason == FetchReason.PREDICTED || job.reason == FetchReason.PRIORITIZED);
   }
 
@@ -57,7 +75,7 @@ final class OrderedLane {
    * request only then, so that its chunks are not claimed by a request that waits.
    */
   synchronized boolean roomForPrioritized() {
-    return windowBytes <= 0 || (waiting.isEmpty() && remaining <= windowBytes);
+    return open() || (waiting.isEmpty() && remaining <= windowBytes);
   }
 
   /**
@@ -69,6 +87,7 @@ final class OrderedLane {
       number(job);
       long bytes = job.end() - job.start();
       remaining += bytes;
+      admittedSinceStartUp += bytes;
       job.laneTicket = new Ticket(bytes);
     }
   }
@@ -87,7 +106,8 @@ final class OrderedLane {
       number(job);
       waiting.add(job);
       try {
-        while (!job.urgent && !(waiting.first() == job && remaining <= windowBytes)) {
+        while (!job.urgent && !open()
+            && !(waiting.first() == job && remaining <= windowBytes)) {
           // a reader marks a job urgent without holding this lock: look again now and then
           wait(20);
         }
@@ -96,6 +116,7 @@ final class OrderedLane {
         notifyAll();
       }
       remaining += bytes;
+      admittedSinceStartUp += bytes;
       room = roomForPrioritized();
     }
     if (room) {

@@ -342,7 +342,7 @@ class LayerFetcherTest {
     ctx.close();
     // a window of 1 KiB: the next request goes when the ones before have 1 KiB left to arrive
     ctx = new FetchContext(new ChunkCache(ContentStore.open(new StoreLayout(root), false),
-        64 << 20, writer), 8, 4, 4 << 20, Duration.ZERO, 1 << 10);
+        64 << 20, writer), 8, 4, 4 << 20, Duration.ZERO, 1 << 10, 1L << 30);
     List<String> profile = List.of("bin/rand-65537", "xattr/file", "opaque/kept",
         "etc/hostname", "bin/rand-4095");
     java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
@@ -382,11 +382,28 @@ class LayerFetcherTest {
   }
 
   @Test
+  void pastTheStartUpsHeadTheRestGoesAtOnce() throws Exception {
+    ctx.close();
+    // a head of one byte: the first request is all of it
+    ctx = new FetchContext(new ChunkCache(ContentStore.open(new StoreLayout(root), false),
+        64 << 20, writer), 8, 4, 4 << 20, Duration.ZERO, 1 << 10, 1);
+    java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+    List<Long> starts = new java.util.ArrayList<>();
+    LayerFetcher f = new LayerFetcher("test", layer.index(), holdingFirstRequest(release, starts),
+        layer.format().codec(), ctx, new FetchPolicy(0, 0, 256 << 10, true, false, false, 0, 0));
+    f.startBackground(List.of("bin/rand-65537", "xattr/file", "opaque/kept", "bin/rand-4095"));
+    int seen = moreThan(starts, 2, 10_000);
+    release.countDown();
+    assertTrue(seen > 2, "requests while the head's was held: " + starts);
+    f.close();
+  }
+
+  @Test
   void theEntrypointsPredictionGoesBeforeTheProfilesFilesAndAWaitingReaderGoesAtOnce()
       throws Exception {
     ctx.close();
     ctx = new FetchContext(new ChunkCache(ContentStore.open(new StoreLayout(root), false),
-        64 << 20, writer), 8, 4, 4 << 20, Duration.ZERO, 1 << 10);
+        64 << 20, writer), 8, 4, 4 << 20, Duration.ZERO, 1 << 10, 1L << 30);
     java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
     List<Long> starts = new java.util.ArrayList<>();
     LayerFetcher f = new LayerFetcher("test", layer.index(), holdingFirstRequest(release, starts),
@@ -420,7 +437,7 @@ class LayerFetcherTest {
   void aPrioritizedUnitPacedByTheLaneIsAskedForInOneRequest() throws Exception {
     ctx.close();
     ctx = new FetchContext(new ChunkCache(ContentStore.open(new StoreLayout(root), false),
-        64 << 20, writer), 8, 4, 4 << 20, Duration.ZERO, 512 << 10);
+        64 << 20, writer), 8, 4, 4 << 20, Duration.ZERO, 512 << 10, 1L << 30);
     // pieces of 16 KiB: without the lane each unit of the file would take several requests,
     // one after the other, a round trip apart
     List<Long> starts = new java.util.ArrayList<>();
