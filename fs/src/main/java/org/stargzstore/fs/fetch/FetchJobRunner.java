@@ -113,10 +113,11 @@ final class FetchJobRunner {
         + " (" + job.units.size() + " units, first for '"
         + job.units.get(0).chunks().get(0).fileName() + "')");
     timeline.requestStarted(job.reason);
-    try (ticket; InputStream in = job.background
+    try (ticket; InputStream response = job.background
         ? new PiecewiseStream(blob, job.start(), job.end(), pieceBytes(job),
             backgroundPacer(job))
-        : blob.openStream(job.start(), job.end() - job.start())) {
+        : blob.openStream(job.start(), job.end() - job.start());
+        InputStream in = ticket.watch(response)) {
       if (job.onResponse != null) {
         job.onResponse.run();
       }
@@ -144,10 +145,9 @@ final class FetchJobRunner {
           deliver(job, u, buf);
         }
         stats.addBytes(job.reasonOf(unitNo++), u.end() - pos);
-        ticket.arrived(u.end() - pos);
         pos = u.end();
       }
-      if (in instanceof PiecewiseStream ps) {
+      if (response instanceof PiecewiseStream ps) {
         stats.requests.addAndGet(ps.requests());
       }
       failAll(job, new IOException(name + ": internal error: chunks claimed but not delivered"));

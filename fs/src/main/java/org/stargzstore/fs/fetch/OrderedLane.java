@@ -1,5 +1,8 @@
 package org.stargzstore.fs.fetch;
 
+import java.io.FilterInputStream;
+import java.io.IOException;
+import java.io.InputStream;
 import java.util.Comparator;
 import java.util.TreeSet;
 
@@ -161,7 +164,47 @@ final class OrderedLane {
 
     /** {@code bytes} of the request arrived (or were skipped). */
     void arrived(long bytes) {
-      OrderedLane.this.arrived(this, bytes);
+      if (left > 0) {
+        OrderedLane.this.arrived(this, bytes);
+      }
+    }
+
+    /**
+     * The response {@code in}, counting its bytes as they arrive: the next request goes while
+     * this one's last {@code windowBytes} are still on their way, not after a whole unit.
+     */
+    InputStream watch(InputStream in) {
+      if (left <= 0) {
+        return in;
+      }
+      return new FilterInputStream(in) {
+        @Override
+        public int read() throws IOException {
+          int b = super.read();
+          if (b >= 0) {
+            arrived(1);
+          }
+          return b;
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+          int n = super.read(b, off, len);
+          if (n > 0) {
+            arrived(n);
+          }
+          return n;
+        }
+
+        @Override
+        public long skip(long n) throws IOException {
+          long k = super.skip(n);
+          if (k > 0) {
+            arrived(k);
+          }
+          return k;
+        }
+      };
     }
 
     /** The request ended (done or failed): what it had left no longer holds anyone back. */

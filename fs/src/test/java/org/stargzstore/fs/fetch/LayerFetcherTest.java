@@ -285,6 +285,15 @@ class LayerFetcherTest {
    */
   private BlobSource holdingFirstRequest(java.util.concurrent.CountDownLatch release,
       List<Long> starts) {
+    return holdingFirstRequest(release, starts, Long.MAX_VALUE);
+  }
+
+  /**
+   * As {@link #holdingFirstRequest(java.util.concurrent.CountDownLatch, List)}, but the first
+   * response sends all of its bytes but the last {@code tail} at once, and holds back those.
+   */
+  private BlobSource holdingFirstRequest(java.util.concurrent.CountDownLatch release,
+      List<Long> starts, long tail) {
     BlobSource inner = counting();
     return new BlobSource() {
       @Override
@@ -305,14 +314,39 @@ class LayerFetcherTest {
           first = starts.isEmpty();
           starts.add(offset);
         }
-        if (first) {
-          try {
-            release.await();
-          } catch (InterruptedException e) {
-            throw new java.io.InterruptedIOException();
-          }
+        if (first && tail == Long.MAX_VALUE) {
+          await(release);
         }
-        return inner.openStream(offset, length);
+        java.io.InputStream in = inner.openStream(offset, length);
+        if (!first || tail == Long.MAX_VALUE) {
+          return in;
+        }
+        return new java.io.FilterInputStream(in) {
+          long sent;
+
+          @Override
+          public int read() throws IOException {
+            byte[] one = new byte[1];
+            return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
+          }
+
+          @Override
+          public int read(byte[] b, int off, int len) throws IOException {
+            if (sent >= length - tail) {
+              await(release);
+            } else {
+              len = (int) Math.min(len, length - tail - sent);
+            }
+            int n = super.read(b, off, len);
+            sent += Math.max(0, n);
+            return n;
+          }
+
+          @Override
+          public long skip(long n) throws IOException {
+            return read(new byte[(int) Math.min(n, 8192)], 0, (int) Math.min(n, 8192));
+          }
+        };
       }
 
       @Override
@@ -320,6 +354,37 @@ class LayerFetcherTest {
         return "edge.estargz";
       }
     };
+  }
+
+  private static void await(java.util.concurrent.CountDownLatch release) throws IOException {
+    try {
+      release.await();
+    } catch (InterruptedException e) {
+      throw new java.io.InterruptedIOException();
+    }
+  }
+
+  @Test
+  void theNextRequestGoesWhileTheLastBytesOfTheOneBeforeAreOnTheirWay() throws Exception {
+    ctx.close();
+    ctx = new FetchContext(new ChunkCache(ContentStore.open(new StoreLayout(root), false),
+        64 << 20, writer), 8, 4, 4 << 20, Duration.ZERO, 4 << 10, 1L << 30);
+    java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+    List<Long> starts = new java.util.ArrayList<>();
+    // the first file's unit (over 4 KiB) arrives but its last KiB
+    LayerFetcher f = new LayerFetcher("test", layer.index(),
+        holdingFirstRequest(release, starts, 1 << 10), layer.format().codec(), ctx,
+        new FetchPolicy(0, 0, 256 << 10, true, false, false, 0, 0));
+    LayerEntry program = layer.index().entry("bin/rand-65537").orElseThrow();
+    assertTrue(program.chunks().get(0).compressedLength() > (4 << 10));
+    f.ensureAsync(program.chunks().subList(0, 1), FetchReason.PREDICTED);
+    assertEquals(1, moreThan(starts, 0, 10_000), "the program's request went");
+    f.ensureAsync(layer.index().entry("bin/rand-4095").orElseThrow().chunks(),
+        FetchReason.PREDICTED);
+    int seen = moreThan(starts, 1, 10_000);
+    release.countDown();
+    assertEquals(2, seen, "the next request went within the window: " + starts);
+    f.close();
   }
 
   private static int startsSeen(List<Long> starts) {
