@@ -177,7 +177,7 @@ public record DaemonConfig(
         fetch.size("small_files_first", "64KiB"),
         fetch.size("nearby_files", "4MiB"),
         fetch.duration("background_quiet", "1s"),
-        fetch.size("ordered_window", "512KiB"),
+        fetch.size("ordered_window", "0B"),
         fetch.size("ordered_head", "2MiB"),
         fetch.bool("prefetch_entrypoint", true),
         fetch.integer("max_demand_requests", 32),
