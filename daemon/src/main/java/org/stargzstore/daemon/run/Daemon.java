@@ -111,7 +111,8 @@ public final class Daemon implements AutoCloseable {
         config.streamAboveBytes());
     HeapCheck.log(config, Runtime.getRuntime().maxMemory());
     FetchContext fetch = new FetchContext(cache, config.maxDemandRequests(),
-        config.maxBackgroundStreams(), config.backgroundInflightBytes(), config.backgroundQuiet());
+        config.maxBackgroundStreams(), config.backgroundInflightBytes(), config.backgroundQuiet(),
+        config.orderedWindowBytes(), config.orderedHeadBytes());
     resources.add(fetch);
     WarmupImageSource warmSource = null;
     try {

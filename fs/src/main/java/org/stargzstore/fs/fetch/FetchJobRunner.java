@@ -61,6 +61,9 @@ final class FetchJobRunner {
    */
   void submit(FetchJob job) {
     ctx.gate().noteActivity();
+    if (ctx.lane().governs(job)) {
+      ctx.lane().number(job);
+    }
     boolean holdsBackground = job.reason.isDemand();
     if (holdsBackground) {
       ctx.gate().enter();
@@ -95,16 +98,26 @@ final class FetchJobRunner {
         stats.demandFetches.incrementAndGet();
       }
     }
+    long pos = job.start();
+    int unitNo = 0;
+    OrderedLane.Ticket ticket;
+    try {
+      ticket = ctx.lane().enter(job);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      failAll(job, new IOException(name + ": interrupted while waiting to fetch"));
+      return;
+    }
+    // logged when sent: after its turn in the lane
     LOG.fine(() -> name + ": " + job.reason.label() + ", bytes " + job.start() + "-" + job.end()
         + " (" + job.units.size() + " units, first for '"
         + job.units.get(0).chunks().get(0).fileName() + "')");
     timeline.requestStarted(job.reason);
-    long pos = job.start();
-    int unitNo = 0;
-    try (InputStream in = job.background
-        ? new PiecewiseStream(blob, job.start(), job.end(), policy.backgroundRequestBytes(),
+    try (ticket; InputStream response = job.background
+        ? new PiecewiseStream(blob, job.start(), job.end(), pieceBytes(job),
             backgroundPacer(job))
-        : blob.openStream(job.start(), job.end() - job.start())) {
+        : blob.openStream(job.start(), job.end() - job.start());
+        InputStream in = ticket.watch(response)) {
       if (job.onResponse != null) {
         job.onResponse.run();
       }
@@ -134,7 +147,7 @@ final class FetchJobRunner {
         stats.addBytes(job.reasonOf(unitNo++), u.end() - pos);
         pos = u.end();
       }
-      if (in instanceof PiecewiseStream ps) {
+      if (response instanceof PiecewiseStream ps) {
         stats.requests.addAndGet(ps.requests());
       }
       failAll(job, new IOException(name + ": internal error: chunks claimed but not delivered"));
@@ -148,6 +161,16 @@ final class FetchJobRunner {
     } finally {
       timeline.requestEnded(job.reason);
     }
+  }
+
+  /**
+   * A background job's pieces: {@code background_request}, except for a job the
+   * {@link OrderedLane} paces (prioritized files: at most one request or one unit), which is
+   * asked for whole: pieces are requested one after the other, and with the lane there are no
+   * other streams to fill the link during the round trip between two pieces.
+   */
+  private long pieceBytes(FetchJob job) {
+    return ctx.lane().governs(job) ? job.end() - job.start() : policy.backgroundRequestBytes();
   }
 
   /**

@@ -279,6 +279,258 @@ class LayerFetcherTest {
     return requests.get();
   }
 
+  /**
+   * A blob whose first streamed request holds its bytes back until {@code release} opens, and
+   * that records the start of every request it is asked for.
+   */
+  private BlobSource holdingFirstRequest(java.util.concurrent.CountDownLatch release,
+      List<Long> starts) {
+    return holdingFirstRequest(release, starts, Long.MAX_VALUE);
+  }
+
+  /**
+   * As {@link #holdingFirstRequest(java.util.concurrent.CountDownLatch, List)}, but the first
+   * response sends all of its bytes but the last {@code tail} at once, and holds back those.
+   */
+  private BlobSource holdingFirstRequest(java.util.concurrent.CountDownLatch release,
+      List<Long> starts, long tail) {
+    BlobSource inner = counting();
+    return new BlobSource() {
+      @Override
+      public long size() throws IOException {
+        return inner.size();
+      }
+
+      @Override
+      public void readFully(long offset, byte[] dst, int dstOffset, int length)
+          throws IOException {
+        inner.readFully(offset, dst, dstOffset, length);
+      }
+
+      @Override
+      public java.io.InputStream openStream(long offset, long length) throws IOException {
+        boolean first;
+        synchronized (starts) {
+          first = starts.isEmpty();
+          starts.add(offset);
+        }
+        if (first && tail == Long.MAX_VALUE) {
+          await(release);
+        }
+        java.io.InputStream in = inner.openStream(offset, length);
+        if (!first || tail == Long.MAX_VALUE) {
+          return in;
+        }
+        return new java.io.FilterInputStream(in) {
+          long sent;
+
+          @Override
+          public int read() throws IOException {
+            byte[] one = new byte[1];
+            return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
+          }
+
+          @Override
+          public int read(byte[] b, int off, int len) throws IOException {
+            if (sent >= length - tail) {
+              await(release);
+            } else {
+              len = (int) Math.min(len, length - tail - sent);
+            }
+            int n = super.read(b, off, len);
+            sent += Math.max(0, n);
+            return n;
+          }
+
+          @Override
+          public long skip(long n) throws IOException {
+            return read(new byte[(int) Math.min(n, 8192)], 0, (int) Math.min(n, 8192));
+          }
+        };
+      }
+
+      @Override
+      public String describe() {
+        return "edge.estargz";
+      }
+    };
+  }
+
+  private static void await(java.util.concurrent.CountDownLatch release) throws IOException {
+    try {
+      release.await();
+    } catch (InterruptedException e) {
+      throw new java.io.InterruptedIOException();
+    }
+  }
+
+  @Test
+  void theNextRequestGoesWhileTheLastBytesOfTheOneBeforeAreOnTheirWay() throws Exception {
+    ctx.close();
+    ctx = new FetchContext(new ChunkCache(ContentStore.open(new StoreLayout(root), false),
+        64 << 20, writer), 8, 4, 4 << 20, Duration.ZERO, 4 << 10, 1L << 30);
+    java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+    List<Long> starts = new java.util.ArrayList<>();
+    // the first file's unit (over 4 KiB) arrives but its last KiB
+    LayerFetcher f = new LayerFetcher("test", layer.index(),
+        holdingFirstRequest(release, starts, 1 << 10), layer.format().codec(), ctx,
+        new FetchPolicy(0, 0, 256 << 10, true, false, false, 0, 0));
+    LayerEntry program = layer.index().entry("bin/rand-65537").orElseThrow();
+    assertTrue(program.chunks().get(0).compressedLength() > (4 << 10));
+    f.ensureAsync(program.chunks().subList(0, 1), FetchReason.PREDICTED);
+    assertEquals(1, moreThan(starts, 0, 10_000), "the program's request went");
+    f.ensureAsync(layer.index().entry("bin/rand-4095").orElseThrow().chunks(),
+        FetchReason.PREDICTED);
+    int seen = moreThan(starts, 1, 10_000);
+    release.countDown();
+    assertEquals(2, seen, "the next request went within the window: " + starts);
+    f.close();
+  }
+
+  private static int startsSeen(List<Long> starts) {
+    synchronized (starts) {
+      return starts.size();
+    }
+  }
+
+  /** Waits up to {@code millis} for more than {@code n} requests; how many there were. */
+  private static int moreThan(List<Long> starts, int n, long millis) throws InterruptedException {
+    long deadline = System.currentTimeMillis() + millis;
+    while (startsSeen(starts) <= n && System.currentTimeMillis() < deadline) {
+      Thread.sleep(10);
+    }
+    return startsSeen(starts);
+  }
+
+  @Test
+  void theFirstFileOfTheStartUpHasTheLinkAloneThenTheRestFollowsInOrder() throws Exception {
+    ctx.close();
+    // a window of 1 KiB: the next request goes when the ones before have 1 KiB left to arrive
+    ctx = new FetchContext(new ChunkCache(ContentStore.open(new StoreLayout(root), false),
+        64 << 20, writer), 8, 4, 4 << 20, Duration.ZERO, 1 << 10, 1L << 30);
+    List<String> profile = List.of("bin/rand-65537", "xattr/file", "opaque/kept",
+        "etc/hostname", "bin/rand-4095");
+    java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+    List<Long> starts = new java.util.ArrayList<>();
+    LayerFetcher f = new LayerFetcher("test", layer.index(), holdingFirstRequest(release, starts),
+        layer.format().codec(), ctx, new FetchPolicy(0, 0, 256 << 10, true, false, false, 0, 0));
+    f.startBackground(profile);
+    assertEquals(1, moreThan(starts, 0, 10_000), "the first file's request went");
+    // four background streams would send the next files now; the lane holds them back
+    assertEquals(1, moreThan(starts, 1, 1_000),
+        "requests sent while the first file's bytes had not arrived: " + starts);
+    // a container's read is never held back by the lane
+    LayerEntry read = layer.index().entry("bin/rand-1").orElseThrow();
+    f.ensure(read.chunks(), Duration.ofSeconds(10));
+    release.countDown();
+    long deadline = System.currentTimeMillis() + 30_000;
+    while (!profile.stream().allMatch(this::cached) && System.currentTimeMillis() < deadline) {
+      Thread.sleep(20);
+    }
+    assertTrue(profile.stream().allMatch(this::cached), "the profile's files are fetched");
+    // each request's first unit comes later in the prioritized order than the one before's
+    LayerUnits units = new LayerUnits("test", layer.index());
+    int[] order = new ReadAheadPolicy(new FetchPolicy(0, 0, 256 << 10, true, false, false, 0, 0))
+        .unitsOf(FetchReason.PRIORITIZED, units, layer.index(), profile);
+    List<Long> inOrder = new java.util.ArrayList<>();
+    for (int u : order) {
+      inOrder.add(units.get(u).offset());
+    }
+    List<Long> prioritized = new java.util.ArrayList<>(starts);
+    // the container's read, sent while the first file was held
+    prioritized.remove(Long.valueOf(units.get(units.unitOf(read.chunks().get(0))).offset()));
+    List<Integer> positions = prioritized.stream().map(inOrder::indexOf).toList();
+    assertTrue(!positions.contains(-1) && positions.size() >= 3
+        && positions.equals(positions.stream().sorted().distinct().toList()),
+        "requests in the order the start-up opened the files: " + prioritized + " in " + inOrder);
+    f.close();
+  }
+
+  @Test
+  void pastTheStartUpsHeadTheRestGoesAtOnce() throws Exception {
+    ctx.close();
+    // a head of one byte: the first request is all of it
+    ctx = new FetchContext(new ChunkCache(ContentStore.open(new StoreLayout(root), false),
+        64 << 20, writer), 8, 4, 4 << 20, Duration.ZERO, 1 << 10, 1);
+    java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+    List<Long> starts = new java.util.ArrayList<>();
+    LayerFetcher f = new LayerFetcher("test", layer.index(), holdingFirstRequest(release, starts),
+        layer.format().codec(), ctx, new FetchPolicy(0, 0, 256 << 10, true, false, false, 0, 0));
+    f.startBackground(List.of("bin/rand-65537", "xattr/file", "opaque/kept", "bin/rand-4095"));
+    int seen = moreThan(starts, 2, 10_000);
+    release.countDown();
+    assertTrue(seen > 2, "requests while the head's was held: " + starts);
+    f.close();
+  }
+
+  @Test
+  void theEntrypointsPredictionGoesBeforeTheProfilesFilesAndAWaitingReaderGoesAtOnce()
+      throws Exception {
+    ctx.close();
+    ctx = new FetchContext(new ChunkCache(ContentStore.open(new StoreLayout(root), false),
+        64 << 20, writer), 8, 4, 4 << 20, Duration.ZERO, 1 << 10, 1L << 30);
+    java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+    List<Long> starts = new java.util.ArrayList<>();
+    LayerFetcher f = new LayerFetcher("test", layer.index(), holdingFirstRequest(release, starts),
+        layer.format().codec(), ctx, new FetchPolicy(0, 0, 256 << 10, true, false, false, 0, 0));
+    LayerEntry program = layer.index().entry("bin/rand-65537").orElseThrow();
+    LayerEntry library = layer.index().entry("bin/rand-4095").orElseThrow();
+    f.ensureAsync(program.chunks(), FetchReason.PREDICTED);
+    assertEquals(1, moreThan(starts, 0, 10_000), "the program's request went");
+    java.util.concurrent.CompletableFuture<Void> lib =
+        f.ensureAsync(library.chunks(), FetchReason.PREDICTED);
+    f.startBackground(List.of("xattr/file", "opaque/kept"));
+    assertEquals(1, moreThan(starts, 1, 1_000),
+        "requests sent while the program's bytes had not arrived: " + starts);
+    // a container now reads the library: its prediction goes at once, the program still held
+    f.ensure(library.chunks(), Duration.ofSeconds(10));
+    lib.get(10, java.util.concurrent.TimeUnit.SECONDS);
+    assertEquals(1, release.getCount(), "the program's request is still held");
+    release.countDown();
+    long deadline = System.currentTimeMillis() + 30_000;
+    while (!List.of("xattr/file", "opaque/kept").stream().allMatch(this::cached)
+        && System.currentTimeMillis() < deadline) {
+      Thread.sleep(20);
+    }
+    LayerUnits units = new LayerUnits("test", layer.index());
+    assertEquals(units.get(units.unitOf(library.chunks().get(0))).offset(), starts.get(1),
+        "the library's prediction went second, ahead of the profile: " + starts);
+    f.close();
+  }
+
+  @Test
+  void aPrioritizedUnitPacedByTheLaneIsAskedForInOneRequest() throws Exception {
+    ctx.close();
+    ctx = new FetchContext(new ChunkCache(ContentStore.open(new StoreLayout(root), false),
+        64 << 20, writer), 8, 4, 4 << 20, Duration.ZERO, 512 << 10, 1L << 30);
+    // pieces of 16 KiB: without the lane each unit of the file would take several requests,
+    // one after the other, a round trip apart
+    List<Long> starts = new java.util.ArrayList<>();
+    LayerFetcher f = new LayerFetcher("test", layer.index(),
+        holdingFirstRequest(new java.util.concurrent.CountDownLatch(0), starts),
+        layer.format().codec(), ctx, new FetchPolicy(0, 0, 16 << 10, true, false, false, 0, 0));
+    String file = "bin/rand-1048576";
+    LayerUnits units = new LayerUnits("test", layer.index());
+    List<Integer> fileUnits = new java.util.ArrayList<>();
+    unitsOfFile(units, layer.index().entry(file).orElseThrow(), fileUnits);
+    assertTrue(fileUnits.stream().anyMatch(u -> units.get(u).length() > (16 << 10)),
+        "the fixture has units larger than a piece");
+    f.startBackground(List.of(file));
+    long deadline = System.currentTimeMillis() + 30_000;
+    while (!cached(file) && System.currentTimeMillis() < deadline) {
+      Thread.sleep(20);
+    }
+    assertTrue(cached(file));
+    long from = fileUnits.stream().mapToLong(u -> units.get(u).offset()).min().orElseThrow();
+    long to = fileUnits.stream().mapToLong(u -> units.get(u).end()).max().orElseThrow();
+    long inFile;
+    synchronized (starts) {
+      inFile = starts.stream().filter(at -> at >= from && at < to).count();
+    }
+    assertEquals(fileUnits.size(), inFile, "one request per unit of " + file);
+    f.close();
+  }
+
   private static void unitsOfFile(LayerUnits units, LayerEntry e, List<Integer> into) {
     for (Chunk c : e.chunks()) {
       int u = units.unitOf(c);
