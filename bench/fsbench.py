@@ -50,9 +50,12 @@ rss   VmRSS of the daemon process (bin/stargz-registry-storage execs java: the p
       RSS_REPS repetitions, a fresh daemon each, contenders interleaved within a repetition.
       --rss-variant NAME=SPEC adds ours-estargz%NAME: SPEC's words go to SRS_JAVA_OPTS (after the
       launcher's defaults, so they override them), VAR=value words to the environment, e.g.
-      --rss-variant 'serial=-XX:+UseSerialGC MALLOC_ARENA_MAX=2'. With
+      --rss-variant 'serial=-XX:+UseSerialGC MALLOC_ARENA_MAX=2'; SRS_LAUNCHER=PATH runs another
+      build's launcher (an A/B of two builds), BENCH_DAEMON_CONFIG=TOML (\n for newlines, no
+      spaces) adds to the daemon's configuration. With
       -XX:NativeMemoryTracking=summary in a variant, jcmd's summary at the end of the window is
-      written next to --out (-nmt-CONTENDER-REP.txt).
+      written next to --out (-nmt-CONTENDER-REP.txt); with =detail, also what is resident by
+      what it is for (bench/nmt_rss.py: smaps joined with NMT's map, -resident-CONTENDER-REP.txt).
 
 Raw rows: --out (bench,contender,metric,rep,value,unit); a summary table (median, min, max,
 ratios of medians) is printed at the end. SRS_JAVA_OPTS passes JVM options to our daemon (JFR).
@@ -175,7 +178,8 @@ def start(work, kind, regconf):
         os.environ["BENCH_DAEMON_CONFIG"] = (extra or "") + '\n[fuse]\nbackend = "kernel"\n'
     d = Daemon.__new__(Daemon)
     try:
-        d.__init__(work, "peer" if kind.startswith("peer") else "ours", regconf)
+        d.__init__(work, "peer" if kind.startswith("peer") else "ours", regconf,
+                   launcher=None if kind.startswith("peer") else os.environ.get("SRS_LAUNCHER"))
     except BaseException:
         if hasattr(d, "proc"):  # started but never ready: stop it, unmount, remove its root
             d.close()
@@ -214,7 +218,7 @@ def proc_mem(pid):
     with open(f"/proc/{pid}/status") as f:
         for line in f:
             k, _, v = line.partition(":")
-            if k in ("VmRSS", "VmHWM"):
+            if k in ("VmRSS", "VmHWM", "RssAnon", "RssFile"):
                 vals[k] = int(v.split()[0]) / 1024.0
     return vals
 
@@ -452,10 +456,21 @@ def bench_rss(work, host, regconf, sets, settle, reps, variants, out):
                 record("rss", contender, "settled_VmRSS", rep, statistics.median(samples), "MiB")
                 record("rss", contender, "settled_VmRSS_min", rep, min(samples), "MiB")
                 record("rss", contender, "settled_VmRSS_max", rep, max(samples), "MiB")
-                record("rss", contender, "settled_VmHWM", rep, proc_mem(pid)["VmHWM"], "MiB")
+                end = proc_mem(pid)
+                record("rss", contender, "settled_VmHWM", rep, end["VmHWM"], "MiB")
+                # at the end of the window: anonymous memory (heap, malloc, stacks, code cache)
+                # against mapped files (the JVM's and native libraries' code, the CDS archive)
+                record("rss", contender, "end_RssAnon", rep, end["RssAnon"], "MiB")
+                record("rss", contender, "end_RssFile", rep, end["RssFile"], "MiB")
                 nmt = f"{os.path.splitext(out)[0]}-nmt-{contender.replace('%', '_')}-{rep}.txt"
                 if contender.startswith("ours") and nmt_summary(pid, nmt):
                     print(f"  NMT summary: {nmt}", flush=True)
+                    if "NativeMemoryTracking=detail" in env.get("SRS_JAVA_OPTS", ""):
+                        where = subprocess.run([sys.executable, os.path.join(HERE, "nmt_rss.py"), str(pid)],
+                                               capture_output=True, text=True).stdout
+                        with open(nmt.replace("-nmt-", "-resident-"), "w") as f:
+                            f.write(where)
+                        print(where, end="", flush=True)
                 print(f"  {contender}: layers complete after {waited:.1f} s, quiet after {quiet:.1f} s more;"
                       f" samples {' '.join(f'{v:.0f}' for v in samples)}", flush=True)
             finally:

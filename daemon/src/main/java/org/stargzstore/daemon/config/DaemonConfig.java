@@ -67,6 +67,7 @@ public record DaemonConfig(
     String platform,
     RangeIgnoredByMirror rangeIgnoredByMirror,
     Path controlSocket,
+    boolean registryWarmup,
     ListenAddress metricsAddress,
     LogFormat logFormat,
     ProfilesConfig profiles,
@@ -88,7 +89,7 @@ public record DaemonConfig(
           "descriptor_keeper", "holder_socket"),
       "registry", Set.of("registries_conf", "registries_conf_dir", "certs_dir", "auth_file",
           "platform", "range_ignored_by_mirror"),
-      "daemon", Set.of("control_socket"),
+      "daemon", Set.of("control_socket", "registry_warmup"),
       "metrics", Set.of("address"),
       "log", Set.of("format"));
 
@@ -199,6 +200,7 @@ public record DaemonConfig(
         reg.string("platform", ""),
         reg.get("range_ignored_by_mirror", "wait-for-cache", RangeIgnoredByMirror::parse),
         daemon.has("control_socket") ? Path.of(daemon.string("control_socket", "")) : null,
+        daemon.bool("registry_warmup", true),
         metrics.has("address") ? metrics.get("address", "", ListenAddress::parse) : null,
         log.get("format", "text", LogFormat::parse),
         new ProfilesConfig(fetch.bool("use_access_profiles", true),
@@ -257,8 +259,8 @@ public record DaemonConfig(
         prefetchEntrypoint, maxDemandRequests, maxBackgroundStreams,
         readTimeout, resolveTimeout, allowOther, fuseCacheTimeout, fuseDebug, fuseBackend,
         descriptorKeeper, holderSocket, fuseTakeover, registriesConf, registriesConfDir,
-        certsDir, authFile, platform, rangeIgnoredByMirror, controlSocket, metricsAddress,
-        logFormat, profiles, maxTocEntries);
+        certsDir, authFile, platform, rangeIgnoredByMirror, controlSocket, registryWarmup,
+        metricsAddress, logFormat, profiles, maxTocEntries);
   }
 
   /** The FUSE mount options of {@code [fuse]}. */

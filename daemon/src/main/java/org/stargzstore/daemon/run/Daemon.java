@@ -145,18 +145,23 @@ public final class Daemon implements AutoCloseable {
     logAudience(MountAudience.of(mount.mountPoint(), config.allowOther()));
     // before the daemon reports ready: the first container should not pay for a cold JVM (the
     // registry client's warm-up beside the others: it is mostly class loading and waiting)
-    Thread registryWarmup = DaemonThreadFactory.named("registry-warmup")
-        .newThread(() -> RegistryWarmup.run(store.layout.tmpDir()));
-    registryWarmup.start();
+    Thread registryWarmup = null;
+    if (config.registryWarmup()) {
+      registryWarmup = DaemonThreadFactory.named("registry-warmup")
+          .newThread(() -> RegistryWarmup.run(store.layout.tmpDir()));
+      registryWarmup.start();
+    }
     Warmup.run(store.layout.tmpDir());
     if (warmSource != null) {
       Warmup.throughMount(mount.mountPoint(), warmSource);
     }
-    try {
-      registryWarmup.join();
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new java.io.InterruptedIOException("interrupted while warming up");
+    if (registryWarmup != null) {
+      try {
+        registryWarmup.join();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new java.io.InterruptedIOException("interrupted while warming up");
+      }
     }
     if (config.metricsAddress() != null) {
       MetricsServer metrics = MetricsServer.start(config.metricsAddress(), layerStore,

@@ -2,14 +2,9 @@ package org.stargzstore.daemon.run;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpServer;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -17,8 +12,6 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.logging.Logger;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.stargzstore.estargz.layer.Chunk;
 import org.stargzstore.estargz.layer.LayerEntry;
 import org.stargzstore.estargz.layer.LayerOpener;
@@ -50,9 +43,6 @@ final class RegistryWarmup {
   private static final Logger LOG = Logger.getLogger(RegistryWarmup.class.getName());
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final String REPOSITORY = "stargz-registry-storage/warmup";
-  private static final Pattern BLOB =
-      Pattern.compile("/v2/" + REPOSITORY + "/blobs/(sha256:[0-9a-f]{64})");
-  private static final Pattern RANGE = Pattern.compile("bytes=(\\d+)-(\\d+)");
 
   private RegistryWarmup() {}
 
@@ -60,7 +50,7 @@ final class RegistryWarmup {
   static boolean run(Path tmpDir) {
     long t0 = System.nanoTime();
     Path blobFile = null;
-    HttpServer server = null;
+    LoopbackRegistry server = null;
     try {
       blobFile = Files.createTempFile(tmpDir, "warmup-registry-", ".blob");
       LayerWriteResult layer = LayerConversion.builder(LayerConversion.Format.ESTARGZ).build()
@@ -70,8 +60,9 @@ final class RegistryWarmup {
           + "\"layers\",\"diff_ids\":[\"" + layer.diffId() + "\"]}}")
           .getBytes(StandardCharsets.UTF_8);
       byte[] manifest = manifest(layer, config);
-      server = serve(manifest, Map.of(Digest.of(config), config, layer.digest(), blob));
-      String host = "127.0.0.1:" + server.getAddress().getPort();
+      server = LoopbackRegistry.start(REPOSITORY, manifest,
+          Map.of(Digest.of(config), config, layer.digest(), blob));
+      String host = server.host();
       RegistryClientConfig cfg = RegistryClientConfig.builder()
           .insecureHosts(List.of(host)).build();
       try (RegistryClient client = RegistryClient.create(cfg)) {
@@ -86,7 +77,7 @@ final class RegistryWarmup {
       return false;
     } finally {
       if (server != null) {
-        server.stop(0);
+        server.close();
       }
       if (blobFile != null) {
         try {
@@ -138,63 +129,5 @@ final class RegistryWarmup {
     ObjectNode a = l.putObject("annotations");
     layer.annotations().forEach(a::put);
     return JSON.writeValueAsBytes(m);
-  }
-
-  /**
-   * A registry of one image on the loopback: the ping, its manifest by tag, its blobs (ranges
-   * too), 404 for anything else (the referrers API and the referrers tag).
-   */
-  private static HttpServer serve(byte[] manifest, Map<Digest, byte[]> blobs) throws IOException {
-    HttpServer server = HttpServer.create(
-        new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
-    server.createContext("/", ex -> {
-      try (ex) {
-        String path = ex.getRequestURI().getPath();
-        ex.getResponseHeaders().add("Docker-Distribution-API-Version", "registry/2.0");
-        if (path.equals("/v2/")) {
-          send(ex, 200, "application/json", "{}".getBytes(StandardCharsets.UTF_8), 0, 2);
-          return;
-        }
-        if (path.equals("/v2/" + REPOSITORY + "/manifests/1")) {
-          ex.getResponseHeaders().add("Docker-Content-Digest", Digest.of(manifest).toString());
-          send(ex, 200, "application/vnd.oci.image.manifest.v1+json", manifest, 0,
-              manifest.length);
-          return;
-        }
-        Matcher b = BLOB.matcher(path);
-        byte[] blob = b.matches() ? blobs.get(Digest.parse(b.group(1))) : null;
-        if (blob == null) {
-          byte[] err = "{\"errors\":[{\"code\":\"MANIFEST_UNKNOWN\",\"message\":\"unknown\"}]}"
-              .getBytes(StandardCharsets.UTF_8);
-          send(ex, 404, "application/json", err, 0, err.length);
-          return;
-        }
-        String range = ex.getRequestHeaders().getFirst("Range");
-        Matcher r = range == null ? null : RANGE.matcher(range);
-        if (r != null && r.matches()) {
-          int from = Integer.parseInt(r.group(1));
-          int to = (int) Math.min(Long.parseLong(r.group(2)), blob.length - 1);
-          ex.getResponseHeaders().add("Content-Range",
-              "bytes " + from + "-" + to + "/" + blob.length);
-          send(ex, 206, "application/octet-stream", blob, from, to + 1 - from);
-        } else {
-          send(ex, 200, "application/octet-stream", blob, 0, blob.length);
-        }
-      }
-    });
-    server.start();
-    return server;
-  }
-
-  private static void send(HttpExchange ex, int status, String type, byte[] body, int off,
-      int len) throws IOException {
-    ex.getResponseHeaders().add("Content-Type", type);
-    boolean head = ex.getRequestMethod().equals("HEAD");
-    ex.sendResponseHeaders(status, head ? -1 : len);
-    if (!head) {
-      try (OutputStream out = ex.getResponseBody()) {
-        out.write(body, off, len);
-      }
-    }
   }
 }
