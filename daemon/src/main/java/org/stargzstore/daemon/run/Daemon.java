@@ -111,8 +111,7 @@ public final class Daemon implements AutoCloseable {
         config.streamAboveBytes());
     HeapCheck.log(config, Runtime.getRuntime().maxMemory());
     FetchContext fetch = new FetchContext(cache, config.maxDemandRequests(),
-        config.maxBackgroundStreams(), config.backgroundInflightBytes(), config.backgroundQuiet(),
-        config.orderedWindowBytes(), config.orderedHeadBytes());
+        config.maxBackgroundStreams(), config.backgroundInflightBytes(), config.backgroundQuiet());
     resources.add(fetch);
     WarmupImageSource warmSource = null;
     try {

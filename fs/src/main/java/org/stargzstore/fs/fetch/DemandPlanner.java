@@ -83,10 +83,8 @@ final class DemandPlanner {
       waitedUnits.add(units.unitOf(c));
       if (!got.get().mine()) {
         FetchJob other = claim.owner;
-        if (other != null && reason.isDemand() && !other.urgent) {
-          // a background job must not pause, a prediction not wait its turn in the lane
+        if (other != null && other.background && reason.isDemand()) {
           other.urgent = true;
-          ctx.lane().urgencyChanged();
         }
         if (inFlight == null) {
           inFlight = other == null ? "in-flight" : "in-flight:" + other.reason.label();

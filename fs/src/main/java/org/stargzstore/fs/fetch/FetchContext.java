@@ -18,7 +18,6 @@ public final class FetchContext implements AutoCloseable {
   private final ExecutorService demandPool;
   private final BackgroundScheduler scheduler;
   private final ByteBudget backgroundBudget;
-  private final OrderedLane lane;
 
   /**
    * @param maxDemandRequests concurrent on-demand requests (all layers)
@@ -32,35 +31,18 @@ public final class FetchContext implements AutoCloseable {
   }
 
   /**
-   * @param backgroundQuiet see {@link #FetchContext(ChunkCache, int, int, long, java.time.Duration,
-   *     long)}; no {@link OrderedLane} (predictions and prioritized files go at once)
-   */
-  public FetchContext(ChunkCache cache, int maxDemandRequests, int maxBackgroundStreams,
-      long backgroundInflightBytes, java.time.Duration backgroundQuiet) {
-    this(cache, maxDemandRequests, maxBackgroundStreams, backgroundInflightBytes, backgroundQuiet,
-        0, 0);
-  }
-
-  /**
    * @param backgroundQuiet the bulk of the background (small files, then everything) waits until
    *     no container has missed for this long: while a container is starting, the link carries
    *     what it reads, the neighbours of its misses and prioritized files only
-   * @param orderedWindowBytes predictions and prioritized files go one after another, each once
-   *     those before it have at most this many bytes left to arrive ({@link OrderedLane}; 0: all
-   *     at once)
-   * @param orderedHeadBytes how many bytes of a start-up (from a layer's opening on) pass the
-   *     lane; the rest goes at once
    */
   public FetchContext(ChunkCache cache, int maxDemandRequests, int maxBackgroundStreams,
-      long backgroundInflightBytes, java.time.Duration backgroundQuiet,
-      long orderedWindowBytes, long orderedHeadBytes) {
+      long backgroundInflightBytes, java.time.Duration backgroundQuiet) {
     this.cache = cache;
     this.backgroundBudget = new ByteBudget(backgroundInflightBytes);
     this.demandPool = new ThreadPoolExecutor(0, maxDemandRequests, 30, TimeUnit.SECONDS,
         new SynchronousQueue<>(), DaemonThreadFactory.numbered("fetch-demand"),
         new ThreadPoolExecutor.CallerRunsPolicy());
     this.scheduler = new BackgroundScheduler(maxBackgroundStreams, gate, backgroundQuiet);
-    this.lane = new OrderedLane(orderedWindowBytes, orderedHeadBytes, scheduler::wake);
   }
 
   /** A bounded executor for store writes: when the disk lags, fetchers wait for it. */
@@ -102,10 +84,6 @@ public final class FetchContext implements AutoCloseable {
 
   BackgroundScheduler scheduler() {
     return scheduler;
-  }
-
-  OrderedLane lane() {
-    return lane;
   }
 
   ByteBudget backgroundBudget() {

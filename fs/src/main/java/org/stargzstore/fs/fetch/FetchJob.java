@@ -29,15 +29,8 @@ final class FetchJob {
    * requested after); may be null.
    */
   Runnable onResponse;
-  /**
-   * Set when a reader waits on a chunk of this job: a background job must not pause, and no job
-   * waits its turn in the {@link OrderedLane}.
-   */
+  /** Set when a reader waits on a chunk of this background job: it must not pause. */
   volatile boolean urgent;
-  /** Its place in the {@link OrderedLane}'s order; -1 until it has one. */
-  long laneSeq = -1;
-  /** Its place among the lane's requests, once admitted ahead of running (the background's). */
-  OrderedLane.Ticket laneTicket;
 
   FetchJob(List<Unit> units, FetchReason reason) {
     this.units = units;

@@ -61,9 +61,6 @@ final class FetchJobRunner {
    */
   void submit(FetchJob job) {
     ctx.gate().noteActivity();
-    if (ctx.lane().governs(job)) {
-      ctx.lane().number(job);
-    }
     boolean holdsBackground = job.reason.isDemand();
     if (holdsBackground) {
       ctx.gate().enter();
@@ -98,26 +95,16 @@ final class FetchJobRunner {
         stats.demandFetches.incrementAndGet();
       }
     }
-    long pos = job.start();
-    int unitNo = 0;
-    OrderedLane.Ticket ticket;
-    try {
-      ticket = ctx.lane().enter(job);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      failAll(job, new IOException(name + ": interrupted while waiting to fetch"));
-      return;
-    }
-    // logged when sent: after its turn in the lane
     LOG.fine(() -> name + ": " + job.reason.label() + ", bytes " + job.start() + "-" + job.end()
         + " (" + job.units.size() + " units, first for '"
         + job.units.get(0).chunks().get(0).fileName() + "')");
     timeline.requestStarted(job.reason);
-    try (ticket; InputStream response = job.background
-        ? new PiecewiseStream(blob, job.start(), job.end(), pieceBytes(job),
+    long pos = job.start();
+    int unitNo = 0;
+    try (InputStream in = job.background
+        ? new PiecewiseStream(blob, job.start(), job.end(), policy.backgroundRequestBytes(),
             backgroundPacer(job))
-        : blob.openStream(job.start(), job.end() - job.start());
-        InputStream in = ticket.watch(response)) {
+        : blob.openStream(job.start(), job.end() - job.start())) {
       if (job.onResponse != null) {
         job.onResponse.run();
       }
@@ -147,7 +134,7 @@ final class FetchJobRunner {
         stats.addBytes(job.reasonOf(unitNo++), u.end() - pos);
         pos = u.end();
       }
-      if (response instanceof PiecewiseStream ps) {
+      if (in instanceof PiecewiseStream ps) {
         stats.requests.addAndGet(ps.requests());
       }
       failAll(job, new IOException(name + ": internal error: chunks claimed but not delivered"));
@@ -161,16 +148,6 @@ final class FetchJobRunner {
     } finally {
       timeline.requestEnded(job.reason);
     }
-  }
-
-  /**
-   * A background job's pieces: {@code background_request}, except for a job the
-   * {@link OrderedLane} paces (prioritized files: at most one request or one unit), which is
-   * asked for whole: pieces are requested one after the other, and with the lane there are no
-   * other streams to fill the link during the round trip between two pieces.
-   */
-  private long pieceBytes(FetchJob job) {
-    return ctx.lane().governs(job) ? job.end() - job.start() : policy.backgroundRequestBytes();
   }
 
   /**

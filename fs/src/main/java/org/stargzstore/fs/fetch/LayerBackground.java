@@ -166,10 +166,6 @@ final class LayerBackground implements DemandPlanner.ReaderTrail {
     if (cur == null || cur.exhausted || closed) {
       return Optional.empty();
     }
-    if (phase == FetchReason.PRIORITIZED && !ctx.lane().roomForPrioritized()) {
-      // the requests before it in the container's order have the link (the lane wakes us)
-      return Optional.empty();
-    }
     int n = cur.order.length;
     if (cur.followReader && cur.readerAt >= 0) {
       int at = Arrays.binarySearch(cur.order, cur.readerAt);
@@ -212,7 +208,6 @@ final class LayerBackground implements DemandPlanner.ReaderTrail {
       cur.next = i;
       if (!run.isEmpty()) {
         cur.idle = 0;
-        ctx.lane().admitPlanned(job);
         return Optional.of(job);
       }
     }

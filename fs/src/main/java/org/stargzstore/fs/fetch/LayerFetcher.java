@@ -63,8 +63,6 @@ public final class LayerFetcher implements AutoCloseable {
     this.runner = new FetchJobRunner(name, index, blob, codec, ctx, policy, stats, timeline);
     this.background = new LayerBackground(index, units, readAhead, ctx, runner);
     this.planner = new DemandPlanner(name, units, readAhead, ctx, background);
-    // a layer opens when a container is about to start: the head of its reads goes in order
-    ctx.lane().startUp();
   }
 
   public FetchStats stats() {
