@@ -271,13 +271,9 @@ class LayerInfoFileTest {
   void podman431LayerOfManyFilesIsMeasuredInAFewMultiRangeRequestsOfHeadersOnly()
       throws Exception {
     long smallPayload = podman431ManyFiles("info/many:1");
-    try (org.stargzstore.testkit.FaultProxy proxy =
-            org.stargzstore.testkit.FaultProxy.start(REGISTRY.baseUri());
-        RegistryClient client = RegistryClient.create(RegistryClientConfig.builder()
-            .insecureHosts(List.of(proxy.hostPort())).readTimeout(Duration.ofSeconds(30))
-            .build());
-        StoreHarness h = new StoreHarness(tmp.resolve("root"),
-            new RegistryImageSource(client, Duration.ofSeconds(30)), ON_DEMAND)) {
+    try (ProxiedStore ps = ProxiedStore.open(tmp.resolve("root"), ON_DEMAND, Duration.ZERO)) {
+      org.stargzstore.testkit.FaultProxy proxy = ps.proxy();
+      StoreHarness h = ps.harness();
       String ref = proxy.hostPort() + "/info/many:1";
       Path img = h.mount(tmp.resolve("mnt")).resolve(ImageDirectoryName.encode(ref));
       JsonNode desc = JSON.readTree(img.resolve("manifest").toFile()).path("layers").get(0);
@@ -322,13 +318,9 @@ class LayerInfoFileTest {
   @Test
   void podman431LayerIsMeasuredExactlyWhereSeveralRangesAreRefused() throws Exception {
     podman431ManyFiles("info/singles:1");
-    try (org.stargzstore.testkit.FaultProxy proxy =
-            org.stargzstore.testkit.FaultProxy.start(REGISTRY.baseUri());
-        RegistryClient client = RegistryClient.create(RegistryClientConfig.builder()
-            .insecureHosts(List.of(proxy.hostPort())).readTimeout(Duration.ofSeconds(30))
-            .build());
-        StoreHarness h = new StoreHarness(tmp.resolve("root"),
-            new RegistryImageSource(client, Duration.ofSeconds(30)), ON_DEMAND)) {
+    try (ProxiedStore ps = ProxiedStore.open(tmp.resolve("root"), ON_DEMAND, Duration.ZERO)) {
+      org.stargzstore.testkit.FaultProxy proxy = ps.proxy();
+      StoreHarness h = ps.harness();
       proxy.inject(r -> r.isBlobGet() && String.valueOf(r.header("Range")).contains(","),
           org.stargzstore.testkit.FaultProxy.ignoreRange(), -1);
       String ref = proxy.hostPort() + "/info/singles:1";
@@ -364,14 +356,10 @@ class LayerInfoFileTest {
   @Test
   void backgroundHoldsBackWhileTheTarSizeIsMeasured() throws Exception {
     podman431ManyFiles("info/held:1");
-    try (org.stargzstore.testkit.FaultProxy proxy =
-            org.stargzstore.testkit.FaultProxy.start(REGISTRY.baseUri());
-        RegistryClient client = RegistryClient.create(RegistryClientConfig.builder()
-            .insecureHosts(List.of(proxy.hostPort())).readTimeout(Duration.ofSeconds(30))
-            .build());
-        StoreHarness h = new StoreHarness(tmp.resolve("root"),
-            new RegistryImageSource(client, Duration.ofSeconds(30)), LayerStoreConfig.defaults(),
-            Duration.ofSeconds(1))) {
+    try (ProxiedStore ps = ProxiedStore.open(tmp.resolve("root"), LayerStoreConfig.defaults(),
+        Duration.ofSeconds(1))) {
+      org.stargzstore.testkit.FaultProxy proxy = ps.proxy();
+      StoreHarness h = ps.harness();
       proxy.inject(r -> r.isBlobGet() && String.valueOf(r.header("Range")).contains(","),
           org.stargzstore.testkit.FaultProxy.delay(Duration.ofMillis(1500)), -1);
       String ref = proxy.hostPort() + "/info/held:1";
@@ -401,14 +389,10 @@ class LayerInfoFileTest {
   @Test
   void tarSizeIsMeasuredWhenTheLayerOpensAndBeforeTheEntrypointPrefetch() throws Exception {
     podman431ManyFiles("info/first:1", List.of("CMD [\"/data/f005\"]"));
-    try (org.stargzstore.testkit.FaultProxy proxy =
-            org.stargzstore.testkit.FaultProxy.start(REGISTRY.baseUri());
-        RegistryClient client = RegistryClient.create(RegistryClientConfig.builder()
-            .insecureHosts(List.of(proxy.hostPort())).readTimeout(Duration.ofSeconds(30))
-            .build());
-        StoreHarness h = new StoreHarness(tmp.resolve("root"),
-            new RegistryImageSource(client, Duration.ofSeconds(30)), LayerStoreConfig.defaults(),
-            Duration.ofSeconds(1))) {
+    try (ProxiedStore ps = ProxiedStore.open(tmp.resolve("root"), LayerStoreConfig.defaults(),
+        Duration.ofSeconds(1))) {
+      org.stargzstore.testkit.FaultProxy proxy = ps.proxy();
+      StoreHarness h = ps.harness();
       proxy.inject(r -> r.isBlobGet() && String.valueOf(r.header("Range")).contains(","),
           org.stargzstore.testkit.FaultProxy.delay(Duration.ofMillis(500)), -1);
       String ref = proxy.hostPort() + "/info/first:1";
@@ -557,4 +541,44 @@ class LayerInfoFileTest {
         ON_DEMAND);
   }
 
+
+  /**
+   * A store reading the test registry through a {@link org.stargzstore.testkit.FaultProxy}, so a
+   * test can delay or change the requests of a measurement and see what was asked.
+   */
+  private record ProxiedStore(org.stargzstore.testkit.FaultProxy proxy, RegistryClient client,
+      StoreHarness harness) implements AutoCloseable {
+    static ProxiedStore open(Path root, LayerStoreConfig config, Duration backgroundQuiet)
+        throws IOException {
+      org.stargzstore.testkit.FaultProxy proxy =
+          org.stargzstore.testkit.FaultProxy.start(REGISTRY.baseUri());
+      RegistryClient client = null;
+      try {
+        client = RegistryClient.create(RegistryClientConfig.builder()
+            .insecureHosts(List.of(proxy.hostPort())).readTimeout(Duration.ofSeconds(30))
+            .build());
+        return new ProxiedStore(proxy, client, new StoreHarness(root,
+            new RegistryImageSource(client, Duration.ofSeconds(30)), config, backgroundQuiet));
+      } catch (IOException | RuntimeException e) {
+        if (client != null) {
+          client.close();
+        }
+        proxy.close();
+        throw e;
+      }
+    }
+
+    @Override
+    public void close() {
+      try {
+        harness.close();
+      } finally {
+        try {
+          client.close();
+        } finally {
+          proxy.close();
+        }
+      }
+    }
+  }
 }
