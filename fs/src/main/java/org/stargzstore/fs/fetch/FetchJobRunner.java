@@ -9,6 +9,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
 import java.util.logging.Level;
 import java.util.logging.Logger;
@@ -101,6 +102,13 @@ final class FetchJobRunner {
     timeline.requestStarted(job.reason);
     long pos = job.start();
     int unitNo = 0;
+    // noted when the response is in, before its readers wake, so a phase never ends after them
+    AtomicBoolean endNoted = new AtomicBoolean();
+    Runnable noteEnd = () -> {
+      if (endNoted.compareAndSet(false, true)) {
+        timeline.requestEnded(job.reason);
+      }
+    };
     try (InputStream in = job.background
         ? new PiecewiseStream(blob, job.start(), job.end(), policy.backgroundRequestBytes(),
             backgroundPacer(job))
@@ -116,7 +124,7 @@ final class FetchJobRunner {
         if (UnitStreamer.tooLargeForMemory(u.length(), UnitStreamer.decodedLength(u.chunks()),
             ctx.cache().streamAboveBytes())) {
           BoundedStream unit = new BoundedStream(in, u.length());
-          deliverStreamed(job, u, unit);
+          deliverStreamed(job, u, unit, unitNo == job.units.size() - 1 ? noteEnd : () -> { });
           unit.skipRest();
           if (unit.remaining() > 0) {
             throw new EOFException(blob.describe() + ": blob ended at " + (u.end()
@@ -128,6 +136,9 @@ final class FetchJobRunner {
           if (got != u.length()) {
             throw new EOFException(blob.describe() + ": blob ended at " + (u.offset() + got)
                 + ", before the end of a chunk at " + u.end());
+          }
+          if (unitNo == job.units.size() - 1) {
+            noteEnd.run();
           }
           deliver(job, u, buf);
         }
@@ -146,7 +157,7 @@ final class FetchJobRunner {
       LOG.log(Level.SEVERE, name + ": internal error while fetching", e);
       failAll(job, new IOException(name + ": internal error: " + e, e));
     } finally {
-      timeline.requestEnded(job.reason);
+      noteEnd.run();
     }
   }
 
@@ -209,9 +220,11 @@ final class FetchJobRunner {
   /**
    * Delivers the claimed chunks of a unit too large for memory: decoded as a stream from the
    * response, each chunk written to a temp file in the store while hashed, moved into the store
-   * only if it verifies. Readers wait for the chunk as for any other in flight.
+   * only if it verifies. Readers wait for the chunk as for any other in flight;
+   * {@code beforeLastDelivery} runs before the last verified chunk wakes its readers.
    */
-  private void deliverStreamed(FetchJob job, Unit u, InputStream unit) throws IOException {
+  private void deliverStreamed(FetchJob job, Unit u, InputStream unit,
+      Runnable beforeLastDelivery) throws IOException {
     List<Chunk> mine = new ArrayList<>();
     Map<Chunk, InFlightChunks.Claim> claims = new HashMap<>();
     for (Chunk c : u.chunks()) {
@@ -224,6 +237,7 @@ final class FetchJobRunner {
     if (mine.isEmpty()) {
       return;
     }
+    Chunk lastChunk = mine.get(mine.size() - 1);
     SharedObjectNotice notice = new SharedObjectNotice();
     LOG.fine(() -> name + ": streaming a unit of " + u.length() + " bytes (" + mine.size()
         + " chunk(s) of '" + mine.get(0).fileName() + "') through the store");
@@ -237,6 +251,9 @@ final class FetchJobRunner {
       public void verified(Chunk c, Path file) {
         try {
           ctx.cache().putVerifiedFile(c, file);
+          if (c == lastChunk) {
+            beforeLastDelivery.run();
+          }
           delivered(job, c, claims.get(c), notice);
         } catch (IOException | RuntimeException e) {
           notDelivered(u, c, claims.get(c), e);
