@@ -5,17 +5,22 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 import org.stargzstore.estargz.layer.LayerIndex;
 import org.stargzstore.fs.prefetch.ElfLinks;
 import org.stargzstore.fs.prefetch.EntrypointClosure;
 import org.stargzstore.fs.prefetch.LibraryPrefetcher;
+import org.stargzstore.fs.prefetch.ImageCommand;
 import org.stargzstore.fs.prefetch.MergedView;
+import org.stargzstore.fs.prefetch.python.PythonImportFollower;
+import org.stargzstore.fs.prefetch.python.PythonStartUp;
 
 /**
  * Once an image's layers are open: fetches what the container will exec first (while podman is
- * still setting it up), and from then on the libraries of each shared object it loads. Wires the
+ * still setting it up), and from then on the libraries of each shared object it loads and, for
+ * a Python program, the modules it will import. Wires the
  * {@code fs/prefetch} policies to an image's layers; the policies themselves live there.
  */
 final class ImagePrefetch {
@@ -53,10 +58,17 @@ final class ImagePrefetch {
     LayerFiles files = new LayerFiles();
     LibraryPrefetcher<MountedLayer> libraries =
         new LibraryPrefetcher<>(img.reference(), view, files, libraryPool);
+    AtomicReference<PythonImportFollower<MountedLayer>> python = new AtomicReference<>();
     for (MountedLayer l : open) {
       // a layer shared by several images follows the image that opened it last
       l.fetcher().onSharedObjectFetched(libraries::arrived);
-      l.accesses().onFirstOpen(libraries::opened);
+      l.accesses().onFirstOpen(f -> {
+        libraries.opened(f);
+        PythonImportFollower<MountedLayer> p = python.get();
+        if (p != null) {
+          p.opened("/" + f);
+        }
+      });
     }
     // the closure parses the programs and libraries it fetches (and fetches what they link): the
     // library prefetcher need not parse them again when they arrive
@@ -73,10 +85,24 @@ final class ImagePrefetch {
       }
     };
     try {
-      List<String> fetched = EntrypointClosure.fetch(img.resolved().config(), view, closureFiles);
+      // a Python program's imports go once the program itself has been asked for: on a shared
+      // link, what is asked for first arrives first
+      List<String> fetched = EntrypointClosure.fetch(img.resolved().config(), view, closureFiles,
+          () -> startPython(img, view, files, libraries, python));
       LOG.fine(() -> img.reference() + ": prefetching the entrypoint closure " + fetched);
     } catch (RuntimeException e) {
       LOG.log(Level.FINE, img.reference() + ": entrypoint prefetch stopped", e);
+    }
+  }
+
+  private void startPython(MountedImage img, MergedView<MountedLayer> view, LayerFiles files,
+      LibraryPrefetcher<MountedLayer> libraries,
+      AtomicReference<PythonImportFollower<MountedLayer>> python) {
+    try {
+      PythonStartUp.begin(img.reference(), ImageCommand.of(img.resolved().config()), view, files,
+          libraryPool, so -> libraries.opened(so.substring(1))).ifPresent(python::set);
+    } catch (RuntimeException e) {
+      LOG.log(Level.FINE, img.reference() + ": Python import prefetch stopped", e);
     }
   }
 }

@@ -1,8 +1,5 @@
 package org.stargzstore.fs.prefetch;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import java.io.IOException;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -19,10 +16,7 @@ import org.stargzstore.estargz.toc.EntryType;
  * them all.
  */
 public final class EntrypointClosure {
-  private static final ObjectMapper JSON = new ObjectMapper();
   private static final int MAX_FILES = 64;
-  private static final String DEFAULT_PATH =
-      "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
   /** The platforms' program loaders (PT_INTERP), first found wins. */
   private static final List<String> PROGRAM_LOADERS = List.of("/lib64/ld-linux-x86-64.so.2",
       "/lib/ld-linux-aarch64.so.1", "/lib/ld-musl-x86_64.so.1", "/lib/ld-musl-aarch64.so.1");
@@ -38,38 +32,19 @@ public final class EntrypointClosure {
 
   private EntrypointClosure() {}
 
-  /** The program a container of this image runs first, from its config; empty if unknown. */
-  static Optional<String> program(byte[] config) {
-    try {
-      JsonNode c = JSON.readTree(config).path("config");
-      JsonNode entry = c.path("Entrypoint");
-      JsonNode cmd = c.path("Cmd");
-      String first = entry.isArray() && entry.size() > 0 ? entry.get(0).asText()
-          : cmd.isArray() && cmd.size() > 0 ? cmd.get(0).asText() : null;
-      return Optional.ofNullable(first).filter(s -> !s.isBlank());
-    } catch (IOException e) {
-      return Optional.empty();
-    }
-  }
-
-  static String pathVariable(byte[] config) {
-    try {
-      for (JsonNode e : JSON.readTree(config).path("config").path("Env")) {
-        String s = e.asText();
-        if (s.startsWith("PATH=")) {
-          return s.substring(5);
-        }
-      }
-    } catch (IOException e) {
-      // default
-    }
-    return DEFAULT_PATH;
-  }
-
   /**
    * Finds and fetches the closure; returns the paths found, in the order they were scheduled.
    */
   public static <L> List<String> fetch(byte[] config, MergedView<L> view, Files<L> files) {
+    return fetch(config, view, files, () -> { });
+  }
+
+  /**
+   * Finds and fetches the closure, running {@code firstLevelSent} once the program (and the
+   * setup files, loader and C library) have been asked for, or at once if there is no program.
+   */
+  public static <L> List<String> fetch(byte[] config, MergedView<L> view, Files<L> files,
+      Runnable firstLevelSent) {
     Set<String> done = new LinkedHashSet<>();
     for (String s : SETUP_FILES) {
       view.resolve(s).ifPresent(f -> {
@@ -77,17 +52,20 @@ public final class EntrypointClosure {
         done.add(f.path());
       });
     }
-    Optional<String> program = program(config);
+    ImageCommand command = ImageCommand.of(config);
+    Optional<String> program = command.program();
     if (program.isEmpty()) {
+      firstLevelSent.run();
       return new ArrayList<>(done);
     }
     // level by level: every file of a level is requested before any of them is parsed, so the
     // parsing waits for one round trip per level, not one per file
     List<MergedView.Found<L>> level = new ArrayList<>();
-    locateProgram(program.get(), pathVariable(config), view).ifPresent(level::add);
+    command.locate(program.get(), view).ifPresent(level::add);
     if (!level.isEmpty()) {
       level.addAll(programRuntime(view));
     }
+    Runnable afterLevel = firstLevelSent;
     while (!level.isEmpty() && done.size() < MAX_FILES) {
       List<MergedView.Found<L>> fetched = new ArrayList<>();
       for (MergedView.Found<L> f : level) {
@@ -96,12 +74,15 @@ public final class EntrypointClosure {
           fetched.add(f);
         }
       }
+      afterLevel.run();
+      afterLevel = () -> { };
       List<MergedView.Found<L>> next = new ArrayList<>();
       for (MergedView.Found<L> f : fetched) {
         next.addAll(LinkedFiles.of(f, ElfLinks.of(files.bytes(f)), view));
       }
       level = next;
     }
+    afterLevel.run();
     return new ArrayList<>(done);
   }
 
@@ -121,19 +102,5 @@ public final class EntrypointClosure {
       }
     }
     return out;
-  }
-
-  private static <L> Optional<MergedView.Found<L>> locateProgram(String program, String path,
-      MergedView<L> view) {
-    if (program.contains("/")) {
-      return view.resolve(program.startsWith("/") ? program : "/" + program);
-    }
-    for (String dir : path.split(":")) {
-      Optional<MergedView.Found<L>> f = view.resolve(dir + "/" + program);
-      if (f.isPresent() && f.get().entry().type() == EntryType.REG) {
-        return f;
-      }
-    }
-    return Optional.empty();
   }
 }

@@ -3,6 +3,8 @@ package org.stargzstore.fs.prefetch;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
 import org.stargzstore.estargz.layer.LayerEntry;
 import org.stargzstore.estargz.layer.LayerIndex;
 import org.stargzstore.estargz.toc.EntryType;
@@ -32,6 +34,29 @@ public final class MergedView<L> {
   /** Resolves an absolute path, following symlinks; empty if it does not exist. */
   public Optional<Found<L>> resolve(String absolutePath) {
     return resolve(absolutePath, 0);
+  }
+
+  /**
+   * The names in the directory at {@code absoluteDir} (symlinks followed) across all layers,
+   * whiteout markers left out: candidates to {@link #resolve}, which decides what a container
+   * sees (a name a whiteout hides resolves to nothing). Empty if there is no such directory.
+   */
+  public Set<String> names(String absoluteDir) {
+    Optional<Found<L>> dir = resolve(absoluteDir);
+    if (dir.isEmpty() || dir.get().entry().type() != EntryType.DIR) {
+      return Set.of();
+    }
+    String name = dir.get().path().substring(1);
+    Set<String> out = new TreeSet<>();
+    for (LayerIndex idx : indexes) {
+      for (LayerEntry e : idx.children(name)) {
+        String base = LayerIndex.baseName(e.name());
+        if (!base.startsWith(".wh.")) {
+          out.add(base);
+        }
+      }
+    }
+    return out;
   }
 
   private Optional<Found<L>> resolve(String path, int hops) {
