@@ -47,6 +47,10 @@ class PycImportsTest {
     return PythonResources.SAMPLE_TAGS;
   }
 
+  static List<String> debianModules() {
+    return PythonResources.DEBIAN_311_MODULES;
+  }
+
   @ParameterizedTest(name = "CPython {0}")
   @MethodSource("sampleTags")
   void sampleModuleGivesItsModuleLevelImportsInOrderInEveryVersion(String tag) throws Exception {
@@ -84,6 +88,15 @@ class PycImportsTest {
                 List.of("parsedate", "parsedate_tz", "_parsedate_tz")),
             new PythonImport("email.charset", 0, List.of("Charset"))),
         imports);
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("debianModules")
+  void debianPycAndItsSourceImportTheSameModules(String module) throws Exception {
+    List<PythonImport> fromPyc = PycImports.of(PythonResources.debianPyc(module));
+    assertFalse(fromPyc.isEmpty(), module);
+    assertEquals(PythonResources.modules(PySourceImports.of(PythonResources.debianSource(module))),
+        PythonResources.modules(fromPyc), module);
   }
 
   @Test

@@ -5,6 +5,8 @@ import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
 
 /** The pycs and sources under {@code src/test/resources/python} (see the READMEs there). */
 final class PythonResources {
@@ -37,7 +39,20 @@ final class PythonResources {
     return bytes("cpython-3.11/" + module + ".cpython-311.pyc");
   }
 
+  static String debianSource(String module) {
+    return text("cpython-3.11/" + module + ".py");
+  }
+
   static byte[] samplePyc(String tag) {
     return bytes("sample/sample.cpython-" + tag + ".pyc");
+  }
+
+  /** "level:module" of each import: how a pyc and its source are compared. */
+  static Set<String> modules(List<PythonImport> imports) {
+    Set<String> modules = new TreeSet<>();
+    for (PythonImport i : imports) {
+      modules.add(i.level() + ":" + i.module());
+    }
+    return modules;
   }
 }
