@@ -8,7 +8,7 @@ import java.util.List;
  * and after a backslash continue the line, comments are dropped, and every string literal
  * (triple-quoted ones included, so a docstring's text) becomes {@code ""}, so no {@code import}
  * inside a string, no {@code #} or {@code ;} in one, is taken for code. Blank and comment-only
- * lines are left out. Not a tokenizer: odd source gives odd lines, never an exception.
+ * lines are left out, and so is a leading UTF-8 byte order mark. Not a tokenizer: odd source gives odd lines, never an exception.
  */
 final class LogicalLines {
 
@@ -23,7 +23,8 @@ final class LogicalLines {
   private int brackets;
 
   private LogicalLines(String source) {
-    this.s = source.replace("\r\n", "\n").replace('\r', '\n');
+    String text = source.startsWith("\uFEFF") ? source.substring(1) : source;
+    this.s = text.replace("\r\n", "\n").replace('\r', '\n');
   }
 
   static List<Line> of(String source) {

@@ -138,6 +138,13 @@ class PySourceImportsTest {
   }
 
   @Test
+  void byteOrderMarkBeforeTheFirstStatement() {
+    // CPython 3.8's test/test_importlib/test_util.py starts with one
+    assertEquals(List.of(new PythonImport("", 1, List.of("util")), of("importlib")),
+        PySourceImports.of("\uFEFFfrom . import util\nimport importlib\n"));
+  }
+
+  @Test
   void oddSourceNeverThrows() {
     for (String source : List.of("", "\"\"\"unterminated", "from", "import", "from . import",
         "from x import (a,", "import a,", "((((", "))))", "\\", "if x:\n  import a\n import b",
