@@ -88,11 +88,34 @@ final class ImagePrefetch {
       // a Python program's imports go once the program itself has been asked for: on a shared
       // link, what is asked for first arrives first
       List<String> fetched = EntrypointClosure.fetch(img.resolved().config(), view, closureFiles,
-          () -> startPython(img, view, files, libraries, python));
+          () -> startPythonUnlessKnown(img, open, view, files, libraries, python));
       LOG.fine(() -> img.reference() + ": prefetching the entrypoint closure " + fetched);
     } catch (RuntimeException e) {
       LOG.log(Level.FINE, img.reference() + ": entrypoint prefetch stopped", e);
     }
+  }
+
+  /**
+   * Starts the Python import follower once the layers' access profiles are looked up, if none
+   * of them knows the start-up (a profile, or prioritized files): predictions sent at once would
+   * take the link from the recorded start-up's own order.
+   */
+  private void startPythonUnlessKnown(MountedImage img, List<MountedLayer> open,
+      MergedView<MountedLayer> view, LayerFiles files, LibraryPrefetcher<MountedLayer> libraries,
+      AtomicReference<PythonImportFollower<MountedLayer>> python) {
+    List<CompletableFuture<Boolean>> known = open.stream().map(MountedLayer::knowsStartUp)
+        .toList();
+    CompletableFuture.allOf(known.toArray(CompletableFuture[]::new)).thenRunAsync(() -> {
+      if (known.stream().anyMatch(CompletableFuture::join)) {
+        LOG.fine(() -> img.reference() + ": its start-up is recorded (access profile or"
+            + " prioritized files): no Python import prediction");
+        return;
+      }
+      startPython(img, view, files, libraries, python);
+    }, openPool).exceptionally(e -> {
+      LOG.log(Level.FINE, img.reference() + ": Python import prefetch not started", e);
+      return null;
+    });
   }
 
   private void startPython(MountedImage img, MergedView<MountedLayer> view, LayerFiles files,

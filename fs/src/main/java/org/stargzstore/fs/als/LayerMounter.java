@@ -105,7 +105,7 @@ final class LayerMounter {
         internal ? n -> { } : n -> opener.rememberDiffSize(d.digest(), n));
     MountedLayer layer = new MountedLayer(d, diffId, opened.toc().tocDigest(), index1.format(),
         tree, fetcher, content, blob, diffSize, LayerIdSets.of(index1), inodes.next(),
-        inodes.next(), inodes.next(), opened.fromStore());
+        inodes.next(), inodes.next(), opened.fromStore(), profiled);
     // a profile still on its way from the registry holds back the background, never the layer
     timeline.mark(StartTimeline.Milestone.SERVED);
     profiled.thenAccept(files -> {

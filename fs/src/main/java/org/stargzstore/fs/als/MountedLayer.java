@@ -1,6 +1,7 @@
 package org.stargzstore.fs.als;
 
 import java.time.Instant;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicLong;
@@ -34,13 +35,14 @@ public final class MountedLayer implements AutoCloseable {
   private volatile byte[] blobInfo;
   private final long blobIno;
   private final boolean tocFromStore;
+  private final CompletableFuture<List<String>> profiled;
   private final AccessLog accesses = new AccessLog();
   private final AtomicLong lastUsedMillis = new AtomicLong(System.currentTimeMillis());
 
   MountedLayer(LayerDescriptor descriptor, Digest diffId, Digest tocDigest, FormatKind format,
       LayerTree tree, LayerFetcher fetcher, FileContent content, BlobSource blob,
       ExactDiffSize diffSize, LayerIdSets ids, long tocInfoIno, long blobInfoIno, long blobIno,
-      boolean tocFromStore) {
+      boolean tocFromStore, CompletableFuture<List<String>> profiled) {
     this.descriptor = descriptor;
     this.diffId = diffId;
     this.tocDigest = tocDigest;
@@ -59,6 +61,19 @@ public final class MountedLayer implements AutoCloseable {
     this.blobInfoIno = blobInfoIno;
     this.blobIno = blobIno;
     this.tocFromStore = tocFromStore;
+    this.profiled = profiled;
+  }
+
+  /**
+   * Whether this layer knows what a start-up reads, from its access profile or the prioritized
+   * files its producer marked: completes once the profile lookup has (promptly if the store has
+   * the profile or there is none to look up). Predictions from the image's command defer to it.
+   */
+  public CompletableFuture<Boolean> knowsStartUp() {
+    if (!fetcher.index().prioritizedEntries().isEmpty()) {
+      return CompletableFuture.completedFuture(true);
+    }
+    return profiled.thenApply(files -> !files.isEmpty());
   }
 
   public LayerDescriptor descriptor() {
