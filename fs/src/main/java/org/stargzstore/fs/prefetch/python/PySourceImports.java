@@ -43,11 +43,12 @@ public final class PySourceImports {
   public static List<PythonImport> of(String source) {
     Set<PythonImport> found = new LinkedHashSet<>();
     Deque<Block> open = new ArrayDeque<>();
+    int notRunning = 0;
     for (LogicalLines.Line line : LogicalLines.of(source)) {
       while (!open.isEmpty() && open.peek().indent() >= line.indent()) {
-        open.pop();
+        notRunning -= open.pop().notRunAtImport() ? 1 : 0;
       }
-      boolean inFunction = open.stream().anyMatch(Block::notRunAtImport);
+      boolean inFunction = notRunning > 0;
       List<String> statements = splitTopLevel(line.text(), ';');
       String first = statements.get(0);
       boolean functionHeader = FUNCTION_OR_CLASS.matcher(first).matches()
@@ -60,6 +61,7 @@ public final class PySourceImports {
         String body = first.substring(colon + 1).strip();
         if (body.isEmpty() && statements.size() == 1) {
           open.push(new Block(line.indent(), functionHeader));
+          notRunning += functionHeader ? 1 : 0;
           continue;
         }
         if (functionHeader) {

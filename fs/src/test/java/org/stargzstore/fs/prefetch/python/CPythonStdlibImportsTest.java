@@ -25,7 +25,7 @@ import org.stargzstore.testkit.IntegrationTest;
  * (python/dis_imports.py); and, where the .py is beside it, with PySourceImports as sets of modules.
  */
 @IntegrationTest
-class PycImportsAgainstCPythonTest {
+class CPythonStdlibImportsTest {
 
   private static final Path PYENV = Path.of("/root/.pyenv/versions");
   private static final Pattern SUPPORTED = Pattern.compile("3\\.(?:[7-9]|1[0-3])\\..*");
