@@ -48,29 +48,29 @@ public final class PySourceImports {
       while (!open.isEmpty() && open.peek().indent() >= line.indent()) {
         notRunning -= open.pop().notRunAtImport() ? 1 : 0;
       }
-      boolean inFunction = notRunning > 0;
+      boolean insideNotRunBlock = notRunning > 0;
       List<String> statements = splitTopLevel(line.text(), ';');
       String first = statements.get(0);
-      boolean functionHeader = FUNCTION_OR_CLASS.matcher(first).matches()
+      boolean bodyNotRun = FUNCTION_OR_CLASS.matcher(first).matches()
           || NEVER_RUNS.matcher(first).matches();
-      if (functionHeader || BLOCK.matcher(first).matches()) {
+      if (bodyNotRun || BLOCK.matcher(first).matches()) {
         int colon = headerColon(first);
         if (colon < 0) {
           continue;
         }
         String body = first.substring(colon + 1).strip();
         if (body.isEmpty() && statements.size() == 1) {
-          open.push(new Block(line.indent(), functionHeader));
-          notRunning += functionHeader ? 1 : 0;
+          open.push(new Block(line.indent(), bodyNotRun));
+          notRunning += bodyNotRun ? 1 : 0;
           continue;
         }
-        if (functionHeader) {
+        if (bodyNotRun) {
           continue;
         }
         statements = new ArrayList<>(statements);
         statements.set(0, body);
       }
-      if (!inFunction) {
+      if (!insideNotRunBlock) {
         for (String statement : statements) {
           found.addAll(ImportStatement.parse(statement.strip()));
         }
