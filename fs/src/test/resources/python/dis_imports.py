@@ -1,5 +1,5 @@
 """Prints, for every pyc of this interpreter's stdlib, the imports its module-level code runs,
-as CPython's own dis module decodes them: the reference PycImportsAgainstCPythonTest compares
+as CPython's own dis module decodes them: the reference CPythonStdlibImportsTest compares
 PycImports with. Output lines: FILE <tab> path, then IMPORT <tab> path <tab> module|level|names.
 Runs on CPython 3.7 and later."""
 import dis

@@ -14,11 +14,12 @@ import java.util.regex.Pattern;
  */
 final class ImportStatement {
 
-  private static final String NAME = "[\\p{L}_][\\p{L}\\p{N}_]*";
-  private static final String DOTTED = NAME + "(?:\\s*\\.\\s*" + NAME + ")*";
+  // Possessive quantifiers throughout: no backtracking, so hostile source is read in linear time.
+  private static final String NAME = "[\\p{L}_][\\p{L}\\p{N}_]*+";
+  private static final String DOTTED = NAME + "(?:\\s*+\\.\\s*+" + NAME + ")*+";
   private static final Pattern IMPORT = Pattern.compile("import\\s+(.+)", Pattern.DOTALL);
   private static final Pattern FROM = Pattern.compile(
-      "from(?=[\\s.])\\s*([.\\s]*)(" + DOTTED + ")?\\s*import(?=[\\s(*])\\s*(.+)", Pattern.DOTALL);
+      "from(?=[\\s.])([.\\s]*+)(" + DOTTED + ")?\\s*+import(?=[\\s(*])\\s*+(.+)", Pattern.DOTALL);
   private static final Pattern ALIASED =
       Pattern.compile("(" + DOTTED + ")(?:\\s+as\\s+" + NAME + ")?", Pattern.DOTALL);
   private static final Pattern SPACES = Pattern.compile("\\s+");

@@ -8,7 +8,8 @@ import java.util.List;
  * and after a backslash continue the line, comments are dropped, and every string literal
  * (triple-quoted ones included, so a docstring's text) becomes {@code ""}, so no {@code import}
  * inside a string, no {@code #} or {@code ;} in one, is taken for code. Blank and comment-only
- * lines are left out, and so is a leading UTF-8 byte order mark. Not a tokenizer: odd source gives odd lines, never an exception.
+ * lines are left out, and so is a leading UTF-8 byte order mark. Not a tokenizer: odd source
+ * gives odd lines, never an exception.
  */
 final class LogicalLines {
 

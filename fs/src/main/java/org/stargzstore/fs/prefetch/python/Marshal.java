@@ -1,6 +1,5 @@
 package org.stargzstore.fs.prefetch.python;
 
-import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -9,7 +8,7 @@ import java.util.List;
 /**
  * A bounded reader of CPython's {@code marshal} format (version 4 and 5, CPython
  * {@code Python/marshal.c}), enough to get a pyc's code objects. Values: {@link Opaque} (None,
- * other singletons, and dicts and slices, read but not kept), Boolean, Long or BigInteger, Double,
+ * other singletons, and dicts and slices, read but not kept), Boolean, Long, Double,
  * byte[], String, unmodifiable List (tuple, list, set, frozenset), {@link CodeObject}.
  *
  * <p>Objects written with the FLAG_REF bit get a slot in the refs list, and {@code 'r'} reads it
@@ -26,8 +25,9 @@ final class Marshal {
   static final int MAX_DEPTH = 200;
   static final int MAX_OBJECTS = 1_000_000;
 
-  /** Python values with no Java counterpart; dicts and slices are read but not kept. */
-  enum Opaque { NONE, ELLIPSIS, STOP_ITERATION, DICT, SLICE }
+  /** Python values with no Java counterpart; dicts, slices and ints beyond a long are read but
+   *  not kept (an import scan needs none of them, and big ints would cost quadratic time). */
+  enum Opaque { NONE, ELLIPSIS, STOP_ITERATION, DICT, SLICE, BIG_INT }
 
   static final Opaque NONE = Opaque.NONE;
   /** TYPE_NULL: ends a dict; anywhere else the data is bad. */
@@ -36,6 +36,8 @@ final class Marshal {
   private static final Object RESERVED = new Object();
 
   private static final int FLAG_REF = 0x80;
+  /** Four 15-bit digits fit a long. */
+  private static final int MAX_LONG_DIGITS = 4;
 
   private final byte[] data;
   private final CodeLayout layout;
@@ -193,18 +195,23 @@ final class Marshal {
     return value;
   }
 
-  private BigInteger bigLong() throws PythonModuleFormatException {
+  /** A TYPE_LONG: 15-bit digits, least significant first; its value only when it fits a long. */
+  private Object bigLong() throws PythonModuleFormatException {
     int n = i32();
     int digits = length(n == Integer.MIN_VALUE ? Integer.MAX_VALUE : Math.abs(n), "int");
     if ((long) digits * 2 > data.length - pos) {
       throw beyond(digits * 2L, "int digits");
     }
-    BigInteger value = BigInteger.ZERO;
-    for (int i = 0; i < digits; i++) {
-      int digit = (data[pos++] & 0xff) | (data[pos++] & 0xff) << 8;
-      value = value.or(BigInteger.valueOf(digit).shiftLeft(15 * i));
+    if (digits > MAX_LONG_DIGITS) {
+      pos += digits * 2;
+      return Opaque.BIG_INT;
     }
-    return n < 0 ? value.negate() : value;
+    long value = 0;
+    for (int i = 0; i < digits; i++) {
+      long digit = (data[pos++] & 0xff) | (data[pos++] & 0xff) << 8;
+      value |= digit << (15 * i);
+    }
+    return n < 0 ? -value : value;
   }
 
   private Double floatText() throws PythonModuleFormatException {

@@ -43,32 +43,34 @@ public final class PySourceImports {
   public static List<PythonImport> of(String source) {
     Set<PythonImport> found = new LinkedHashSet<>();
     Deque<Block> open = new ArrayDeque<>();
+    int notRunning = 0;
     for (LogicalLines.Line line : LogicalLines.of(source)) {
       while (!open.isEmpty() && open.peek().indent() >= line.indent()) {
-        open.pop();
+        notRunning -= open.pop().notRunAtImport() ? 1 : 0;
       }
-      boolean inFunction = open.stream().anyMatch(Block::notRunAtImport);
+      boolean insideNotRunBlock = notRunning > 0;
       List<String> statements = splitTopLevel(line.text(), ';');
       String first = statements.get(0);
-      boolean functionHeader = FUNCTION_OR_CLASS.matcher(first).matches()
+      boolean bodyNotRun = FUNCTION_OR_CLASS.matcher(first).matches()
           || NEVER_RUNS.matcher(first).matches();
-      if (functionHeader || BLOCK.matcher(first).matches()) {
+      if (bodyNotRun || BLOCK.matcher(first).matches()) {
         int colon = headerColon(first);
         if (colon < 0) {
           continue;
         }
         String body = first.substring(colon + 1).strip();
         if (body.isEmpty() && statements.size() == 1) {
-          open.push(new Block(line.indent(), functionHeader));
+          open.push(new Block(line.indent(), bodyNotRun));
+          notRunning += bodyNotRun ? 1 : 0;
           continue;
         }
-        if (functionHeader) {
+        if (bodyNotRun) {
           continue;
         }
         statements = new ArrayList<>(statements);
         statements.set(0, body);
       }
-      if (!inFunction) {
+      if (!insideNotRunBlock) {
         for (String statement : statements) {
           found.addAll(ImportStatement.parse(statement.strip()));
         }

@@ -1,8 +1,10 @@
 package org.stargzstore.fs.prefetch.python;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.stargzstore.fs.prefetch.python.PythonImport.of;
 
+import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -153,6 +155,24 @@ class PySourceImportsTest {
     }
     assertEquals(List.of(),
         imports("import a,", "from x import a b", "import 1a", "from . import"));
+  }
+
+  @Test
+  void hostileSourceIsReadInLinearTime() {
+    // Each took minutes when a regex backtracked or each line scanned all open blocks; the
+    // timeout is generous enough for a loaded machine, far below what a quadratic read needs.
+    StringBuilder deep = new StringBuilder();
+    for (int i = 0; i < 5000; i++) {
+      deep.append(" ".repeat(i)).append("if x:\n");
+    }
+    deep.append("import never_dedented_so_still_module_level\n");
+    assertTimeoutPreemptively(Duration.ofSeconds(30), () -> {
+      assertEquals(List.of(), PySourceImports.of("from" + " ".repeat(100_000) + "!"));
+      assertEquals(List.of(), PySourceImports.of("import " + "a".repeat(200_000) + "!"));
+      assertEquals(List.of(), PySourceImports.of("from x import " + "a, ".repeat(100_000) + "!"));
+      assertEquals(List.of(of("never_dedented_so_still_module_level")),
+          PySourceImports.of(deep.toString()));
+    });
   }
 
   @Test

@@ -1,10 +1,12 @@
 package org.stargzstore.fs.prefetch.python;
 
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import java.io.ByteArrayOutputStream;
+import java.time.Duration;
 import java.util.Arrays;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
@@ -107,6 +109,21 @@ class PycHostileInputTest {
     body[4] = (byte) (n >> 24);
     Arrays.fill(body, 5, body.length, (byte) 'N');
     assertRefused(pyc311(body), "more than " + Marshal.MAX_OBJECTS + " objects");
+  }
+
+  @Test
+  void aHugeIntIsSkippedInLinearTime() {
+    int digits = 4_000_000;
+    byte[] body = new byte[5 + 2 * digits];
+    body[0] = 'l';
+    body[1] = (byte) digits;
+    body[2] = (byte) (digits >> 8);
+    body[3] = (byte) (digits >> 16);
+    body[4] = (byte) (digits >> 24);
+    Arrays.fill(body, 5, body.length, (byte) 0x55);
+    // Building it as a BigInteger digit by digit took minutes; the timeout allows for a busy host.
+    assertTimeoutPreemptively(Duration.ofSeconds(30),
+        () -> assertRefused(pyc311(body), "no code object"));
   }
 
   @Test

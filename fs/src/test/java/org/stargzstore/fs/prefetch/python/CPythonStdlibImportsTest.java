@@ -22,10 +22,11 @@ import org.stargzstore.testkit.IntegrationTest;
 /**
  * Every stdlib pyc of every CPython on this machine (Debian's 3.11, and pyenv's 3.7 to 3.13 where
  * installed) read by PycImports, compared with what the interpreter's own {@code dis} decodes
- * (python/dis_imports.py); and, where the .py is beside it, with PySourceImports as sets of modules.
+ * (python/dis_imports.py); and, where the .py is beside it, with PySourceImports as sets of
+ * modules.
  */
 @IntegrationTest
-class PycImportsAgainstCPythonTest {
+class CPythonStdlibImportsTest {
 
   private static final Path PYENV = Path.of("/root/.pyenv/versions");
   private static final Pattern SUPPORTED = Pattern.compile("3\\.(?:[7-9]|1[0-3])\\..*");
