@@ -84,6 +84,8 @@ class PythonImportPrefetchMountTest {
       assertEquals(Set.of(), missed, "files the interpreter reads that were not prefetched");
       Set<String> extra = new TreeSet<>(cached);
       extra.removeAll(read);
+      System.out.println("prefetched " + cached.size() + " module files, " + read.size()
+          + " read by the interpreter; never imported: " + extra);
       assertTrue(extra.size() <= Math.max(3, read.size() / 10), "prefetched, never imported: "
           + extra + " (against " + read.size() + " read)");
       assertEquals(0L, l.fetcher().stats().bytesByReason().getOrDefault(FetchReason.DEMAND, 0L),

@@ -163,8 +163,9 @@ final class Marshal {
 
   private Object code(boolean ref) throws PythonModuleFormatException {
     int slot = reserve(ref);
+    int flags = 0;
     for (int i = 0; i < layout.leadingInts; i++) {
-      i32();
+      flags = i32(); // co_flags is the last of them in every layout
     }
     Object code = object();
     Object consts = object();
@@ -181,7 +182,8 @@ final class Marshal {
       throw bad("a code object whose code, consts or names have the wrong type (not a "
           + layout + " code object?)");
     }
-    return fill(slot, new CodeObject(bytecode, List.copyOf(constList), List.copyOf(nameList)));
+    return fill(slot, new CodeObject(flags, bytecode, List.copyOf(constList),
+        List.copyOf(nameList)));
   }
 
   private Object back(int index) throws PythonModuleFormatException {

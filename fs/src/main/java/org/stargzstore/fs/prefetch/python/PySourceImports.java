@@ -12,11 +12,12 @@ import java.util.regex.Pattern;
  * The imports a module's source (.py, or the code of {@code python -c CODE}) runs when it is
  * imported, read line by line rather than parsed, for when no pyc is there to read.
  *
- * <p>Module-level code is every statement not inside a {@code def} or {@code class}: statements
- * at column 0 and those in the blocks of module-level {@code try}/{@code except}/{@code else}/
- * {@code finally}/{@code if}/{@code elif}/{@code with}/{@code for}/{@code while}/{@code match},
- * at any depth (but not under {@code if False:}), as they run at import time: the same imports
- * CPython compiles into the module's own code object, which {@link PycImports} reads. Handles
+ * <p>What runs at import time is every statement not inside a {@code def}: statements at column
+ * 0 and those in the blocks of module-level {@code class}/{@code try}/{@code except}/{@code
+ * else}/{@code finally}/{@code if}/{@code elif}/{@code with}/{@code for}/{@code while}/{@code
+ * match}, at any depth (but not under {@code if False:}, {@code if __name__ == '__main__':} or
+ * {@code except ImportError:}): the imports CPython compiles into the module's code object and
+ * its class bodies that run on import, which {@link PycImports} reads. Handles
  * {@code import a, b.c as d}, parenthesised multi-line from-lists, backslash continuations,
  * {@code ;}-separated statements, one-line bodies ({@code try: import x}), comments, and text in
  * strings and docstrings. {@code from __future__ import} is dropped. Never throws on odd source:
@@ -24,15 +25,24 @@ import java.util.regex.Pattern;
  */
 public final class PySourceImports {
 
-  private static final Pattern FUNCTION_OR_CLASS =
-      Pattern.compile("(?:async\\s+)?(?:def|class)\\b.*", Pattern.DOTALL);
+  private static final Pattern FUNCTION =
+      Pattern.compile("(?:async\\s+)?def\\b.*", Pattern.DOTALL);
   private static final Pattern BLOCK = Pattern.compile(
-      "(?:if|elif|else|try|except|finally|with|for|while|match|case|async\\s+(?:with|for))\\b.*",
+      "(?:if|elif|else|try|except|finally|with|for|while|match|case|class"
+          + "|async\\s+(?:with|for))\\b.*",
       Pattern.DOTALL);
 
-  /** {@code if False:} and {@code if 0:}: the compiler drops their bodies. */
-  private static final Pattern NEVER_RUNS =
-      Pattern.compile("if\\s*(?:False|0)\\s*:.*", Pattern.DOTALL);
+  /**
+   * Blocks whose imports do not run when the module is imported: {@code if False:} and {@code
+   * if 0:} (the compiler drops them), {@code if __name__ == '__main__':} (running the module as
+   * a program), and {@code except ImportError:} or {@code ModuleNotFoundError} (a fallback for
+   * an import tried first), as {@link PycImports} reads them from bytecode.
+   */
+  private static final Pattern NEVER_RUNS = Pattern.compile("(?:if\\s*(?:False|0)\\s*:"
+      // LogicalLines has made the string '__main__' an empty one
+      + "|if\\s+(?:__name__\\s*==\\s*\"\"|\"\"\\s*==\\s*__name__)\\s*:"
+      + "|except\\s*+\\(?[\\w.,\\s]*?\\b(?:ImportError|ModuleNotFoundError)\\b).*",
+      Pattern.DOTALL);
 
   /** An open block: its header's column and whether its body does not run at import time. */
   private record Block(int indent, boolean notRunAtImport) {}
@@ -51,7 +61,7 @@ public final class PySourceImports {
       boolean insideNotRunBlock = notRunning > 0;
       List<String> statements = splitTopLevel(line.text(), ';');
       String first = statements.get(0);
-      boolean bodyNotRun = FUNCTION_OR_CLASS.matcher(first).matches()
+      boolean bodyNotRun = FUNCTION.matcher(first).matches()
           || NEVER_RUNS.matcher(first).matches();
       if (bodyNotRun || BLOCK.matcher(first).matches()) {
         int colon = headerColon(first);

@@ -8,8 +8,9 @@ import java.util.regex.Pattern;
 
 /**
  * The imports a compiled module (.pyc, CPython 3.7+) runs when it is imported: those of its
- * module-level code only. Imports inside functions run later, if ever, and class bodies are left
- * out too, so a prefetcher following them fetches what the import itself opens.
+ * module-level code and of the class bodies it defines ({@code email.message.Message} imports
+ * {@code email.iterators} in its body). Imports inside functions run later, if ever, so a
+ * prefetcher following these fetches what the import itself opens.
  *
  * <p>Known versions (magic numbers of 3.7 to 3.13) are read exactly from the module code's
  * bytecode. A pyc of a newer Python (3.14 on, whose opcode numbers are not known here) is read
@@ -60,7 +61,23 @@ public final class PycImports {
       throw new PythonModuleFormatException("pyc (magic " + magic
           + ") holds no code object after its header");
     }
-    return dialect.isPresent() ? ImportInstructions.of(module, dialect.get()) : namesOf(module);
+    if (dialect.isEmpty()) {
+      return namesOf(module);
+    }
+    Set<PythonImport> found = new LinkedHashSet<>();
+    collect(module, dialect.get(), found);
+    return List.copyOf(found);
+  }
+
+  /** The imports of {@code code} and of the class bodies it defines, depth first. */
+  private static void collect(CodeObject code, BytecodeDialect dialect,
+      Set<PythonImport> found) {
+    found.addAll(ImportInstructions.of(code, dialect));
+    for (Object c : code.consts()) {
+      if (c instanceof CodeObject nested && nested.runsWhenDefined()) {
+        collect(nested, dialect, found);
+      }
+    }
   }
 
   private static List<PythonImport> namesOf(CodeObject module) {
