@@ -61,30 +61,21 @@ public record ImageCommand(List<String> argv, Map<String, String> env, String wo
     return env.getOrDefault("PATH", DEFAULT_PATH);
   }
 
-  /**
-   * Where {@code program} is in the image: a name with a slash as a path (relative to the
-   * working directory), else the first regular file of that name in {@code PATH}.
-   */
+  /** The file {@link #locatedPath} names, symlinks followed. */
   public <L> Optional<MergedView.Found<L>> locate(String program, MergedView<L> view) {
-    if (program.contains("/")) {
-      return view.resolve(program.startsWith("/") ? program : workingDir + "/" + program);
-    }
-    for (String dir : path().split(":")) {
-      Optional<MergedView.Found<L>> f = view.resolve(dir + "/" + program);
-      if (f.isPresent() && f.get().entry().type() == EntryType.REG) {
-        return f;
-      }
-    }
-    return Optional.empty();
+    return locatedPath(program, view).flatMap(view::resolve);
   }
 
   /**
-   * The absolute path {@code program} is started by (symlinks not followed: a virtual
-   * environment's interpreter is a link), found as {@link #locate} finds it.
+   * The absolute path {@code program} is started by: a name with a slash as a path (relative to
+   * the working directory), else the first regular file of that name in {@code PATH}. Symlinks
+   * are not followed in the answer (a virtual environment's interpreter is a link to its base
+   * interpreter, but where it is decides the environment).
    */
   public <L> Optional<String> locatedPath(String program, MergedView<L> view) {
     if (program.contains("/")) {
-      String p = program.startsWith("/") ? program : workingDir + "/" + program;
+      String p = "/" + String.join("/", MergedView.normalize(
+          program.startsWith("/") ? program : workingDir + "/" + program));
       return view.resolve(p).map(f -> p);
     }
     for (String dir : path().split(":")) {

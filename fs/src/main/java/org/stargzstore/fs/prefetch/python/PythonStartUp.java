@@ -92,8 +92,9 @@ public final class PythonStartUp {
         followPthFiles(follower, view, files, executor);
       }
       p.code().ifPresent(code -> follower.follow(ModuleName.MAIN, PySourceImports.of(code)));
+      // -m runs a package's __main__ (runpy imports the package first)
       p.module().ifPresent(m -> follower.follow(ModuleName.MAIN,
-          List.of(new PythonImport(m, 0, List.of()))));
+          List.of(new PythonImport(m, 0, List.of("__main__")))));
       p.script().flatMap(s -> view.resolve(absolute(s, command.workingDir())))
           .filter(f -> f.entry().type() == EntryType.REG)
           .ifPresent(script -> files.fetch(List.of(script)).get(0).thenRunAsync(() -> {

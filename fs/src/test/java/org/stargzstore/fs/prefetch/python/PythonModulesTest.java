@@ -3,14 +3,8 @@ package org.stargzstore.fs.prefetch.python;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
-import org.stargzstore.estargz.layer.FormatKind;
-import org.stargzstore.estargz.layer.Landmark;
-import org.stargzstore.estargz.layer.LayerEntry;
-import org.stargzstore.estargz.layer.LayerIndex;
-import org.stargzstore.estargz.toc.EntryType;
 import org.stargzstore.fs.prefetch.MergedView;
 
 /**
@@ -23,7 +17,7 @@ class PythonModulesTest {
   private static final String TAG = ".cpython-311.pyc";
 
   private final MergedView<String> view = new MergedView<>(List.of("base", "app"), List.of(
-      index("usr", "usr/bin", "usr/lib", "usr/lib/python3.11", LIB + "__pycache__",
+      ImageTrees.index("usr", "usr/bin", "usr/lib", "usr/lib/python3.11", LIB + "__pycache__",
           LIB + "json", LIB + "json/__pycache__", LIB + "lib-dynload", LIB + "nspkg",
           "usr/lib/python3", "usr/lib/python3/dist-packages",
           "usr/lib/python3/dist-packages/requests",
@@ -38,7 +32,7 @@ class PythonModulesTest {
           "=" + LIB + "lib-dynload/_ssl.cpython-310-x86_64-linux-gnu.so",
           "=" + LIB + "nspkg/mod.py",
           "=usr/lib/python3/dist-packages/requests/__init__.py"),
-      index("usr", "usr/lib", "usr/lib/python3.11", LIB + "json",
+      ImageTrees.index("usr", "usr/lib", "usr/lib/python3.11", LIB + "json",
           "=" + LIB + "json/encoder.py", "=" + LIB + "json/.wh.tool.py")));
 
   private final PythonModules<String> modules = new PythonModules<>(
@@ -111,22 +105,5 @@ class PythonModulesTest {
   private List<String> paths(ModuleName importer, PythonImport imp) {
     return modules.filesOf(importer, imp).stream().map(f -> f.file().path().substring(1))
         .toList();
-  }
-
-  /** {@code =name} a file, {@code @name>target} a symlink, else a directory. */
-  private static LayerIndex index(String... specs) {
-    List<LayerEntry> all = new ArrayList<>();
-    all.add(LayerEntry.builder("", EntryType.DIR).mode(0755).build());
-    for (String s : specs) {
-      if (s.startsWith("=")) {
-        all.add(LayerEntry.builder(s.substring(1), EntryType.REG).mode(0644).build());
-      } else if (s.startsWith("@")) {
-        String[] p = s.substring(1).split(">");
-        all.add(LayerEntry.builder(p[0], EntryType.SYMLINK).linkName(p[1]).build());
-      } else {
-        all.add(LayerEntry.builder(s, EntryType.DIR).mode(0755).build());
-      }
-    }
-    return new LayerIndex(FormatKind.ESTARGZ, all, Landmark.NONE, List.of(), 0);
   }
 }
