@@ -27,9 +27,9 @@ import org.stargzstore.fs.prefetch.MergedView;
  *
  * <p>Only module-level imports are followed (a function's imports run when it is called, if
  * ever), only modules the image has (found as the interpreter finds them, {@link
- * PythonModules}), each once, at most {@value #MAX_MODULES} per image. Extension modules are
- * handed to the shared-object prefetch ({@code extensionLoading}) so the libraries they link
- * come too. A module a container opens that the follower did not predict is followed from
+ * PythonModules}), each once, at most {@value #MAX_MODULES} modules and 256 MiB per image.
+ * Extension modules are handed to the shared-object prefetch ({@code extensionLoading}) so the
+ * libraries they link come too. A module a container opens that the follower did not predict is followed from
  * there.
  *
  * @param <L> what identifies a layer to the caller
@@ -40,6 +40,8 @@ public final class PythonImportFollower<L> {
   static final int MAX_MODULES = 1024;
   /** Module files larger than this are fetched but not parsed. */
   static final int MAX_PARSED_BYTES = 8 << 20;
+  /** Bytes of module files (uncompressed) fetched per image at most: predictions, not a pull. */
+  static final long MAX_FETCHED_BYTES = 256L << 20;
 
   private final String name;
   private final PythonModules<L> modules;
@@ -48,6 +50,8 @@ public final class PythonImportFollower<L> {
   private final Consumer<String> extensionLoading;
   private final Set<String> seen = ConcurrentHashMap.newKeySet();
   private final AtomicInteger left = new AtomicInteger(MAX_MODULES);
+  private final java.util.concurrent.atomic.AtomicLong bytesLeft =
+      new java.util.concurrent.atomic.AtomicLong(MAX_FETCHED_BYTES);
   private final AtomicInteger followed = new AtomicInteger();
 
   /**
@@ -82,7 +86,8 @@ public final class PythonImportFollower<L> {
     List<PythonModules.ModuleFile<L>> fresh = new ArrayList<>();
     for (PythonImport imp : imports) {
       for (PythonModules.ModuleFile<L> f : modules.filesOf(importer, imp)) {
-        if (seen.add(f.module().name()) && left.getAndDecrement() > 0) {
+        if (seen.add(f.module().name()) && left.getAndDecrement() > 0
+            && bytesLeft.addAndGet(-f.file().entry().size()) >= 0) {
           fresh.add(f);
         }
       }
