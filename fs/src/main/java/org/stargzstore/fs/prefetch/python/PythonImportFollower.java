@@ -40,6 +40,8 @@ public final class PythonImportFollower<L> {
   static final int MAX_MODULES = 1024;
   /** Module files larger than this are fetched but not parsed. */
   static final int MAX_PARSED_BYTES = 8 << 20;
+  /** Module bytes (uncompressed) on their way at most: a few round trips' worth of the link. */
+  static final long WINDOW_BYTES = 1L << 20;
   /** Bytes of module files (uncompressed) fetched per image at most: predictions, not a pull. */
   static final long MAX_FETCHED_BYTES = 256L << 20;
 
@@ -53,6 +55,11 @@ public final class PythonImportFollower<L> {
   private final java.util.concurrent.atomic.AtomicLong bytesLeft =
       new java.util.concurrent.atomic.AtomicLong(MAX_FETCHED_BYTES);
   private final AtomicInteger followed = new AtomicInteger();
+  /** Modules found, not sent yet (guarded by this). */
+  private final java.util.ArrayDeque<PythonModules.ModuleFile<L>> waiting =
+      new java.util.ArrayDeque<>();
+  /** Bytes of modules sent, not arrived (guarded by this). */
+  private long inFlightBytes;
 
   /**
    * @param name what logs call the image
@@ -98,18 +105,55 @@ public final class PythonImportFollower<L> {
     followed.addAndGet(fresh.size());
     LOG.fine(() -> name + ": " + importer.name() + " imports " + fresh.stream()
         .map(f -> f.module().name()).toList() + ": prefetching them");
-    for (PythonModules.ModuleFile<L> f : fresh) {
+    synchronized (this) {
+      waiting.addAll(fresh);
+    }
+    pump();
+  }
+
+  /**
+   * Sends waiting modules, in the order they were found, while less than {@link #WINDOW_BYTES}
+   * of them are on their way (at least one): predictions sent all at once shared the link with
+   * the program's own libraries, asked for when the program has arrived, and delayed them.
+   */
+  private void pump() {
+    List<PythonModules.ModuleFile<L>> batch = new ArrayList<>();
+    synchronized (this) {
+      while (!waiting.isEmpty() && (inFlightBytes < WINDOW_BYTES || inFlightBytes == 0)) {
+        PythonModules.ModuleFile<L> f = waiting.poll();
+        batch.add(f);
+        inFlightBytes += f.file().entry().size();
+      }
+    }
+    if (batch.isEmpty()) {
+      return;
+    }
+    for (PythonModules.ModuleFile<L> f : batch) {
       if (f.kind() == PythonModules.Kind.EXTENSION) {
         extensionLoading.accept(f.file().path());
       }
     }
-    List<CompletableFuture<Void>> arrivals = files.fetch(fresh.stream()
+    List<CompletableFuture<Void>> arrivals = files.fetch(batch.stream()
         .map(PythonModules.ModuleFile::file).toList());
-    for (int i = 0; i < fresh.size(); i++) {
-      PythonModules.ModuleFile<L> f = fresh.get(i);
-      if (f.kind() != PythonModules.Kind.EXTENSION) {
-        arrivals.get(i).thenRun(() -> parseLater(f));
-      }
+    for (int i = 0; i < batch.size(); i++) {
+      PythonModules.ModuleFile<L> f = batch.get(i);
+      arrivals.get(i).whenComplete((v, failed) -> arrived(f, failed == null));
+    }
+  }
+
+  private void arrived(PythonModules.ModuleFile<L> f, boolean cached) {
+    synchronized (this) {
+      inFlightBytes -= f.file().entry().size();
+    }
+    try {
+      executor.execute(() -> {
+        if (cached && f.kind() != PythonModules.Kind.EXTENSION) {
+          parse(f);
+        }
+        pump();
+      });
+    } catch (RejectedExecutionException e) {
+      // shutting down
     }
   }
 
