@@ -123,7 +123,7 @@ final class ImagePrefetch {
       AtomicReference<PythonImportFollower<MountedLayer>> python) {
     try {
       PythonStartUp.begin(img.reference(), ImageCommand.of(img.resolved().config()), view, files,
-          libraryPool, so -> libraries.opened(so.substring(1))).ifPresent(python::set);
+          libraryPool, libraries::parsedElsewhere).ifPresent(python::set);
     } catch (RuntimeException e) {
       LOG.log(Level.FINE, img.reference() + ": Python import prefetch stopped", e);
     }

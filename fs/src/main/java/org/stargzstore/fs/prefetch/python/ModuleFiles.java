@@ -3,6 +3,7 @@ package org.stargzstore.fs.prefetch.python;
 import java.io.IOException;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import org.stargzstore.fs.prefetch.ElfLinks;
 import org.stargzstore.fs.prefetch.MergedView;
 
 /** How the import follower fetches module files of an image and reads them once cached. */
@@ -16,4 +17,7 @@ public interface ModuleFiles<L> {
 
   /** The bytes of a file (through the cache), at most {@code maxBytes} of them. */
   byte[] read(MergedView.Found<L> file, int maxBytes) throws IOException;
+
+  /** A file's bytes where a parser wants them (through the cache), for its ELF links. */
+  ElfLinks.Bytes bytes(MergedView.Found<L> file);
 }

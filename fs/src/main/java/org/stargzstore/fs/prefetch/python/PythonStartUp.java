@@ -46,10 +46,12 @@ public final class PythonStartUp {
    * Starts following the imports of {@code command}'s Python program, if it runs one (work on
    * {@code executor}); the follower is returned for the modules containers open. Empty if the
    * image has no Python interpreter.
+   *
+   * @param linkedHere told of each shared object whose links the follower fetches itself
    */
   public static <L> Optional<PythonImportFollower<L>> begin(String name, ImageCommand command,
       MergedView<L> view, ModuleFiles<L> files, Executor executor,
-      Consumer<String> extensionLoading) {
+      Consumer<String> linkedHere) {
     Optional<Invocation> run = invocation(command, view, files);
     String pythonPath = command.env().getOrDefault("PYTHONPATH", "");
     Optional<PythonCommand> program = run.map(r -> PythonCommand.parse(r.args()));
@@ -69,7 +71,7 @@ public final class PythonStartUp {
     }
     PythonLayout found = layout.get();
     PythonImportFollower<L> follower = new PythonImportFollower<>(name,
-        new PythonModules<>(found, view), files, executor, extensionLoading);
+        new PythonModules<>(found, view), files, executor, linkedHere);
     runs.ifPresent(p -> {
       LOG.fine(() -> name + ": the container runs Python " + found.version() + " (" + p
           + "): prefetching what it imports");

@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.Test;
+import org.stargzstore.fs.prefetch.ElfLinks;
 import org.stargzstore.fs.prefetch.ImageCommand;
 import org.stargzstore.fs.prefetch.MergedView;
 
@@ -58,6 +59,11 @@ class PythonStartUpTest {
     @Override
     public byte[] read(MergedView.Found<String> f, int maxBytes) {
       return TEXT.getOrDefault(f.path(), "").getBytes(StandardCharsets.UTF_8);
+    }
+
+    @Override
+    public ElfLinks.Bytes bytes(MergedView.Found<String> f) {
+      return (offset, length) -> new byte[0];
     }
   };
 
