@@ -62,7 +62,7 @@ class BlobFileTest {
     Digest layer = layerDigest("estargz");
     long size = Files.size(Shared.fixture("edge.estargz.blob"));
     try (FaultProxy proxy = FaultProxy.start(REGISTRY.baseUri());
-        RegistryClient client = client(proxy.hostPort())) {
+        RegistryClient client = StoreHarness.registryClient(proxy.hostPort())) {
       String ref = proxy.hostPort() + "/blob/intact:1";
       try (StoreHarness h = harness(tmp.resolve("root"), client, ON_DEMAND)) {
         Path blob = blobFile(h.mount(tmp.resolve("mnt")), ref, layer);
@@ -105,7 +105,7 @@ class BlobFileTest {
     Logger alsLog = Logger.getLogger("org.stargzstore.fs.als");
     alsLog.addHandler(capture);
     try (FaultProxy proxy = FaultProxy.start(REGISTRY.baseUri());
-        RegistryClient client = client(proxy.hostPort());
+        RegistryClient client = StoreHarness.registryClient(proxy.hostPort());
         StoreHarness h = harness(tmp.resolve("root"), client, ON_DEMAND)) {
       Path blob = blobFile(h.mount(tmp.resolve("mnt")), proxy.hostPort() + "/blob/altered:1",
           layer);
@@ -141,7 +141,7 @@ class BlobFileTest {
         ON_DEMAND.readTimeout(), ON_DEMAND.fetch(), ON_DEMAND.releaseGrace(), Duration.ZERO,
         false);
     try (FaultProxy proxy = FaultProxy.start(REGISTRY.baseUri());
-        RegistryClient client = client(proxy.hostPort());
+        RegistryClient client = StoreHarness.registryClient(proxy.hostPort());
         StoreHarness h = harness(tmp.resolve("root"), client, retryAtOnce)) {
       Path blob = blobFile(h.mount(tmp.resolve("mnt")), proxy.hostPort() + "/blob/repaired:1",
           layer);
@@ -192,18 +192,13 @@ class BlobFileTest {
         + ".json"))).get("digest").asText());
   }
 
-  private static RegistryClient client(String insecureHost) throws IOException {
-    return RegistryClient.create(RegistryClientConfig.builder()
-        .insecureHosts(List.of(insecureHost)).readTimeout(Duration.ofSeconds(30)).build());
-  }
-
   /** Pushes the one-layer fixture image {@code flavour} to the registry as {@code repoTag}. */
   private static void push(String repoTag, String flavour) throws Exception {
     Path blob = Shared.fixture("edge." + flavour + ".blob");
     ResolvedImage img = new LocalBlobsImageSource()
         .add("fixture/image:1", List.of(blob), List.of(Shared.fixture("edge." + flavour + ".json")))
         .image("fixture/image:1");
-    try (RegistryClient c = client(REGISTRY.hostPort())) {
+    try (RegistryClient c = StoreHarness.registryClient(REGISTRY.hostPort())) {
       ImageReference target = ImageReference.parse(REGISTRY.hostPort() + "/" + repoTag);
       c.pushBlob(target, BlobContent.ofFile(blob), PushOptions.monolithic());
       c.pushBlob(target, BlobContent.ofBytes(img.config()), PushOptions.monolithic());

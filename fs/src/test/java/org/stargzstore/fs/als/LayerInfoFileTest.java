@@ -522,7 +522,7 @@ class LayerInfoFileTest {
   private static String push(String repoTag, Path blob, Path descriptor) throws Exception {
     ResolvedImage img = new LocalBlobsImageSource()
         .add("fixture/image:1", List.of(blob), List.of(descriptor)).image("fixture/image:1");
-    try (RegistryClient c = client()) {
+    try (RegistryClient c = StoreHarness.registryClient(REGISTRY.hostPort())) {
       ImageReference target = ImageReference.parse(REGISTRY.hostPort() + "/" + repoTag);
       c.pushBlob(target, BlobContent.ofFile(blob), PushOptions.monolithic());
       c.pushBlob(target, BlobContent.ofBytes(img.config()), PushOptions.monolithic());
@@ -531,13 +531,10 @@ class LayerInfoFileTest {
     return REGISTRY.hostPort() + "/" + repoTag;
   }
 
-  private static RegistryClient client() throws IOException {
-    return RegistryClient.create(RegistryClientConfig.builder()
-        .insecureHosts(List.of(REGISTRY.hostPort())).readTimeout(Duration.ofSeconds(30)).build());
-  }
 
   private static StoreHarness harness(Path root) throws IOException {
-    return new StoreHarness(root, new RegistryImageSource(client(), Duration.ofSeconds(30)),
+    return new StoreHarness(root, new RegistryImageSource(
+        StoreHarness.registryClient(REGISTRY.hostPort()), Duration.ofSeconds(30)),
         ON_DEMAND);
   }
 

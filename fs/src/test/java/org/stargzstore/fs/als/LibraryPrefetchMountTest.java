@@ -40,9 +40,6 @@ class LibraryPrefetchMountTest {
   private static final String SSL = DYNLOAD + "_ssl.cpython-311-x86_64-linux-gnu.so";
   private static final String NIS = DYNLOAD + "nis.cpython-311-x86_64-linux-gnu.so";
   private static final String LIBS = "lib/x86_64-linux-gnu/";
-  /** Read-ahead carries nis after _ssl; prefetch on (the image prefetch needs it), no background */
-  private static final LayerStoreConfig CONFIG = LayerStoreConfig.defaults()
-      .withFetch(new FetchPolicy(1 << 20, 64 << 10, 256 << 10, true, false, false, 0, 0));
 
   @TempDir Path tmp;
 
@@ -61,7 +58,8 @@ class LibraryPrefetchMountTest {
         root));
     String ref = REGISTRY.hostPort() + "/libs/python:1";
     try (StoreHarness h = new StoreHarness(tmp.resolve("store"),
-        new RegistryImageSource(client(), Duration.ofSeconds(30)), CONFIG)) {
+        new RegistryImageSource(StoreHarness.registryClient(REGISTRY.hostPort()),
+            Duration.ofSeconds(30)), StoreHarness.PREDICTIONS_ONLY)) {
       Path img = h.mount(tmp.resolve("mnt")).resolve(ImageDirectoryName.encode(ref));
       Digest layer = Digest.parse(new ObjectMapper().readTree(img.resolve("manifest").toFile())
           .path("layers").get(0).path("digest").asText());
@@ -94,10 +92,6 @@ class LibraryPrefetchMountTest {
     }
   }
 
-  private static RegistryClient client() throws IOException {
-    return RegistryClient.create(RegistryClientConfig.builder()
-        .insecureHosts(List.of(REGISTRY.hostPort())).readTimeout(Duration.ofSeconds(30)).build());
-  }
 
   private static void copy(Path root, String hostPath) throws IOException {
     Path to = root.resolve(hostPath.startsWith("/") ? hostPath.substring(1) : hostPath);

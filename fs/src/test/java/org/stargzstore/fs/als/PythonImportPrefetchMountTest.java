@@ -46,9 +46,6 @@ class PythonImportPrefetchMountTest {
   private static final Set<String> LEFT_OUT = Set.of("config-3.11-x86_64-linux-gnu", "test",
       "tkinter", "lib2to3", "idlelib", "pydoc_data", "ensurepip", "turtledemo", "dist-packages",
       "site-packages");
-  /** Prefetch on (the image prefetch needs it), no background, no read-ahead to speak of. */
-  private static final LayerStoreConfig CONFIG = LayerStoreConfig.defaults()
-      .withFetch(new FetchPolicy(1 << 20, 64 << 10, 256 << 10, true, false, false, 0, 0));
 
   @TempDir Path tmp;
 
@@ -66,7 +63,8 @@ class PythonImportPrefetchMountTest {
         List.of(TarCorpus.tree(tmp.resolve("l.tar"), root)), "--cmd", cmd);
     String ref = REGISTRY.hostPort() + "/py/imports:1";
     try (StoreHarness h = new StoreHarness(tmp.resolve("store"),
-        new RegistryImageSource(client(), Duration.ofSeconds(30)), CONFIG)) {
+        new RegistryImageSource(StoreHarness.registryClient(REGISTRY.hostPort()),
+            Duration.ofSeconds(30)), StoreHarness.PREDICTIONS_ONLY)) {
       Path img = h.mount(tmp.resolve("mnt")).resolve(ImageDirectoryName.encode(ref));
       Digest layer = Digest.parse(new ObjectMapper().readTree(img.resolve("manifest").toFile())
           .path("layers").get(0).path("digest").asText());
@@ -157,8 +155,4 @@ class PythonImportPrefetchMountTest {
     }
   }
 
-  private static RegistryClient client() throws IOException {
-    return RegistryClient.create(RegistryClientConfig.builder()
-        .insecureHosts(List.of(REGISTRY.hostPort())).readTimeout(Duration.ofSeconds(30)).build());
-  }
 }

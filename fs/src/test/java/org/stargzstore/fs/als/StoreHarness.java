@@ -2,10 +2,13 @@ package org.stargzstore.fs.als;
 
 import java.io.IOException;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.ExecutorService;
 import org.stargzstore.estargz.layer.TocLimits;
 import org.stargzstore.fs.fetch.ChunkCache;
 import org.stargzstore.fs.fetch.FetchContext;
+import org.stargzstore.fs.fetch.FetchPolicy;
 import org.stargzstore.fs.fuse.FuseMount;
 import org.stargzstore.fs.fuse.MountOptions;
 import org.stargzstore.fs.profile.ProfileStore;
@@ -15,6 +18,8 @@ import org.stargzstore.fs.store.LayerRecords;
 import org.stargzstore.fs.store.References;
 import org.stargzstore.fs.store.StoreLayout;
 import org.stargzstore.fs.store.StoreLock;
+import org.stargzstore.registry.RegistryClient;
+import org.stargzstore.registry.RegistryClientConfig;
 import org.stargzstore.zstdchunked.LayerFormats;
 
 /** A layer store over an image source, optionally mounted: the daemon's wiring, for tests. */
@@ -29,6 +34,19 @@ final class StoreHarness implements AutoCloseable {
   final LayerStore store;
   final ExecutorService diskWriter;
   FuseMount mount;
+
+  /**
+   * Prefetch on (an image's prefetch needs it), no background, a 1 MiB read-ahead: what a test
+   * of the predictions sees is what they fetched.
+   */
+  static final LayerStoreConfig PREDICTIONS_ONLY = LayerStoreConfig.defaults()
+      .withFetch(new FetchPolicy(1 << 20, 64 << 10, 256 << 10, true, false, false, 0, 0));
+
+  /** A registry client for a test registry without TLS, reads bounded by 30 s. */
+  static RegistryClient registryClient(String insecureHost) throws IOException {
+    return RegistryClient.create(RegistryClientConfig.builder()
+        .insecureHosts(List.of(insecureHost)).readTimeout(Duration.ofSeconds(30)).build());
+  }
 
   StoreHarness(Path root, ImageSource source, LayerStoreConfig config) throws IOException {
     this(root, source, config, TocLimits.DEFAULT, java.time.Duration.ZERO);

@@ -59,7 +59,8 @@ class TocEntryLimitTest {
     Logger alsLog = Logger.getLogger("org.stargzstore.fs.als");
     alsLog.addHandler(capture);
     try (StoreHarness h = new StoreHarness(tmp.resolve("root"),
-        new RegistryImageSource(client(), Duration.ofSeconds(30)),
+        new RegistryImageSource(StoreHarness.registryClient(REGISTRY.hostPort()),
+            Duration.ofSeconds(30)),
         LayerStoreConfig.defaults().withFetch(FetchPolicy.onDemandOnly()),
         new TocLimits(LayerFormat.DEFAULT_MAX_TOC_SIZE, LIMIT))) {
       Path mnt = h.mount(tmp.resolve("mnt"));
@@ -126,7 +127,7 @@ class TocEntryLimitTest {
     Path desc = blob.resolveSibling(blob.getFileName().toString().replace(".blob", ".json"));
     ResolvedImage img = new LocalBlobsImageSource()
         .add("fixture/image:1", List.of(blob), List.of(desc)).image("fixture/image:1");
-    try (RegistryClient c = client()) {
+    try (RegistryClient c = StoreHarness.registryClient(REGISTRY.hostPort())) {
       ImageReference target = ImageReference.parse(REGISTRY.hostPort() + "/" + repoTag);
       c.pushBlob(target, BlobContent.ofFile(blob), PushOptions.monolithic());
       c.pushBlob(target, BlobContent.ofBytes(img.config()), PushOptions.monolithic());
@@ -141,8 +142,4 @@ class TocEntryLimitTest {
         .asText();
   }
 
-  private static RegistryClient client() throws IOException {
-    return RegistryClient.create(RegistryClientConfig.builder()
-        .insecureHosts(List.of(REGISTRY.hostPort())).readTimeout(Duration.ofSeconds(30)).build());
-  }
 }
