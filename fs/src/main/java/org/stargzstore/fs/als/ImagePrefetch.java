@@ -11,8 +11,8 @@ import java.util.logging.Logger;
 import org.stargzstore.estargz.layer.LayerIndex;
 import org.stargzstore.fs.prefetch.ElfLinks;
 import org.stargzstore.fs.prefetch.EntrypointClosure;
-import org.stargzstore.fs.prefetch.LibraryPrefetcher;
 import org.stargzstore.fs.prefetch.ImageCommand;
+import org.stargzstore.fs.prefetch.LibraryPrefetcher;
 import org.stargzstore.fs.prefetch.MergedView;
 import org.stargzstore.fs.prefetch.python.PythonImportFollower;
 import org.stargzstore.fs.prefetch.python.PythonStartUp;
@@ -20,8 +20,8 @@ import org.stargzstore.fs.prefetch.python.PythonStartUp;
 /**
  * Once an image's layers are open: fetches what the container will exec first (while podman is
  * still setting it up), and from then on the libraries of each shared object it loads and, for
- * a Python program, the modules it will import. Wires the
- * {@code fs/prefetch} policies to an image's layers; the policies themselves live there.
+ * a Python program, the modules it will import. Wires the {@code fs/prefetch} policies to an
+ * image's layers; the policies themselves live there.
  */
 final class ImagePrefetch {
   // the layer store's logger: its lines keep the name operators know

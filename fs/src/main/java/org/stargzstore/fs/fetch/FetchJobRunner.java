@@ -121,10 +121,11 @@ final class FetchJobRunner {
           throw new IOException(name + ": layer closed");
         }
         in.skipNBytes(u.offset() - pos);
+        Runnable beforeDelivery = unitNo == job.units.size() - 1 ? noteEnd : () -> { };
         if (UnitStreamer.tooLargeForMemory(u.length(), UnitStreamer.decodedLength(u.chunks()),
             ctx.cache().streamAboveBytes())) {
           BoundedStream unit = new BoundedStream(in, u.length());
-          deliverStreamed(job, u, unit, unitNo == job.units.size() - 1 ? noteEnd : () -> { });
+          deliverStreamed(job, u, unit, beforeDelivery);
           unit.skipRest();
           if (unit.remaining() > 0) {
             throw new EOFException(blob.describe() + ": blob ended at " + (u.end()
@@ -137,9 +138,7 @@ final class FetchJobRunner {
             throw new EOFException(blob.describe() + ": blob ended at " + (u.offset() + got)
                 + ", before the end of a chunk at " + u.end());
           }
-          if (unitNo == job.units.size() - 1) {
-            noteEnd.run();
-          }
+          beforeDelivery.run();
           deliver(job, u, buf);
         }
         stats.addBytes(job.reasonOf(unitNo++), u.end() - pos);

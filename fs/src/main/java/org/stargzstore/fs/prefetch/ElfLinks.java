@@ -39,8 +39,10 @@ public record ElfLinks(Optional<String> interpreter, List<String> needed, List<S
   public static ElfLinks of(Bytes file) {
     try {
       byte[] head = file.read(0, 4096);
-      if (head.length >= 2 && head[0] == '#' && head[1] == '!') {
-        return script(head);
+      Optional<Shebang> script = Shebang.of(head);
+      if (script.isPresent()) {
+        return script.get().interpreter().startsWith("/")
+            ? new ElfLinks(Optional.of(script.get().interpreter()), List.of(), List.of()) : NONE;
       }
       if (head.length < 64 || head[0] != 0x7f || head[1] != 'E' || head[2] != 'L' || head[3] != 'F'
           || head[4] != 2 || head[5] != 1) {
@@ -116,16 +118,6 @@ public record ElfLinks(Optional<String> interpreter, List<String> needed, List<S
     } catch (java.io.IOException | RuntimeException e) {
       return NONE;
     }
-  }
-
-  private static ElfLinks script(byte[] head) {
-    int end = 2;
-    while (end < head.length && head[end] != '\n') {
-      end++;
-    }
-    String line = new String(head, 2, end - 2, StandardCharsets.UTF_8).trim();
-    String interp = line.split("\\s+")[0];
-    return interp.startsWith("/") ? new ElfLinks(Optional.of(interp), List.of(), List.of()) : NONE;
   }
 
   private static long toFileOffset(long vaddr, List<long[]> loads) {

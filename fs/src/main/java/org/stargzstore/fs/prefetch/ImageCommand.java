@@ -61,6 +61,12 @@ public record ImageCommand(List<String> argv, Map<String, String> env, String wo
     return env.getOrDefault("PATH", DEFAULT_PATH);
   }
 
+  /** {@code path} as seen from the working directory, normalised ({@code ..} and {@code .}). */
+  public String absolute(String path) {
+    return "/" + String.join("/", MergedView.normalize(
+        path.startsWith("/") ? path : workingDir + "/" + path));
+  }
+
   /** The file {@link #locatedPath} names, symlinks followed. */
   public <L> Optional<MergedView.Found<L>> locate(String program, MergedView<L> view) {
     return locatedPath(program, view).flatMap(view::resolve);
@@ -74,8 +80,7 @@ public record ImageCommand(List<String> argv, Map<String, String> env, String wo
    */
   public <L> Optional<String> locatedPath(String program, MergedView<L> view) {
     if (program.contains("/")) {
-      String p = "/" + String.join("/", MergedView.normalize(
-          program.startsWith("/") ? program : workingDir + "/" + program));
+      String p = absolute(program);
       return view.resolve(p).map(f -> p);
     }
     for (String dir : path().split(":")) {

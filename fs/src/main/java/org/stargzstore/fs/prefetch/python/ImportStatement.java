@@ -15,7 +15,7 @@ import java.util.regex.Pattern;
 final class ImportStatement {
 
   // Possessive quantifiers throughout: no backtracking, so hostile source is read in linear time.
-  private static final String NAME = "[\\p{L}_][\\p{L}\\p{N}_]*+";
+  private static final String NAME = PythonNames.NAME;
   private static final String DOTTED = NAME + "(?:\\s*+\\.\\s*+" + NAME + ")*+";
   private static final Pattern IMPORT = Pattern.compile("import\\s+(.+)", Pattern.DOTALL);
   private static final Pattern FROM = Pattern.compile(

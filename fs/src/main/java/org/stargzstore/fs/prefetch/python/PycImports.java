@@ -4,7 +4,6 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
-import java.util.regex.Pattern;
 
 /**
  * The imports a compiled module (.pyc, CPython 3.7+) runs when it is imported: those of its
@@ -25,8 +24,6 @@ public final class PycImports {
   public static final int MAX_PYC_BYTES = 8 << 20;
 
   private static final int HEADER_BYTES = 16;
-  private static final Pattern MODULE_NAME =
-      Pattern.compile("[\\p{L}_][\\p{L}\\p{N}_]*(\\.[\\p{L}_][\\p{L}\\p{N}_]*)*");
 
   private PycImports() {}
 
@@ -83,7 +80,7 @@ public final class PycImports {
   private static List<PythonImport> namesOf(CodeObject module) {
     Set<PythonImport> found = new LinkedHashSet<>();
     for (Object name : module.names()) {
-      if (name instanceof String s && MODULE_NAME.matcher(s).matches()
+      if (name instanceof String s && PythonNames.isDotted(s)
           && !(s.startsWith("__") && s.endsWith("__"))) {
         found.add(PythonImport.of(s));
       }

@@ -72,7 +72,7 @@ public final class PythonModules<L> {
     Optional<Located<L>> target = loadInto(absolute.get(), out);
     if (target.isPresent() && target.get().module().isPackage()) {
       for (String n : imp.fromNames()) {
-        if (!n.equals("*") && isIdentifier(n)) {
+        if (!n.equals("*") && PythonNames.isIdentifier(n)) {
           locate(absolute.get() + "." + n).flatMap(Located::file).ifPresent(out::add);
         }
       }
@@ -86,7 +86,7 @@ public final class PythonModules<L> {
     Optional<Located<L>> last = Optional.empty();
     StringBuilder name = new StringBuilder();
     for (String part : parts) {
-      if (!isIdentifier(part)) {
+      if (!PythonNames.isIdentifier(part)) {
         return Optional.empty();
       }
       name.append(name.length() == 0 ? "" : ".").append(part);
@@ -190,8 +190,9 @@ public final class PythonModules<L> {
 
   /** {@code ""}, {@code .abi3}, {@code .cpython-311-x86_64-linux-gnu} for this version. */
   private boolean isExtensionSuffix(String middle) {
-    return middle.isEmpty() || middle.equals(".abi3")
-        || middle.startsWith("." + layout.cacheTag() + "-") || middle.equals("." + layout.cacheTag());
+    String tag = "." + layout.cacheTag();
+    return middle.isEmpty() || middle.equals(".abi3") || middle.equals(tag)
+        || middle.startsWith(tag + "-");
   }
 
   private Optional<ModuleFile<L>> regular(String path, ModuleName module, Kind kind) {
@@ -205,12 +206,5 @@ public final class PythonModules<L> {
 
   private Set<String> namesIn(String dir) {
     return names.computeIfAbsent(dir, view::names);
-  }
-
-  private static boolean isIdentifier(String s) {
-    if (s.isEmpty() || !Character.isJavaIdentifierStart(s.codePointAt(0)) || s.contains("$")) {
-      return false;
-    }
-    return s.codePoints().allMatch(Character::isJavaIdentifierPart);
   }
 }

@@ -14,6 +14,7 @@ import java.util.regex.Pattern;
 import org.stargzstore.estargz.toc.EntryType;
 import org.stargzstore.fs.prefetch.ImageCommand;
 import org.stargzstore.fs.prefetch.MergedView;
+import org.stargzstore.fs.prefetch.Shebang;
 
 /**
  * Starts the import follower of an image whose container runs Python: from the image config,
@@ -56,7 +57,7 @@ public final class PythonStartUp {
     String pythonPath = command.env().getOrDefault("PYTHONPATH", "");
     Optional<PythonCommand> program = run.map(r -> PythonCommand.parse(r.args()));
     String firstDir = program.flatMap(PythonCommand::script)
-        .map(s -> absolute(s, command.workingDir()))
+        .map(command::absolute)
         .map(s -> s.substring(0, Math.max(1, s.lastIndexOf('/'))))
         .orElse(command.workingDir());
     Optional<PythonLayout> own = run.flatMap(
@@ -97,7 +98,7 @@ public final class PythonStartUp {
       // -m runs a package's __main__ (runpy imports the package first)
       p.module().ifPresent(m -> follower.follow(ModuleName.MAIN,
           List.of(new PythonImport(m, 0, List.of("__main__")))));
-      p.script().flatMap(s -> view.resolve(absolute(s, command.workingDir())))
+      p.script().flatMap(s -> view.resolve(command.absolute(s)))
           .filter(f -> f.entry().type() == EntryType.REG)
           .ifPresent(script -> files.fetch(List.of(script)).get(0).thenRunAsync(() -> {
             try {
@@ -147,7 +148,7 @@ public final class PythonStartUp {
   }
 
   private static List<PythonImport> imports(List<String> modules) {
-    return modules.stream().map(m -> new PythonImport(m, 0, List.of())).toList();
+    return modules.stream().map(PythonImport::of).toList();
   }
 
   /** The interpreter the command runs, directly or through a script's {@code #!} line. */
@@ -168,10 +169,9 @@ public final class PythonStartUp {
       return Optional.of(new Invocation(path.get(), rest));
     }
     return shebang(file.get(), files).flatMap(line -> {
-      List<String> words = new ArrayList<>(List.of(line.strip().split("\\s+")));
-      if (words.isEmpty() || words.get(0).isEmpty()) {
-        return Optional.empty();
-      }
+      List<String> words = new ArrayList<>();
+      words.add(line.interpreter());
+      words.addAll(line.args());
       if (words.get(0).endsWith("/env") && words.size() > 1) {
         words.remove(0);
         if (words.get(0).equals("-S") && words.size() > 1) {
@@ -197,25 +197,14 @@ public final class PythonStartUp {
     return INTERPRETER.matcher(path.substring(path.lastIndexOf('/') + 1)).matches();
   }
 
-  private static <L> Optional<String> shebang(MergedView.Found<L> file, ModuleFiles<L> files) {
+  private static <L> Optional<Shebang> shebang(MergedView.Found<L> file, ModuleFiles<L> files) {
     if (file.entry().size() < 3) {
       return Optional.empty();
     }
     try {
-      byte[] head = files.read(file, SHEBANG_BYTES);
-      if (head.length < 3 || head[0] != '#' || head[1] != '!') {
-        return Optional.empty();
-      }
-      String s = new String(head, 2, head.length - 2, StandardCharsets.UTF_8);
-      int nl = s.indexOf('\n');
-      return nl < 0 ? Optional.empty() : Optional.of(s.substring(0, nl));
+      return Shebang.of(files.read(file, SHEBANG_BYTES));
     } catch (IOException e) {
       return Optional.empty();
     }
-  }
-
-  private static String absolute(String path, String workingDir) {
-    return path.startsWith("/") ? path : (workingDir.endsWith("/") ? workingDir : workingDir + "/")
-        + path;
   }
 }
