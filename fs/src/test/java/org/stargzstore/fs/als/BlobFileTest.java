@@ -34,7 +34,6 @@ import org.stargzstore.registry.BlobContent;
 import org.stargzstore.registry.ImageReference;
 import org.stargzstore.registry.PushOptions;
 import org.stargzstore.registry.RegistryClient;
-import org.stargzstore.registry.RegistryClientConfig;
 import org.stargzstore.testkit.FaultProxy;
 import org.stargzstore.testkit.IntegrationTest;
 import org.stargzstore.testkit.LogRecords;

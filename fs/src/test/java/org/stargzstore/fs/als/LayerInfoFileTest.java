@@ -248,8 +248,7 @@ class LayerInfoFileTest {
     String ref = REGISTRY.hostPort() + "/info/podman431:1";
     try (StoreHarness h = harness(tmp.resolve("root"))) {
       Path img = h.mount(tmp.resolve("mnt")).resolve(ImageDirectoryName.encode(ref));
-      Digest layer = Digest.parse(JSON.readTree(img.resolve("manifest").toFile())
-          .path("layers").get(0).path("digest").asText());
+      Digest layer = StoreHarness.firstLayer(img);
       long size = JSON.readTree(img.resolve(layer.toString()).resolve("info").toFile())
           .path("diff-size").asLong();
       Path stored = REGISTRY.storageDir().resolve("docker/registry/v2/blobs/sha256")
@@ -364,8 +363,7 @@ class LayerInfoFileTest {
           org.stargzstore.testkit.FaultProxy.delay(Duration.ofMillis(1500)), -1);
       String ref = proxy.hostPort() + "/info/held:1";
       Path img = h.mount(tmp.resolve("mnt")).resolve(ImageDirectoryName.encode(ref));
-      Digest layer = Digest.parse(JSON.readTree(img.resolve("manifest").toFile())
-          .path("layers").get(0).path("digest").asText());
+      Digest layer = StoreHarness.firstLayer(img);
       long t0 = System.nanoTime();
       long size = JSON.readTree(img.resolve(layer.toString()).resolve("info").toFile())
           .path("diff-size").asLong();
@@ -397,8 +395,7 @@ class LayerInfoFileTest {
           org.stargzstore.testkit.FaultProxy.delay(Duration.ofMillis(500)), -1);
       String ref = proxy.hostPort() + "/info/first:1";
       Path img = h.mount(tmp.resolve("mnt")).resolve(ImageDirectoryName.encode(ref));
-      Digest layer = Digest.parse(JSON.readTree(img.resolve("manifest").toFile())
-          .path("layers").get(0).path("digest").asText());
+      Digest layer = StoreHarness.firstLayer(img);
       long deadline = System.nanoTime() + 60_000_000_000L;
       while (predictedBytes(h, layer) == 0 && System.nanoTime() < deadline) {
         Thread.sleep(20);
@@ -533,9 +530,7 @@ class LayerInfoFileTest {
 
 
   private static StoreHarness harness(Path root) throws IOException {
-    return new StoreHarness(root, new RegistryImageSource(
-        StoreHarness.registryClient(REGISTRY.hostPort()), Duration.ofSeconds(30)),
-        ON_DEMAND);
+    return StoreHarness.overRegistry(root, REGISTRY.hostPort(), ON_DEMAND);
   }
 
 

@@ -4,21 +4,14 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
-import org.stargzstore.estargz.layer.LayerEntry;
-import org.stargzstore.fs.fetch.FetchPolicy;
 import org.stargzstore.fs.fetch.FetchReason;
-import org.stargzstore.fs.remote.RegistryImageSource;
-import org.stargzstore.registry.RegistryClient;
-import org.stargzstore.registry.RegistryClientConfig;
 import org.stargzstore.testkit.ImagePusher;
 import org.stargzstore.testkit.IntegrationTest;
 import org.stargzstore.testkit.RegistryServer;
@@ -57,12 +50,10 @@ class LibraryPrefetchMountTest {
     ImagePusher.podmanZstdChunked(REGISTRY, "libs/python:1", TarCorpus.tree(tmp.resolve("l.tar"),
         root));
     String ref = REGISTRY.hostPort() + "/libs/python:1";
-    try (StoreHarness h = new StoreHarness(tmp.resolve("store"),
-        new RegistryImageSource(StoreHarness.registryClient(REGISTRY.hostPort()),
-            Duration.ofSeconds(30)), StoreHarness.PREDICTIONS_ONLY)) {
+    try (StoreHarness h = StoreHarness.overRegistry(tmp.resolve("store"),
+        REGISTRY.hostPort(), StoreHarness.PREDICTIONS_ONLY)) {
       Path img = h.mount(tmp.resolve("mnt")).resolve(ImageDirectoryName.encode(ref));
-      Digest layer = Digest.parse(new ObjectMapper().readTree(img.resolve("manifest").toFile())
-          .path("layers").get(0).path("digest").asText());
+      Digest layer = StoreHarness.firstLayer(img);
       Path diff = img.resolve(layer.toString()).resolve("diff");
       assertTrue(Files.isDirectory(diff.resolve(DYNLOAD)));
       MountedLayer l = h.store.loadedLayer(layer).orElseThrow();
@@ -100,8 +91,7 @@ class LibraryPrefetchMountTest {
   }
 
   private static boolean cached(StoreHarness h, MountedLayer l, String name) {
-    LayerEntry e = l.fetcher().index().entry(name).orElseThrow();
-    return e.chunks().stream().allMatch(c -> c.zeros() || h.fetch.cache().has(c));
+    return h.isCached(l.fetcher().index().entry(name).orElseThrow());
   }
 
   private static void awaitCached(StoreHarness h, MountedLayer l, String name)

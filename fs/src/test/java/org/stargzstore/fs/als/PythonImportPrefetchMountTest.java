@@ -7,7 +7,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
@@ -17,11 +16,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.stargzstore.estargz.layer.LayerEntry;
-import org.stargzstore.fs.fetch.FetchPolicy;
 import org.stargzstore.fs.fetch.FetchReason;
-import org.stargzstore.fs.remote.RegistryImageSource;
-import org.stargzstore.registry.RegistryClient;
-import org.stargzstore.registry.RegistryClientConfig;
 import org.stargzstore.testkit.ExternalTools;
 import org.stargzstore.testkit.ImagePusher;
 import org.stargzstore.testkit.IntegrationTest;
@@ -62,12 +57,10 @@ class PythonImportPrefetchMountTest {
     ImagePusher.pushimg(REGISTRY, "py/imports:1", "estargz",
         List.of(TarCorpus.tree(tmp.resolve("l.tar"), root)), "--cmd", cmd);
     String ref = REGISTRY.hostPort() + "/py/imports:1";
-    try (StoreHarness h = new StoreHarness(tmp.resolve("store"),
-        new RegistryImageSource(StoreHarness.registryClient(REGISTRY.hostPort()),
-            Duration.ofSeconds(30)), StoreHarness.PREDICTIONS_ONLY)) {
+    try (StoreHarness h = StoreHarness.overRegistry(tmp.resolve("store"),
+        REGISTRY.hostPort(), StoreHarness.PREDICTIONS_ONLY)) {
       Path img = h.mount(tmp.resolve("mnt")).resolve(ImageDirectoryName.encode(ref));
-      Digest layer = Digest.parse(new ObjectMapper().readTree(img.resolve("manifest").toFile())
-          .path("layers").get(0).path("digest").asText());
+      Digest layer = StoreHarness.firstLayer(img);
       assertTrue(Files.isDirectory(img.resolve(layer.toString()).resolve("diff/usr")));
       MountedLayer l = h.store.loadedLayer(layer).orElseThrow();
 
@@ -129,7 +122,7 @@ class PythonImportPrefetchMountTest {
       String n = e.name();
       if (e.isRegular() && n.startsWith(STDLIB.substring(1) + "/") && e.size() > 0
           && (n.endsWith(".pyc") || n.endsWith(".py") || n.endsWith(".so"))
-          && e.chunks().stream().allMatch(c -> c.zeros() || h.fetch.cache().has(c))) {
+          && h.isCached(e)) {
         out.add(n);
       }
     }

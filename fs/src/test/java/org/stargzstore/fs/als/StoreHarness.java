@@ -1,10 +1,12 @@
 package org.stargzstore.fs.als;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
+import org.stargzstore.estargz.layer.LayerEntry;
 import org.stargzstore.estargz.layer.TocLimits;
 import org.stargzstore.fs.fetch.ChunkCache;
 import org.stargzstore.fs.fetch.FetchContext;
@@ -12,6 +14,7 @@ import org.stargzstore.fs.fetch.FetchPolicy;
 import org.stargzstore.fs.fuse.FuseMount;
 import org.stargzstore.fs.fuse.MountOptions;
 import org.stargzstore.fs.profile.ProfileStore;
+import org.stargzstore.fs.remote.RegistryImageSource;
 import org.stargzstore.fs.store.ContentStore;
 import org.stargzstore.fs.store.ImageRecords;
 import org.stargzstore.fs.store.LayerRecords;
@@ -20,6 +23,7 @@ import org.stargzstore.fs.store.StoreLayout;
 import org.stargzstore.fs.store.StoreLock;
 import org.stargzstore.registry.RegistryClient;
 import org.stargzstore.registry.RegistryClientConfig;
+import org.stargzstore.types.Digest;
 import org.stargzstore.zstdchunked.LayerFormats;
 
 /** A layer store over an image source, optionally mounted: the daemon's wiring, for tests. */
@@ -46,6 +50,24 @@ final class StoreHarness implements AutoCloseable {
   static RegistryClient registryClient(String insecureHost) throws IOException {
     return RegistryClient.create(RegistryClientConfig.builder()
         .insecureHosts(List.of(insecureHost)).readTimeout(Duration.ofSeconds(30)).build());
+  }
+
+  /** A store reading images from a test registry without TLS ({@link #registryClient}). */
+  static StoreHarness overRegistry(Path root, String insecureHost, LayerStoreConfig config)
+      throws IOException {
+    return new StoreHarness(root,
+        new RegistryImageSource(registryClient(insecureHost), Duration.ofSeconds(30)), config);
+  }
+
+  /** The first layer of the image whose directory in the mount is {@code imageDir}. */
+  static Digest firstLayer(Path imageDir) throws IOException {
+    return Digest.parse(new ObjectMapper().readTree(imageDir.resolve("manifest").toFile())
+        .path("layers").get(0).path("digest").asText());
+  }
+
+  /** Whether all of {@code file}'s bytes are in this store's cache (zero chunks need none). */
+  boolean isCached(LayerEntry file) {
+    return file.chunks().stream().allMatch(c -> c.zeros() || fetch.cache().has(c));
   }
 
   StoreHarness(Path root, ImageSource source, LayerStoreConfig config) throws IOException {
