@@ -64,8 +64,12 @@ import org.stargzstore.types.io.RangeSource;
  */
 public final class RegistryBlob implements RangeSource {
   private static final Logger LOG = Logger.getLogger(RegistryBlob.class.getName());
-  /** At most this many ranges go into one multi-range request. */
-  static final int MAX_RANGES_PER_REQUEST = 64;
+  /**
+   * At most this many ranges go into one multi-range request: a {@code Range} header of at
+   * most about 3 KB with ten-digit offsets, within what servers and proxies in front of them
+   * take (nginx: 8 KB a header line by default).
+   */
+  static final int MAX_RANGES_PER_REQUEST = 128;
   /** How long one probe of a mirror's cache may take. */
   private static final Duration PROBE_TIMEOUT = Duration.ofSeconds(10);
 

@@ -80,10 +80,10 @@ public final class LayerStore implements AutoCloseable {
           if (this.profiles != null && !source.isInternal(img.reference())) {
             this.profiles.imageResolved(img);
           }
-          // a tar size that costs requests is measured first: podman waits for it
-          List<CompletableFuture<MountedLayer>> opening = layers.openAll(img).stream()
-              .map(f -> f.thenCompose(l -> l.measureTarSizeFirst(pools.open())))
-              .toList();
+          // a tar size that costs requests is measured as each layer opens (podman waits for
+          // it), beside the entrypoint's prefetch
+          List<CompletableFuture<MountedLayer>> opening = layers.openAll(img);
+          opening.forEach(f -> f.thenAccept(l -> l.measureTarSizeEarly(pools.open())));
           if (config.prefetchEntrypoint() && !opening.isEmpty()) {
             prefetch.whenOpen(img, opening);
           }

@@ -159,25 +159,24 @@ public final class MountedLayer implements AutoCloseable {
   }
 
   /**
-   * Measures the exact tar size now, on {@code pool}, if that costs requests (a containers/
-   * storage zstd:chunked layer without a tar-split, as podman 4.3 pushes it): podman looks the
-   * layer up by its blob digest as soon as it is open and waits for that size, so the
-   * measurement goes ahead of the entrypoint's prefetch, which would share the link with it (the
-   * measurement's first request waited 0.5 s behind 2.7 MB of prefetch on 50 Mbit/s + 25 ms).
-   * The background holds back meanwhile, as during a lookup. Completes with this layer once the
-   * size is settled (or could not be measured: the lookup tries again), at once if there is
-   * nothing to measure.
+   * Starts measuring the exact tar size now, on {@code pool}, if that costs requests (a
+   * containers/storage zstd:chunked layer without a tar-split, as podman 4.3 pushes it): podman
+   * looks the layer up by its blob digest as soon as it is open and waits for that size. The
+   * entrypoint's prefetch runs beside it: the measurement is bound by the registry's time per
+   * range (the distribution registry's filesystem driver reads ahead 4 MiB at every range, about
+   * 0.4 ms each), not by the link, and holding the prefetch back until it ended left the link
+   * idle (the podman 4.3.1 benchmark image: 3.33 s against 2.87 s on 50 Mbit/s + 25 ms,
+   * docs/benchmarks.md). The background holds back meanwhile, as during a lookup.
    */
-  CompletableFuture<MountedLayer> measureTarSizeFirst(Executor pool) {
+  void measureTarSizeEarly(Executor pool) {
     if (!diffSize.costsRequests()) {
-      return CompletableFuture.completedFuture(this);
+      return;
     }
-    return CompletableFuture.supplyAsync(() -> {
+    pool.execute(() -> {
       try (LayerFetcher.ContainerWait w = fetcher.containerWaits()) {
         diffSize.exact();
       }
-      return this;
-    }, pool);
+    });
   }
 
   long blobInfoIno() {

@@ -1,6 +1,5 @@
 package org.stargzstore.fs.als;
 
-import com.github.luben.zstd.ZstdInputStreamNoFinalizer;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InterruptedIOException;
@@ -16,9 +15,9 @@ import java.util.concurrent.atomic.AtomicLong;
 import org.stargzstore.estargz.layer.Chunk;
 import org.stargzstore.estargz.layer.LayerIndex;
 import org.stargzstore.fs.fetch.BlobSource;
-import org.stargzstore.fs.fetch.BoundedStream;
 import org.stargzstore.types.concurrent.DaemonThreadFactory;
 import org.stargzstore.types.io.ByteRange;
+import org.stargzstore.zstdchunked.ZstdFrameLength;
 
 /**
  * The exact tar size of a containers/storage zstd:chunked layer that has no tar-split (podman
@@ -30,12 +29,16 @@ import org.stargzstore.types.io.ByteRange;
  * decompression, so a layout other than the one assumed is an error, never a wrong number.
  *
  * <p>podman 4.x waits for this number (it reads the {@code info} file when it looks the layer
- * up), so the fetch is made for latency: the gaps (a few hundred bytes each, one per file) go
- * {@value #RANGES_PER_BATCH} to a multi-range request, {@value #PARALLEL} requests at a time; on
- * a 50 Mbit/s + 25 ms link a 1,400-file layer took 10.4 s with one request after the other for
- * gaps merged across 64 KiB of payload (74 requests, 10 MB), and takes a few round trips this
- * way. A registry that refuses several ranges per request gets the gaps merged across up to
- * {@value #COALESCE_BYTES} bytes of payload instead, as parallel streams.
+ * up), so the fetch is made for latency: after a first request of {@value #PROBE_RANGES} gaps
+ * (a few hundred bytes each, one per file), which finds out whether the registry takes several
+ * ranges per request, the rest go {@value #RANGES_PER_BATCH} to a multi-range request (the
+ * registry client's cap), {@value #PARALLEL} requests at a time: two round trips
+ * for a layer of up to a couple of thousand files. On a 50 Mbit/s + 25 ms link a 1,400-file
+ * layer took 10.4 s with one request after the other for gaps merged across 64 KiB of payload
+ * (74 requests, 10 MB), and takes 0.7-0.8 s this way, most of it the registry's time per range
+ * (docs/benchmarks.md). A registry that
+ * refuses several ranges per request gets the gaps merged across up to {@value #COALESCE_BYTES}
+ * bytes of payload instead, as parallel streams.
  *
  * <p>Costs are capped: if the gaps are more than {@value #MAX_GAP_SHARE_PERCENT}% of the data and
  * more than {@value #FREE_GAP_BYTES} bytes, or more than {@value #MAX_GAP_BYTES} bytes in all,
@@ -55,8 +58,8 @@ final class StorageGapSize {
   static final long COALESCE_BYTES = 64L << 10;
   /** With multi-range requests, gaps this close are still one range (the header costs more). */
   static final long MERGE_BYTES = 512;
-  /** Ranges per multi-range request (the registry client's own cap). */
-  static final int RANGES_PER_BATCH = 64;
+  /** Ranges per multi-range request at most (the registry client's own cap, RegistryBlob's). */
+  static final int RANGES_PER_BATCH = 128;
   /** Ranges asked in the first request, which finds out whether the registry takes several. */
   static final int PROBE_RANGES = 8;
   /** A merged range longer than this is streamed on its own rather than held in a batch. */
@@ -64,7 +67,7 @@ final class StorageGapSize {
   /** Bytes of one batch held in memory: at most {@value #PARALLEL} times this at once. */
   static final long MAX_BATCH_BYTES = 1L << 20;
   /** Requests of one measurement at a time. */
-  static final int PARALLEL = 8;
+  static final int PARALLEL = 12;
 
   /** The layer's layout is not one this measurement understands, or it would cost too much. */
   static final class RefusedException extends Exception {
@@ -244,8 +247,11 @@ final class StorageGapSize {
       requests.incrementAndGet();
       List<byte[]> data = blob.readRanges(spans);
       long n = 0;
-      for (int i = 0; i < groups.size(); i++) {
-        n += decompressGroup(new java.io.ByteArrayInputStream(data.get(i)), groups.get(i));
+      try (ZstdFrameLength frames = new ZstdFrameLength()) {
+        for (int i = 0; i < groups.size(); i++) {
+          n += decompressGroup(new java.io.ByteArrayInputStream(data.get(i)), groups.get(i),
+              frames);
+        }
       }
       return n;
     }
@@ -255,8 +261,9 @@ final class StorageGapSize {
       long start = group.get(0).start();
       fetched.addAndGet(span(group));
       requests.incrementAndGet();
-      try (InputStream in = blob.openStream(start, span(group))) {
-        return decompressGroup(in, group);
+      try (InputStream in = blob.openStream(start, span(group));
+          ZstdFrameLength frames = new ZstdFrameLength()) {
+        return decompressGroup(in, group, frames);
       }
     }
 
@@ -265,12 +272,13 @@ final class StorageGapSize {
     }
 
     /** The gaps of {@code group}, read from {@code in} positioned at the group's start. */
-    private static long decompressGroup(InputStream in, List<Range> group) throws IOException {
+    private static long decompressGroup(InputStream in, List<Range> group,
+        ZstdFrameLength frames) throws IOException {
       long n = 0;
       long pos = group.get(0).start();
       for (Range g : group) {
         in.skipNBytes(g.start() - pos);
-        n += StorageGapSize.decompressedLength(new BoundedStream(in, g.length()), g);
+        n += StorageGapSize.decompressedLength(in, g, frames);
         pos = g.end();
       }
       return n;
@@ -310,22 +318,13 @@ final class StorageGapSize {
     return groups;
   }
 
-  private static long decompressedLength(BoundedStream frames, Range g) throws IOException {
-    long n = 0;
-    byte[] buf = new byte[64 << 10];
-    try (ZstdInputStreamNoFinalizer z = new ZstdInputStreamNoFinalizer(frames)) {
-      int r;
-      while ((r = z.read(buf)) != -1) {
-        n += r;
-      }
-    } catch (IOException e) {
+  private static long decompressedLength(InputStream in, Range g, ZstdFrameLength frames)
+      throws IOException {
+    try {
+      return frames.of(in, g.length());
+    } catch (ZstdFrameLength.NotWholeFramesException e) {
       throw new IOException("the bytes [" + g.start() + ", " + g.end()
           + ") between file payloads are not whole zstd frames: " + e.getMessage(), e);
     }
-    if (frames.remaining() > 0) {
-      throw new IOException("the zstd frames in [" + g.start() + ", " + g.end() + ") end "
-          + frames.remaining() + " bytes early");
-    }
-    return n;
   }
 }
