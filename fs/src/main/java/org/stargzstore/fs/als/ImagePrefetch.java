@@ -2,6 +2,7 @@ package org.stargzstore.fs.als;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
@@ -111,19 +112,27 @@ final class ImagePrefetch {
             + " prioritized files): no Python import prediction");
         return;
       }
-      startPython(img, view, files, libraries, python);
+      startPython(img, open, view, files, libraries, python);
     }, openPool).exceptionally(e -> {
       LOG.log(Level.FINE, img.reference() + ": Python import prefetch not started", e);
       return null;
     });
   }
 
-  private void startPython(MountedImage img, MergedView<MountedLayer> view, LayerFiles files,
-      LibraryPrefetcher<MountedLayer> libraries,
+  private void startPython(MountedImage img, List<MountedLayer> open,
+      MergedView<MountedLayer> view, LayerFiles files, LibraryPrefetcher<MountedLayer> libraries,
       AtomicReference<PythonImportFollower<MountedLayer>> python) {
     try {
-      PythonStartUp.begin(img.reference(), ImageCommand.of(img.resolved().config()), view, files,
-          libraryPool, libraries::parsedElsewhere).ifPresent(python::set);
+      Optional<PythonImportFollower<MountedLayer>> follower = PythonStartUp.begin(
+          img.reference(), ImageCommand.of(img.resolved().config()), view, files, libraryPool,
+          libraries::parsedElsewhere);
+      follower.ifPresent(p -> {
+        python.set(p);
+        // what a module's reader reads next is the follower's to predict, not its directory's
+        for (MountedLayer l : open) {
+          l.fetcher().neighboursFollowedElsewhere(name -> p.follows("/" + name));
+        }
+      });
     } catch (RuntimeException e) {
       LOG.log(Level.FINE, img.reference() + ": Python import prefetch stopped", e);
     }

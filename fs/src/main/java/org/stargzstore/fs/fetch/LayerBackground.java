@@ -6,6 +6,7 @@ import java.util.Arrays;
 import java.util.BitSet;
 import java.util.EnumMap;
 import java.util.List;
+import java.util.function.Predicate;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.stargzstore.estargz.layer.Chunk;
@@ -29,6 +30,8 @@ final class LayerBackground implements DemandPlanner.ReaderTrail {
   private final EnumMap<FetchReason, Cursor> phases = new EnumMap<>(FetchReason.class);
   /** Neighbours of missed files, set when the background starts (null: none). Guarded by this. */
   private DirectoryNeighbours neighbours;
+  /** Files whose misses queue no neighbours: a predictor follows what their reader reads. */
+  private volatile Predicate<String> followedElsewhere = name -> false;
   /** Units near the container's recent misses, for the NEAR_READER phase. Guarded by this. */
   private final ArrayDeque<Integer> nearQueue = new ArrayDeque<>();
   private final BitSet nearQueued = new BitSet();
@@ -130,15 +133,24 @@ final class LayerBackground implements DemandPlanner.ReaderTrail {
     }
   }
 
+  /** Misses on files {@code files} accepts queue no neighbours (a predictor follows them). */
+  void followedElsewhere(Predicate<String> files) {
+    followedElsewhere = files;
+  }
+
   /** Queues the small files next to a reader's misses for the NEAR_READER phase. */
   @Override
   public void missesAnswered(List<Chunk> missed) {
     boolean added = false;
+    Predicate<String> followed = followedElsewhere;
     synchronized (this) {
       if (neighbours == null || closed) {
         return;
       }
       for (Chunk c : missed) {
+        if (followed.test(c.fileName())) {
+          continue;
+        }
         for (int u : policy.neighboursOf(c, units.unitOf(c), neighbours, units)) {
           if (!nearQueued.get(u)) {
             nearQueued.set(u);

@@ -201,6 +201,29 @@ class LayerFetcherTest {
   }
 
   @Test
+  void aMissOnAFileAPredictorFollowsQueuesNoNeighbours() throws Exception {
+    ctx.close();
+    ctx = new FetchContext(new ChunkCache(ContentStore.open(new StoreLayout(root), false),
+        64 << 20, writer), 8, 2, 768 << 10, Duration.ofHours(1));
+    LayerFetcher f = fetcher(new FetchPolicy(0, 64 << 10, 256 << 10, false, true, false,
+        64 << 10, 4 << 20));
+    f.neighboursFollowedElsewhere(name -> name.equals("bin/rand-4095"));
+    f.startBackground();
+    f.ensure(layer.index().entry("bin/rand-4095").orElseThrow().chunks(), Duration.ofSeconds(10));
+    Thread.sleep(500);
+    for (String n : List.of("bin/rand-1", "bin/rand-4096", "bin/rand-65535")) {
+      assertTrue(!cached(n), n + " was fetched as a neighbour of a followed file's miss");
+    }
+    // a miss on a file nobody follows still brings its neighbours
+    f.ensure(layer.index().entry("bin/rand-4096").orElseThrow().chunks(), Duration.ofSeconds(10));
+    long deadline = System.currentTimeMillis() + 10_000;
+    while (!cached("bin/rand-65535") && System.currentTimeMillis() < deadline) {
+      Thread.sleep(20);
+    }
+    assertTrue(cached("bin/rand-65535"), "the neighbours of an unfollowed miss");
+  }
+
+  @Test
   void theBulkWaitsWhileContainersOpenNewFilesEvenIfNothingIsFetched() throws Exception {
     ctx.close();
     ctx = new FetchContext(new ChunkCache(ContentStore.open(new StoreLayout(root), false),

@@ -175,6 +175,15 @@ public final class PythonImportFollower<L> {
     files.fetch(List.of(found.get())).get(0).thenRun(() -> later(() -> parse(w)));
   }
 
+  /**
+   * True if {@code path} (absolute) is a module file of this interpreter, source or bytecode:
+   * what the container reads after it is this follower's to predict.
+   */
+  public boolean follows(String path) {
+    return (path.endsWith(".pyc") || path.endsWith(".py"))
+        && modules.layout().moduleOf(path).isPresent();
+  }
+
   private boolean withinBudget(MergedView.Found<L> f) {
     return left.getAndDecrement() > 0 && bytesLeft.addAndGet(-f.entry().size()) >= 0;
   }
