@@ -173,13 +173,7 @@ class LayerFetcherTest {
 
   @Test
   void afterAMissItsDirectoryIsFetchedWhileTheBulkWaitsForQuiet() throws Exception {
-    // the bulk of the background (small files, then everything) waits for an hour of quiet,
-    // which never comes: only the missed file's neighbours may be fetched
-    ctx.close();
-    ctx = new FetchContext(new ChunkCache(ContentStore.open(new StoreLayout(root), false),
-        64 << 20, writer), 8, 2, 768 << 10, Duration.ofHours(1));
-    LayerFetcher f = fetcher(new FetchPolicy(0, 64 << 10, 256 << 10, false, true, false,
-        64 << 10, 4 << 20));
+    LayerFetcher f = neighboursOnly();
     f.startBackground();
     LayerEntry missed = layer.index().entry("bin/rand-4095").orElseThrow();
     f.ensure(missed.chunks(), Duration.ofSeconds(10));
@@ -202,11 +196,7 @@ class LayerFetcherTest {
 
   @Test
   void aMissOnAFileAPredictorFollowsQueuesNoNeighbours() throws Exception {
-    ctx.close();
-    ctx = new FetchContext(new ChunkCache(ContentStore.open(new StoreLayout(root), false),
-        64 << 20, writer), 8, 2, 768 << 10, Duration.ofHours(1));
-    LayerFetcher f = fetcher(new FetchPolicy(0, 64 << 10, 256 << 10, false, true, false,
-        64 << 10, 4 << 20));
+    LayerFetcher f = neighboursOnly();
     f.neighboursFollowedElsewhere(name -> name.equals("bin/rand-4095"));
     f.startBackground();
     f.ensure(layer.index().entry("bin/rand-4095").orElseThrow().chunks(), Duration.ofSeconds(10));
@@ -221,6 +211,18 @@ class LayerFetcherTest {
       Thread.sleep(20);
     }
     assertTrue(cached("bin/rand-65535"), "the neighbours of an unfollowed miss");
+  }
+
+  /**
+   * A fetcher whose bulk background (small files, then everything) waits for an hour of quiet,
+   * which never comes: only a miss's directory neighbours may be fetched in the background.
+   */
+  private LayerFetcher neighboursOnly() throws IOException {
+    ctx.close();
+    ctx = new FetchContext(new ChunkCache(ContentStore.open(new StoreLayout(root), false),
+        64 << 20, writer), 8, 2, 768 << 10, Duration.ofHours(1));
+    return fetcher(new FetchPolicy(0, 64 << 10, 256 << 10, false, true, false, 64 << 10,
+        4 << 20));
   }
 
   @Test
