@@ -11,8 +11,8 @@ import java.nio.ByteBuffer;
  * The decompressed length of bytes that must be whole zstd frames, decoded into a scratch buffer
  * and counted, never kept. A containers/storage layer has a few hundred bytes of frames between
  * every two file payloads, thousands per layer: one decompression context and its buffers serve
- * them all (a stream per range allocated about 200 KiB each and was the measurement's main cost
- * in a fresh JVM). Not thread-safe: one per thread.
+ * them all, where a stream per range allocated about 200 KiB of buffers each. Not thread-safe:
+ * one per thread.
  */
 public final class ZstdFrameLength implements AutoCloseable {
   private static final int INPUT_BYTES = 64 << 10;

@@ -141,12 +141,7 @@ public final class MountedLayer implements AutoCloseable {
     if (b != null) {
       return b;
     }
-    ExactDiffSize.Outcome o;
-    // podman waits for this file, its container not yet started: the background holds back
-    try (LayerFetcher.ContainerWait w = diffSize.known().isPresent() ? null
-        : fetcher.containerWaits()) {
-      o = diffSize.exact();
-    }
+    ExactDiffSize.Outcome o = exactDiffSize();
     if (o.size().isEmpty()) {
       throw new NotLazyException(NotLazyException.Reason.UNKNOWN_UNCOMPRESSED_SIZE,
           o.whyUnknown());
@@ -172,11 +167,20 @@ public final class MountedLayer implements AutoCloseable {
     if (!diffSize.costsRequests()) {
       return;
     }
-    pool.execute(() -> {
-      try (LayerFetcher.ContainerWait w = fetcher.containerWaits()) {
-        diffSize.exact();
-      }
-    });
+    pool.execute(this::exactDiffSize);
+  }
+
+  /**
+   * The exact tar size, measured if need be: podman waits for it, its container not yet
+   * started, so the background holds back while a measurement runs.
+   */
+  private ExactDiffSize.Outcome exactDiffSize() {
+    if (diffSize.known().isPresent()) {
+      return diffSize.exact();
+    }
+    try (LayerFetcher.ContainerWait w = fetcher.containerWaits()) {
+      return diffSize.exact();
+    }
   }
 
   long blobInfoIno() {

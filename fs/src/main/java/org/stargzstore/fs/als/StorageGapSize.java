@@ -32,13 +32,12 @@ import org.stargzstore.zstdchunked.ZstdFrameLength;
  * up), so the fetch is made for latency: after a first request of {@value #PROBE_RANGES} gaps
  * (a few hundred bytes each, one per file), which finds out whether the registry takes several
  * ranges per request, the rest go {@value #RANGES_PER_BATCH} to a multi-range request (the
- * registry client's cap), {@value #PARALLEL} requests at a time: two round trips
- * for a layer of up to a couple of thousand files. On a 50 Mbit/s + 25 ms link a 1,400-file
- * layer took 10.4 s with one request after the other for gaps merged across 64 KiB of payload
- * (74 requests, 10 MB), and takes 0.7-0.8 s this way, most of it the registry's time per range
- * (docs/benchmarks.md). A registry that
- * refuses several ranges per request gets the gaps merged across up to {@value #COALESCE_BYTES}
- * bytes of payload instead, as parallel streams.
+ * registry client's cap), {@value #PARALLEL} requests at a time: two round trips for a layer
+ * of up to a couple of thousand files. On a 50 Mbit/s + 25 ms link a 1,400-file layer took
+ * 10.4 s with one request after the other for gaps merged across 64 KiB of payload (74
+ * requests, 10 MB), and takes 0.7-0.8 s this way, most of it the registry's time per range
+ * (docs/benchmarks.md). A registry that refuses several ranges per request gets the gaps merged
+ * across up to {@value #COALESCE_BYTES} bytes of payload instead, as parallel streams.
  *
  * <p>Costs are capped: if the gaps are more than {@value #MAX_GAP_SHARE_PERCENT}% of the data and
  * more than {@value #FREE_GAP_BYTES} bytes, or more than {@value #MAX_GAP_BYTES} bytes in all,

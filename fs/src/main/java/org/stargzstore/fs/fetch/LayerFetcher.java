@@ -10,6 +10,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
+import java.util.function.Predicate;
 import java.util.logging.Logger;
 import org.stargzstore.estargz.layer.Chunk;
 import org.stargzstore.estargz.layer.ChunkCodec;
@@ -179,7 +180,7 @@ public final class LayerFetcher implements AutoCloseable {
    * the link from its predictions (never-seen Python images: about 1 MB less fetched, 2.47 ->
    * 2.40 s and 2.68 -> 2.53 s on 50 Mbit/s + 25 ms, docs/benchmarks.md).
    */
-  public void neighboursFollowedElsewhere(java.util.function.Predicate<String> files) {
+  public void neighboursFollowedElsewhere(Predicate<String> files) {
     background.followedElsewhere(files);
   }
 

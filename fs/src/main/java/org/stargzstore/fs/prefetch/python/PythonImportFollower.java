@@ -162,14 +162,13 @@ public final class PythonImportFollower<L> {
     if (m.isEmpty() || !seen.add(m.get().name())) {
       return;
     }
-    PythonModules.Kind kind = path.endsWith(".pyc") ? PythonModules.Kind.BYTECODE
-        : path.endsWith(".py") ? PythonModules.Kind.SOURCE : null;
+    Optional<PythonModules.Kind> kind = parsedKind(path);
     Optional<MergedView.Found<L>> found = modules.view().resolve(path);
-    if (kind == null || found.isEmpty()) {
+    if (kind.isEmpty() || found.isEmpty()) {
       return;
     }
     Wanted<L> w = new Wanted<>(found.get(),
-        Optional.of(new PythonModules.ModuleFile<>(m.get(), kind, found.get())),
+        Optional.of(new PythonModules.ModuleFile<>(m.get(), kind.get(), found.get())),
         List.of(-1, opens.getAndIncrement()));
     // being read already: not held back by the window
     files.fetch(List.of(found.get())).get(0).thenRun(() -> later(() -> parse(w)));
@@ -180,8 +179,13 @@ public final class PythonImportFollower<L> {
    * what the container reads after it is this follower's to predict.
    */
   public boolean follows(String path) {
-    return (path.endsWith(".pyc") || path.endsWith(".py"))
-        && modules.layout().moduleOf(path).isPresent();
+    return parsedKind(path).isPresent() && modules.layout().moduleOf(path).isPresent();
+  }
+
+  /** Bytecode or source, by the file's name: the module files whose imports are parsed. */
+  private static Optional<PythonModules.Kind> parsedKind(String path) {
+    return path.endsWith(".pyc") ? Optional.of(PythonModules.Kind.BYTECODE)
+        : path.endsWith(".py") ? Optional.of(PythonModules.Kind.SOURCE) : Optional.empty();
   }
 
   private boolean withinBudget(MergedView.Found<L> f) {
