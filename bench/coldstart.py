@@ -91,14 +91,22 @@ class Registry:
 
 class Link:
     """A fresh slowlink in front of the registry; .close() returns the bytes it carried down."""
-    def __init__(self, registry_port, profile):
+    def __init__(self, registry_port, profile, label=""):
         self.port = free_port()
         if PROFILES[profile] is None:
             rate, delay = 100000, 0
         else:
             rate, delay = PROFILES[profile]
+        trace = []
+        # BENCH_LINE_TRACES=DIR keeps each link's deliveries (DIR/TIME-PID-CONTENDER.trace), for
+        # bench/linetrace.py: when the line sat idle
+        traces = os.environ.get("BENCH_LINE_TRACES")
+        if traces:
+            os.makedirs(traces, exist_ok=True)
+            trace = ["--trace", os.path.join(traces, f"{time.strftime('%H%M%S')}-{os.getpid()}-{label}.trace")]
         self.proc = subprocess.Popen([sys.executable, os.path.join(TOOLS, "slowlink.py"), str(self.port),
-                                      f"127.0.0.1:{registry_port}", "--rate-mbit", str(rate), "--delay-ms", str(delay)],
+                                      f"127.0.0.1:{registry_port}", "--rate-mbit", str(rate), "--delay-ms", str(delay),
+                                      *trace],
                                      stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
         wait_port(self.port)
         self.closed = None
@@ -345,13 +353,14 @@ def push_images(work, reg, image, formats):
 # ---- one cold run ----
 
 def cold_run(work, reg, profile, contender, image, tag, variants, launchers=None):
-    link = Link(reg.port, profile)
+    link = Link(reg.port, profile, label=contender)
     host = f"127.0.0.1:{link.port}"
     ref = f"{host}/{tag}"
     regconf = os.path.join(work, f"registries-{link.port}.conf")
     with open(regconf, "w") as f:
         f.write(f'unqualified-search-registries = []\n[[registry]]\nlocation = "{host}"\ninsecure = true\n')
     daemon = None
+    second = None
     try:
         if contender.startswith("ours"):
             name = contender.partition("%")[2]
@@ -383,6 +392,13 @@ def cold_run(work, reg, profile, contender, image, tag, variants, launchers=None
                 tl = timeline.milestones(status, start_ms, exit_ms)
                 with open(daemon.log.name) as lf:
                     tl.update(timeline.open_path(lf.read(), start_ms, timeline.tocs_loaded(status)))
+            # BENCH_SECOND_RUN=1: the same command once more with the link closed, everything it
+            # reads now local (the daemon's cache, the kernel's page cache): the mount's own cost,
+            # against local_run_s
+            if os.environ.get("BENCH_SECOND_RUN") and ok:
+                t1 = time.monotonic()
+                r2 = p("run", "--rm", "--network", "none", "--runtime", RUNC, ref, *WORKLOADS[image], check=False)
+                second = round(time.monotonic() - t1, 3) if r2.returncode == 0 else None
         finally:
             p.close()
     finally:
@@ -391,7 +407,7 @@ def cold_run(work, reg, profile, contender, image, tag, variants, launchers=None
         summary, nums = link.close()
     down = nums[1] if len(nums) > 1 else -1
     waited, wait_ms = stalls(status)
-    return {"seconds": round(elapsed, 3), "ok": ok, "bytes_down": down, "reads_waited": waited,
+    return {"seconds": round(elapsed, 3), "second_s": second, "ok": ok, "bytes_down": down, "reads_waited": waited,
             "wait_ms": wait_ms, "fetch_mix": fetch_mix(status), "detail": detail, "status": status,
             "accesses": accesses, **tl}
 
@@ -529,7 +545,7 @@ def main():
         if not a.workdir:
             shutil.rmtree(work, ignore_errors=True)
     with open(a.out, "w", newline="") as f:
-        w = csv.DictWriter(f, fieldnames=["image", "profile", "contender", "rep", "seconds", "ok", "bytes_down",
+        w = csv.DictWriter(f, fieldnames=["image", "profile", "contender", "rep", "seconds", "second_s", "ok", "bytes_down",
                                            "reads_waited", "wait_ms", "fetch_mix", *FLOOR_FIELDS,
                                            *timeline.FIELDS, "detail"])
         w.writeheader()

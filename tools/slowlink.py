@@ -7,10 +7,13 @@ shared by all connections, as on a real link), then travels a one-way delay.
                     [--bind 127.0.0.1]
 
 Forwards each connection on --bind:LISTEN_PORT to the target. Ends on SIGINT or SIGTERM and
-then prints "carried N bytes up, M bytes down" (up: towards the target).
+then prints "carried N bytes up, M bytes down" (up: towards the target). With --trace FILE it
+also writes a line per delivery: epoch seconds, direction, connection number, bytes (to see
+when the line sat idle: bench/linetrace.py).
 """
 import argparse
 import asyncio
+import itertools
 import signal
 import time
 
@@ -44,7 +47,7 @@ SEND_BUFFER = 256 * 1024
 INITIAL_WINDOW = 10 * 1460
 
 
-async def carry(reader, writer, line):
+async def carry(reader, writer, line, trace=None):
     """Copies reader to writer through `line`; a second task delivers on schedule so reading
     goes on while earlier data is still on its way, but never more than a window ahead of
     delivery (TCP's flow control): INITIAL_WINDOW doubling each round trip up to the line's
@@ -70,6 +73,8 @@ async def carry(reader, writer, line):
                 if data is None:
                     break
                 await asyncio.sleep(max(0.0, due - time.monotonic()))
+                if trace:
+                    trace(len(data))
                 writer.write(data)
                 await writer.drain()
                 async with room:
@@ -110,15 +115,23 @@ async def serve(args):
     host, port = args.target.rsplit(":", 1)
     bits = args.rate_mbit * 1e6
     up, down = Line(bits, args.delay_ms / 1000), Line(bits, args.delay_ms / 1000)
+    trace_file = open(args.trace, "w", buffering=1) if args.trace else None
+    numbers = itertools.count(1)
+
+    def tracer(direction, number):
+        if trace_file is None:
+            return None
+        return lambda size: trace_file.write(f"{time.time():.6f} {direction} {number} {size}\n")
 
     async def connection(client_reader, client_writer):
+        number = next(numbers)
         try:
             target_reader, target_writer = await asyncio.open_connection(host, int(port))
         except OSError:
             client_writer.close()
             return
-        await asyncio.gather(carry(client_reader, target_writer, up),
-                             carry(target_reader, client_writer, down))
+        await asyncio.gather(carry(client_reader, target_writer, up, tracer("up", number)),
+                             carry(target_reader, client_writer, down, tracer("down", number)))
         for w in (client_writer, target_writer):
             w.close()
 
@@ -139,6 +152,7 @@ def main():
     ap.add_argument("--delay-ms", type=float, default=10, help="one-way delay")
     ap.add_argument("--rate-mbit", type=float, default=100, help="bandwidth per direction")
     ap.add_argument("--bind", default="127.0.0.1")
+    ap.add_argument("--trace", help="write a line per delivery to this file")
     asyncio.run(serve(ap.parse_args()))
 
 

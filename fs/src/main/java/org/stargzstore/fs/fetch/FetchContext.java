@@ -16,6 +16,7 @@ public final class FetchContext implements AutoCloseable {
   private final InFlightChunks inFlight = new InFlightChunks();
   private final DemandGate gate = new DemandGate();
   private final ExecutorService demandPool;
+  private final ExecutorService pieceAhead;
   private final BackgroundScheduler scheduler;
   private final ByteBudget backgroundBudget;
 
@@ -43,6 +44,10 @@ public final class FetchContext implements AutoCloseable {
         new SynchronousQueue<>(), DaemonThreadFactory.numbered("fetch-demand"),
         new ThreadPoolExecutor.CallerRunsPolicy());
     this.scheduler = new BackgroundScheduler(maxBackgroundStreams, gate, backgroundQuiet);
+    // a background stream has at most one piece requested ahead: one thread per stream at most
+    this.pieceAhead = new ThreadPoolExecutor(0, Math.max(1, maxBackgroundStreams), 30,
+        TimeUnit.SECONDS, new SynchronousQueue<>(), DaemonThreadFactory.numbered("fetch-ahead"),
+        new ThreadPoolExecutor.AbortPolicy());
   }
 
   /** A bounded executor for store writes: when the disk lags, fetchers wait for it. */
@@ -82,6 +87,11 @@ public final class FetchContext implements AutoCloseable {
     return demandPool;
   }
 
+  /** Requests background streams' next pieces while their current ones are read. */
+  java.util.concurrent.Executor pieceAhead() {
+    return pieceAhead;
+  }
+
   BackgroundScheduler scheduler() {
     return scheduler;
   }
@@ -93,6 +103,7 @@ public final class FetchContext implements AutoCloseable {
   @Override
   public void close() {
     demandPool.shutdownNow();
+    pieceAhead.shutdownNow();
     scheduler.close();
   }
 }

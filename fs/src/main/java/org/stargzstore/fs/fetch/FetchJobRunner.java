@@ -111,7 +111,7 @@ final class FetchJobRunner {
     };
     try (InputStream in = job.background
         ? new PiecewiseStream(blob, job.start(), job.end(), policy.backgroundRequestBytes(),
-            backgroundPacer(job))
+            backgroundPacer(job), ctx.pieceAhead())
         : blob.openStream(job.start(), job.end() - job.start())) {
       if (job.onResponse != null) {
         job.onResponse.run();
@@ -167,8 +167,12 @@ final class FetchJobRunner {
    */
   private PiecewiseStream.Pacer backgroundPacer(FetchJob job) {
     return new PiecewiseStream.Pacer() {
-      /** Budget held for the piece being read (pieces of one job are sequential). */
-      private long held;
+      /**
+       * Budget held per requested piece, in request order (the piece being read and the one
+       * requested ahead of it); 0 for a piece sent while urgent.
+       */
+      private final java.util.concurrent.ConcurrentLinkedDeque<Long> held =
+          new java.util.concurrent.ConcurrentLinkedDeque<>();
 
       @Override
       public boolean urgent() {
@@ -178,20 +182,21 @@ final class FetchJobRunner {
       @Override
       public void beforePiece(long bytes) throws InterruptedException {
         if (job.urgent) {
+          held.addLast(0L);
           return;
         }
         if (policy.yieldToDemand()) {
           ctx.gate().awaitNoDemand(job);
         }
         ctx.backgroundBudget().acquire(bytes);
-        held = bytes;
+        held.addLast(bytes);
       }
 
       @Override
       public void afterPiece(long bytes) {
-        if (held > 0) {
-          ctx.backgroundBudget().release(held);
-          held = 0;
+        Long h = held.pollFirst();
+        if (h != null && h > 0) {
+          ctx.backgroundBudget().release(h);
         }
       }
     };
