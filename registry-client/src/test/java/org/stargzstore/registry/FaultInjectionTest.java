@@ -339,8 +339,10 @@ class FaultInjectionTest {
           .build())) {
         ResolvedImage img = c.resolve(ImageReference.parse(p.hostPort() + "/faults/app:1"));
         assertEquals(1, img.layers().size());
-        assertTrue(p.seen().stream().anyMatch(s -> s.target().equals("/v2/")),
-            "pinged over plain HTTP");
+        assertTrue(p.seen().stream().anyMatch(s -> s.target().equals("/v2/faults/app/manifests/1")),
+            "asked for the manifest over plain HTTP: " + p.seen());
+        assertTrue(p.seen().stream().noneMatch(s -> s.target().equals("/v2/")),
+            "no ping first: the manifest request settled the scheme: " + p.seen());
       }
     }
   }

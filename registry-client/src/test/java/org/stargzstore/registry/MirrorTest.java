@@ -128,7 +128,7 @@ class MirrorTest {
       org.stargzstore.registry.errors.RegistryNetworkException e = assertThrows(
           org.stargzstore.registry.errors.RegistryNetworkException.class,
           () -> c.resolve(ImageReference.parse(down + "/team/app:1")));
-      assertTrue(e.getMessage().contains("pinging registry " + down + " over HTTPS ("),
+      assertTrue(e.getMessage().contains("registry " + down + " over HTTPS ("),
           e.getMessage());
       assertTrue(e.getMessage().contains(") and plain HTTP: "), e.getMessage());
     }

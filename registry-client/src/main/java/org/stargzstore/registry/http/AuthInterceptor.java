@@ -18,7 +18,8 @@ import org.stargzstore.registry.auth.CredentialResolver;
  * Authenticates requests to a registry's API (those with a {@link RequestTag}): it answers the
  * challenge the host sent last (Basic with the resolved credentials, or a bearer token for the
  * request's scopes), and on a 401 reads the new challenge, fetches a fresh token (with the extra
- * scope of an {@code insufficient_scope} error) and tries once more. Requests without a tag are
+ * scope of an {@code insufficient_scope} error) and tries once more. A request sent before the
+ * host's challenge was known answers its first 401 (the challenge) before that. Requests without a tag are
  * passed through untouched, so credentials never leave for another host.
  */
 public final class AuthInterceptor implements Interceptor {
@@ -42,6 +43,20 @@ public final class AuthInterceptor implements Interceptor {
     List<AuthChallenge> known = tag.host().challenges();
     String first = authorization(known, tag, cred, false);
     Response resp = chain.proceed(withAuth(req, first));
+    if (resp.code() == 401 && first == null && !AuthChallenge.of(resp).isEmpty()) {
+      // a request sent before any challenge was known (a host's first request, which no ping
+      // preceded): its 401 is the challenge, as a ping's would be, not a refusal of anything;
+      // answer it, and keep the one refresh below for a token the registry then refuses
+      List<AuthChallenge> challenge = AuthChallenge.of(resp);
+      tag.host().challenges(challenge);
+      String answer = authorization(challenge, tag, cred, false);
+      if (answer == null) {
+        return resp; // nothing to answer with: the caller reports 401
+      }
+      resp.close();
+      first = answer;
+      resp = chain.proceed(withAuth(req, first));
+    }
     if (resp.code() != 401) {
       return resp;
     }

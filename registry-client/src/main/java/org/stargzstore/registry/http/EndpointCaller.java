@@ -98,20 +98,24 @@ public final class EndpointCaller {
   public Response open(Repository repo, RegistryOperation<?> op, Attempts attempts)
       throws RegistryException {
     Deadline deadline = attempts.deadline();
-    HttpUrl base = repo.host().base(deadline.remaining(op.action()));
+    RegistryHost host = repo.host();
     Request request;
+    Response resp;
     try {
-      request = op.request(base)
-          .tag(RequestTag.class, new RequestTag(repo.host(), repo.credentialKey(), repo.scopes(),
-              op.action()))
-          .tag(Attempts.class, attempts)
-          .build();
+      if (host.settlesSchemeByFirstRequest()) {
+        RegistryHost.FirstAnswer first = host.firstRequest(
+            b -> build(repo, op, attempts, b), deadline.remaining(op.action()));
+        request = first.request();
+        resp = first.response();
+      } else {
+        request = build(repo, op, attempts, host.base(deadline.remaining(op.action())));
+        resp = execute(host.client(), request, deadline, op.action());
+      }
     } catch (RegistryException e) {
       throw e;
     } catch (IOException e) {
       throw new RegistryNetworkException(op.action() + ": " + NetworkErrors.describe(e), e);
     }
-    Response resp = execute(repo.host().client(), request, deadline, op.action());
     int hops = 0;
     while (op.followRedirects() && resp.isRedirect()) {
       String location = resp.header("Location");
@@ -138,6 +142,16 @@ public final class EndpointCaller {
       throw e;
     }
     return resp;
+  }
+
+  /** {@code op}'s request against {@code base}, tagged for authentication and its attempts. */
+  private static Request build(Repository repo, RegistryOperation<?> op, Attempts attempts,
+      HttpUrl base) throws IOException {
+    return op.request(base)
+        .tag(RequestTag.class, new RequestTag(repo.host(), repo.credentialKey(), repo.scopes(),
+            op.action()))
+        .tag(Attempts.class, attempts)
+        .build();
   }
 
   /**
