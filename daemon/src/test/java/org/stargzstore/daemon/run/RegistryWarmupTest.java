@@ -35,7 +35,8 @@ class RegistryWarmupTest {
     }
     List<String> lines = records.lines();
     String all = String.join("\n", lines);
-    for (String expected : List.of("/v2/ -> 200", "/manifests/1 -> 200",
+    // the first request (the manifest) settles the insecure host's scheme: no /v2/ ping
+    for (String expected : List.of("/manifests/1 -> 200",
         "/referrers/sha256:", "-> 404")) {
       assertTrue(all.contains(expected), expected + " in\n" + all);
     }
