@@ -59,7 +59,6 @@ final class PiecewiseStream extends InputStream {
   private final BlobSource blob;
   private final long end;
   private final long piece;
-  private final long lookAhead;
   private final Pacer pacer;
   private final Executor ahead;
   private final AtomicInteger requests = new AtomicInteger();
@@ -79,7 +78,6 @@ final class PiecewiseStream extends InputStream {
     this.next = start;
     this.end = end;
     this.piece = Math.max(4096, piece);
-    this.lookAhead = this.piece;
     this.pacer = pacer;
     this.ahead = ahead;
   }
@@ -139,9 +137,9 @@ final class PiecewiseStream extends InputStream {
     }
   }
 
-  /** Requests the next piece in the background if the current one is nearly read. */
+  /** Requests the next piece in the background, unless it is requested or there is none. */
   private void maybeRequestAhead() {
-    if (ahead == null || following != null || next >= end || current.remaining() > lookAhead) {
+    if (ahead == null || following != null || next >= end) {
       return;
     }
     long at = next;

@@ -18,9 +18,10 @@ import org.stargzstore.registry.auth.CredentialResolver;
  * Authenticates requests to a registry's API (those with a {@link RequestTag}): it answers the
  * challenge the host sent last (Basic with the resolved credentials, or a bearer token for the
  * request's scopes), and on a 401 reads the new challenge, fetches a fresh token (with the extra
- * scope of an {@code insufficient_scope} error) and tries once more. A request sent before the
- * host's challenge was known answers its first 401 (the challenge) before that. Requests without a tag are
- * passed through untouched, so credentials never leave for another host.
+ * scope of an {@code insufficient_scope} error) and tries once more. A 401 to a request that
+ * carried no credentials (sent before the host's challenge was known) is the challenge itself,
+ * answered without using up that one retry. Requests without a tag are passed through
+ * untouched, so credentials never leave for another host.
  */
 public final class AuthInterceptor implements Interceptor {
   private static final Logger LOG = Logger.getLogger(AuthInterceptor.class.getName());
@@ -41,51 +42,54 @@ public final class AuthInterceptor implements Interceptor {
     }
     Optional<Credential> cred = credentials.resolve(tag.credentialKey());
     List<AuthChallenge> known = tag.host().challenges();
-    String first = authorization(known, tag, cred, false);
-    Response resp = chain.proceed(withAuth(req, first));
-    if (resp.code() == 401 && first == null && !AuthChallenge.of(resp).isEmpty()) {
-      // a request sent before any challenge was known (a host's first request, which no ping
-      // preceded): its 401 is the challenge, as a ping's would be, not a refusal of anything;
-      // answer it, and keep the one refresh below for a token the registry then refuses
-      List<AuthChallenge> challenge = AuthChallenge.of(resp);
-      tag.host().challenges(challenge);
-      String answer = authorization(challenge, tag, cred, false);
-      if (answer == null) {
-        return resp; // nothing to answer with: the caller reports 401
+    String sent = authorization(known, tag, cred, false);
+    Response resp = chain.proceed(withAuth(req, sent));
+    RequestTag retryTag = tag;
+    boolean refreshed = false;
+    while (resp.code() == 401) {
+      List<AuthChallenge> fresh = AuthChallenge.of(resp);
+      if (fresh.isEmpty()) {
+        return resp;
+      }
+      tag.host().challenges(fresh);
+      // a 401 to a request that carried no credentials (a host's first request, no ping before
+      // it) is the host's challenge, not a refusal: it is answered without using up the one
+      // refresh a refused token or password gets
+      boolean refused = sent != null;
+      if (refused && refreshed) {
+        return resp;
+      }
+      retryTag = withInsufficientScope(retryTag, fresh);
+      if (refused && sent.startsWith("Basic ")) {
+        credentials.invalidate();
+      }
+      String next = authorization(fresh, retryTag, cred, refused);
+      if (next == null || next.equals(sent)) {
+        return resp; // nothing new to try: the caller reports 401
       }
       resp.close();
-      first = answer;
-      resp = chain.proceed(withAuth(req, first));
+      LOG.fine(() -> "retrying " + Redaction.describe(req) + " with fresh authorization");
+      sent = next;
+      refreshed |= refused;
+      resp = chain.proceed(withAuth(req, next));
     }
-    if (resp.code() != 401) {
-      return resp;
-    }
-    List<AuthChallenge> fresh = AuthChallenge.of(resp);
-    if (fresh.isEmpty()) {
-      return resp;
-    }
-    tag.host().challenges(fresh);
-    RequestTag retryTag = tag;
-    for (AuthChallenge c : fresh) {
+    return resp;
+  }
+
+  /** {@code tag} with the scopes an {@code insufficient_scope} challenge asks for added. */
+  private static RequestTag withInsufficientScope(RequestTag tag, List<AuthChallenge> challenges) {
+    RequestTag out = tag;
+    for (AuthChallenge c : challenges) {
       if (c.isBearer() && "insufficient_scope".equals(c.param("error").orElse(""))) {
         for (String s : c.param("scope").orElse("").split(" ")) {
           AuthScope scope = AuthScope.parse(s);
           if (scope != null) {
-            retryTag = retryTag.withExtraScope(scope);
+            out = out.withExtraScope(scope);
           }
         }
       }
     }
-    if (first != null && first.startsWith("Basic ")) {
-      credentials.invalidate();
-    }
-    String second = authorization(fresh, retryTag, cred, true);
-    if (second == null || second.equals(first)) {
-      return resp; // nothing new to try: the caller reports 401
-    }
-    resp.close();
-    LOG.fine(() -> "retrying " + Redaction.describe(req) + " with fresh authorization");
-    return chain.proceed(withAuth(req, second));
+    return out;
   }
 
   /** The Authorization header value for the first usable challenge, or null. */

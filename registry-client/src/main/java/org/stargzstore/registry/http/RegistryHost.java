@@ -123,24 +123,23 @@ public final class RegistryHost {
   private void rethrowAnswerFailure(Ping p, HttpUrl scheme) throws RegistryException {
     if (p.failure() instanceof RegistryException re
         && !(re instanceof RegistryNetworkException)) {
-      synchronized (this) {
-        if (base == null) {
-          base = scheme;
-        }
-      }
+      settleScheme(scheme);
       throw re;
     }
   }
 
   private FirstAnswer settle(HttpUrl scheme, Request sent, Ping answer) {
-    synchronized (this) {
-      if (base == null) {
-        base = scheme;
-      }
-    }
+    settleScheme(scheme);
     Response r = answer.take();
     return new FirstAnswer(sent, r.body() == null ? r
         : r.newBuilder().body(new AbortOnCloseBody(r.body(), answer.call)).build());
+  }
+
+  /** Keeps {@code scheme} as this host's base unless one is settled already. */
+  private synchronized void settleScheme(HttpUrl scheme) {
+    if (base == null) {
+      base = scheme;
+    }
   }
 
   private HttpUrl ping(Duration timeout) throws RegistryException {
@@ -180,7 +179,7 @@ public final class RegistryHost {
   /**
    * Which of the same request over HTTPS and over plain HTTP settles an insecure host's scheme:
    * plain HTTP as soon as {@code plainAnswers} and HTTPS has not answered yet, else HTTPS if it
-   * answers at all, else plain HTTP if it answers at all. The loser is discarded.
+   * answers at all, else plain HTTP if it answers at all. The caller discards the loser.
    */
   private Ping race(Ping tls, Ping plain, java.util.function.Predicate<Ping> plainAnswers,
       String doing, String by) throws RegistryNetworkException {
@@ -188,7 +187,6 @@ public final class RegistryHost {
     java.util.concurrent.CompletableFuture.anyOf(tls.done, plain.done)
         .handle((r, e) -> null).join();
     if (plainAnswers.test(plain) && !tls.answered()) {
-      tls.discard();
       long ms = (System.nanoTime() - t0) / 1_000_000;
       LOG.fine(() -> "registry " + hostPort + " is insecure and answers plain HTTP (" + by
           + ", in " + ms + " ms)");
@@ -196,7 +194,6 @@ public final class RegistryHost {
     }
     tls.settle();
     if (tls.answered()) {
-      plain.discard();
       return tls;
     }
     plain.settle();
@@ -229,6 +226,8 @@ public final class RegistryHost {
     final okhttp3.Call call;
     final java.util.concurrent.CompletableFuture<Response> done =
         new java.util.concurrent.CompletableFuture<>();
+    /** Whether the response went to the caller (then {@link #discardUnlessTaken} leaves it). */
+    private volatile boolean taken;
 
     Ping(HttpUrl base, Duration timeout) {
       this(new Request.Builder().url(base.resolve("/v2/")).get().build(), timeout);
@@ -263,9 +262,7 @@ public final class RegistryHost {
       done.thenAccept(Response::close);
     }
 
-    private volatile boolean taken;
-
-    /** The response, handed to the caller (not closed by {@link #discardUnlessTaken}). */
+    /** The response, handed to the caller. */
     Response take() {
       taken = true;
       return done.join();
