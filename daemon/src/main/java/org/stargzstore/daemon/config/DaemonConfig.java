@@ -156,7 +156,8 @@ public record DaemonConfig(
     Section log = new Section(tree, "log");
     Section profiles = new Section(tree, "profiles");
     Path root = Path.of(store.string("root", DEFAULT_ROOT.toString()));
-    MountOptions.Backend backend = fuse.get("backend", "libfuse", MountOptions.Backend::parse);
+    MountOptions.Backend backend = fuse.get("backend",
+        MountOptions.Backend.DEFAULT.configName(), MountOptions.Backend::parse);
     return new DaemonConfig(
         root,
         store.size("max_bytes", "20GiB"),
@@ -205,13 +206,13 @@ public record DaemonConfig(
   }
 
   /**
-   * {@code [fuse] takeover}: on by default with the kernel backend (a restart keeps the mount
-   * when a descriptor keeper is there, docs/fuse.md "Takeover"); the libfuse backend cannot, so
-   * asking for it there is an error.
+   * {@code [fuse] takeover}: off unless asked for (a restart then keeps the mount when a
+   * descriptor keeper is there, docs/fuse.md "Takeover"; still experimental); the libfuse
+   * backend cannot, so asking for it there is an error.
    */
   private static boolean takeover(Section fuse, MountOptions.Backend backend) {
     boolean kernel = backend == MountOptions.Backend.KERNEL;
-    boolean on = fuse.bool("takeover", kernel);
+    boolean on = fuse.bool("takeover", false);
     if (on && !kernel) {
       throw new ConfigKeyException("fuse", "takeover", "[fuse] takeover = true needs "
           + "backend = \"kernel\": libfuse's node ids and file handles die with the process "

@@ -80,20 +80,20 @@ class ConfigErrorsTest {
     IOException e = assertThrows(IOException.class, () -> DaemonConfig.load(f, true));
     assertEquals(true, e.getMessage().contains("[fuse] backend: unknown FUSE backend 'kernal'"
         + " (known: \"libfuse\", \"kernel\")"), e.getMessage());
-    assertEquals(org.stargzstore.fs.fuse.MountOptions.Backend.KERNEL,
-        DaemonConfig.load(write("[fuse]\nbackend = \"kernel\"\n"), true).fuseBackend());
     assertEquals(org.stargzstore.fs.fuse.MountOptions.Backend.LIBFUSE,
+        DaemonConfig.load(write("[fuse]\nbackend = \"libfuse\"\n"), true).fuseBackend());
+    assertEquals(org.stargzstore.fs.fuse.MountOptions.Backend.KERNEL,
         DaemonConfig.defaults().fuseBackend());
   }
 
   @Test
-  void takeoverIsOnWithTheKernelBackendAndRefusedWithLibfuse() throws IOException {
-    assertEquals(true, DaemonConfig.load(write("[fuse]\nbackend = \"kernel\"\n"), true)
-        .fuseTakeover());
-    assertEquals(false, DaemonConfig.load(write("[fuse]\nbackend = \"kernel\"\n"
-        + "takeover = false\n"), true).fuseTakeover());
+  void takeoverIsOptInWithTheKernelBackendAndRefusedWithLibfuse() throws IOException {
     assertEquals(false, DaemonConfig.defaults().fuseTakeover());
-    Path f = write("[fuse]\ntakeover = true\n");
+    assertEquals(false, DaemonConfig.load(write("[fuse]\nbackend = \"kernel\"\n"), true)
+        .fuseTakeover());
+    assertEquals(true, DaemonConfig.load(write("[fuse]\ntakeover = true\n"), true)
+        .fuseTakeover());
+    Path f = write("[fuse]\nbackend = \"libfuse\"\ntakeover = true\n");
     IOException e = assertThrows(IOException.class, () -> DaemonConfig.load(f, true));
     assertEquals(true, e.getMessage().contains("[fuse] takeover = true needs backend = "
         + "\"kernel\""), e.getMessage());

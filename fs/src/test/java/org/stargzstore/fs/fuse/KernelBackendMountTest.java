@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -20,8 +21,8 @@ import org.stargzstore.testkit.IntegrationTest;
 /**
  * What only the kernel backend does, seen through the requests that reach it (its session
  * stats): listings come with attributes (READDIRPLUS, no LOOKUP per entry), sequential reads
- * arrive as 1 MiB READs, an immutable file opened again is served from the page cache, and the
- * workers stop once the file system is unmounted.
+ * arrive as 1 MiB READs, an immutable file opened again is served from the page cache, a close
+ * costs no FLUSH after the first, and the workers stop once the file system is unmounted.
  */
 @IntegrationTest
 class KernelBackendMountTest {
@@ -101,6 +102,22 @@ class KernelBackendMountTest {
       long infoReads = s.requests(Opcode.READ);
       assertEquals(want, sh("sha256sum < " + info).split(" ")[0]);
       assertTrue(s.requests(Opcode.READ) > infoReads, "the mutable file was not read again");
+    }
+  }
+
+  @Test
+  void onlyTheFirstCloseSendsAFlush() throws IOException {
+    MemoryNodes.Dir root = new MemoryNodes.Dir(1)
+        .add("small", new MemoryNodes.Bytes(2, new byte[] {1, 2, 3}));
+    try (FuseMount m = mount(root)) {
+      SessionStats s = stats(m);
+      Path small = m.mountPoint().resolve("small");
+      for (int i = 0; i < 20; i++) {
+        assertEquals(3, Files.readAllBytes(small).length);
+      }
+      assertEquals(20, s.requests(Opcode.OPEN), "OPENs");
+      // the first FLUSH is answered ENOSYS, and the kernel sends no more on this connection
+      assertEquals(1, s.requests(Opcode.FLUSH), "FLUSHes for 20 closes");
     }
   }
 

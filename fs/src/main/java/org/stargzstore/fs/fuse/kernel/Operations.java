@@ -70,6 +70,8 @@ final class Operations {
   /** Answers {@code req} into {@code reply}. */
   void handle(Request req, Reply reply) {
     stats.request(req.opcode);
+    String named = debug ? namedIn(req) : null;
+    long started = debug ? System.nanoTime() : 0;
     try {
       dispatch(req, reply);
     } catch (FsError e) {
@@ -82,8 +84,23 @@ final class Operations {
     }
     if (debug) { // [fuse] debug: every request, as libfuse's -d logs them
       LOG.info("FUSE opcode " + req.opcode + " unique " + req.unique + " node " + req.nodeId
-          + " uid " + req.uid + " pid " + req.pid + " -> "
-          + (reply.isNone() ? "no reply" : "error " + reply.errorCode()));
+          + (named == null ? "" : " name " + named) + " uid " + req.uid + " pid " + req.pid + " -> "
+          + (reply.isNone() ? "no reply" : "error " + reply.errorCode()) + " in "
+          + (System.nanoTime() - started) / 1000 + " us");
+    }
+  }
+
+  /** The name a LOOKUP or GETXATTR asks for, read without moving the body (for the debug log). */
+  private static String namedIn(Request req) {
+    int at = req.body.position();
+    try {
+      return switch (req.opcode) {
+        case Opcode.LOOKUP -> req.name();
+        case Opcode.GETXATTR -> req.skip(GETXATTR_IN_SIZE).name();
+        default -> null;
+      };
+    } finally {
+      req.body.position(at);
     }
   }
 
@@ -145,7 +162,9 @@ final class Operations {
         throw new FsError(FsError.EROFS, "read-only file system");
       }
       case Opcode.RMDIR -> nodes.node(req.nodeId).removeDirectory(req.name());
-      case Opcode.FLUSH, Opcode.FSYNC, Opcode.FSYNCDIR, Opcode.DESTROY -> { }
+      // ENOSYS to FLUSH: the kernel stops sending it (no_flush), one round trip less per close
+      case Opcode.FLUSH -> reply.error(Errno.ENOSYS);
+      case Opcode.FSYNC, Opcode.FSYNCDIR, Opcode.DESTROY -> { }
       case Opcode.INTERRUPT -> reply.none(); // requests finish quickly or time out on their own
       default -> {
         if (Opcode.mutates(req.opcode)) {
