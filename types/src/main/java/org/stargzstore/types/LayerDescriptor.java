@@ -23,6 +23,12 @@ public record LayerDescriptor(String mediaType, Digest digest, long size,
   /** containers/storage 1.47 - 1.53: sha256 of the compressed tar-split (later in the TOC). */
   public static final String ZSTD_CHUNKED_TARSPLIT_CHECKSUM =
       "io.github.containers.zstd-chunked.tarsplit-checksum";
+  /**
+   * Ours (the converter's, with {@code --prioritize}): how many bytes from the blob's start hold
+   * its prioritized files, up to its {@code .prefetch.landmark}; a reader may ask for them together
+   * with the TOC instead of after it. Only a hint: what is read is still checked against the TOC.
+   */
+  public static final String PREFETCH_SIZE = "org.stargzstore.prefetch-size";
   public static final String LEGACY_ZSTD_CHUNKED_MANIFEST_CHECKSUM =
       "io.containers.zstd-chunked.manifest-checksum";
   public static final String LEGACY_ZSTD_CHUNKED_MANIFEST_POSITION =
@@ -61,7 +67,17 @@ public record LayerDescriptor(String mediaType, Digest digest, long size,
 
   /** {@code io.containers.estargz.uncompressed-size}, if present and a number. */
   public OptionalLong uncompressedSize() {
-    String v = annotations.get(ESTARGZ_UNCOMPRESSED_SIZE);
+    return sizeAnnotation(ESTARGZ_UNCOMPRESSED_SIZE);
+  }
+
+  /** {@link #PREFETCH_SIZE}, if present, a number and within the blob. */
+  public OptionalLong prefetchSize() {
+    OptionalLong n = sizeAnnotation(PREFETCH_SIZE);
+    return n.isPresent() && n.getAsLong() > 0 && n.getAsLong() <= size ? n : OptionalLong.empty();
+  }
+
+  private OptionalLong sizeAnnotation(String key) {
+    String v = annotations.get(key);
     if (v == null) {
       return OptionalLong.empty();
     }

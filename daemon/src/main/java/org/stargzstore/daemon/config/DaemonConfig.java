@@ -45,6 +45,7 @@ public record DaemonConfig(
     boolean yieldToDemand,
     long smallFileBytes,
     long nearbyBytes,
+    long prefixWithTocBytes,
     Duration backgroundQuiet,
     boolean prefetchEntrypoint,
     int maxDemandRequests,
@@ -77,7 +78,8 @@ public record DaemonConfig(
   private static final Map<String, Set<String>> KEYS = Map.of(
       "store", Set.of("root", "max_bytes", "fsync", "gc_interval", "release_grace"),
       "fetch", Set.of("prefetch", "background", "read_ahead", "merge_gap", "background_request",
-          "background_inflight", "yield_to_demand", "small_files_first", "nearby_files", "background_quiet",
+          "background_inflight", "yield_to_demand", "small_files_first", "nearby_files", "prefix_with_toc",
+          "background_quiet",
           "prefetch_entrypoint", "max_demand_requests", "max_background_streams", "memory_cache",
           "stream_above", "read_timeout", "resolve_timeout", "use_access_profiles",
           "max_toc_entries"),
@@ -175,6 +177,7 @@ public record DaemonConfig(
         fetch.bool("yield_to_demand", false),
         fetch.size("small_files_first", "64KiB"),
         fetch.size("nearby_files", "4MiB"),
+        fetch.size("prefix_with_toc", "64MiB"),
         fetch.duration("background_quiet", "1s"),
         fetch.bool("prefetch_entrypoint", true),
         fetch.integer("max_demand_requests", 32),
@@ -251,7 +254,8 @@ public record DaemonConfig(
     return new DaemonConfig(newRoot, cacheMaxBytes, fsync, gcInterval, releaseGrace,
         memoryCacheBytes, streamAboveBytes, prefetch, background, readAheadBytes, mergeGapBytes,
         backgroundRequestBytes, backgroundInflightBytes, yieldToDemand, smallFileBytes,
-        nearbyBytes, backgroundQuiet, prefetchEntrypoint, maxDemandRequests, maxBackgroundStreams,
+        nearbyBytes, prefixWithTocBytes, backgroundQuiet, prefetchEntrypoint, maxDemandRequests,
+        maxBackgroundStreams,
         readTimeout, resolveTimeout, allowOther, fuseCacheTimeout, fuseDebug, fuseBackend,
         descriptorKeeper, holderSocket, fuseTakeover, registriesConf, registriesConfDir,
         certsDir, authFile, platform, rangeIgnoredByMirror, controlSocket, registryWarmup,
@@ -331,7 +335,7 @@ public record DaemonConfig(
 
   public FetchPolicy fetchPolicy() {
     return new FetchPolicy(readAheadBytes, mergeGapBytes, backgroundRequestBytes, prefetch,
-        background, yieldToDemand, smallFileBytes, nearbyBytes);
+        background, yieldToDemand, smallFileBytes, nearbyBytes, prefixWithTocBytes);
   }
 
   public LayerStoreConfig layerStoreConfig() {

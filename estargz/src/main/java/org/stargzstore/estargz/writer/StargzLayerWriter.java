@@ -109,11 +109,15 @@ public final class StargzLayerWriter {
       try (ParallelFrameWriter w = resources.newFrameWriter(blob, flavor.codec(), chunkSize)) {
         List<PendingEntry> toc = new ArrayList<>();
         byte[] copyBuf = new byte[COPY_BUFFER];
+        ParallelFrameWriter.Unit prefetchLandmark = null;
         for (StargzEntryOrder.Planned p : plan.entries()) {
           if (p instanceof StargzEntryOrder.FromInput fi) {
             copyEntry(ch, input, fi.entry(), w, toc, copyBuf);
           } else if (p instanceof StargzEntryOrder.Landmark lm) {
-            writeLandmark(lm.name(), w, toc);
+            ParallelFrameWriter.Unit unit = writeLandmark(lm.name(), w, toc);
+            if (lm.name().equals(StargzEntryOrder.PREFETCH_LANDMARK)) {
+              prefetchLandmark = unit;
+            }
           }
         }
         w.flush();
@@ -130,6 +134,11 @@ public final class StargzLayerWriter {
         annotations.put(LayerDescriptor.ESTARGZ_UNCOMPRESSED_SIZE,
             Long.toString(w.uncompressedSize()));
         annotations.putAll(extra);
+        if (prefetchLandmark != null) {
+          // the prioritized files' chunks all end where the landmark's frame begins
+          annotations.put(LayerDescriptor.PREFETCH_SIZE,
+              Long.toString(prefetchLandmark.compressedOffset()));
+        }
         List<String> warnings = new ArrayList<>();
         for (String m : plan.missingPrioritized()) {
           warnings.add("prioritized file " + m + " is not in " + input + "; ignored");
@@ -209,8 +218,8 @@ public final class StargzLayerWriter {
     w.write(TarBlocks.padding(size));
   }
 
-  private static void writeLandmark(String name, ParallelFrameWriter w, List<PendingEntry> toc)
-      throws IOException {
+  private static ParallelFrameWriter.Unit writeLandmark(String name, ParallelFrameWriter w,
+      List<PendingEntry> toc) throws IOException {
     byte[] content = {LANDMARK_CONTENT};
     w.write(TarBlocks.regularFileHeader(name, content.length, METADATA_FILE_MODE));
     ParallelFrameWriter.Unit unit = w.beginUnit(TarBlocks.BLOCK);
@@ -219,6 +228,7 @@ public final class StargzLayerWriter {
     String digest = Digest.of(content).toString();
     toc.add(new PendingEntry(StargzTocEntries.syntheticFile(name, content.length,
         METADATA_FILE_MODE).chunkDigest(digest).digest(digest), unit));
+    return unit;
   }
 
   static void readFully(FileChannel ch, String input, byte[] dst, int off, int len, long pos)

@@ -11,6 +11,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeAll;
@@ -118,6 +119,27 @@ class EstargzWriterTest {
     assertEquals(c.prioritized().isEmpty() ? ".no.prefetch.landmark" : ".prefetch.landmark",
         all.stream().filter(e -> e.name().endsWith("landmark")).findFirst().orElseThrow().name());
     assertEquals("stargz.index.json", all.get(all.size() - 1).name());
+
+    // The annotation measures the prioritized files: every chunk of theirs lies before it.
+    Map<String, Object> toc = estargzToc(blob);
+    if (c.prioritized().isEmpty()) {
+      assertEquals(null, r.annotations().get(LayerDescriptor.PREFETCH_SIZE));
+    } else {
+      long landmarkAt = -1;
+      long lastPrioritizedChunk = -1;
+      for (Object o : (List<?>) toc.get("entries")) {
+        Map<?, ?> e = (Map<?, ?>) o;
+        String name = StargzEntryOrder.cleanName((String) e.get("name"));
+        long offset = e.get("offset") == null ? 0 : ((Number) e.get("offset")).longValue();
+        if (name.equals(".prefetch.landmark")) {
+          landmarkAt = offset;
+        } else if (landmarkAt < 0 && offset > 0) {
+          lastPrioritizedChunk = Math.max(lastPrioritizedChunk, offset);
+        }
+      }
+      assertEquals(Long.toString(landmarkAt), r.annotations().get(LayerDescriptor.PREFETCH_SIZE));
+      assertTrue(lastPrioritizedChunk < landmarkAt, lastPrioritizedChunk + " < " + landmarkAt);
+    }
 
     // The reference builder makes the same TOC for the same input and options.
     Path ref = dir.resolve("ref-" + c.hashCode() + ".esgz");

@@ -10,6 +10,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
 import java.util.logging.Logger;
 import org.stargzstore.fs.fetch.BlobSource;
+import org.stargzstore.fs.fetch.SpooledPrefix;
 import org.stargzstore.types.Digest;
 import org.stargzstore.types.LayerDescriptor;
 
@@ -32,12 +33,20 @@ final class EarlyTocReads {
 
   private final CachingLayerOpener opener;
   private final Executor executor;
+  private final SpooledPrefix.Wrapper prefixes;
   private final ConcurrentHashMap<Digest, CompletableFuture<Read>> reads =
       new ConcurrentHashMap<>();
 
-  EarlyTocReads(CachingLayerOpener opener, Executor executor) {
+  /** @param prefixes wraps each blob opened for its TOC (the prefix asked for with it) */
+  EarlyTocReads(CachingLayerOpener opener, Executor executor, SpooledPrefix.Wrapper prefixes) {
     this.opener = opener;
     this.executor = executor;
+    this.prefixes = prefixes;
+  }
+
+  /** {@code blob}, opened for layer {@code d}'s TOC, as the layer's readers will use it. */
+  BlobSource wrap(LayerDescriptor d, BlobSource blob) {
+    return prefixes.wrap(d, blob);
   }
 
   /**
@@ -66,7 +75,7 @@ final class EarlyTocReads {
     BlobSource blob = null;
     try {
       long requestedAt = System.currentTimeMillis();
-      blob = blobs.open(d);
+      blob = wrap(d, blobs.open(d));
       CachingLayerOpener.Opened opened = opener.open(d, blob);
       return new Read(blob, opened, requestedAt, System.currentTimeMillis());
     } catch (IOException | NotLazyException | RuntimeException e) {

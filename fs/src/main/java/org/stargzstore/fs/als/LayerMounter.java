@@ -76,7 +76,7 @@ final class LayerMounter {
       timeline.markAt(StartTimeline.Milestone.TOC_LOADED, early.get().loadedAt());
     } else {
       timeline.mark(StartTimeline.Milestone.TOC_REQUESTED);
-      blob = source.openBlob(img.resolved(), d);
+      blob = earlyTocs.wrap(d, source.openBlob(img.resolved(), d));
       try {
         opened = opener.open(d, blob, !internal);
       } catch (IOException | NotLazyException | RuntimeException e) {

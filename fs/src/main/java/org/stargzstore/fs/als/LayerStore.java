@@ -9,6 +9,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.logging.Logger;
 import org.stargzstore.fs.fetch.FetchContext;
+import org.stargzstore.fs.fetch.SpooledPrefix;
 import org.stargzstore.fs.fuse.FsNode;
 import org.stargzstore.fs.profile.ProfileStore;
 import org.stargzstore.fs.store.ImageRecords;
@@ -52,7 +53,8 @@ public final class LayerStore implements AutoCloseable {
     this.source = source;
     this.references = references;
     this.storeLock = storeLock;
-    EarlyTocReads earlyTocs = new EarlyTocReads(opener, pools.open());
+    EarlyTocReads earlyTocs = new EarlyTocReads(opener, pools.open(), SpooledPrefix.wrapper(
+        config.fetch().prefixWithTocBytes(), fetch.cache().store()::newTempFile));
     this.profiles = config.profiles().use()
         ? new ImageProfiles(profiles, config.profiles(), source.profileRegistry(), this::images)
         : null;

@@ -16,10 +16,30 @@ package org.stargzstore.fs.fetch;
  * @param nearbyBytes when a container misses on a file, the background first fetches up to this
  *     many compressed bytes of the small files in the same directory (interpreters and loaders
  *     read many files of one directory one after another; 0: off)
+ * @param prefixWithTocBytes up to this many bytes of an optimized layer's prioritized files
+ *     (our converter's annotation, {@link SpooledPrefix}) are asked for together with its TOC
+ *     (0: off, and off without {@code prefetch})
  */
 public record FetchPolicy(long readAheadBytes, long mergeGapBytes, long backgroundRequestBytes,
     boolean prefetch, boolean background, boolean yieldToDemand, long smallFileBytes,
-    long nearbyBytes) {
+    long nearbyBytes, long prefixWithTocBytes) {
+
+  /** The default of {@link #prefixWithTocBytes}. */
+  public static final long DEFAULT_PREFIX_WITH_TOC = 64L << 20;
+
+  public FetchPolicy {
+    if (!prefetch) {
+      prefixWithTocBytes = 0;
+    }
+  }
+
+  /** With {@link #prefixWithTocBytes} at its default. */
+  public FetchPolicy(long readAheadBytes, long mergeGapBytes, long backgroundRequestBytes,
+      boolean prefetch, boolean background, boolean yieldToDemand, long smallFileBytes,
+      long nearbyBytes) {
+    this(readAheadBytes, mergeGapBytes, backgroundRequestBytes, prefetch, background,
+        yieldToDemand, smallFileBytes, nearbyBytes, DEFAULT_PREFIX_WITH_TOC);
+  }
 
   /**
    * The daemon's defaults, for tests: the daemon builds its policy from the {@code [fetch]}
