@@ -90,7 +90,7 @@ class DaemonTakeoverTest {
     Path conf = tmp.resolve("config.toml");
     Files.writeString(conf, "[store]\nroot = \"" + tmp.resolve("root") + "\"\nfsync = false\n"
         + "[fetch]\nprefetch = false\nprefetch_entrypoint = false\nbackground = false\n"
-        + "[fuse]\nbackend = \"kernel\"\n"
+        + "[fuse]\nbackend = \"kernel\"\ntakeover = true\n"
         + "[registry]\nregistries_conf = \"" + registries + "\"\n");
     DaemonConfig cfg = DaemonConfig.load(conf, true);
     assertTrue(cfg.fuseTakeover(), "takeover is not on by default with the kernel backend");

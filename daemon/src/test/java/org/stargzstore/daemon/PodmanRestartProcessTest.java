@@ -101,7 +101,7 @@ class PodmanRestartProcessTest {
     Path conf = tmp.resolve("config.toml");
     Files.writeString(conf, "[store]\nroot = \"" + root + "\"\nfsync = false\n"
         + "[fetch]\nbackground = false\nprefetch = false\n"
-        + "[fuse]\nbackend = \"kernel\"\ndescriptor_keeper = \"holder\"\n"
+        + "[fuse]\nbackend = \"kernel\"\ntakeover = true\ndescriptor_keeper = \"holder\"\n"
         + "holder_socket = \"" + socket + "\"\n"
         + "[registry]\nregistries_conf = \"" + podman.dir().resolve("registries.conf") + "\"\n");
     startHolder(launcher, socket);

@@ -86,7 +86,7 @@ class PodmanTakeoverTest {
     Path conf = tmp.resolve("config.toml");
     Files.writeString(conf, "[store]\nroot = \"" + tmp.resolve("root") + "\"\nfsync = false\n"
         + "[fetch]\nbackground = false\nprefetch = false\n"
-        + "[fuse]\nbackend = \"kernel\"\n"
+        + "[fuse]\nbackend = \"kernel\"\ntakeover = true\n"
         + "[registry]\nregistries_conf = \"" + podman.dir().resolve("registries.conf") + "\"\n");
     DaemonConfig cfg = DaemonConfig.load(conf, true);
     Daemon a = start(cfg);

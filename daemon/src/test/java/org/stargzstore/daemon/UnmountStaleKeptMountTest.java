@@ -59,7 +59,7 @@ class UnmountStaleKeptMountTest {
     Path mnt = tmp.resolve("mnt");
     Path conf = tmp.resolve("config.toml");
     Files.writeString(conf, "[store]\nroot = \"" + tmp.resolve("root") + "\"\nfsync = false\n"
-        + "[fuse]\nbackend = \"kernel\"\ndescriptor_keeper = \"holder\"\n"
+        + "[fuse]\nbackend = \"kernel\"\ntakeover = true\ndescriptor_keeper = \"holder\"\n"
         + "holder_socket = \"" + socket + "\"\n");
     DaemonProcess d = DaemonProcess.start(conf, mnt, tmp.resolve("daemon.log"),
         tmp.resolve("root/control.sock"));
