@@ -87,6 +87,17 @@ class ConfigErrorsTest {
   }
 
   @Test
+  void thePrefixBesideTheTocIsOnWithPrefetchAndBoundedByItsSize() throws IOException {
+    assertEquals(64L << 20, DaemonConfig.defaults().fetchPolicy().prefixWithTocBytes());
+    assertEquals(1L << 20, DaemonConfig.load(write("[fetch]\nprefix_with_toc = \"1MiB\"\n"),
+        true).fetchPolicy().prefixWithTocBytes());
+    assertEquals(0L, DaemonConfig.load(write("[fetch]\nprefix_with_toc = \"0B\"\n"), true)
+        .fetchPolicy().prefixWithTocBytes());
+    assertEquals(0L, DaemonConfig.load(write("[fetch]\nprefetch = false\n"), true)
+        .fetchPolicy().prefixWithTocBytes(), "nothing is prefetched, so no prefix either");
+  }
+
+  @Test
   void takeoverIsOptInWithTheKernelBackendAndRefusedWithLibfuse() throws IOException {
     assertEquals(false, DaemonConfig.defaults().fuseTakeover());
     assertEquals(false, DaemonConfig.load(write("[fuse]\nbackend = \"kernel\"\n"), true)
