@@ -31,7 +31,10 @@ for path in sys.argv[1:]:
         stamp = line.split(" ", 1)[0]
         if served is None and "serving layer" in line and "lazily:" in line:
             served = t(stamp)
-        elif served is not None and use is None and "create /" in line and "/use:" in line:
+        elif served is not None and use is None and (
+                ("create /" in line and "/use:" in line)  # libfuse backend: FuseBinding
+                # kernel backend: Operations logs CREATE (opcode 35) by node, with the reason
+                or ("FUSE opcode 35 " in line and "reference taken" in line)):
             use = t(stamp)
         m = SIZE.search(line)
         if m and measured is None:
