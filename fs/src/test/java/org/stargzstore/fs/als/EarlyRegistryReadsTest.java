@@ -20,11 +20,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.stargzstore.fs.fetch.FetchPolicy;
 import org.stargzstore.fs.profile.ProfileSettings;
 import org.stargzstore.fs.remote.RegistryImageSource;
-import org.stargzstore.registry.BlobContent;
-import org.stargzstore.registry.ImageReference;
-import org.stargzstore.registry.PushOptions;
 import org.stargzstore.registry.RegistryClient;
-import org.stargzstore.registry.RegistryClientConfig;
 import org.stargzstore.testkit.FaultProxy;
 import org.stargzstore.testkit.IntegrationTest;
 import org.stargzstore.testkit.LogRecords;
@@ -181,25 +177,16 @@ class EarlyRegistryReadsTest {
     }
     Path descFile = tmp.resolve("layer.json");
     JSON.writeValue(descFile.toFile(), desc);
-    Path blob = Shared.fixture("edge.estargz.blob");
-    ResolvedImage img = new LocalBlobsImageSource()
-        .add("fixture/image:1", List.of(blob), List.of(descFile)).image("fixture/image:1");
+    ResolvedImage img;
     try (RegistryClient c = client()) {
-      ImageReference target = ImageReference.parse(proxy.hostPort() + "/" + repoTag);
-      c.pushBlob(target, BlobContent.ofFile(blob), PushOptions.monolithic());
-      c.pushBlob(target, BlobContent.ofBytes(img.config()), PushOptions.monolithic());
-      c.pushManifest(target, img.manifest(), "application/vnd.oci.image.manifest.v1+json");
+      img = ProxiedPush.oneLayer(c, proxy.hostPort() + "/" + repoTag,
+          Shared.fixture("edge.estargz.blob"), descFile);
     }
     assertEquals(1, img.layers().size());
     return img;
   }
 
   private RegistryClient client() throws Exception {
-    Path conf = tmp.resolve("registries.conf");
-    Files.writeString(conf, "unqualified-search-registries = []\n[[registry]]\nlocation = \""
-        + proxy.hostPort() + "\"\ninsecure = true\n");
-    return RegistryClient.create(RegistryClientConfig.builder().registriesConf(conf, true)
-        .authFiles(List.of(RegistryClientConfig.AuthFileSpec.of(tmp.resolve("auth.json"))))
-        .build());
+    return ProxiedPush.client(tmp, proxy.hostPort());
   }
 }

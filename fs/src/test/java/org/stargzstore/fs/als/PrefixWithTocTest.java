@@ -23,11 +23,7 @@ import org.stargzstore.estargz.writer.EstargzWriter;
 import org.stargzstore.estargz.writer.LayerWriteResult;
 import org.stargzstore.fs.fetch.SpooledPrefix;
 import org.stargzstore.fs.remote.RegistryImageSource;
-import org.stargzstore.registry.BlobContent;
-import org.stargzstore.registry.ImageReference;
-import org.stargzstore.registry.PushOptions;
 import org.stargzstore.registry.RegistryClient;
-import org.stargzstore.registry.RegistryClientConfig;
 import org.stargzstore.testkit.FaultProxy;
 import org.stargzstore.testkit.IntegrationTest;
 import org.stargzstore.testkit.LogRecords;
@@ -159,25 +155,15 @@ class PrefixWithTocTest {
   private String push(String repoTag) throws Exception {
     Path desc = tmp.resolve("layer.json");
     Files.writeString(desc, layer.toJson());
-    ResolvedImage img = new LocalBlobsImageSource()
-        .add("local/image:1", List.of(blob), List.of(desc)).image("local/image:1");
     String ref = proxy.hostPort() + "/" + repoTag;
     try (RegistryClient c = client()) {
-      ImageReference target = ImageReference.parse(ref);
-      c.pushBlob(target, BlobContent.ofFile(blob), PushOptions.monolithic());
-      c.pushBlob(target, BlobContent.ofBytes(img.config()), PushOptions.monolithic());
-      c.pushManifest(target, img.manifest(), "application/vnd.oci.image.manifest.v1+json");
+      ProxiedPush.oneLayer(c, ref, blob, desc);
     }
     proxy.clearSeen();
     return ref;
   }
 
   private RegistryClient client() throws Exception {
-    Path conf = tmp.resolve("registries.conf");
-    Files.writeString(conf, "unqualified-search-registries = []\n[[registry]]\nlocation = \""
-        + proxy.hostPort() + "\"\ninsecure = true\n");
-    return RegistryClient.create(RegistryClientConfig.builder().registriesConf(conf, true)
-        .authFiles(List.of(RegistryClientConfig.AuthFileSpec.of(tmp.resolve("auth.json"))))
-        .build());
+    return ProxiedPush.client(tmp, proxy.hostPort());
   }
 }
