@@ -32,8 +32,8 @@ import org.stargzstore.zstdchunked.writer.LayerConversion;
 /**
  * Runs the registry client's first-pull code paths before the daemon reports ready, against a
  * throw-away registry on the loopback: the scheme race of an insecure host's first request, the
- * manifest (with its failing TLS handshake), the config, a layer's TOC read early and its chunk stream, the
- * access profile lookup's two 404s. In a fresh JVM these cost the first image 100 to 300 ms of
+ * manifest (with its failing TLS handshake), the config, a layer's TOC read early and its chunk
+ * stream, the access profile lookup's two 404s. In a fresh JVM these cost the first image 100 to 300 ms of
  * class loading and interpretation on the path from podman's first lookup to the first range
  * request for file data (docs/benchmarks.md, "Critical path of a cold start"). Uses its own
  * client (nothing of the daemon's registries, credentials or connections is touched); best

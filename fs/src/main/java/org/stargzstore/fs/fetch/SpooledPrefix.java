@@ -132,14 +132,9 @@ public final class SpooledPrefix implements BlobSource {
 
   @Override
   public void readFully(long offset, byte[] dst, int dstOffset, int length) throws IOException {
-    if (offset + length <= this.length) {
-      if (copy(offset, dst, dstOffset, length)) {
-        return;
-      }
-    } else if (offset >= this.length) {
-      start();
+    if (!fromSpool(offset, dst, dstOffset, length)) {
+      blob.readFully(offset, dst, dstOffset, length);
     }
-    blob.readFully(offset, dst, dstOffset, length);
   }
 
   @Override
@@ -147,16 +142,10 @@ public final class SpooledPrefix implements BlobSource {
     List<byte[]> out = new ArrayList<>(ranges.size());
     List<ByteRange> rest = new ArrayList<>();
     for (ByteRange r : ranges) {
-      byte[] b = null;
-      if (r.end() <= length) {
-        byte[] candidate = new byte[(int) r.length()];
-        if (copy(r.offset(), candidate, 0, candidate.length)) {
-          b = candidate;
-        }
-      } else if (r.offset() >= length) {
-        start();
-      }
-      if (b == null) {
+      // a buffer only for a range the spool may serve: fromSpool writes no other
+      byte[] b = r.end() <= length ? new byte[(int) r.length()] : null;
+      if (!fromSpool(r.offset(), b, 0, (int) r.length())) {
+        b = null;
         rest.add(r);
       }
       out.add(b);
@@ -291,17 +280,14 @@ public final class SpooledPrefix implements BlobSource {
     if (!started || !usable) {
       return -1;
     }
-    long seen = arrived;
-    long seenAt = System.nanoTime();
+    long waitingSince = System.nanoTime();
     while (arrived <= offset) {
       if (!usable || offset - arrived > ahead) {
         return -1;
       }
-      long now = System.nanoTime();
-      if (arrived != seen) {
-        seen = arrived;
-        seenAt = now;
-      } else if (now - Math.max(seenAt, progressAt) > STALL_NANOS) {
+      // progressAt moves with every byte that arrives: no progress since this read began waiting,
+      // or since the last bytes, for STALL_NANOS is a stall
+      if (System.nanoTime() - Math.max(waitingSince, progressAt) > STALL_NANOS) {
         return -1; // the transfer stalls: ask the blob
       }
       try {
@@ -327,6 +313,21 @@ public final class SpooledPrefix implements BlobSource {
     if (readers == 0 && !usable) {
       deleteFile();
     }
+  }
+
+  /**
+   * A read of {@code [offset, offset + len)}: copied from the spool if it lies inside the prefix
+   * (waiting for it); a read past the prefix (the TOC's) sends the prefix's request. False: the
+   * caller reads the blob.
+   */
+  private boolean fromSpool(long offset, byte[] dst, int dstOffset, int len) throws IOException {
+    if (offset + len <= length) {
+      return copy(offset, dst, dstOffset, len);
+    }
+    if (offset >= length) {
+      start();
+    }
+    return false;
   }
 
   /** Copies {@code [offset, offset + len)} from the spool, waiting for it; false: read the blob. */
